@@ -1,0 +1,432 @@
+"""The quizapp deck file format (``decks/*.json``), version 1.
+
+Pure Python: no Flask, no database. Importers (CSV, Anki), the deck generator and the
+``flask decks load`` command all meet here: each produces a :class:`DeckData`, and the
+service layer stores one. The format is documented for people in ``docs/deck-format.md``;
+this module is the authority when the two disagree.
+
+Validation collects every problem with its location (file, card, field) so that a bad file
+is reported in full and nothing from it is loaded.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+FORMAT_NAME = "quizapp.deck"
+FORMAT_VERSION = 1
+
+CARD_KINDS = ("basic", "reversed", "cloze", "mcq", "typein")
+ORIGINS = ("generated", "uploaded", "imported")
+
+MAX_TITLE = 200
+MAX_GUID = 64
+MAX_FIELD = 20_000
+MAX_CHOICES = 8
+MAX_TAG = 100
+MAX_MEDIA_NAME = 200
+
+CLOZE_RE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+GUID_RE = re.compile(r"^[\x21-\x7e]+$")
+TAG_RE = re.compile(r"^[^\s]+$")
+MEDIA_NAME_RE = re.compile(r"^[^/\\\x00-\x1f]+$")
+
+
+class DeckFileError(ValueError):
+    """A deck file that cannot be loaded; ``problems`` lists every reason."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        shown = "; ".join(problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        super().__init__(f"{source}: {shown}{more}")
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a card's fact is stated: a source id and a location in that source."""
+
+    source: str
+    start: int | None = None
+    end: int | None = None
+    sentence: int | None = None
+
+
+@dataclass(frozen=True)
+class SourceDoc:
+    id: str
+    name: str
+    title: str = ""
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class CardData:
+    guid: str
+    kind: str
+    prompt: str
+    answer: str = ""
+    choices: tuple[str, ...] = ()
+    correct: int | None = None
+    explanation: str = ""
+    tags: tuple[str, ...] = ()
+    sources: tuple[SourceRef, ...] = ()
+
+    def content_key(self) -> tuple:
+        """What a learner sees; two cards with the same key need no update."""
+        return (
+            self.kind,
+            self.prompt,
+            self.answer,
+            self.choices,
+            self.correct,
+            self.explanation,
+            self.tags,
+            self.sources,
+        )
+
+    @property
+    def ordinals(self) -> tuple[int, ...]:
+        """The separately scheduled sides of this card (Anki's cards of one note)."""
+        return card_ordinals(self.kind, self.prompt)
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    name: str
+    data: bytes
+
+
+@dataclass
+class DeckData:
+    title: str
+    description: str = ""
+    origin: str = "uploaded"
+    version: int = 1
+    new_per_day: int = 20
+    reviews_per_day: int = 200
+    cards: list[CardData] = field(default_factory=list)
+    sources: list[SourceDoc] = field(default_factory=list)
+    media: list[MediaFile] = field(default_factory=list)
+    knowledge: dict[str, Any] | None = None
+
+
+def card_ordinals(kind: str, prompt: str) -> tuple[int, ...]:
+    if kind == "reversed":
+        return (0, 1)
+    if kind == "cloze":
+        numbers = sorted({int(m.group(1)) for m in CLOZE_RE.finditer(prompt)})
+        return tuple(n - 1 for n in numbers if n >= 1) or (0,)
+    return (0,)
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def loads(text: str | bytes, source: str = "<deck>") -> DeckData:
+    """Parse and validate a deck file; raise :class:`DeckFileError` naming every problem."""
+    try:
+        raw = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DeckFileError(source, [f"not valid JSON ({exc})"]) from None
+    return from_dict(raw, source)
+
+
+def from_dict(raw: Any, source: str = "<deck>") -> DeckData:
+    problems: list[str] = []
+    if not isinstance(raw, dict):
+        raise DeckFileError(source, ["top level must be a JSON object"])
+    if raw.get("format") != FORMAT_NAME:
+        problems.append(f"field 'format' must be {FORMAT_NAME!r}")
+    if raw.get("format_version") != FORMAT_VERSION:
+        problems.append(
+            f"field 'format_version' must be {FORMAT_VERSION} "
+            f"(got {raw.get('format_version')!r})"
+        )
+    meta = raw.get("deck")
+    if not isinstance(meta, dict):
+        problems.append("field 'deck' must be an object")
+        meta = {}
+    title = _text(meta, "title", "deck", problems, required=True, limit=MAX_TITLE)
+    if not title.strip() and "title" in meta:
+        problems.append("deck: field 'title' must not be blank")
+    description = _text(meta, "description", "deck", problems)
+    origin = meta.get("origin", "uploaded")
+    if origin not in ORIGINS:
+        problems.append(f"deck: field 'origin' must be one of {', '.join(ORIGINS)}")
+    version = _int(meta, "version", "deck", problems, default=1, low=1)
+    settings = meta.get("settings", {})
+    if not isinstance(settings, dict):
+        problems.append("deck: field 'settings' must be an object")
+        settings = {}
+    new_per_day = _int(settings, "new_per_day", "deck.settings", problems, default=20, low=0)
+    reviews_per_day = _int(
+        settings, "reviews_per_day", "deck.settings", problems, default=200, low=0
+    )
+
+    sources = _read_sources(raw.get("sources", []), problems)
+    source_ids = {s.id for s in sources}
+    cards_raw = raw.get("cards")
+    cards: list[CardData] = []
+    if not isinstance(cards_raw, list):
+        problems.append("field 'cards' must be a list")
+        cards_raw = []
+    seen: set[str] = set()
+    for index, card_raw in enumerate(cards_raw):
+        card = _read_card(card_raw, index, source_ids, problems)
+        if card is None:
+            continue
+        if card.guid in seen:
+            problems.append(f"card {index + 1} (guid {card.guid}): field 'guid' is repeated")
+        seen.add(card.guid)
+        cards.append(card)
+    media = _read_media(raw.get("media", []), problems)
+    knowledge = raw.get("knowledge")
+    if knowledge is not None and not isinstance(knowledge, dict):
+        problems.append("field 'knowledge' must be an object")
+    if problems:
+        raise DeckFileError(source, problems)
+    return DeckData(
+        title=title.strip(),
+        description=description,
+        origin=origin,
+        version=version,
+        new_per_day=new_per_day,
+        reviews_per_day=reviews_per_day,
+        cards=cards,
+        sources=sources,
+        media=media,
+        knowledge=knowledge,
+    )
+
+
+def _text(
+    obj: dict, key: str, where: str, problems: list[str], *, required=False, limit=MAX_FIELD
+) -> str:
+    value = obj.get(key)
+    if value is None:
+        if required:
+            problems.append(f"{where}: field '{key}' is required")
+        return ""
+    if not isinstance(value, str):
+        problems.append(f"{where}: field '{key}' must be a string")
+        return ""
+    if len(value) > limit:
+        problems.append(f"{where}: field '{key}' is longer than {limit} characters")
+    return value
+
+
+def _int(obj: dict, key: str, where: str, problems: list[str], *, default: int, low: int) -> int:
+    value = obj.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        problems.append(f"{where}: field '{key}' must be a whole number")
+        return default
+    if value < low:
+        problems.append(f"{where}: field '{key}' must be at least {low}")
+    return value
+
+
+def _read_sources(raw: Any, problems: list[str]) -> list[SourceDoc]:
+    if not isinstance(raw, list):
+        problems.append("field 'sources' must be a list")
+        return []
+    docs = []
+    for index, item in enumerate(raw):
+        where = f"source {index + 1}"
+        if not isinstance(item, dict):
+            problems.append(f"{where}: must be an object")
+            continue
+        doc_id = _text(item, "id", where, problems, required=True, limit=100)
+        name = _text(item, "name", where, problems, required=True, limit=300)
+        docs.append(
+            SourceDoc(
+                id=doc_id,
+                name=name,
+                title=_text(item, "title", where, problems, limit=300),
+                sha256=_text(item, "sha256", where, problems, limit=64),
+            )
+        )
+    return docs
+
+
+def _read_card(
+    raw: Any, index: int, source_ids: set[str], problems: list[str]
+) -> CardData | None:
+    where = f"card {index + 1}"
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: must be an object")
+        return None
+    start = len(problems)
+    guid = _text(raw, "guid", where, problems, required=True, limit=MAX_GUID)
+    if guid:
+        where = f"card {index + 1} (guid {guid})"
+        if not GUID_RE.match(guid):
+            problems.append(f"{where}: field 'guid' must be printable ASCII without spaces")
+    kind = raw.get("kind")
+    if kind not in CARD_KINDS:
+        problems.append(f"{where}: field 'kind' must be one of {', '.join(CARD_KINDS)}")
+    prompt = _text(raw, "prompt", where, problems, required=True)
+    if "prompt" in raw and isinstance(raw["prompt"], str) and not prompt.strip():
+        problems.append(f"{where}: field 'prompt' must not be blank")
+    answer = _text(raw, "answer", where, problems)
+    explanation = _text(raw, "explanation", where, problems)
+    choices: tuple[str, ...] = ()
+    correct = None
+    if kind == "mcq":
+        choices_raw = raw.get("choices")
+        if (
+            not isinstance(choices_raw, list)
+            or not all(isinstance(c, str) and c.strip() for c in choices_raw)
+            or not 2 <= len(choices_raw) <= MAX_CHOICES
+        ):
+            problems.append(
+                f"{where}: field 'choices' must list 2 to {MAX_CHOICES} non-blank strings"
+            )
+        else:
+            choices = tuple(choices_raw)
+            if len(set(choices)) != len(choices):
+                problems.append(f"{where}: field 'choices' has the same choice twice")
+        correct = raw.get("correct")
+        if isinstance(correct, bool) or not isinstance(correct, int):
+            problems.append(f"{where}: field 'correct' must be the index of the right choice")
+        elif choices and not 0 <= correct < len(choices):
+            problems.append(f"{where}: field 'correct' is not an index into 'choices'")
+        if choices and isinstance(correct, int) and 0 <= correct < len(choices) and not answer:
+            answer = choices[correct]
+    elif "choices" in raw or "correct" in raw:
+        problems.append(f"{where}: fields 'choices' and 'correct' belong to mcq cards only")
+    if kind in ("basic", "reversed", "typein") and not answer.strip():
+        problems.append(f"{where}: field 'answer' is required for {kind} cards")
+    if kind == "cloze" and prompt and not CLOZE_RE.search(prompt):
+        problems.append(f"{where}: field 'prompt' of a cloze card needs a {{{{c1::...}}}} gap")
+    tags_raw = raw.get("tags", [])
+    tags: tuple[str, ...] = ()
+    if not isinstance(tags_raw, list) or not all(
+        isinstance(t, str) and TAG_RE.match(t) and len(t) <= MAX_TAG for t in tags_raw
+    ):
+        problems.append(f"{where}: field 'tags' must be a list of words without spaces")
+    else:
+        tags = tuple(dict.fromkeys(tags_raw))
+    refs = _read_refs(raw.get("sources", []), where, source_ids, problems)
+    if len(problems) > start:
+        return None
+    return CardData(
+        guid=guid,
+        kind=kind,
+        prompt=prompt,
+        answer=answer,
+        choices=choices,
+        correct=correct,
+        explanation=explanation,
+        tags=tags,
+        sources=refs,
+    )
+
+
+def _read_refs(
+    raw: Any, where: str, source_ids: set[str], problems: list[str]
+) -> tuple[SourceRef, ...]:
+    if not isinstance(raw, list):
+        problems.append(f"{where}: field 'sources' must be a list")
+        return ()
+    refs = []
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("source"), str):
+            problems.append(f"{where}: each of 'sources' needs a 'source' id")
+            continue
+        if item["source"] not in source_ids:
+            problems.append(
+                f"{where}: field 'sources' names unknown source {item['source']!r}"
+            )
+            continue
+        numbers = {}
+        for key in ("start", "end", "sentence"):
+            value = item.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                problems.append(f"{where}: field 'sources.{key}' must be a whole number")
+                value = None
+            numbers[key] = value
+        refs.append(SourceRef(source=item["source"], **numbers))
+    return tuple(refs)
+
+
+def _read_media(raw: Any, problems: list[str]) -> list[MediaFile]:
+    if not isinstance(raw, list):
+        problems.append("field 'media' must be a list")
+        return []
+    files = []
+    for index, item in enumerate(raw):
+        where = f"media {index + 1}"
+        if not isinstance(item, dict):
+            problems.append(f"{where}: must be an object")
+            continue
+        name = _text(item, "name", where, problems, required=True, limit=MAX_MEDIA_NAME)
+        if name and (not MEDIA_NAME_RE.match(name) or name in (".", "..")):
+            problems.append(f"{where}: field 'name' must be a plain file name")
+            continue
+        try:
+            data = base64.b64decode(item.get("data", ""), validate=True)
+        except (binascii.Error, TypeError, ValueError):
+            problems.append(f"{where}: field 'data' must be base64")
+            continue
+        files.append(MediaFile(name=name, data=data))
+    return files
+
+
+# --- writing -------------------------------------------------------------------------
+
+
+def to_dict(deck: DeckData) -> dict[str, Any]:
+    """The JSON-ready form; keys are ordered so equal decks give byte-identical files."""
+    out: dict[str, Any] = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "deck": {
+            "title": deck.title,
+            "description": deck.description,
+            "origin": deck.origin,
+            "version": deck.version,
+            "settings": {
+                "new_per_day": deck.new_per_day,
+                "reviews_per_day": deck.reviews_per_day,
+            },
+        },
+        "sources": [asdict(s) for s in deck.sources],
+        "cards": [_card_dict(c) for c in deck.cards],
+    }
+    if deck.media:
+        out["media"] = [
+            {"name": m.name, "data": base64.b64encode(m.data).decode("ascii")}
+            for m in deck.media
+        ]
+    if deck.knowledge is not None:
+        out["knowledge"] = deck.knowledge
+    return out
+
+
+def _card_dict(card: CardData) -> dict[str, Any]:
+    out: dict[str, Any] = {"guid": card.guid, "kind": card.kind, "prompt": card.prompt}
+    if card.kind == "mcq":
+        out["choices"] = list(card.choices)
+        out["correct"] = card.correct
+    else:
+        out["answer"] = card.answer
+    if card.explanation:
+        out["explanation"] = card.explanation
+    if card.tags:
+        out["tags"] = list(card.tags)
+    if card.sources:
+        out["sources"] = [
+            {k: v for k, v in asdict(ref).items() if v is not None} for ref in card.sources
+        ]
+    return out
+
+
+def dumps(deck: DeckData) -> str:
+    return json.dumps(to_dict(deck), ensure_ascii=False, indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,42 @@
+"""A learner's "today": their own calendar day, rolling over at 4 a.m. local time as Anki does.
+
+Studying at 1 a.m. still counts for the evening before, so a late session neither breaks a
+streak nor makes the next day's cards due early.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ROLLOVER_HOUR = 4
+
+
+def zone(tz_name: str | None) -> ZoneInfo:
+    """The named IANA zone, or UTC for an unknown or empty name."""
+    try:
+        return ZoneInfo(tz_name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def is_known_zone(tz_name: str) -> bool:
+    try:
+        ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def learner_day(moment: datetime, tz_name: str | None, rollover_hour: int = ROLLOVER_HOUR) -> date:
+    """The learner's day that ``moment`` (aware, or naive meaning UTC) falls in."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(zone(tz_name))
+    return (local - timedelta(hours=rollover_hour)).date()
+
+
+def day_start(day: date, tz_name: str | None, rollover_hour: int = ROLLOVER_HOUR) -> datetime:
+    """The UTC instant at which the learner's ``day`` begins."""
+    local = datetime(day.year, day.month, day.day, rollover_hour, tzinfo=zone(tz_name))
+    return local.astimezone(UTC)
