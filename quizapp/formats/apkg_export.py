@@ -1,0 +1,392 @@
+"""Anki package (``.apkg``) export, optionally carrying a learner's progress.
+
+Pure Python: no Flask, no database. The package is written by genanki into an in-memory
+SQLite collection (Anki's legacy schema 11, which every Anki version imports), then zipped
+here together with the deck's media.
+
+Re-importing a later export into Anki must update the notes it already has rather than add
+copies, and must leave alone notes a student edited. Anki matches notes by guid and updates
+one only when the incoming note's modification time is newer than its own, so:
+
+* note guids are the app's card guids, and deck and note-type ids are stable;
+* each note is stamped with the time its content last changed (``modified``), not with the
+  export time, so an unchanged card never looks newer than the student's own edit.
+
+Learner progress (interval, due day, ease, review count, lapses, review history) is written
+into the collection's ``cards`` and ``revlog`` tables after genanki is done, because genanki
+only writes new cards. Anki imports it when "import scheduling" is on, and only for cards the
+target collection does not have yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import itertools
+import json
+import re
+import sqlite3
+import time
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import genanki
+
+from quizapp.deckfile import CardData, DeckData
+
+CSS = """\
+.card { font-family: sans-serif; font-size: 20px; text-align: left; color: black;
+  background-color: white; }
+.explanation { margin-top: 1em; }
+.source { margin-top: 1em; font-size: 0.8em; color: #555; }
+.correct { font-weight: bold; }
+"""
+
+BACK_EXTRAS = (
+    '{{#Explanation}}<div class="explanation">{{Explanation}}</div>{{/Explanation}}'
+    '{{#Source}}<div class="source">Source: {{Source}}</div>{{/Source}}'
+)
+ANSWER_RULE = '<hr id="answer">'
+
+
+def stable_id(key: str) -> int:
+    """An Anki object id derived from ``key``: the same key always gives the same id.
+
+    Kept within [2**30, 2**31), the range genanki recommends, clear of Anki's built-in ids
+    (the default deck is 1) and of millisecond timestamps Anki uses for ids it makes itself.
+    """
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    return (1 << 30) + int.from_bytes(digest[:8], "big") % (1 << 30)
+
+
+def _fields(*names: str) -> list[dict[str, str]]:
+    return [{"name": name} for name in names]
+
+
+# Models are built on demand because genanki mutates the template and field dicts it is
+# given; fresh copies keep one export from leaking into the next.
+def _basic_model() -> genanki.Model:
+    return genanki.Model(
+        stable_id("quizapp.notetype.basic.v1"),
+        "QuizApp Basic",
+        fields=_fields("Front", "Back", "Explanation", "Source"),
+        templates=[
+            {
+                "name": "Card 1",
+                "qfmt": "{{Front}}",
+                "afmt": "{{FrontSide}}" + ANSWER_RULE + "{{Back}}" + BACK_EXTRAS,
+            }
+        ],
+        css=CSS,
+    )
+
+
+def _reversed_model() -> genanki.Model:
+    return genanki.Model(
+        stable_id("quizapp.notetype.reversed.v1"),
+        "QuizApp Basic (and reversed card)",
+        fields=_fields("Front", "Back", "Explanation", "Source"),
+        templates=[
+            {
+                "name": "Card 1",
+                "qfmt": "{{Front}}",
+                "afmt": "{{FrontSide}}" + ANSWER_RULE + "{{Back}}" + BACK_EXTRAS,
+            },
+            {
+                "name": "Card 2",
+                "qfmt": "{{Back}}",
+                "afmt": "{{FrontSide}}" + ANSWER_RULE + "{{Front}}" + BACK_EXTRAS,
+            },
+        ],
+        css=CSS,
+    )
+
+
+def _typein_model() -> genanki.Model:
+    return genanki.Model(
+        stable_id("quizapp.notetype.typein.v1"),
+        "QuizApp Type in the answer",
+        fields=_fields("Front", "Back", "Explanation", "Source"),
+        templates=[
+            {
+                "name": "Card 1",
+                "qfmt": "{{Front}}<br>{{type:Back}}",
+                "afmt": "{{Front}}" + ANSWER_RULE + "{{type:Back}}" + BACK_EXTRAS,
+            }
+        ],
+        css=CSS,
+    )
+
+
+def _cloze_model() -> genanki.Model:
+    return genanki.Model(
+        stable_id("quizapp.notetype.cloze.v1"),
+        "QuizApp Cloze",
+        fields=_fields("Text", "Back Extra", "Source"),
+        templates=[
+            {
+                "name": "Cloze",
+                "qfmt": "{{cloze:Text}}",
+                "afmt": (
+                    "{{cloze:Text}}"
+                    '{{#Back Extra}}<div class="explanation">{{Back Extra}}</div>{{/Back Extra}}'
+                    '{{#Source}}<div class="source">Source: {{Source}}</div>{{/Source}}'
+                ),
+            }
+        ],
+        css=CSS,
+        model_type=genanki.Model.CLOZE,
+    )
+
+
+def _mcq_model() -> genanki.Model:
+    return genanki.Model(
+        stable_id("quizapp.notetype.mcq.v1"),
+        "QuizApp Multiple choice",
+        fields=_fields("Question", "Choices", "Correct", "Answer", "Explanation", "Source"),
+        templates=[
+            {
+                "name": "Card 1",
+                "qfmt": "{{Question}}{{Choices}}",
+                "afmt": (
+                    "{{FrontSide}}" + ANSWER_RULE
+                    + '<div class="correct">{{Correct}}. {{Answer}}</div>' + BACK_EXTRAS
+                ),
+            }
+        ],
+        css=CSS,
+    )
+
+
+MODEL_BUILDERS = {
+    "basic": _basic_model,
+    "reversed": _reversed_model,
+    "typein": _typein_model,
+    "cloze": _cloze_model,
+    "mcq": _mcq_model,
+}
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    """One answer the learner gave, as the app's SM-2 scheduler recorded it."""
+
+    answered_at: datetime  # timezone-aware; a naive value is taken as UTC
+    grade: int  # SM-2 quality 0-5
+    interval: int  # days until the next review, as scheduled by this answer
+    last_interval: int  # the interval before this answer; 0 for a card's first answer
+    easiness: Decimal | float  # SM-2 easiness factor after this answer
+    duration_ms: int = 0
+
+
+@dataclass(frozen=True)
+class CardProgress:
+    """A learner's state for one studied side of a card (an Anki card of the note)."""
+
+    interval: int  # days
+    due: date  # the learner's day (4 a.m. rollover) the card is next due
+    easiness: Decimal | float  # SM-2 easiness factor, e.g. 2.5
+    lapses: int = 0
+    reviews: tuple[ReviewEntry, ...] = ()
+    # Answers given so far (Anki's "reps"), not SM-2's run of successes; None: len(reviews).
+    review_count: int | None = None
+
+    @property
+    def anki_reps(self) -> int:
+        return len(self.reviews) if self.review_count is None else self.review_count
+
+
+ProgressKey = tuple[str, int]  # (card guid, ordinal: which Anki card of the note)
+
+# Day 0 of the exported collection. Review cards' due days count from here; Anki's importer
+# shifts them to the target collection's own day 0 by comparing both collections' "today",
+# so a due date lands on the same calendar day whatever day the package is imported on.
+# A date well in the past keeps every due day number positive.
+COLLECTION_DAY_ZERO = date(2000, 1, 1)
+ROLLOVER_HOUR = 4
+
+ANKI_CARD_TYPE_REVIEW = 2
+ANKI_QUEUE_REVIEW = 2
+ANKI_REVLOG_LEARN = 0
+ANKI_REVLOG_REVIEW = 1
+
+
+def anki_ease_button(grade: int) -> int:
+    """Map an SM-2 grade (0-5) to Anki's answer button: 1 Again, 2 Hard, 3 Good, 4 Easy."""
+    if not 0 <= grade <= 5:
+        raise ValueError(f"SM-2 grade must be 0-5, got {grade}")
+    if grade <= 2:
+        return 1
+    return grade - 1
+
+
+def anki_factor(easiness: Decimal | float) -> int:
+    """Anki stores ease as permille: an SM-2 easiness of 2.5 is factor 2500."""
+    return int((Decimal(str(easiness)) * 1000).to_integral_value())
+
+
+def anki_due_day(due: date) -> int:
+    """The due day number of a review card in an exported collection."""
+    return (due - COLLECTION_DAY_ZERO).days
+
+
+def build_apkg(
+    deck: DeckData,
+    *,
+    deck_key: str,
+    modified: Mapping[str, int] | None = None,
+    progress: Mapping[ProgressKey, CardProgress] | None = None,
+    exported_at: int | None = None,
+) -> bytes:
+    """The deck as an Anki package.
+
+    ``deck_key`` names the deck for good (e.g. its database id or slug): the Anki deck id is
+    derived from it, so exports of the same deck land in the same Anki deck. ``modified``
+    maps card guid to the epoch second its content last changed; cards missing from it are
+    stamped with ``exported_at`` (default: now). ``progress`` maps (card guid, ordinal) to the
+    learner's state for that side; sides missing from it, and keys naming no card of the
+    deck, leave the card new.
+    """
+    stamp = int(time.time()) if exported_at is None else exported_at
+    modified = modified or {}
+    anki_deck = genanki.Deck(stable_id(f"quizapp.deck:{deck_key}"), deck.title, deck.description)
+    models = {kind: build() for kind, build in MODEL_BUILDERS.items()}
+    source_names = {doc.id: doc.name for doc in deck.sources}
+    for position, card in enumerate(deck.cards, start=1):
+        anki_deck.add_note(
+            _StampedNote(
+                model=models[card.kind],
+                fields=_note_fields(card, source_names),
+                tags=[_anki_tag(tag) for tag in card.tags],
+                guid=card.guid,
+                due=position,
+                modified=modified.get(card.guid, stamp),
+            )
+        )
+    connection = sqlite3.connect(":memory:")
+    try:
+        cursor = connection.cursor()
+        # Ids count up from the export time in milliseconds, as Anki's own ids do.
+        genanki.Package(anki_deck).write_to_db(cursor, stamp, itertools.count(stamp * 1000))
+        if progress:
+            _write_progress(cursor, progress, stamp)
+        connection.commit()
+        collection = connection.serialize()
+    finally:
+        connection.close()
+    return _zip_package(collection, deck)
+
+
+class _StampedNote(genanki.Note):
+    """A note stamped with the time its content last changed instead of the export time."""
+
+    def __init__(self, *, modified: int, **kwargs):
+        super().__init__(**kwargs)
+        self.modified = modified
+
+    def write_to_db(self, cursor, timestamp, deck_id, id_gen):
+        super().write_to_db(cursor, self.modified, deck_id, id_gen)
+
+
+def _note_fields(card: CardData, source_names: Mapping[str, str]) -> list[str]:
+    names = [source_names.get(ref.source, ref.source) for ref in card.sources]
+    source = "; ".join(html.escape(name) for name in dict.fromkeys(names))
+    if card.kind == "cloze":
+        extra = "<br>".join(part for part in (card.answer, card.explanation) if part)
+        return [card.prompt, extra, source]
+    if card.kind == "mcq":
+        choices = "".join(f"<li>{choice}</li>" for choice in card.choices)
+        correct = card.correct if card.correct is not None else 0
+        answer = card.answer or card.choices[correct]
+        return [card.prompt, f"<ol>{choices}</ol>", str(correct + 1), answer,
+                card.explanation, source]
+    return [card.prompt, card.answer, card.explanation, source]
+
+
+def _anki_tag(tag: str) -> str:
+    return re.sub(r"\s+", "_", tag.strip())
+
+
+def _write_progress(
+    cursor: sqlite3.Cursor,
+    progress: Mapping[ProgressKey, CardProgress],
+    stamp: int,
+) -> None:
+    crt = int(
+        datetime(
+            COLLECTION_DAY_ZERO.year, COLLECTION_DAY_ZERO.month, COLLECTION_DAY_ZERO.day,
+            ROLLOVER_HOUR, tzinfo=UTC,
+        ).timestamp()
+    )
+    (conf_json,) = cursor.execute("SELECT conf FROM col").fetchone()
+    conf = json.loads(conf_json)
+    # Scheduler v2 with a fixed creation offset (minutes west of UTC) makes Anki count days
+    # from COLLECTION_DAY_ZERO by calendar date, which is what anki_due_day assumes; without
+    # them Anki would treat the package as v1 and convert the cards on import.
+    conf.update({"schedVer": 2, "creationOffset": 0, "rollover": ROLLOVER_HOUR})
+    cursor.execute("UPDATE col SET crt = ?, conf = ?", (crt, json.dumps(conf)))
+
+    card_ids = {
+        (guid, ordinal): card_id
+        for card_id, guid, ordinal in cursor.execute(
+            "SELECT cards.id, notes.guid, cards.ord FROM cards JOIN notes ON notes.id = cards.nid"
+        )
+    }
+    used_revlog_ids: set[int] = set()
+    for key, state in progress.items():
+        card_id = card_ids.get(key)
+        if card_id is None:
+            continue
+        cursor.execute(
+            "UPDATE cards SET type = ?, queue = ?, ivl = ?, due = ?, factor = ?, reps = ?,"
+            " lapses = ?, mod = ? WHERE id = ?",
+            (
+                ANKI_CARD_TYPE_REVIEW,
+                ANKI_QUEUE_REVIEW,
+                max(1, state.interval),
+                anki_due_day(state.due),
+                anki_factor(state.easiness),
+                state.anki_reps,
+                state.lapses,
+                stamp,
+                card_id,
+            ),
+        )
+        for review in state.reviews:
+            answered_at = review.answered_at
+            if answered_at.tzinfo is None:
+                answered_at = answered_at.replace(tzinfo=UTC)
+            revlog_id = int(answered_at.timestamp() * 1000)
+            # revlog ids are primary keys; two answers in the same millisecond must differ.
+            while revlog_id in used_revlog_ids:
+                revlog_id += 1
+            used_revlog_ids.add(revlog_id)
+            cursor.execute(
+                "INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type)"
+                " VALUES (?, ?, -1, ?, ?, ?, ?, ?, ?)",
+                (
+                    revlog_id,
+                    card_id,
+                    anki_ease_button(review.grade),
+                    review.interval,
+                    review.last_interval,
+                    anki_factor(review.easiness),
+                    review.duration_ms,
+                    ANKI_REVLOG_LEARN if review.last_interval == 0 else ANKI_REVLOG_REVIEW,
+                ),
+            )
+
+
+def _zip_package(collection: bytes, deck: DeckData) -> bytes:
+    media = {item.name: item.data for item in deck.media}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("collection.anki2", collection)
+        archive.writestr("media", json.dumps({str(i): name for i, name in enumerate(media)}))
+        for index, data in enumerate(media.values()):
+            archive.writestr(str(index), data)
+    return buffer.getvalue()
