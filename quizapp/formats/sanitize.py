@@ -1,0 +1,103 @@
+"""Sanitizing card HTML from uploads, and reducing it to plain text for previews.
+
+Pure Python. Every importer passes prompt, answer, explanation and choices through
+:func:`sanitize_html`, so nothing that reaches the database can run script in a learner's
+browser: only formatting, lists, tables, images and links survive, and URLs are limited to
+relative names and http(s) (plus mailto for links).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urlsplit
+
+import nh3
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "caption", "center", "cite", "code", "col",
+        "colgroup", "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+        "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "rp", "rt",
+        "ruby", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "table",
+        "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u", "ul", "var", "wbr",
+    }
+)  # fmt: skip
+
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start", "type"},
+    "col": {"span"},
+    "colgroup": {"span"},
+}
+
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+IMAGE_SCHEMES = frozenset({"http", "https"})
+
+_BLOCK_BOUNDARY_RE = re.compile(
+    r"<\s*/?\s*(?:br|p|div|li|tr|td|th|h[1-6]|hr|blockquote|pre|dt|dd|ul|ol|table)\b[^>]*>",
+    re.IGNORECASE,
+)
+_WHITESPACE_RE = re.compile(r"\s+")
+
+
+def _is_allowed_url(value: str, schemes: frozenset[str]) -> bool:
+    candidate = value.strip()
+    # A leading "//" is a URL on another host without a scheme; treat it like one.
+    if candidate.startswith(("//", "\\\\", "/\\", "\\/")):
+        return False
+    try:
+        parts = urlsplit(candidate)
+    except ValueError:
+        return False
+    if not parts.scheme:
+        return True
+    return parts.scheme.lower() in schemes
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src":
+        return value if _is_allowed_url(value, IMAGE_SCHEMES) else None
+    if tag == "a" and attribute == "href":
+        return value if _is_allowed_url(value, LINK_SCHEMES) else None
+    return value
+
+
+_CLEANER = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    clean_content_tags={"script", "style", "template", "noscript", "iframe", "object"},
+    attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+    attribute_filter=_filter_attribute,
+    url_schemes=set(LINK_SCHEMES),
+    link_rel="noopener noreferrer nofollow",
+    strip_comments=True,
+)
+
+_TEXT_ONLY = nh3.Cleaner(
+    tags=set(),
+    clean_content_tags={"script", "style", "template", "noscript", "iframe", "object"},
+    attributes={},
+    strip_comments=True,
+)
+
+
+def sanitize_html(markup: str) -> str:
+    """The markup with everything that could run script or load foreign content removed."""
+    if not markup:
+        return ""
+    return _CLEANER.clean(markup)
+
+
+def plain_text(markup: str) -> str:
+    """The visible text of the markup on one line, entities decoded.
+
+    The result is text, not HTML: callers must escape it again when they render it.
+    """
+    if not markup:
+        return ""
+    spaced = _BLOCK_BOUNDARY_RE.sub(" ", markup)
+    text = html.unescape(_TEXT_ONLY.clean(spaced))
+    return _WHITESPACE_RE.sub(" ", text).strip()
