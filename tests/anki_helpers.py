@@ -75,11 +75,12 @@ class AnkiCollection:
         self.col.models.update_dict(kept)
 
     def import_package(self, package: Path, *, with_scheduling: bool = False) -> ImportCounts:
+        """Import as Anki's import dialog does by default (scheduling is a learner's choice)."""
         response = self.col.import_anki_package(
             ImportAnkiPackageRequest(
                 package_path=str(package),
                 options=ImportAnkiPackageOptions(
-                    merge_notetypes=True,
+                    merge_notetypes=False,
                     with_scheduling=with_scheduling,
                     with_deck_configs=with_scheduling,
                     update_notes=UPDATE_IF_NEWER,
@@ -154,6 +155,9 @@ class AnkiCollection:
         note = self.col.get_note(note_id)
         note[field_name] = value
         self.col.update_note(note)
+
+    def deck_description(self, name: str) -> str:
+        return self.col.decks.by_name(name)["desc"]
 
     def deck_names(self) -> set[str]:
         return {entry.name for entry in self.col.decks.all_names_and_ids()}

@@ -22,6 +22,8 @@ from quizapp.formats.apkg_export import (
     build_apkg,
     stable_id,
 )
+from quizapp.formats.detect import read_upload
+from quizapp.formats.sanitize import sanitize_html
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 CONTENT_CHANGED = 1_700_000_000
@@ -30,7 +32,7 @@ CONTENT_CHANGED = 1_700_000_000
 def every_kind_deck() -> DeckData:
     return DeckData(
         title="Biology::Cells",
-        description="Cell biology basics",
+        description="Cells & <organelles>",
         sources=[SourceDoc(id="ch1", name="Chapter 1 & 2.pdf")],
         media=[MediaFile(name="cell.png", data=PNG)],
         cards=[
@@ -104,6 +106,7 @@ def test_every_card_kind_arrives_in_anki_with_its_note_type_and_fields(tmp_path)
         ]
         assert {card.deck for card in cards.values()} == {"Biology::Cells"}
         assert {"Biology", "Biology::Cells"} <= collection.deck_names()
+        assert collection.deck_description("Biology::Cells") == "Cells &amp; &lt;organelles&gt;"
 
         basic = notes["card-basic"]
         assert basic.notetype == "QuizApp Basic"
@@ -364,3 +367,52 @@ def test_ease_is_stored_in_permille_without_float_error():
     assert anki_factor(Decimal("2.36")) == 2360
     assert anki_factor(2.36) == 2360
     assert anki_factor(Decimal("1.3")) == 1300
+
+
+SAMPLE = Path("/work/shared/anki/samples/sample_modern_sched.apkg")
+# Which field of the app's note types holds each field of Anki's stock note types.
+STOCK_FIELD_HOMES = {
+    "Basic": {"Front": "Front", "Back": "Back"},
+    "Basic (and reversed card)": {"Front": "Front", "Back": "Back"},
+    "Cloze": {"Text": "Text", "Back Extra": "Back Extra"},
+}
+
+
+def test_anki_made_package_survives_app_import_and_export(tmp_path):
+    original = AnkiCollection(tmp_path / "original")
+    try:
+        original.import_package(SAMPLE)
+        original_notes = original.notes()
+        original_cards = original.cards()
+        original_media = original.media_files()
+    finally:
+        original.close()
+
+    decks = read_upload(SAMPLE.name, SAMPLE.read_bytes()).decks
+    exported_notes = {}
+    exported_cards = {}
+    exported_media = {}
+    for number, deck in enumerate(decks):
+        collection = import_into_fresh_collection(
+            build_apkg(deck, deck_key=f"sample-{number}"), tmp_path / f"export-{number}"
+        )
+        try:
+            exported_notes.update(collection.notes())
+            exported_cards.update(collection.cards())
+            exported_media.update(collection.media_files())
+        finally:
+            collection.close()
+
+    assert exported_notes.keys() == original_notes.keys()
+    assert {key: card.deck for key, card in exported_cards.items()} == {
+        key: card.deck for key, card in original_cards.items()
+    }
+    for guid, note in original_notes.items():
+        exported = exported_notes[guid]
+        for stock_field, app_field in STOCK_FIELD_HOMES[note.notetype].items():
+            assert exported.fields[app_field] == sanitize_html(note.fields[stock_field]), (
+                guid,
+                stock_field,
+            )
+        assert exported.tags == note.tags
+    assert exported_media == original_media

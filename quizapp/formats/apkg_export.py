@@ -253,7 +253,10 @@ def build_apkg(
     """
     stamp = int(time.time()) if exported_at is None else exported_at
     modified = modified or {}
-    anki_deck = genanki.Deck(stable_id(f"quizapp.deck:{deck_key}"), deck.title, deck.description)
+    anki_deck = genanki.Deck(
+        # Anki shows a deck description as HTML; the app's is plain text.
+        stable_id(f"quizapp.deck:{deck_key}"), deck.title, html.escape(deck.description)
+    )
     models = {kind: build() for kind, build in MODEL_BUILDERS.items()}
     source_names = {doc.id: doc.name for doc in deck.sources}
     for position, card in enumerate(deck.cards, start=1):

@@ -3,9 +3,7 @@
 Pure Python. Columns, in this order (the header row names them):
 
 ``kind``
-    basic, reversed, cloze, mcq or typein. The CSV importer infers the kind from the other
-    columns (choices: mcq; a ``{{c1::...}}`` gap: cloze; otherwise basic), so reversed and
-    type-in cards come back as basic cards.
+    basic, reversed, cloze, mcq or typein.
 ``front``
     the question (HTML, as stored).
 ``back``
@@ -15,13 +13,16 @@ Pure Python. Columns, in this order (the header row names them):
     a multiple-choice card's options separated by ``|``. A ``|`` inside an option is
     written as the HTML entity ``&#124;`` so it cannot split the option.
 ``correct``
-    the 1-based number of the right choice (multiple choice only).
+    the right choice again, as its text (multiple choice only). Not its number: the
+    importer matches a choice's text before trying a number, so with choices such as
+    ``3|4|5`` a number would pick the wrong one.
 ``explanation``, ``tags`` (separated by spaces), ``guid``.
 
 Spreadsheet formula injection: a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
 carriage return is written with a single quote in front (``'=1+1``), so Excel, LibreOffice
 and Google Sheets show it as text instead of evaluating it. The quote is part of the cell's
-text for any other reader, which must drop it to get the original back.
+text for any other reader, which must drop it to get the original back (the CSV importer
+does).
 
 ``build_csv`` returns text; the caller picks the encoding (UTF-8 with a byte-order mark is
 what makes Excel read non-ASCII text correctly).
@@ -64,8 +65,7 @@ def _row(card: CardData) -> list[str]:
         choices = CHOICE_SEPARATOR.join(
             choice.replace(CHOICE_SEPARATOR, ESCAPED_SEPARATOR) for choice in card.choices
         )
-        correct = str(card.correct + 1)
-        answer = card.choices[card.correct]
+        correct = answer = card.choices[card.correct]
     return [
         card.kind,
         card.prompt,
