@@ -44,7 +44,7 @@ def read_upload(
         if data.startswith(magic):
             raise ImportFailed(f"This file is {description}, which cannot be imported.")
     text = decode_text(data)
-    if text.lstrip().startswith("{"):
+    if text.lstrip().startswith(("{", "[")):
         deck = _read_deck_file(text, filename)
         return ImportResult(decks=[deck], warnings=[], kind="quizapp-json")
     deck, warnings = read_csv(text, title_from_filename(filename))
@@ -58,8 +58,10 @@ def _megabytes(size: int) -> str:
 def _read_deck_file(text: str, filename: str) -> DeckData:
     try:
         raw = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+    except json.JSONDecodeError:
         raise ImportFailed("The file looks like JSON but is not valid JSON.") from None
+    except RecursionError:
+        raise ImportFailed("The JSON file is nested too deeply to read.") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT_NAME:
         raise ImportFailed(
             f'This JSON file is not a quizapp deck (it needs "format": "{FORMAT_NAME}").'

@@ -1,0 +1,137 @@
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pytest
+
+from quizapp.formats.sanitize import ALLOWED_TAGS, plain_text, sanitize_html
+
+XSS_PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=https://evil.example/x.js></SCRIPT>",
+    "<scr<script>ipt>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '<img src="x" ONERROR="alert(1)">',
+    "<img src=javascript:alert(1)>",
+    '<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">',
+    '<img src="//evil.example/track.png">',
+    '<a href="javascript:alert(1)">click</a>',
+    '<a href="JaVaScRiPt:alert(1)">click</a>',
+    '<a href="java&#x09;script:alert(1)">click</a>',
+    '<a href=" javascript:alert(1)">click</a>',
+    '<a href="vbscript:msgbox(1)">click</a>',
+    '<a href="data:text/html,<script>alert(1)</script>">click</a>',
+    "<svg onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    '<iframe src="https://evil.example"></iframe>',
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    '<object data="evil.swf"></object>',
+    '<embed src="evil.swf">',
+    "<body onload=alert(1)>",
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    '<p style="position:fixed;top:0">overlay</p>',
+    '<form action="https://evil.example"><input name=p><button>go</button></form>',
+    '<meta http-equiv="refresh" content="0;url=https://evil.example">',
+    '<link rel="stylesheet" href="https://evil.example/x.css">',
+    "<style>body{display:none}</style>",
+    '<base href="https://evil.example/">',
+    "<details open ontoggle=alert(1)>",
+    '<video><source onerror="alert(1)"></video>',
+    '<a href="#" onclick="alert(1)">x</a>',
+    "<!--<img src=x onerror=alert(1)>-->",
+    '<img src=x:alert(alt) onerror=eval(src) alt=0>',
+    "<<img src=x onerror=alert(1)//<",
+    '<table background="javascript:alert(1)"><tr><td>x</td></tr></table>',
+]
+
+
+class _Collector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attributes.extend((tag, name, value or "") for name, value in attrs)
+
+
+def _parsed(markup: str) -> _Collector:
+    collector = _Collector()
+    collector.feed(markup)
+    collector.close()
+    return collector
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_hostile_html_loses_everything_that_could_run(payload):
+    cleaned = sanitize_html(payload)
+    parsed = _parsed(cleaned)
+    assert set(parsed.tags) <= ALLOWED_TAGS, cleaned
+    for tag, name, value in parsed.attributes:
+        assert not name.startswith("on"), cleaned
+        assert name != "style", cleaned
+        if name in ("href", "src", "background", "action", "data", "srcdoc"):
+            scheme = urlsplit(value.strip()).scheme.lower()
+            allowed = {"", "http", "https"} | ({"mailto"} if tag == "a" else set())
+            assert scheme in allowed, cleaned
+            assert not value.strip().startswith("//"), cleaned
+    lowered = cleaned.lower()
+    assert "<script" not in lowered
+    assert "javascript:" not in lowered
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_sanitizing_twice_changes_nothing(payload):
+    once = sanitize_html(payload)
+    assert sanitize_html(once) == once
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ("<b>bold</b> <i>italic</i> <u>under</u>", "<b>bold</b> <i>italic</i> <u>under</u>"),
+        ("<strong>s</strong><em>e</em>", "<strong>s</strong><em>e</em>"),
+        ("<ul><li>one</li><li>two</li></ul>", "<ul><li>one</li><li>two</li></ul>"),
+        ('<ol start="3"><li>three</li></ol>', '<ol start="3"><li>three</li></ol>'),
+        ("line<br>break", "line<br>break"),
+        ("H<sub>2</sub>O and x<sup>2</sup>", "H<sub>2</sub>O and x<sup>2</sup>"),
+        ("<code>len(x)</code> <pre>block</pre>", "<code>len(x)</code> <pre>block</pre>"),
+        ('<img src="quiz_dot.png" alt="dot">', '<img src="quiz_dot.png" alt="dot">'),
+        ('<img src="https://example.org/a.png">', '<img src="https://example.org/a.png">'),
+        (
+            '<table><tr><td colspan="2">c</td></tr></table>',
+            '<table><tbody><tr><td colspan="2">c</td></tr></tbody></table>',
+        ),
+        (
+            '<a href="https://example.org">link</a>',
+            '<a href="https://example.org" rel="noopener noreferrer nofollow">link</a>',
+        ),
+        ('<span style="color:blue">France</span>', "<span>France</span>"),
+        ("{{c1::Canberra}} is in {{c2::Australia::country}}", None),
+        ("Paris &amp; nothing else", "Paris &amp; nothing else"),
+        ("a < b", "a &lt; b"),
+    ],
+)
+def test_harmless_formatting_survives(markup, expected):
+    assert sanitize_html(markup) == (markup if expected is None else expected)
+
+
+def test_image_sources_other_than_relative_names_and_http_are_dropped():
+    assert sanitize_html('<img src="data:image/png;base64,AAAA">') == "<img>"
+    assert sanitize_html('<img src="file:///etc/passwd">') == "<img>"
+    assert sanitize_html('<img src="mailto:someone@example.org">') == "<img>"
+
+
+def test_plain_text_strips_tags_and_decodes_entities():
+    assert plain_text("What is <b>2 + 2</b>?") == "What is 2 + 2?"
+    assert plain_text("Paris &amp; nothing&nbsp;else") == "Paris & nothing else"
+    assert plain_text("  spread \n over\tlines  ") == "spread over lines"
+
+
+def test_plain_text_separates_blocks_and_drops_script_content():
+    assert plain_text("<div>one</div><div>two</div>line<br>next") == "one two line next"
+    assert plain_text("<ul><li>a</li><li>b</li></ul>") == "a b"
+    assert plain_text("<script>alert(1)</script>visible") == "visible"
+    assert plain_text("&lt;script&gt; is text") == "<script> is text"
+    assert plain_text("") == ""
