@@ -334,7 +334,7 @@ def _merge_activity(per_deck: Iterable[Mapping[date, _DayActivity]]) -> dict[dat
             total.reviews += activity.reviews
             total.milliseconds += activity.milliseconds
             total.retention.merge(activity.retention)
-    return merged
+    return dict(merged)
 
 
 def _figures(
