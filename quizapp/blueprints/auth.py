@@ -1,0 +1,95 @@
+"""Register, log in, log out, change password."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db, limiter
+from ..forms import LoginForm, PasswordForm, RegisterForm
+from ..models import User, user_by_email
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+BAD_LOGIN = "Wrong email or password."
+
+
+def _login_limit() -> str:
+    return current_app.config["QUIZAPP_LOGIN_RATE_LIMIT"]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: an open redirect would let a phishing link borrow our name."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") \
+                and not target.startswith("//"):
+            return target
+    return url_for("main.index")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def register():
+    form = RegisterForm()
+    if form.validate_on_submit():
+        if user_by_email(form.email.data):
+            form.email.errors.append("An account with this email exists; log in instead.")
+        else:
+            user = User(
+                email=form.email.data.strip(),
+                display_name=form.display_name.data.strip(),
+                timezone=form.timezone.data,
+                role="learner",
+            )
+            user.set_password(form.password.data)
+            db.session.add(user)
+            db.session.commit()
+            login_user(user)
+            flash("Welcome! Pick a deck to start studying.", "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = user_by_email(form.email.data)
+        if user is not None and user.check_password(form.password.data):
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append(BAD_LOGIN)
+    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    # Ending this session ends every copy of its cookie (and the remember-me cookie).
+    current_user.session_version += 1
+    db.session.commit()
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append("That is not your current password.")
+        else:
+            current_user.set_password(form.password.data)
+            current_user.session_version += 1
+            db.session.commit()
+            # Other browsers are logged out; this one carries on with a fresh cookie.
+            login_user(current_user._get_current_object())
+            flash("Password changed. Other sessions have been logged out.", "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/password.html", form=form), 400 if form.errors else 200

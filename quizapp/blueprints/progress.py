@@ -1,0 +1,57 @@
+"""A learner's own progress: counts, forecast, activity, retention, streaks, weak topics."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from ..models import utcnow
+from ..services import progress
+from ..stats import charts
+
+bp = Blueprint("progress", __name__, url_prefix="/progress")
+
+
+def figure_charts(figures, key: str) -> dict:
+    forecast = charts.bar_chart(
+        [(d.day.strftime("%b %d"), d.count) for d in figures.forecast],
+        chart_id=f"forecast-{key}",
+        title="Cards due in the next 30 days",
+        description="Number of card reviews due on each of the next 30 days; overdue cards "
+        "are counted today.",
+        x_label="Day",
+        y_label="Cards due",
+    )
+    retention = charts.line_chart(
+        [
+            (w.last_day.strftime("%b %d"), w.tally.retention)
+            for w in figures.retention_by_week
+        ],
+        chart_id=f"retention-{key}",
+        title="True retention per week",
+        description="Share of reviews of already-learned cards answered correctly, per week.",
+        x_label="Week ending",
+        y_label="Retention",
+        y_max=1.0,
+    )
+    activity = charts.heatmap(
+        [(d.day, d.count) for d in figures.reviews_per_day],
+        chart_id=f"heatmap-{key}",
+        title="Reviews per day over the last year",
+        description="One square per day; darker squares mean more reviews that day.",
+    )
+    return {"forecast": forecast, "retention": retention, "activity": activity}
+
+
+@bp.get("/")
+@login_required
+def overview():
+    decks = progress.learner_decks(current_user)
+    summary = progress.learner_summary(current_user, decks, utcnow())
+    titles = {deck.id: deck.title for deck in decks}
+    return render_template(
+        "progress/overview.html",
+        summary=summary,
+        titles=titles,
+        charts=figure_charts(summary.overall, "all"),
+    )

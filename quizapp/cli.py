@@ -1,0 +1,174 @@
+"""``flask users …`` and ``flask decks …``: each prints what it did, or one line and exit 1."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from .deckfile import DeckFileError, dumps, loads
+from .extensions import db
+from .formats.detect import ImportFailed, read_upload
+from .models import ROLES, Deck, User, user_by_email
+from .scheduling.day import is_known_zone
+from .services import exports
+from .services.decks import store_deck
+from .services.generation import GenerationFailed, read_sources
+
+users_cli = AppGroup("users", help="Manage accounts.")
+decks_cli = AppGroup("decks", help="Load, generate, import and export decks.")
+
+
+def fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default="learner", show_default=True)
+@click.option("--name", "display_name", default=None, help="Display name (default: the email).")
+@click.option("--password", default=None, help="Password (default: generated and printed).")
+@click.option("--timezone", default="UTC", show_default=True)
+def create_user(email: str, role: str, display_name: str | None, password: str | None,
+                timezone: str) -> None:
+    """Create an account."""
+    if "@" not in email or len(email) > 254:
+        fail(f"{email!r} is not an email address")
+    if not is_known_zone(timezone):
+        fail(f"unknown time zone {timezone!r}")
+    if user_by_email(email):
+        fail(f"an account for {email} exists already")
+    if password is not None and len(password) < 8:
+        fail("the password needs at least 8 characters")
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    user = User(email=email, display_name=display_name or email.split("@")[0], role=role,
+                timezone=timezone)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    shown = f" with password {password}" if generated else ""
+    click.echo(f"Created {role} {email}{shown}")
+
+
+@users_cli.command("demo")
+def create_demo_users() -> None:
+    """Create (or reset) the demo learner and instructor and print their logins."""
+    demo = [
+        ("learner@example.com", "Demo Learner", "learner", "learn-demo-1"),
+        ("instructor@example.com", "Demo Instructor", "instructor", "teach-demo-1"),
+    ]
+    for email, name, role, password in demo:
+        user = user_by_email(email) or User(email=email, display_name=name, role=role)
+        user.role = role
+        user.set_password(password)
+        db.session.add(user)
+        click.echo(f"Demo {role}: {email} / {password}")
+    db.session.commit()
+
+
+def find_deck(reference: str) -> Deck:
+    """A deck by id or exact title; an ambiguous title is an error, not a guess."""
+    if reference.isdigit():
+        deck = db.session.get(Deck, int(reference))
+        if deck is not None:
+            return deck
+    matches = db.session.scalars(select(Deck).where(Deck.title == reference)).all()
+    if not matches:
+        fail(f"no deck with id or title {reference!r}")
+    if len(matches) > 1:
+        ids = ", ".join(str(d.id) for d in matches)
+        fail(f"{len(matches)} decks are titled {reference!r} (ids {ids}); give the id")
+    return matches[0]
+
+
+@decks_cli.command("load")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--publish/--no-publish", default=True, show_default=True)
+def load_decks(paths: tuple[Path, ...], publish: bool) -> None:
+    """Validate and load deck files (by guid: loading twice changes nothing)."""
+    parsed = []
+    for path in paths:
+        try:
+            parsed.append((path, loads(path.read_bytes(), str(path))))
+        except OSError as error:
+            fail(f"{path}: cannot read ({error.strerror})")
+        except DeckFileError as error:
+            fail(str(error))
+    # Every file validated before any is stored: a bad file loads nothing.
+    reports = [store_deck(deck, owner=None, slug=path.stem, publish=publish)
+               for path, deck in parsed]
+    db.session.commit()
+    for report in reports:
+        click.echo(report.summary())
+
+
+@decks_cli.command("generate")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path))
+@click.option("--title", default=None)
+def generate(sources: tuple[Path, ...], output: Path, title: str | None) -> None:
+    """Generate a deck file from source documents (txt, md, html)."""
+    from .generation import generate_deck
+
+    try:
+        documents = read_sources([(str(p), p.read_bytes()) for p in sources])
+    except OSError as error:
+        fail(f"{error.filename}: cannot read ({error.strerror})")
+    except GenerationFailed as error:
+        fail(str(error))
+    deck = generate_deck(documents, title=title)
+    output.write_text(dumps(deck), encoding="utf-8")
+    click.echo(f"Wrote {output}: {len(deck.cards)} cards from {len(documents)} documents")
+
+
+@decks_cli.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--owner", default=None, help="Owner's email (default: the shipped decks).")
+@click.option("--publish/--no-publish", default=False, show_default=True)
+def import_deck(file: Path, owner: str | None, publish: bool) -> None:
+    """Import a deck file: quizapp JSON, CSV/TSV or Anki .apkg."""
+    owner_user = None
+    if owner:
+        owner_user = user_by_email(owner)
+        if owner_user is None:
+            fail(f"no account for {owner}")
+    try:
+        result = read_upload(file.name, file.read_bytes())
+    except OSError as error:
+        fail(f"{file}: cannot read ({error.strerror})")
+    except ImportFailed as error:
+        fail(f"{file}: {error}")
+    reports = [store_deck(deck, owner=owner_user, publish=publish) for deck in result.decks]
+    db.session.commit()
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}")
+    for report in reports:
+        click.echo(f"{report.summary()} (deck id {report.deck.id})")
+
+
+@decks_cli.command("export")
+@click.argument("deck")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path))
+def export_deck(deck: str, output: Path) -> None:
+    """Export a deck (id or exact title) to .apkg (Anki), .csv or .json by the file name."""
+    found = find_deck(deck)
+    suffix = output.suffix.lower()
+    if suffix == ".apkg":
+        output.write_bytes(exports.deck_apkg(found))
+    elif suffix == ".csv":
+        output.write_text(exports.deck_csv(found), encoding="utf-8")
+    elif suffix == ".json":
+        output.write_text(exports.deck_json(found), encoding="utf-8")
+    else:
+        fail("the output file must end in .apkg, .csv or .json")
+    click.echo(f"Wrote {output}: {found.title!r}, {len(found.cards)} cards")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(decks_cli)

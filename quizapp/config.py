@@ -1,0 +1,67 @@
+"""Settings, read from the environment with safe defaults (every one is listed in the README)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def load_secret_key(instance_path: str) -> str:
+    """A random key generated once and kept in the instance folder.
+
+    Keeping it on disk means sessions survive restarts and every gunicorn worker on the
+    machine signs cookies with the same key.
+    """
+    path = Path(instance_path) / SECRET_KEY_FILE
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: when several workers start at once, exactly one key wins and all read it.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def from_environment(instance_path: str) -> dict:
+    database_url = os.environ.get("QUIZAPP_DATABASE_URL") or (
+        "sqlite:///" + str(Path(instance_path) / "quizapp.sqlite")
+    )
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAX_CONTENT_LENGTH": _int_env("QUIZAPP_MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
+        "RATELIMIT_STORAGE_URI": os.environ.get("QUIZAPP_RATELIMIT_STORAGE_URL", "memory://"),
+        "QUIZAPP_LOGIN_RATE_LIMIT": os.environ.get(
+            "QUIZAPP_LOGIN_RATE_LIMIT", "10 per minute;100 per hour"
+        ),
+        "SESSION_COOKIE_SECURE": os.environ.get("QUIZAPP_SECURE_COOKIES", "") == "1",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("QUIZAPP_SECURE_COOKIES", "") == "1",
+    }
+    if os.environ.get("QUIZAPP_SECRET_KEY"):
+        settings["SECRET_KEY"] = os.environ["QUIZAPP_SECRET_KEY"]
+    return settings
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "RATELIMIT_HEADERS_ENABLED": True,
+}

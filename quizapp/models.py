@@ -1,0 +1,294 @@
+"""Every table of the app, in SQLAlchemy 2 typed style."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+ROLES = ("learner", "instructor", "admin")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every engine (SQLite would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    display_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(20), default="learner")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped on password change and logout: every older session cookie stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role in ("instructor", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def can_edit(self, deck: Deck) -> bool:
+        return self.is_admin or (self.role == "instructor" and deck.owner_id == self.id)
+
+
+# Emails are unique whatever their case: Ann@x.org and ann@x.org are one account.
+Index("uq_user_email_lower", func.lower(User.email), unique=True)
+
+
+def user_by_email(email: str) -> User | None:
+    """Emails match case-insensitively (the unique index is on lower(email) too)."""
+    return db.session.scalars(
+        db.select(User).where(func.lower(User.email) == email.strip().lower())
+    ).first()
+
+
+class Deck(db.Model):
+    __tablename__ = "deck"
+    __table_args__ = (UniqueConstraint("owner_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Identifies "the same deck" across re-loads and re-uploads by its owner.
+    slug: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    origin: Mapped[str] = mapped_column(String(20), default="uploaded")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    new_per_day: Mapped[int] = mapped_column(Integer, default=20)
+    reviews_per_day: Mapped[int] = mapped_column(Integer, default=200)
+    knowledge: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    owner: Mapped[User | None] = relationship()
+    cards: Mapped[list[Card]] = relationship(
+        back_populates="deck", order_by="Card.position", cascade="all, delete-orphan"
+    )
+    sources: Mapped[list[SourceDocument]] = relationship(
+        back_populates="deck", order_by="SourceDocument.key", cascade="all, delete-orphan"
+    )
+
+
+class SourceDocument(db.Model):
+    """A document a deck's facts were taken from; the text is kept for uploaded sources."""
+
+    __tablename__ = "source_document"
+    __table_args__ = (UniqueConstraint("deck_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deck_id: Mapped[int] = mapped_column(ForeignKey("deck.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    deck: Mapped[Deck] = relationship(back_populates="sources")
+
+
+class Card(db.Model):
+    __tablename__ = "card"
+    __table_args__ = (
+        UniqueConstraint("deck_id", "guid"),
+        Index("ix_card_deck_position", "deck_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deck_id: Mapped[int] = mapped_column(ForeignKey("deck.id", ondelete="CASCADE"))
+    guid: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(20))
+    prompt: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    choices: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    correct_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The separately scheduled sides (Anki's cards of one note): reversed has two.
+    ordinals: Mapped[list[int]] = mapped_column(JSON, default=lambda: [0])
+    side_count: Mapped[int] = mapped_column(Integer, default=1)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    content_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    deck: Mapped[Deck] = relationship(back_populates="cards")
+
+
+class Media(db.Model):
+    __tablename__ = "media"
+    __table_args__ = (UniqueConstraint("deck_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deck_id: Mapped[int] = mapped_column(ForeignKey("deck.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    mime: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CardState(db.Model):
+    """One learner's SM-2 state for one side of one card."""
+
+    __tablename__ = "card_state"
+    __table_args__ = (
+        UniqueConstraint("user_id", "card_id", "ordinal"),
+        # "What is due for this learner in this deck", most overdue first.
+        Index("ix_card_state_due", "user_id", "deck_id", "due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    card_id: Mapped[int] = mapped_column(ForeignKey("card.id", ondelete="CASCADE"), index=True)
+    deck_id: Mapped[int] = mapped_column(ForeignKey("deck.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer, default=0)
+    easiness: Mapped[Decimal] = mapped_column(Numeric(6, 3), default=Decimal("2.5"))
+    interval: Mapped[int] = mapped_column(Integer, default=0)
+    repetitions: Mapped[int] = mapped_column(Integer, default=0)
+    due: Mapped[date] = mapped_column(Date)
+    lapses: Mapped[int] = mapped_column(Integer, default=0)
+    last_review_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Optimistic lock: an answer applies only to the state version it was shown with.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ReviewLog(db.Model):
+    """Append-only: one row per answer. Undo marks a row, it never deletes one."""
+
+    __tablename__ = "review_log"
+    __table_args__ = (
+        UniqueConstraint("user_id", "presentation"),
+        Index("ix_review_log_user_time", "user_id", "answered_at"),
+        Index("ix_review_log_card", "card_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    card_id: Mapped[int] = mapped_column(ForeignKey("card.id", ondelete="CASCADE"))
+    deck_id: Mapped[int] = mapped_column(ForeignKey("deck.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer, default=0)
+    # learn (first answer), review, repeat (same-session re-ask), cram (no schedule change)
+    phase: Mapped[str] = mapped_column(String(10))
+    grade: Mapped[int] = mapped_column(Integer)
+    response: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    # Copied out of state_before so statistics over long histories need no JSON parsing.
+    repetitions_before: Mapped[int] = mapped_column(Integer, default=0)
+    interval_before: Mapped[int] = mapped_column(Integer, default=0)
+    state_before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    state_after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The presentation this answers; unique, so a resubmitted answer is recorded once.
+    presentation: Mapped[str] = mapped_column(String(64))
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Classroom(db.Model):
+    __tablename__ = "classroom"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    instructor_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    join_code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    instructor: Mapped[User] = relationship()
+    decks: Mapped[list[Deck]] = relationship(secondary="class_deck", order_by="Deck.title")
+    members: Mapped[list[User]] = relationship(
+        secondary="class_membership", order_by="User.display_name"
+    )
+
+
+class ClassDeck(db.Model):
+    __tablename__ = "class_deck"
+
+    class_id: Mapped[int] = mapped_column(
+        ForeignKey("classroom.id", ondelete="CASCADE"), primary_key=True
+    )
+    deck_id: Mapped[int] = mapped_column(
+        ForeignKey("deck.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ClassMembership(db.Model):
+    __tablename__ = "class_membership"
+
+    class_id: Mapped[int] = mapped_column(
+        ForeignKey("classroom.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PendingUpload(db.Model):
+    """An uploaded file between its preview and the instructor's confirmation.
+
+    Kept in the database, not on local disk, so any worker or host can finish the import.
+    """
+
+    __tablename__ = "pending_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(300))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

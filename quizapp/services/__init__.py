@@ -1,0 +1,1 @@
+"""Operations on the database that views and commands share (one transaction each)."""

@@ -1,0 +1,79 @@
+"""Exports of stored decks: Anki packages (optionally with a learner's progress), CSV, JSON."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from ..deckfile import dumps
+from ..extensions import db
+from ..formats.apkg_export import CardProgress, ReviewEntry, build_apkg
+from ..formats.csv_export import build_csv
+from ..models import Card, CardState, Deck, ReviewLog, User
+from .decks import deck_data_of
+
+
+def deck_key(deck: Deck) -> str:
+    """Stable across exports and title changes, so Anki keeps recognising the deck."""
+    return f"quizapp-deck-{deck.id}"
+
+
+def learner_progress(learner: User, deck: Deck) -> dict[tuple[str, int], CardProgress]:
+    guids = dict(db.session.execute(select(Card.id, Card.guid).where(Card.deck_id == deck.id)))
+    history: dict[tuple[int, int], list[ReviewEntry]] = defaultdict(list)
+    logs = db.session.scalars(
+        select(ReviewLog)
+        .where(
+            ReviewLog.user_id == learner.id,
+            ReviewLog.deck_id == deck.id,
+            ReviewLog.undone_at.is_(None),
+            ReviewLog.phase.in_(("learn", "review")),
+        )
+        .order_by(ReviewLog.answered_at, ReviewLog.id)
+    )
+    for log in logs:
+        after = log.state_after or {}
+        history[(log.card_id, log.ordinal)].append(
+            ReviewEntry(
+                answered_at=log.answered_at,
+                grade=log.grade,
+                interval=int(after.get("interval", 0)),
+                last_interval=log.interval_before,
+                easiness=float(after.get("easiness", 2.5)),
+                duration_ms=log.duration_ms,
+            )
+        )
+    states = db.session.scalars(
+        select(CardState).where(CardState.user_id == learner.id, CardState.deck_id == deck.id)
+    )
+    return {
+        (guids[s.card_id], s.ordinal): CardProgress(
+            interval=s.interval,
+            due=s.due,
+            easiness=s.easiness,
+            lapses=s.lapses,
+            reviews=tuple(history[(s.card_id, s.ordinal)]),
+        )
+        for s in states
+        if s.card_id in guids
+    }
+
+
+def deck_apkg(deck: Deck, learner: User | None = None) -> bytes:
+    modified = {
+        card.guid: int(card.content_changed_at.timestamp())
+        for card in deck.cards
+        if not card.retired
+    }
+    progress = learner_progress(learner, deck) if learner is not None else None
+    return build_apkg(deck_data_of(deck), deck_key=deck_key(deck), modified=modified,
+                      progress=progress)
+
+
+def deck_csv(deck: Deck) -> str:
+    return build_csv(deck_data_of(deck))
+
+
+def deck_json(deck: Deck) -> str:
+    return dumps(deck_data_of(deck))

@@ -1,0 +1,124 @@
+"""Reading a learner's or a class's history out of the database for quizapp.stats."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import or_, select
+
+from ..extensions import db
+from ..formats.sanitize import plain_text
+from ..models import Card, CardState, ClassMembership, Classroom, Deck, ReviewLog, User
+from ..scheduling.sm2 import INITIAL_EASINESS
+from ..stats import classroom as class_stats
+from ..stats import learner as learner_stats
+
+
+def learner_decks(user: User) -> list[Deck]:
+    """Decks the learner has studied, plus those assigned to their classes."""
+    studied = select(CardState.deck_id).where(CardState.user_id == user.id).distinct()
+    reviewed = select(ReviewLog.deck_id).where(ReviewLog.user_id == user.id).distinct()
+    assigned = (
+        select(Deck.id)
+        .join(Classroom.decks)
+        .join(ClassMembership, ClassMembership.class_id == Classroom.id)
+        .where(ClassMembership.user_id == user.id)
+    )
+    return list(
+        db.session.scalars(
+            select(Deck)
+            .where(or_(Deck.id.in_(studied), Deck.id.in_(reviewed), Deck.id.in_(assigned)))
+            .order_by(Deck.title)
+        )
+    )
+
+
+def card_states(user_ids: Iterable[int], deck_ids: list[int]) -> dict[int, list]:
+    """Every side of every card in ``deck_ids`` as each user sees it (unstudied ones new)."""
+    user_ids = list(user_ids)
+    cards = db.session.execute(
+        select(Card.id, Card.deck_id, Card.ordinals, Card.tags, Card.retired, Card.prompt)
+        .where(Card.deck_id.in_(deck_ids))
+    ).all()
+    rows = db.session.execute(
+        select(
+            CardState.user_id, CardState.card_id, CardState.ordinal, CardState.repetitions,
+            CardState.interval, CardState.easiness, CardState.due, CardState.lapses,
+        ).where(CardState.user_id.in_(user_ids), CardState.deck_id.in_(deck_ids))
+    ).all()
+    stored = {(r.user_id, r.card_id, r.ordinal): r for r in rows}
+    prompts = {c.id: plain_text(c.prompt)[:160] for c in cards}
+    result: dict[int, list] = {}
+    for user_id in user_ids:
+        states = []
+        for card in cards:
+            for ordinal in card.ordinals or [0]:
+                row = stored.get((user_id, card.id, ordinal))
+                states.append(
+                    learner_stats.CardState(
+                        card_id=card.id, ordinal=ordinal, deck_id=card.deck_id,
+                        tags=tuple(card.tags or ()),
+                        repetitions=row.repetitions if row else 0,
+                        interval=row.interval if row else 0,
+                        easiness=row.easiness if row else INITIAL_EASINESS,
+                        due=row.due if row else None,
+                        lapses=row.lapses if row else 0,
+                        retired=card.retired, prompt=prompts[card.id],
+                    )
+                )
+        result[user_id] = states
+    return result
+
+
+def reviews(user_ids: Iterable[int], deck_ids: list[int]) -> list[tuple[int, object, str | None]]:
+    """(user id, stats Review, response) for every answer not undone."""
+    rows = db.session.execute(
+        select(
+            ReviewLog.user_id, ReviewLog.card_id, ReviewLog.ordinal, ReviewLog.deck_id,
+            ReviewLog.answered_at, ReviewLog.grade, ReviewLog.duration_ms, ReviewLog.phase,
+            ReviewLog.repetitions_before, ReviewLog.interval_before, ReviewLog.response,
+        ).where(
+            ReviewLog.user_id.in_(list(user_ids)),
+            ReviewLog.deck_id.in_(deck_ids),
+            ReviewLog.undone_at.is_(None),
+        )
+    ).all()
+    return [
+        (
+            r.user_id,
+            learner_stats.Review(
+                card_id=r.card_id, ordinal=r.ordinal, deck_id=r.deck_id,
+                answered_at=r.answered_at, grade=r.grade, duration_ms=r.duration_ms,
+                repetitions_before=r.repetitions_before, interval_before=r.interval_before,
+                # Same-session repeats and cramming show effort, not memory after a delay.
+                cram=r.phase in ("cram", "repeat"),
+            ),
+            r.response,
+        )
+        for r in rows
+    ]
+
+
+def learner_summary(user: User, decks: list[Deck], now) -> learner_stats.LearnerSummary:
+    deck_ids = [d.id for d in decks]
+    states = card_states([user.id], deck_ids)[user.id]
+    history = [review for _, review, _ in reviews([user.id], deck_ids)]
+    return learner_stats.learner_summary(states, history, user.timezone, now, deck_ids=deck_ids)
+
+
+def class_dashboard(classroom: Classroom) -> class_stats.ClassDashboard:
+    deck_ids = [d.id for d in classroom.decks]
+    students = [class_stats.Student(user_id=u.id, name=u.display_name)
+                for u in classroom.members]
+    states = card_states([s.user_id for s in students], deck_ids)
+    cards = {
+        (s.card_id, s.ordinal): class_stats.ClassCard(
+            card_id=s.card_id, ordinal=s.ordinal, deck_id=s.deck_id, prompt=s.prompt
+        )
+        for per_user in states.values() for s in per_user if not s.retired
+    } if students else {}
+    history = [
+        class_stats.ClassReview(user_id=user_id, review=review, response=response)
+        for user_id, review, response in reviews([s.user_id for s in students], deck_ids)
+    ]
+    return class_stats.class_dashboard(students, cards.values(), states, history)

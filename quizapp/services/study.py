@@ -1,0 +1,442 @@
+"""A learner's study session: which card comes next, recording an answer, undoing one.
+
+Every answer is one transaction (review log row plus new state). An answer carries the
+*presentation* it answers: a signed token naming the card side, the mode and the version of
+the learner's state it was shown with. The review log's unique (user, presentation) and the
+state's version check make a double click, a resubmitted form or a second tab record one
+review, never two, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Card, CardState, Deck, ReviewLog, User, utcnow
+from ..scheduling import grading, sm2
+from ..scheduling.day import day_start, learner_day
+
+MODES = ("learn", "review", "repeat", "cram")
+
+
+class StudyError(ValueError):
+    """A request the study session cannot act on (stale or forged presentation)."""
+
+
+@dataclass(frozen=True)
+class Presentation:
+    card_id: int
+    ordinal: int
+    mode: str
+    state_version: int
+    nonce: str
+    shown_at: float
+    choice_order: tuple[int, ...] = ()
+
+
+@dataclass
+class Outcome:
+    grade: int
+    correct: bool | None
+    mode: str
+    due: date | None
+    duplicate: bool = False
+    conflict: bool = False
+    response: str | None = None
+    review_id: int | None = None
+
+
+@dataclass
+class SessionQueue:
+    """What the session remembers between requests (kept in the signed session cookie)."""
+
+    repeats: list[tuple[int, int]] = field(default_factory=list)
+    crammed: list[int] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, raw: dict | None) -> SessionQueue:
+        raw = raw or {}
+        return cls(
+            repeats=[(int(c), int(o)) for c, o in raw.get("repeats", [])][:200],
+            crammed=[int(c) for c in raw.get("crammed", [])][:2000],
+        )
+
+    def dump(self) -> dict:
+        return {"repeats": [list(item) for item in self.repeats], "crammed": self.crammed}
+
+
+def _serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt="quizapp.presentation")
+
+
+def encode_presentation(p: Presentation, user_id: int, secret_key: str) -> str:
+    return _serializer(secret_key).dumps(
+        [user_id, p.card_id, p.ordinal, p.mode, p.state_version, p.nonce, p.shown_at,
+         list(p.choice_order)]
+    )
+
+
+def decode_presentation(token: str, user_id: int, secret_key: str) -> Presentation:
+    try:
+        raw = _serializer(secret_key).loads(token)
+        owner, card_id, ordinal, mode, version, nonce, shown_at, order = raw
+    except (BadSignature, ValueError, TypeError):
+        raise StudyError(
+            "This card could not be matched to your session; reload the page."
+        ) from None
+    if owner != user_id or mode not in MODES:
+        raise StudyError("This card belongs to another session; reload the page.")
+    return Presentation(card_id, ordinal, mode, version, nonce, shown_at, tuple(order))
+
+
+def today_for(user: User, now: datetime | None = None) -> date:
+    return learner_day(now or utcnow(), user.timezone)
+
+
+def _answered_today(user: User, deck: Deck, phase: str, today: date) -> int:
+    return db.session.scalar(
+        select(func.count(ReviewLog.id)).where(
+            ReviewLog.user_id == user.id,
+            ReviewLog.deck_id == deck.id,
+            ReviewLog.phase == phase,
+            ReviewLog.undone_at.is_(None),
+            ReviewLog.answered_at >= day_start(today, user.timezone),
+        )
+    ) or 0
+
+
+def next_due_review(user: User, deck: Deck, today: date) -> CardState | None:
+    """The most overdue side of a live card in ``deck``, or None."""
+    return db.session.scalars(
+        select(CardState)
+        .join(Card, Card.id == CardState.card_id)
+        .where(
+            CardState.user_id == user.id,
+            CardState.deck_id == deck.id,
+            CardState.due <= today,
+            Card.retired.is_(False),
+        )
+        .order_by(CardState.due, CardState.card_id, CardState.ordinal)
+        .limit(1)
+    ).first()
+
+
+def next_new_side(user: User, deck: Deck) -> tuple[Card, int] | None:
+    """The first card in deck order with a side this learner has never studied."""
+    studied = (
+        select(func.count(CardState.id))
+        .where(CardState.user_id == user.id, CardState.card_id == Card.id)
+        .scalar_subquery()
+    )
+    card = db.session.scalars(
+        select(Card)
+        .where(Card.deck_id == deck.id, Card.retired.is_(False), studied < Card.side_count)
+        .order_by(Card.position, Card.id)
+        .limit(1)
+    ).first()
+    if card is None:
+        return None
+    seen = set(
+        db.session.scalars(
+            select(CardState.ordinal).where(
+                CardState.user_id == user.id, CardState.card_id == card.id
+            )
+        )
+    )
+    ordinal = next(o for o in card.ordinals if o not in seen)
+    return card, ordinal
+
+
+def choose_next(
+    user: User, deck: Deck, queue: SessionQueue, *, cram: bool, now: datetime | None = None
+) -> Presentation | None:
+    """Due reviews first (most overdue), then new cards within the daily limit, then repeats."""
+    if cram:
+        return _next_cram(deck, queue)
+    today = today_for(user, now)
+    if _answered_today(user, deck, "review", today) < deck.reviews_per_day:
+        state = next_due_review(user, deck, today)
+        if state is not None:
+            return _present(state.card_id, state.ordinal, "review", state.version)
+    if _answered_today(user, deck, "learn", today) < deck.new_per_day:
+        found = next_new_side(user, deck)
+        if found is not None:
+            card, ordinal = found
+            return _present(card.id, ordinal, "learn", 0)
+    for card_id, ordinal in queue.repeats:
+        card = db.session.get(Card, card_id)
+        if card is not None and card.deck_id == deck.id and not card.retired:
+            return _present(card_id, ordinal, "repeat", 0)
+    return None
+
+
+def _next_cram(deck: Deck, queue: SessionQueue) -> Presentation | None:
+    done = set(queue.crammed)
+    sides = [
+        (card.id, ordinal)
+        for card in deck.cards
+        if not card.retired and card.id not in done
+        for ordinal in card.ordinals
+    ]
+    if not sides:
+        return None
+    card_id, ordinal = random.choice(sides)
+    return _present(card_id, ordinal, "cram", 0)
+
+
+def _present(card_id: int, ordinal: int, mode: str, state_version: int) -> Presentation:
+    card = db.session.get(Card, card_id)
+    order: tuple[int, ...] = ()
+    if card.kind == "mcq" and card.choices:
+        shuffled = list(range(len(card.choices)))
+        random.shuffle(shuffled)
+        order = tuple(shuffled)
+    return Presentation(
+        card_id=card_id,
+        ordinal=ordinal,
+        mode=mode,
+        state_version=state_version,
+        nonce=secrets.token_hex(16),
+        shown_at=utcnow().timestamp(),
+        choice_order=order,
+    )
+
+
+def grade_response(
+    card: Card, p: Presentation, *, grade: int | None, choice: int | None, typed: str | None,
+    seconds: float | None,
+) -> tuple[int, bool | None, str | None]:
+    """(SM-2 grade, right or wrong for auto-graded kinds, what the learner answered)."""
+    if card.kind == "mcq":
+        if choice is None or not 0 <= choice < len(p.choice_order):
+            raise StudyError("Pick one of the options.")
+        picked = p.choice_order[choice]
+        correct = picked == card.correct_index
+        return grading.mcq_grade(correct, seconds), correct, card.choices[picked]
+    if card.kind == "typein":
+        if typed is None:
+            raise StudyError("Type your answer first.")
+        correct = grading.typein_matches(typed, card.answer)
+        return grading.mcq_grade(correct, seconds), correct, typed[:500]
+    if grade is None or isinstance(grade, bool) or not 0 <= grade <= 5:
+        raise StudyError("Choose a grade from 0 to 5.")
+    return grade, None, None
+
+
+def _state_of(row: CardState | None) -> sm2.Sm2State:
+    if row is None:
+        return sm2.Sm2State.new()
+    return sm2.Sm2State(
+        easiness=row.easiness,
+        interval=row.interval,
+        repetitions=row.repetitions,
+        due=row.due,
+        lapses=row.lapses,
+    )
+
+
+def _snapshot(row: CardState | None) -> dict | None:
+    if row is None:
+        return None
+    data = _state_of(row).to_dict()
+    data["last_review_at"] = row.last_review_at.isoformat() if row.last_review_at else None
+    return data
+
+
+def record_answer(
+    user: User, token: str, secret_key: str, *, grade: int | None = None,
+    choice: int | None = None, typed: str | None = None, now: datetime | None = None,
+) -> Outcome:
+    """Grade and store one answer in one transaction; a repeat of it changes nothing."""
+    p = decode_presentation(token, user.id, secret_key)
+    card = db.session.get(Card, p.card_id)
+    if card is None or p.ordinal not in (card.ordinals or [0]):
+        raise StudyError("This card no longer exists.")
+    now = now or utcnow()
+    seconds = max(0.0, now.timestamp() - p.shown_at)
+    grade, correct, response = grade_response(
+        card, p, grade=grade, choice=choice, typed=typed, seconds=seconds
+    )
+    previous = db.session.scalars(
+        select(ReviewLog).where(ReviewLog.user_id == user.id, ReviewLog.presentation == p.nonce)
+    ).first()
+    if previous is not None:
+        return _outcome_of(previous, duplicate=True)
+
+    row = db.session.scalars(
+        select(CardState).where(
+            CardState.user_id == user.id,
+            CardState.card_id == card.id,
+            CardState.ordinal == p.ordinal,
+        )
+    ).first()
+    before = _snapshot(row)
+    log = ReviewLog(
+        user_id=user.id, card_id=card.id, deck_id=card.deck_id, ordinal=p.ordinal,
+        phase=p.mode, grade=grade, response=response, answered_at=now,
+        duration_ms=int(min(seconds, 3600) * 1000), presentation=p.nonce,
+        state_before=before, state_after=before,
+        repetitions_before=row.repetitions if row else 0,
+        interval_before=row.interval if row else 0,
+    )
+    due = row.due if row else None
+    try:
+        if p.mode in ("learn", "review"):
+            if (row.version if row else 0) != p.state_version:
+                return _already_answered(user, p, Outcome(grade, correct, p.mode, due))
+            new = sm2.review(_state_of(row), grade, today_for(user, now))
+            due = new.due
+            if row is None:
+                row = CardState(
+                    user_id=user.id, card_id=card.id, deck_id=card.deck_id, ordinal=p.ordinal,
+                    version=0,
+                )
+                db.session.add(row)
+                _write_state(row, new, now)
+                row.version = 1
+                db.session.flush()
+            else:
+                updated = db.session.execute(
+                    update(CardState)
+                    .where(CardState.id == row.id, CardState.version == p.state_version)
+                    .values(
+                        easiness=new.easiness, interval=new.interval,
+                        repetitions=new.repetitions, due=new.due, lapses=new.lapses,
+                        last_review_at=now, version=CardState.version + 1,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                if updated.rowcount != 1:
+                    return _already_answered(user, p, Outcome(grade, correct, p.mode, due))
+            after = new.to_dict()
+            after["last_review_at"] = now.isoformat()
+            log.state_after = after
+        db.session.add(log)
+        db.session.commit()
+    except IntegrityError:
+        return _already_answered(user, p, Outcome(grade, correct, p.mode, due))
+    return Outcome(grade, correct, p.mode, due, response=response, review_id=log.id)
+
+
+def _already_answered(user: User, p: Presentation, fallback: Outcome) -> Outcome:
+    """Roll back a losing write: the same presentation was recorded (a duplicate), or
+    another presentation of this side was answered first (a conflict, e.g. a second tab)."""
+    db.session.rollback()
+    previous = db.session.scalars(
+        select(ReviewLog).where(ReviewLog.user_id == user.id, ReviewLog.presentation == p.nonce)
+    ).first()
+    if previous is not None:
+        return _outcome_of(previous, duplicate=True)
+    fallback.conflict = True
+    return fallback
+
+
+def _write_state(row: CardState, state: sm2.Sm2State, now: datetime | None) -> None:
+    row.easiness = state.easiness
+    row.interval = state.interval
+    row.repetitions = state.repetitions
+    row.due = state.due
+    row.lapses = state.lapses
+    row.last_review_at = now
+
+
+def _outcome_of(log: ReviewLog, *, duplicate: bool) -> Outcome:
+    after = log.state_after or {}
+    due = date.fromisoformat(after["due"]) if after.get("due") else None
+    card = db.session.get(Card, log.card_id)
+    correct = None
+    if card is not None and card.kind in ("mcq", "typein"):
+        correct = log.grade >= sm2.PASSING_GRADE
+    return Outcome(
+        log.grade, correct, log.phase, due, duplicate=duplicate, response=log.response,
+        review_id=log.id,
+    )
+
+
+def update_queue(queue: SessionQueue, p: Presentation, grade: int) -> None:
+    """Same-session repeats: a side graded below 4 comes back until it earns a 4."""
+    side = (p.card_id, p.ordinal)
+    if p.mode == "cram":
+        if p.card_id not in queue.crammed:
+            queue.crammed.append(p.card_id)
+        return
+    if side in queue.repeats:
+        queue.repeats.remove(side)
+    if sm2.needs_repeat_in_session(grade):
+        queue.repeats.append(side)
+
+
+def undo_last(user: User, deck: Deck, now: datetime | None = None) -> ReviewLog | None:
+    """Take back the learner's latest answer in ``deck`` today, restoring the state exactly."""
+    now = now or utcnow()
+    log = db.session.scalars(
+        select(ReviewLog)
+        .where(
+            ReviewLog.user_id == user.id,
+            ReviewLog.deck_id == deck.id,
+            ReviewLog.undone_at.is_(None),
+            ReviewLog.answered_at >= now - timedelta(hours=24),
+        )
+        .order_by(ReviewLog.answered_at.desc(), ReviewLog.id.desc())
+        .limit(1)
+        .with_for_update()
+    ).first()
+    if log is None:
+        return None
+    if log.phase in ("learn", "review"):
+        row = db.session.scalars(
+            select(CardState).where(
+                CardState.user_id == user.id,
+                CardState.card_id == log.card_id,
+                CardState.ordinal == log.ordinal,
+            ).with_for_update()
+        ).first()
+        if row is not None and log.state_before is None:
+            db.session.delete(row)
+        elif row is not None:
+            restored = sm2.Sm2State.from_dict(log.state_before)
+            last = log.state_before.get("last_review_at")
+            _write_state(row, restored, datetime.fromisoformat(last) if last else None)
+            row.version += 1
+    log.undone_at = now
+    db.session.commit()
+    return log
+
+
+def session_summary(user: User, deck: Deck, since: datetime) -> dict:
+    logs = db.session.scalars(
+        select(ReviewLog).where(
+            ReviewLog.user_id == user.id,
+            ReviewLog.deck_id == deck.id,
+            ReviewLog.answered_at >= since,
+            ReviewLog.undone_at.is_(None),
+        )
+    ).all()
+    next_due = db.session.scalar(
+        select(func.min(CardState.due))
+        .join(Card, Card.id == CardState.card_id)
+        .where(
+            and_(CardState.user_id == user.id, CardState.deck_id == deck.id),
+            Card.retired.is_(False),
+        )
+    )
+    return {
+        "studied": len({(log.card_id, log.ordinal) for log in logs}),
+        "answers": len(logs),
+        "correct": sum(1 for log in logs if log.grade >= sm2.PASSING_GRADE),
+        "next_due": next_due,
+        "today": today_for(user),
+    }
+
+
+def session_started_at(raw: float | None) -> datetime:
+    if raw is None:
+        return utcnow()
+    return datetime.fromtimestamp(raw, UTC)

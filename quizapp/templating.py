@@ -1,0 +1,24 @@
+"""Template filters and globals."""
+
+from __future__ import annotations
+
+from flask import Flask, url_for
+from markupsafe import Markup
+
+from . import rendering
+from .scheduling.sm2 import GRADE_LABELS
+
+
+def media_url_for(deck_id: int):
+    return lambda name: url_for("decks.media", deck_id=deck_id, name=name)
+
+
+def register(app: Flask) -> None:
+    @app.template_filter("card_html")
+    def card_html(fragment: str, deck_id: int) -> Markup:
+        # Sanitized by nh3 inside rendering.safe_html, so marking it safe is sound.
+        return Markup(rendering.safe_html(fragment, media_url_for(deck_id)))
+
+    @app.context_processor
+    def globals_():
+        return {"GRADE_LABELS": GRADE_LABELS}

@@ -1,0 +1,85 @@
+// Progressive enhancement of the study session: answers are sent without a page reload and
+// every action has a key. Without this script the same forms and links work as plain HTML.
+(function () {
+  "use strict";
+
+  function panel() { return document.getElementById("study"); }
+
+  function swap(html) {
+    var current = panel();
+    var holder = document.createElement("div");
+    holder.innerHTML = html;
+    var fresh = holder.querySelector("#study");
+    if (!current || !fresh) { window.location.reload(); return; }
+    current.replaceWith(fresh);
+    var focusTarget = fresh.querySelector("[autofocus]") || fresh.querySelector("#verdict") ||
+      fresh.querySelector("#reveal-button") || fresh.querySelector("h1");
+    if (focusTarget) {
+      if (!focusTarget.hasAttribute("tabindex") && focusTarget.tagName === "H1") {
+        focusTarget.setAttribute("tabindex", "-1");
+      }
+      focusTarget.focus();
+    }
+  }
+
+  var busy = false;
+  function load(url, options) {
+    if (busy) { return; }
+    busy = true;
+    options = options || {};
+    options.headers = { "X-Partial": "1" };
+    options.credentials = "same-origin";
+    fetch(url, options)
+      .then(function (response) { return response.text(); })
+      .then(swap)
+      .catch(function () { window.location.href = url; })
+      .finally(function () { busy = false; });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-study-form")) { return; }
+    event.preventDefault();
+    var data = new FormData(form);
+    if (event.submitter && event.submitter.name) {
+      data.append(event.submitter.name, event.submitter.value);
+    }
+    load(form.action, { method: "POST", body: data });
+  });
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-study-link]");
+    if (!link) { return; }
+    event.preventDefault();
+    load(link.href);
+  });
+
+  function typing(target) {
+    return target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA");
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var root = panel();
+    if (!root || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) {
+      return;
+    }
+    var reveal = root.querySelector("#reveal");
+    if (event.key === " " && reveal) {
+      event.preventDefault();
+      if (!reveal.open) {
+        reveal.open = true;
+        var first = root.querySelector(".grade");
+        if (first) { first.focus(); }
+      }
+      return;
+    }
+    var key = event.key === "Enter" ? "Enter" : event.key.toLowerCase();
+    if (key === "Enter" && event.target.tagName === "BUTTON") { return; }
+    var scope = reveal && !reveal.open ? root.querySelector(".study-foot") : root;
+    var target = scope && scope.querySelector('[data-key="' + key + '"]');
+    if (target) {
+      event.preventDefault();
+      target.click();
+    }
+  });
+})();

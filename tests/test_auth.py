@@ -1,0 +1,142 @@
+"""Accounts: register, log in, log out, change password, CSRF, roles."""
+
+from __future__ import annotations
+
+from conftest import csrf_token, login, make_user
+
+from quizapp.extensions import db
+from quizapp.models import Deck, User
+
+
+def register(client, email="new@example.org", password="long-enough-1", **extra):
+    data = {
+        "email": email, "display_name": "New Person", "password": password,
+        "confirm": password, "timezone": "Europe/Paris",
+        "csrf_token": csrf_token(client, "/auth/register"),
+    }
+    data.update(extra)
+    return client.post("/auth/register", data=data)
+
+
+def test_register_logs_in_a_learner(client, app):
+    response = register(client)
+    assert response.status_code == 302
+    user = db.session.scalars(db.select(User)).one()
+    assert (user.email, user.role, user.timezone) == ("new@example.org", "learner", "Europe/Paris")
+    assert user.password_hash != "long-enough-1"
+    assert "New Person" in client.get("/").get_data(as_text=True)
+
+
+def test_register_refuses_a_taken_email_whatever_its_case(client, app):
+    make_user("Taken@Example.org")
+    response = register(client, email="taken@example.ORG")
+    assert response.status_code == 400
+    assert "exists" in response.get_data(as_text=True)
+    assert db.session.query(User).count() == 1
+
+
+def test_register_validates_fields(client, app):
+    response = register(client, password="short", timezone="Mars/Olympus")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "8 to 200 characters" in page
+    assert "time zone" in page
+    assert db.session.query(User).count() == 0
+
+
+def test_login_is_case_insensitive_and_errors_are_identical(client, app):
+    make_user("ann@example.org", password="right-password")
+    wrong_password = client.post("/auth/login", data={
+        "email": "ann@example.org", "password": "nope-nope",
+        "csrf_token": csrf_token(client, "/auth/login")})
+    unknown = client.post("/auth/login", data={
+        "email": "nobody@example.org", "password": "nope-nope",
+        "csrf_token": csrf_token(client, "/auth/login")})
+    assert wrong_password.status_code == unknown.status_code == 400
+    assert "Wrong email or password." in wrong_password.get_data(as_text=True)
+    assert "Wrong email or password." in unknown.get_data(as_text=True)
+    login(client, "ANN@example.org", "right-password")
+    assert "Log out" in client.get("/").get_data(as_text=True)
+
+
+def test_login_refuses_a_foreign_next_url(client, app):
+    make_user("ann@example.org")
+    response = client.post("/auth/login?next=https://evil.example/", data={
+        "email": "ann@example.org", "password": "correct-horse-1",
+        "csrf_token": csrf_token(client, "/auth/login")})
+    assert response.headers["Location"] == "/"
+
+
+def test_forms_without_csrf_token_are_rejected(client, app):
+    make_user("ann@example.org")
+    response = client.post("/auth/login", data={
+        "email": "ann@example.org", "password": "correct-horse-1"})
+    assert response.status_code == 400
+    assert "security token" in response.get_data(as_text=True)
+    forged = client.post("/auth/login", data={
+        "email": "ann@example.org", "password": "correct-horse-1", "csrf_token": "forged"})
+    assert forged.status_code == 400
+
+
+def test_logout_ends_every_copy_of_the_session(client, app):
+    make_user("ann@example.org")
+    login(client, "ann@example.org")
+    stolen_cookie = client.get_cookie("session").value
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert client.get("/progress/").status_code == 302
+    other = app.test_client()
+    other.set_cookie("session", stolen_cookie)
+    assert other.get("/progress/").status_code == 302
+
+
+def test_password_change_logs_out_other_sessions(client, app):
+    make_user("ann@example.org")
+    login(client, "ann@example.org")
+    elsewhere = app.test_client()
+    login(elsewhere, "ann@example.org")
+    response = client.post("/auth/password", data={
+        "current": "correct-horse-1", "password": "brand-new-pass", "confirm": "brand-new-pass",
+        "csrf_token": csrf_token(client, "/auth/password")})
+    assert response.status_code == 302
+    assert client.get("/progress/").status_code == 200
+    assert elsewhere.get("/progress/").status_code == 302
+    fresh = app.test_client()
+    login(fresh, "ann@example.org", "brand-new-pass")
+
+
+def test_password_change_needs_the_current_password(client, app):
+    make_user("ann@example.org")
+    login(client, "ann@example.org")
+    response = client.post("/auth/password", data={
+        "current": "wrong-one-here", "password": "brand-new-pass", "confirm": "brand-new-pass",
+        "csrf_token": csrf_token(client, "/auth/password")})
+    assert response.status_code == 400
+    assert db.session.scalars(db.select(User)).one().check_password("correct-horse-1")
+
+
+def test_learner_is_refused_instructor_pages(client, learner):
+    login(client, learner.email)
+    for url in ("/decks/upload", "/decks/generate", "/decks/mine"):
+        assert client.get(url).status_code == 403, url
+
+
+def test_anonymous_visitor_is_sent_to_log_in(client, app):
+    response = client.get("/decks/upload")
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
+
+
+def test_instructor_edits_only_own_decks_admin_edits_all(client, app, instructor, admin):
+    other = make_user("other@example.org", "instructor")
+    theirs = Deck(slug="theirs", title="Theirs", owner_id=other.id, published=True)
+    mine = Deck(slug="mine", title="Mine", owner_id=instructor.id)
+    db.session.add_all([theirs, mine])
+    db.session.commit()
+    login(client, instructor.email)
+    assert client.get(f"/decks/{theirs.id}/settings").status_code == 403
+    assert client.post(f"/decks/{theirs.id}/publish", data={
+        "published": "0", "csrf_token": csrf_token(client, "/")}).status_code == 403
+    assert client.get(f"/decks/{mine.id}/settings").status_code == 200
+    admin_client = app.test_client()
+    login(admin_client, admin.email)
+    assert admin_client.get(f"/decks/{theirs.id}/settings").status_code == 200
