@@ -192,7 +192,7 @@ def _read_package(data: bytes) -> tuple[list[DeckData], list[str]]:
             collection_bytes = _unzstd(collection_bytes, budget, "collection")
         collection = _read_collection(collection_bytes)
         media = _MediaStore(archive, members, budget)
-        return _build_decks(collection, media)
+        return _DeckBuilder(collection, media).build()
 
 
 # --- the SQLite collection ---------------------------------------------------------------
@@ -333,8 +333,8 @@ def _legacy_note_types_and_decks(
             raise ImportFailed("The note types in the Anki package are damaged.")
         fields = [f for f in model.get("flds", []) if isinstance(f, dict)]
         templates = [t for t in model.get("tmpls", []) if isinstance(t, dict)]
-        fields.sort(key=lambda f: _ordinal_of(f))
-        templates.sort(key=lambda t: _ordinal_of(t))
+        fields.sort(key=_ordinal_of)
+        templates.sort(key=_ordinal_of)
         note_types[_numeric_key(key)] = _NoteType(
             name=str(model.get("name", "")),
             is_cloze=model.get("type") == CLOZE_NOTE_TYPE,
@@ -772,7 +772,3 @@ class _DeckBuilder:
             return f"{match.group(1)}{html.escape(safe_name)}{match.group(3)}"
 
         return _IMG_SRC_RE.sub(localize, markup)
-
-
-def _build_decks(collection: _Collection, media: _MediaStore) -> tuple[list[DeckData], list[str]]:
-    return _DeckBuilder(collection, media).build()

@@ -3,7 +3,11 @@
 Pure Python. The header names the columns (synonyms accepted, case-insensitively); the
 delimiter is whichever of comma, tab, semicolon or pipe makes the header recognisable.
 Rows become basic cards (front/back), multiple-choice cards (question/choices/answer) or
-cloze cards (a front with ``{{c1::...}}`` gaps). Every problem in the file is collected and
+cloze cards (a front with ``{{c1::...}}`` gaps); an optional ``kind`` column says so
+explicitly (which also brings back reversed and type-in cards), and an optional ``correct``
+column gives the right choice's number or letter. The layout written by
+:mod:`quizapp.formats.csv_export` reads back unchanged, including its leading quote on cells
+that a spreadsheet would take as formulas. Every problem in the file is collected and
 reported together, naming its row (the header is row 1, as in a spreadsheet).
 """
 
