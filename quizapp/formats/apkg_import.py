@@ -8,6 +8,14 @@ Pure Python. Both package layouts are read:
   ``templates`` and ``decks`` tables holding protobuf blobs) and a zstd-compressed protobuf
   media list whose files are zstd-compressed too.
 
+Each Anki deck that holds cards becomes one deck titled with its full nested name
+(``Parent::Child``); a note whose cards sit in several decks goes with its first card. The
+card kind follows the note type's structure, not its name: the cloze flag, a single
+template with ``{{type:...}}`` (type-in), two mirrored templates (reversed, or basic when
+an optional reverse card was not made) or one template (basic); any other note type gives
+basic cards from its first two fields, with a warning. Only images that notes show are
+returned, under safe names that their ``<img src>`` is rewritten to.
+
 The upload is treated as hostile: every byte unpacked counts against one budget, member
 and media names must be plain, and the SQLite file is opened read-only with untrusted
 schema features off and a cap on the work any query may do. Every failure is an
