@@ -1,0 +1,45 @@
+# Two set-up commands on a fresh machine (Python 3.11+):
+#   make run   installs into .venv, migrates the SQLite database, loads decks/, creates the
+#              demo accounts (printed) and serves http://127.0.0.1:5000
+#   make test  installs the test tools and runs the whole suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+FLASK = $(BIN)/flask --app wsgi
+PIP = $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
+
+.PHONY: run test install install-test db demo bench lint lock serve
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python
+	$(PIP) -e .
+
+install-test: $(BIN)/python
+	$(PIP) -e ".[test]"
+
+db: install
+	$(FLASK) db upgrade
+	$(FLASK) decks load decks/*.json
+
+demo: db
+	$(FLASK) users demo
+
+run: demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+serve: db
+	$(BIN)/gunicorn --workers 4 --bind 127.0.0.1:8000 wsgi:app
+
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-test
+	$(BIN)/python bench/run_all.py
+
+# Re-pin every dependency after changing pyproject.toml.
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip freeze --exclude-editable | grep -v '^-e' > constraints.txt

@@ -1,0 +1,282 @@
+"""The study session's rules: order, limits, one transaction per answer, undo, cram."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from study_helpers import basic, make_deck, mcq
+
+from quizapp.deckfile import CardData
+from quizapp.extensions import db
+from quizapp.models import CardState, ReviewLog
+from quizapp.scheduling import sm2
+from quizapp.services import study
+
+SECRET = "test-secret-key"
+NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+def show(user, deck, queue=None, cram=False, now=NOON):
+    p = study.choose_next(user, deck, queue or study.SessionQueue(), cram=cram, now=now)
+    return p, (study.encode_presentation(p, user.id, SECRET) if p else None)
+
+
+def answer(user, token, now=NOON, **kwargs):
+    return study.record_answer(user, token, SECRET, now=now, **kwargs)
+
+
+def state_of(user, card_id, ordinal=0):
+    db.session.expire_all()
+    return db.session.scalars(db.select(CardState).where(
+        CardState.user_id == user.id, CardState.card_id == card_id,
+        CardState.ordinal == ordinal)).first()
+
+
+def test_new_cards_come_in_deck_order_and_get_sm2_state(app, learner):
+    deck = make_deck([basic("a"), basic("b")])
+    p, token = show(learner, deck)
+    assert db.session.get(study.Card, p.card_id).guid == "a" and p.mode == "learn"
+    outcome = answer(learner, token, grade=5)
+    state = state_of(learner, p.card_id)
+    expected = sm2.review(sm2.Sm2State.new(), 5, date(2026, 3, 10))
+    assert (state.interval, state.repetitions, state.due) == (1, 1, date(2026, 3, 11))
+    assert Decimal(state.easiness) == expected.easiness == Decimal("2.6")
+    assert outcome.due == date(2026, 3, 11)
+    log = db.session.scalars(db.select(ReviewLog)).one()
+    assert log.state_before is None and log.state_after["interval"] == 1
+    assert log.phase == "learn" and log.grade == 5
+
+
+def test_due_reviews_come_first_most_overdue_first(app, learner):
+    deck = make_deck([basic("a"), basic("b"), basic("c")])
+    cards = {c.guid: c for c in deck.cards}
+    for guid, due in (("a", date(2026, 3, 9)), ("b", date(2026, 3, 1)), ("c", None)):
+        if due:
+            db.session.add(CardState(user_id=learner.id, card_id=cards[guid].id,
+                                     deck_id=deck.id, ordinal=0, interval=1, repetitions=1,
+                                     due=due))
+    db.session.commit()
+    order = []
+    queue = study.SessionQueue()
+    for _ in range(3):
+        p, token = show(learner, deck, queue)
+        order.append((db.session.get(study.Card, p.card_id).guid, p.mode))
+        answer(learner, token, grade=5)
+    assert order == [("b", "review"), ("a", "review"), ("c", "learn")]
+
+
+def test_daily_new_card_limit_uses_the_learners_day(app, learner):
+    learner.timezone = "America/New_York"
+    db.session.commit()
+    deck = make_deck([basic(str(i)) for i in range(5)], new_per_day=2)
+    evening = datetime(2026, 3, 11, 3, 0, tzinfo=UTC)  # 23:00 on the 10th in New York
+    for _ in range(2):
+        _, token = show(learner, deck, now=evening)
+        answer(learner, token, grade=5, now=evening)
+    assert show(learner, deck, now=evening)[0] is None
+    # 01:00 local on the 11th is still the 10th (the day rolls over at 4 a.m.).
+    assert show(learner, deck, now=evening + timedelta(hours=2))[0] is None
+    next_day = evening + timedelta(hours=6)  # 05:00 local
+    assert show(learner, deck, now=next_day)[0] is not None
+
+
+def test_the_same_presentation_answered_twice_is_recorded_once(app, learner):
+    deck = make_deck([basic("a")])
+    _, token = show(learner, deck)
+    first = answer(learner, token, grade=4)
+    second = answer(learner, token, grade=1)
+    assert not first.duplicate and second.duplicate and second.grade == 4
+    assert db.session.query(ReviewLog).count() == 1
+    assert state_of(learner, db.session.scalars(db.select(study.Card)).one().id).interval == 1
+
+
+def test_a_second_tab_answering_the_same_side_is_a_conflict(app, learner):
+    deck = make_deck([basic("a")])
+    _, tab_one = show(learner, deck)
+    _, tab_two = show(learner, deck)
+    answer(learner, tab_one, grade=5)
+    late = answer(learner, tab_two, grade=0)
+    assert late.conflict
+    assert db.session.query(ReviewLog).count() == 1
+
+
+def test_concurrent_answers_to_one_presentation_log_one_review(app, learner):
+    deck = make_deck([basic("a")])
+    # A reviewed card, so both threads race to update an existing row.
+    card = deck.cards[0]
+    db.session.add(CardState(user_id=learner.id, card_id=card.id, deck_id=deck.id, ordinal=0,
+                             interval=6, repetitions=2, due=date(2026, 3, 1)))
+    db.session.commit()
+    _, token = show(learner, deck)
+    user_id = learner.id
+    barrier = threading.Barrier(8)
+    outcomes, errors = [], []
+
+    def worker():
+        with app.app_context():
+            user = db.session.get(type(learner), user_id)
+            barrier.wait()
+            try:
+                outcomes.append(answer(user, token, grade=4))
+            except Exception as error:
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(1 for o in outcomes if not (o.duplicate or o.conflict)) == 1
+    db.session.expire_all()
+    assert db.session.query(ReviewLog).count() == 1
+    state = state_of(learner, card.id)
+    assert (state.repetitions, state.version) == (3, 2)
+
+
+def test_concurrent_first_answers_create_one_state(app, learner):
+    deck = make_deck([basic("a")])
+    _, token = show(learner, deck)
+    user_id = learner.id
+    barrier = threading.Barrier(6)
+    errors = []
+
+    def worker():
+        with app.app_context():
+            user = db.session.get(type(learner), user_id)
+            barrier.wait()
+            try:
+                answer(user, token, grade=5)
+            except Exception as error:
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.session.expire_all()
+    assert db.session.query(ReviewLog).count() == 1
+    assert db.session.query(CardState).count() == 1
+
+
+def test_undo_restores_the_previous_state_exactly(app, learner):
+    deck = make_deck([basic("a")])
+    card = deck.cards[0]
+    _, token = show(learner, deck)
+    answer(learner, token, grade=5)
+    before = state_of(learner, card.id)
+    snapshot = (before.easiness, before.interval, before.repetitions, before.due, before.lapses,
+                before.last_review_at)
+    later = NOON + timedelta(days=1)
+    _, token = show(learner, deck, now=later)
+    answer(learner, token, grade=1, now=later)
+    assert state_of(learner, card.id).lapses == 1
+    undone = study.undo_last(learner, deck, now=later)
+    assert undone is not None and undone.grade == 1
+    after = state_of(learner, card.id)
+    assert (after.easiness, after.interval, after.repetitions, after.due, after.lapses,
+            after.last_review_at) == snapshot
+    # The log keeps both answers; the undone one is marked, not deleted.
+    logs = db.session.scalars(db.select(ReviewLog).order_by(ReviewLog.id)).all()
+    assert [log.undone_at is not None for log in logs] == [False, True]
+    # Undoing the first answer makes the card new again.
+    study.undo_last(learner, deck, now=later)
+    assert state_of(learner, card.id) is None
+    assert show(learner, deck, now=later)[0].mode == "learn"
+
+
+def test_multiple_choice_is_graded_through_the_shuffle(app, learner):
+    deck = make_deck([mcq("q", choices=("Alpha", "Beta", "Gamma"), correct=1)])
+    p, token = show(learner, deck)
+    shown_position_of_beta = p.choice_order.index(1)
+    right = answer(learner, token, choice=shown_position_of_beta,
+                   now=NOON + timedelta(seconds=3))
+    assert right.correct and right.grade == 5 and right.response == "Beta"
+    study.undo_last(learner, deck, now=NOON + timedelta(seconds=4))
+    p, token = show(learner, deck)
+    wrong_position = p.choice_order.index(2)
+    wrong = answer(learner, token, choice=wrong_position)
+    assert wrong.correct is False and wrong.grade < 3 and wrong.response == "Gamma"
+    with pytest.raises(study.StudyError):
+        answer(learner, show(learner, deck)[1], choice=9)
+
+
+def test_typein_answers_are_matched_leniently(app, learner):
+    deck = make_deck([CardData(guid="t", kind="typein", prompt="Capital of France?",
+                               answer="Paris")])
+    _, token = show(learner, deck)
+    outcome = answer(learner, token, typed="  paris ", now=NOON + timedelta(seconds=2))
+    assert outcome.correct and outcome.grade == 5
+
+
+def test_failed_cards_repeat_in_the_session_without_rescheduling(app, learner):
+    deck = make_deck([basic("a")])
+    queue = study.SessionQueue()
+    p, token = show(learner, deck, queue)
+    answer(learner, token, grade=2)
+    study.update_queue(queue, p, 2)
+    stored = state_of(learner, p.card_id)
+    repeat, token = show(learner, deck, queue)
+    assert repeat.mode == "repeat" and repeat.card_id == p.card_id
+    answer(learner, token, grade=3)
+    study.update_queue(queue, repeat, 3)
+    assert show(learner, deck, queue)[0].mode == "repeat"  # 3 is not yet 4
+    again, token = show(learner, deck, queue)
+    answer(learner, token, grade=4)
+    study.update_queue(queue, again, 4)
+    assert show(learner, deck, queue)[0] is None
+    final = state_of(learner, p.card_id)
+    assert (final.interval, final.repetitions, final.due, final.version) == (
+        stored.interval, stored.repetitions, stored.due, stored.version)
+
+
+def test_cram_never_changes_the_schedule(app, learner):
+    deck = make_deck([basic("a"), basic("b")])
+    queue = study.SessionQueue()
+    seen = set()
+    for _ in range(2):
+        p, token = show(learner, deck, queue, cram=True)
+        assert p.mode == "cram"
+        answer(learner, token, grade=0)
+        study.update_queue(queue, p, 0)
+        seen.add(p.card_id)
+    assert len(seen) == 2
+    assert show(learner, deck, queue, cram=True)[0] is None
+    assert db.session.query(CardState).count() == 0
+    assert {log.phase for log in db.session.scalars(db.select(ReviewLog))} == {"cram"}
+
+
+def test_reversed_cards_schedule_each_side(app, learner):
+    deck = make_deck([CardData(guid="r", kind="reversed", prompt="H2O", answer="water")])
+    sides = []
+    for _ in range(2):
+        p, token = show(learner, deck)
+        sides.append(p.ordinal)
+        answer(learner, token, grade=5)
+    assert sides == [0, 1]
+    assert show(learner, deck)[0] is None
+
+
+def test_forged_or_foreign_tokens_are_refused(app, learner):
+    other = type(learner)(email="o@example.org", display_name="o", role="learner")
+    other.set_password("x" * 10)
+    db.session.add(other)
+    db.session.commit()
+    deck = make_deck([basic("a")])
+    _, token = show(learner, deck)
+    with pytest.raises(study.StudyError):
+        answer(other, token, grade=5)
+    with pytest.raises(study.StudyError):
+        answer(learner, token[:-3] + "abc", grade=5)
+    with pytest.raises(study.StudyError):
+        answer(learner, token, grade=9)
+    assert db.session.query(ReviewLog).count() == 0
