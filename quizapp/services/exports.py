@@ -20,7 +20,9 @@ def deck_key(deck: Deck) -> str:
 
 
 def learner_progress(learner: User, deck: Deck) -> dict[tuple[str, int], CardProgress]:
-    guids = dict(db.session.execute(select(Card.id, Card.guid).where(Card.deck_id == deck.id)))
+    guids = dict(
+        db.session.execute(select(Card.id, Card.guid).where(Card.deck_id == deck.id)).all()
+    )
     history: dict[tuple[int, int], list[ReviewEntry]] = defaultdict(list)
     logs = db.session.scalars(
         select(ReviewLog)
