@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from quizapp.formats.csv_export import neutralize_formula
 from quizapp.scheduling.day import zone
 from quizapp.stats.learner import (
     CardState,
@@ -190,14 +191,6 @@ CSV_HEADER = (
 )
 
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP's list).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(cell: str) -> str:
-    """The cell with a leading quote when a spreadsheet would otherwise run it as a formula."""
-    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
-
-
 def class_csv(dashboard: ClassDashboard, tz_name: str | None) -> str:
     """The students table as CSV, last activity in the instructor's zone as YYYY-MM-DD HH:MM."""
     local_zone = zone(tz_name)
@@ -220,5 +213,5 @@ def class_csv(dashboard: ClassDashboard, tz_name: str | None) -> str:
             "" if retention is None else f"{retention * 100:.1f}",
             last_active,
         )
-        writer.writerow([spreadsheet_safe(cell) for cell in cells])
+        writer.writerow([neutralize_formula(cell) for cell in cells])
     return buffer.getvalue()
