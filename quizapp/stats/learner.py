@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from quizapp.scheduling.day import learner_day
 
@@ -60,9 +61,12 @@ class CardState:
     prompt: str
 
 
-@dataclass(frozen=True)
-class Review:
-    """One answer; the ``*_before`` fields are the card's scheduling state when it was shown."""
+class Review(NamedTuple):
+    """One answer; the ``*_before`` fields are the card's scheduling state when it was shown.
+
+    A named tuple rather than a frozen dataclass: a year of history is 100,000 of these, and
+    a tuple is built several times faster.
+    """
 
     card_id: int
     ordinal: int
