@@ -1,0 +1,220 @@
+"""Deck generation from source documents about a condition that has types (issue 4).
+
+Pure Python: no Flask, no database. ``generate_deck`` reads the documents, extracts what each
+states, reconciles them and writes cards; the result is a :class:`quizapp.deckfile.DeckData`
+with ``origin="generated"`` and a ``knowledge`` dict that records every fact with its source
+locations and every disagreement between sources with how the deck handled it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from pathlib import Path, PurePath
+from typing import Any
+
+from quizapp.deckfile import DeckData, SourceDoc, SourceRef
+from quizapp.generation.cards import DeckWriter
+from quizapp.generation.extract import Location, find_vocabulary, read_facts
+from quizapp.generation.reader import read_document
+from quizapp.generation.reconcile import (
+    CATEGORIES,
+    Knowledge,
+    is_ambiguous,
+    reconcile,
+    reversibility_of,
+    summary_value,
+)
+
+__all__ = [
+    "evidence_text",
+    "generate_deck",
+    "generate_deck_from_paths",
+    "read_document",
+]
+
+
+def _source_id(name: str, taken: set[str]) -> str:
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", PurePath(name).stem).strip("-").lower()[:40] or "source"
+    candidate = stem
+    number = 2
+    while candidate in taken:
+        candidate = f"{stem}-{number}"
+        number += 1
+    taken.add(candidate)
+    return candidate
+
+
+def generate_deck(documents: list[tuple[str, str]], title: str | None = None) -> DeckData:
+    """Build a generated deck from ``(file_name, text)`` pairs (plain text, Markdown or HTML)."""
+    ordered = sorted(documents, key=lambda item: (PurePath(item[0]).name, item[1]))
+    read = [read_document(name, text) for name, text in ordered]
+    taken: set[str] = set()
+    ids = [_source_id(document.name, taken) for document in read]
+    vocabulary = find_vocabulary(read)
+    facts = [
+        read_facts(document, source_id, vocabulary)
+        for document, source_id in zip(read, ids, strict=True)
+    ]
+    knowledge = reconcile(vocabulary, facts)
+    writer = DeckWriter(knowledge, {source_id: source_id for source_id in ids})
+    cards = writer.write()
+    sources = [
+        SourceDoc(
+            id=source_id,
+            name=document.name,
+            title=document.title[:300],
+            sha256=hashlib.sha256(document.text.encode("utf-8")).hexdigest(),
+        )
+        for document, source_id in zip(read, ids, strict=True)
+    ]
+    condition = vocabulary.condition
+    return DeckData(
+        title=(title or condition[:1].upper() + condition[1:])[:200],
+        description=(
+            f"Generated from {len(read)} source document{'s' if len(read) != 1 else ''} "
+            f"about {condition}: its types, causes, reversibility, symptoms, tests and "
+            "treatments. Each card shows the sentences it is based on."
+        ),
+        origin="generated",
+        cards=cards,
+        sources=sources,
+        knowledge=knowledge_dict(knowledge, writer),
+    )
+
+
+def generate_deck_from_paths(paths: Iterable[str | Path], title: str | None = None) -> DeckData:
+    documents = []
+    for path in paths:
+        path = Path(path)
+        documents.append((path.name, path.read_text(encoding="utf-8", errors="replace")))
+    return generate_deck(documents, title)
+
+
+def evidence_text(text: str, name: str, ref: SourceRef) -> str:
+    """The sentence a card's source reference points at, cleaned of layout white space."""
+    if ref.sentence is not None:
+        units = read_document(name, text).units
+        if 0 <= ref.sentence < len(units):
+            unit = units[ref.sentence]
+            if ref.start is None or unit.start == ref.start:
+                return unit.text
+    if ref.start is not None and ref.end is not None:
+        return " ".join(re.sub(r"<[^>]*>", " ", text[ref.start : ref.end]).split())
+    return ""
+
+
+def _locations(locations: Iterable[Location]) -> list[dict[str, Any]]:
+    unique = sorted(set(locations), key=lambda loc: (loc.source, loc.sentence, loc.start))
+    return [location.as_dict() for location in unique]
+
+
+def knowledge_dict(knowledge: Knowledge, writer: DeckWriter) -> dict[str, Any]:
+    vocabulary = knowledge.vocabulary
+    causes = knowledge.entities["causes"]
+    conflicted = knowledge.conflict_keys()
+    types = []
+    for type_word in writer.type_order:
+        statements = reversibility_of(knowledge.facts, type_word)
+        types.append(
+            {
+                "id": type_word,
+                "name": writer.type_name(type_word),
+                "aliases": [writer.type_name(w) for w in vocabulary.type_words[type_word][1:]],
+                "sources": sorted(f.source for f in knowledge.facts if type_word in f.types),
+                "locations": _locations(
+                    location for f in knowledge.facts for location in f.types.get(type_word, [])
+                ),
+                "reversibility": {
+                    "value": summary_value(statements)
+                    if f"reversible:{type_word}" not in conflicted
+                    else "disputed",
+                    "statements": [
+                        {"value": value, "wording": cue, "location": location.as_dict()}
+                        for value, cue, location in statements
+                    ],
+                },
+                "definitions": _locations(
+                    location
+                    for f in knowledge.facts
+                    for t, _, location in f.definitions
+                    if t == type_word
+                ),
+            }
+        )
+    cause_rows = []
+    for entity in causes:
+        by_source = entity.types_by_source()
+        type_counts = {t: sum(1 for s in by_source.values() if t in s) for t in entity.types}
+        if f"cause-type:{entity.key}" in conflicted:
+            status = "conflict"
+        elif is_ambiguous(entity, causes):
+            status = "ambiguous"
+        elif entity.types:
+            status = "agreed"
+        else:
+            status = "untyped"
+        assignments = []
+        for source in entity.sources:
+            for type_word in sorted(
+                {m.type for m in entity.mentions if m.location.source == source},
+                key=lambda t: t or "",
+            ):
+                assignments.append(
+                    {
+                        "source": source,
+                        "type": type_word,
+                        "locations": _locations(
+                            m.location
+                            for m in entity.mentions
+                            if m.location.source == source and m.type == type_word
+                        ),
+                    }
+                )
+        cause_rows.append(
+            {
+                "id": entity.key,
+                "name": entity.name,
+                "aliases": entity.aliases,
+                "types": entity.types,
+                "status": status,
+                "agreeing_sources": max(type_counts.values(), default=len(entity.sources)),
+                "sources": entity.sources,
+                "assignments": assignments,
+            }
+        )
+    out: dict[str, Any] = {
+        "condition": {"name": vocabulary.condition, "head": vocabulary.head},
+        "types": types,
+        "causes": cause_rows,
+        "conflicts": [
+            {
+                "id": conflict.key,
+                "about": conflict.about,
+                "positions": [
+                    {
+                        "position": position,
+                        "sources": sorted({loc.source for loc in locations}),
+                        "locations": _locations(locations),
+                    }
+                    for position, locations in conflict.positions.items()
+                ],
+                "handling": conflict.handling,
+            }
+            for conflict in knowledge.conflicts
+        ],
+    }
+    for category in CATEGORIES[1:]:
+        out[category] = [
+            {
+                "id": entity.key,
+                "name": entity.name,
+                "aliases": entity.aliases,
+                "types": entity.types,
+                "sources": entity.sources,
+                "locations": _locations(entity.locations()),
+            }
+            for entity in knowledge.entities[category]
+        ]
+    return out

@@ -1,0 +1,224 @@
+"""Small text helpers shared by the reader, the extractor and the card writer.
+
+Everything here is about English in general (stop words, plurals, spelling variants);
+nothing is specific to one medical condition.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "by",
+        "with",
+        "from",
+        "and",
+        "or",
+        "but",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "your",
+        "you",
+        "their",
+        "them",
+        "they",
+        "his",
+        "her",
+        "its",
+        "it",
+        "this",
+        "that",
+        "these",
+        "those",
+        "our",
+        "my",
+        "we",
+        "i",
+        "he",
+        "she",
+        "who",
+        "which",
+        "what",
+        "when",
+        "where",
+        "how",
+        "some",
+        "any",
+        "all",
+        "such",
+        "than",
+        "then",
+        "also",
+        "very",
+        "more",
+        "most",
+        "can",
+        "may",
+        "might",
+        "will",
+        "would",
+        "should",
+        "could",
+        "do",
+        "does",
+        "did",
+        "not",
+        "no",
+        "nor",
+        "so",
+        "if",
+        "into",
+        "onto",
+        "about",
+        "over",
+        "under",
+    ]
+)
+
+# Words that change how strongly or how long something happens, not what it is; two names
+# that differ only by these describe the same cause.
+QUALIFIER_WORDS = frozenset(
+    [
+        "long",
+        "term",
+        "high",
+        "dose",
+        "doses",
+        "treatment",
+        "therapy",
+        "process",
+        "related",
+        "induced",
+        "chronic",
+        "prolonged",
+        "extended",
+        "serious",
+        "severe",
+        "certain",
+        "period",
+        "periods",
+        "day",
+        "days",
+        "long-term",
+        "common",
+        "other",
+    ]
+)
+
+# English derivations a suffix stemmer cannot connect (adjective or participle to noun).
+WORD_FORMS = {
+    "malnourished": "malnutrition",
+    "undernourished": "undernutrition",
+    "immobile": "immobility",
+    "immobilized": "immobility",
+    "inactive": "inactivity",
+    "obese": "obesity",
+    "aged": "aging",
+    "ageing": "aging",
+}
+
+
+def fold(text: str) -> str:
+    """Lower case without accents or curly quotes, so spelling variants compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return plain.replace("’", "'").replace("‘", "'").lower()
+
+
+def words(text: str) -> list[str]:
+    return [m.group(0) for m in WORD_RE.finditer(fold(text))]
+
+
+def stem(word: str) -> str:
+    """A deliberately light stemmer: plurals, -ing, -al, final e."""
+    word = fold(word).replace("'", "")
+    word = WORD_FORMS.get(word, word)
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif len(word) > 4 and word.endswith(("ses", "xes", "ches", "shes")):
+        word = word[:-2]
+    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if len(word) >= 5 and word.endswith("ing"):
+        word = word[:-3]
+    if len(word) > 6 and word.endswith("ical"):
+        word = word[:-2]
+    if len(word) >= 3 and word.endswith("e"):
+        word = word[:-1]
+    return word
+
+
+def name_key(text: str, *, drop_qualifiers: bool = True) -> str:
+    """A comparison key for an entity name: stems of its content words, in order."""
+    tokens = []
+    for token in re.split(r"[^a-z0-9']+", fold(text).replace("'s ", " ")):
+        token = token.strip("'")
+        if token.endswith("'s"):
+            token = token[:-2]
+        if not token or token in STOP_WORDS:
+            continue
+        if drop_qualifiers and token in QUALIFIER_WORDS:
+            continue
+        tokens.append(stem(token))
+    return " ".join(tokens)
+
+
+def is_acronym(token: str) -> bool:
+    return len(token) >= 2 and token.isupper() and token.isalpha()
+
+
+def acronym_matches(acronym: str, phrase: str) -> bool:
+    """Whether ``acronym`` abbreviates ``phrase`` (initials, or letters in order)."""
+    letters = acronym.lower()
+    parts = [p for p in re.split(r"[\s-]+", fold(phrase)) if p and p not in STOP_WORDS]
+    if not parts:
+        return False
+    if "".join(p[0] for p in parts) == letters:
+        return True
+    joined = "".join(parts)
+    if not joined.startswith(letters[0]):
+        return False
+    position = 0
+    for letter in letters:
+        position = joined.find(letter, position)
+        if position < 0:
+            return False
+        position += 1
+    return len(parts) == 1
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+
+
+def join_names(names: list[str], conjunction: str = "and") -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    if len(names) == 2:
+        return f"{names[0]} {conjunction} {names[1]}"
+    return ", ".join(names[:-1]) + f", {conjunction} {names[-1]}"
+
+
+def word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
