@@ -43,9 +43,10 @@ def cloze_side(text: str, ordinal: int, *, reveal: bool) -> str:
         number, answer, hint = int(match.group(1)), match.group(2), match.group(3)
         if number - 1 != ordinal:
             return answer
+        # <mark> survives sanitizing (class attributes do not) and the stylesheet styles it.
         if reveal:
-            return f'<b class="cloze">{answer}</b>'
-        return f'<span class="cloze">[{hint or "…"}]</span>'
+            return f"<mark>{answer}</mark>"
+        return f"<mark>[{hint or '…'}]</mark>"
 
     return CLOZE_RE.sub(replace, text)
 
