@@ -15,6 +15,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -91,11 +92,11 @@ class CardForm(FlaskForm):
     kind = SelectField(
         "Kind",
         choices=[
-            ("basic", "Basic (front and back)"),
-            ("reversed", "Reversed pair (both directions)"),
-            ("cloze", "Cloze (fill in {{c1::gap}})"),
-            ("mcq", "Multiple choice"),
-            ("typein", "Type the answer"),
+            SelectChoice("basic", "Basic (front and back)"),
+            SelectChoice("reversed", "Reversed pair (both directions)"),
+            SelectChoice("cloze", "Cloze (fill in {{c1::gap}})"),
+            SelectChoice("mcq", "Multiple choice"),
+            SelectChoice("typein", "Type the answer"),
         ],
     )
     prompt = TextAreaField("Prompt", validators=[DataRequired(), Length(max=20000)])
