@@ -69,7 +69,7 @@ class DeckWriter:
         return sorted((t for t in support if support[t]), key=lambda t: (-support[t], t))
 
     def type_name(self, type_word: str) -> str:
-        return f"{type_word} {self.vocabulary.head}"
+        return f"{type_word} {self.vocabulary.type_suffix}"
 
     def type_aliases(self, type_word: str) -> list[str]:
         """Other names of a type that are not mere spelling variants of a shorter one."""
@@ -82,7 +82,7 @@ class DeckWriter:
     def type_label(self, type_word: str) -> str:
         aliases = self.type_aliases(type_word)
         if aliases:
-            return _capital(f"{type_word} ({', '.join(aliases)}) {self.vocabulary.head}")
+            return _capital(f"{type_word} ({', '.join(aliases)}) {self.vocabulary.type_suffix}")
         return _capital(self.type_name(type_word))
 
     def guid(self, fact_key: str) -> str:
@@ -154,7 +154,6 @@ class DeckWriter:
         return self.cards
 
     def type_cards(self) -> None:
-        head = self.vocabulary.head
         counts = [c for c in self.knowledge.conflicts if c.key == "type-count"]
         statements = [
             (number, named, location)
@@ -231,7 +230,7 @@ class DeckWriter:
                     f"type-alias:{type_word}",
                     "basic",
                     f"What other name do some sources use for {self.type_name(type_word)}?",
-                    answer=join_names([f"{a} {head}" for a in aliases], "or"),
+                    answer=join_names([self.type_name(a) for a in aliases], "or"),
                     explanation="Different pages use different names for the same type.",
                     tags=type_tags,
                     locations=[

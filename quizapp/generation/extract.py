@@ -25,6 +25,7 @@ from quizapp.generation.text import (
     word_set,
 )
 
+MAX_NAME_WORDS = 7
 NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3, "4": 4}
 
 # Nouns and modifiers that name no particular thing ("other conditions", "various reasons").
@@ -79,6 +80,7 @@ class Vocabulary:
     qualifiers: frozenset[str]  # the condition's other words ("muscle")
     type_of_word: dict[str, str]  # folded type word or alias -> canonical type word
     type_words: dict[str, list[str]]  # canonical type word -> its words, most used first
+    type_suffix: str  # what follows a type word in its name: "atrophy" or "hearing loss"
 
     def type_pattern(self) -> str:
         alternatives = sorted(self.type_of_word, key=len, reverse=True)
@@ -157,7 +159,26 @@ def find_vocabulary(documents: list[Document]) -> Vocabulary:
         type_words[canonical] = ordered
         for word in members:
             type_of_word[word] = canonical
-    return Vocabulary(condition, head, qualifiers, type_of_word, type_words)
+    return Vocabulary(
+        condition,
+        head,
+        qualifiers,
+        type_of_word,
+        type_words,
+        _type_suffix(documents, condition, head, set(type_of_word)),
+    )
+
+
+def _type_suffix(documents: list[Document], condition: str, head: str, words: set[str]) -> str:
+    """Whether the sources say "disuse atrophy" or "disuse muscle atrophy", by majority."""
+    short = full = 0
+    for document in documents:
+        for unit in document.units:
+            text = fold(unit.text)
+            for word in words:
+                full += text.count(f"{word} {condition}")
+                short += text.count(f"{word} {head}")
+    return condition if full >= short else head
 
 
 def _find_condition(documents: list[Document]) -> str:
@@ -391,6 +412,7 @@ def _display_case(text: str) -> str:
         or re.search(r"-[A-Z]", first)
         or (second[:1].isupper() and not is_acronym(second))
         or any(c.isupper() for c in first[1:])
+        or re.search(r"['’]s$", first)
     )
     if not keep and first[:1].isupper():
         tokens[0] = first[0].lower() + first[1:]
@@ -524,6 +546,8 @@ class _Reader:
         for name, aliases in entries:
             if kind == "causes" and self.types_in(name):
                 continue
+            if len(name.split()) > MAX_NAME_WORDS:
+                continue  # a clause, not a name; quoting it would copy the source
             bucket.append(Mention(name, aliases, type_word, self.location(unit)))
 
     def _reversibility(self, unit: Unit, text: str) -> None:

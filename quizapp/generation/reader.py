@@ -717,7 +717,10 @@ def _units_from_blocks(blocks: list[_Block]) -> list[Unit]:
             continue
         if block.kind == "item":
             intro_kind = builder.units[last_intro].kind if last_intro is not None else None
-            if block.list_break and intro_kind != "heading":
+            expects_list = intro_kind == "heading" or (
+                intro_kind == "sentence" and builder.units[last_intro].text.endswith(":")
+            )
+            if block.list_break and not expects_list:
                 last_intro = None
             if intro_kind != "sentence" and not on_topic(text):
                 intro_text = builder.units[last_intro].text if intro_kind else ""
@@ -725,7 +728,7 @@ def _units_from_blocks(blocks: list[_Block]) -> list[Unit]:
                     continue
             builder.add("item", block.piece, last_intro)
             continue
-        if not on_topic(text):
+        if not on_topic(text) and not text.endswith(":"):
             last_intro = None
             continue
         builder.new_block()
