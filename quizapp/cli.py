@@ -13,6 +13,7 @@ from sqlalchemy import select
 from .deckfile import DeckFileError, dumps, loads
 from .extensions import db
 from .formats.detect import ImportFailed, read_upload
+from .generation import generate_deck
 from .models import ROLES, Deck, User, user_by_email
 from .scheduling.day import is_known_zone
 from .services import exports
@@ -113,8 +114,6 @@ def load_decks(paths: tuple[Path, ...], publish: bool) -> None:
 @click.option("--title", default=None)
 def generate(sources: tuple[Path, ...], output: Path, title: str | None) -> None:
     """Generate a deck file from source documents (txt, md, html)."""
-    from .generation import generate_deck
-
     try:
         documents = read_sources([(str(p), p.read_bytes()) for p in sources])
     except OSError as error:

@@ -25,7 +25,14 @@ from ..formats.detect import ImportFailed, read_upload
 from ..forms import CardForm, DeckSettingsForm, DeckUploadForm, SourceUploadForm
 from ..models import Card, Deck, Media, PendingUpload, ReviewLog, utcnow
 from ..services import exports
-from ..services.decks import apply_card, card_data, clean_card, slugify, store_deck
+from ..services.decks import (
+    apply_card,
+    card_data,
+    card_evidence,
+    clean_card,
+    slugify,
+    store_deck,
+)
 from ..services.generation import GenerationFailed, draft_from_uploads
 
 bp = Blueprint("decks", __name__, url_prefix="/decks")
@@ -64,7 +71,9 @@ def media(deck_id: int, name: str):
     response.headers["Cache-Control"] = "private, max-age=3600"
     if not item.mime.startswith("image/") or item.mime == "image/svg+xml":
         response.headers["Content-Disposition"] = "attachment"
-        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+        response.headers["Content-Security-Policy"] = (
+            "sandbox; default-src 'none'; frame-ancestors 'none'"
+        )
     return response
 
 
@@ -160,21 +169,7 @@ def generate():
 @instructor_required
 def review(deck_id: int):
     deck = deck_for_edit(deck_id)
-    docs = {doc.key: doc for doc in deck.sources}
-
-    def evidence(card: Card) -> list[tuple[str, str | None]]:
-        shown = []
-        for ref in card.sources or []:
-            doc = docs.get(ref.get("source"))
-            if doc is None:
-                continue
-            text = None
-            if doc.text is not None and ref.get("start") is not None:
-                text = doc.text[ref["start"]:ref.get("end")].strip()
-            shown.append((doc.title or doc.name, text))
-        return shown
-
-    cards = [(card, evidence(card)) for card in deck.cards if not card.retired]
+    cards = [(card, card_evidence(card)) for card in deck.cards if not card.retired]
     return render_template(
         "decks/review.html", deck=deck, cards=cards, knowledge=deck.knowledge or {}
     )

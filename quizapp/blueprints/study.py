@@ -17,9 +17,10 @@ from flask_login import current_user, login_required
 
 from ..access import deck_for_study
 from ..extensions import db
-from ..models import Card, SourceDocument
+from ..models import Card
 from ..rendering import card_side
 from ..services import study
+from ..services.decks import card_evidence
 from ..templating import media_url_for
 
 bp = Blueprint("study", __name__, url_prefix="/study")
@@ -33,23 +34,6 @@ def _render(template: str, **context):
     """The whole page, or only the study panel when the page's script asks for it."""
     partial = request.headers.get("X-Partial") == "1"
     return render_template(template, partial=partial, **context)
-
-
-def _sources_of(card: Card) -> list[dict]:
-    docs = {
-        doc.key: doc
-        for doc in db.session.query(SourceDocument).filter_by(deck_id=card.deck_id)
-    }
-    shown = []
-    for ref in card.sources or []:
-        doc = docs.get(ref.get("source"))
-        if doc is None:
-            continue
-        evidence = None
-        if doc.text and ref.get("start") is not None and ref.get("end") is not None:
-            evidence = doc.text[ref["start"]:ref["end"]].strip()
-        shown.append({"name": doc.title or doc.name, "evidence": evidence})
-    return shown
 
 
 @bp.get("/<int:deck_id>")
@@ -137,7 +121,7 @@ def answer(deck_id: int):
             card=card,
             side=side,
             outcome=outcome,
-            sources=_sources_of(card),
+            sources=card_evidence(card),
             next_url=next_url,
             cram=cram,
         )

@@ -202,3 +202,25 @@ def deck_data_of(deck: Deck, *, include_retired: bool = False) -> DeckData:
         media=[MediaFile(name=m.name, data=m.data) for m in media],
         knowledge=deck.knowledge,
     )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    source: str
+    sentence: str | None
+
+
+def card_evidence(card: Card) -> list[Evidence]:
+    """Where each of the card's facts comes from, with the sentence when the text is kept."""
+    docs = {doc.key: doc for doc in card.deck.sources}
+    shown = []
+    for ref in card.sources or []:
+        doc = docs.get(ref.get("source"))
+        if doc is None:
+            continue
+        label = f"{doc.title} ({doc.name})" if doc.title and doc.title != doc.name else doc.name
+        sentence = None
+        if doc.text is not None and ref.get("start") is not None and ref.get("end") is not None:
+            sentence = doc.text[ref["start"]:ref["end"]].strip() or None
+        shown.append(Evidence(source=label, sentence=sentence))
+    return shown

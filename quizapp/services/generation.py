@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
+from ..generation import generate_deck
 from ..models import Deck, User
 from .decks import slugify, store_deck
 
@@ -53,8 +54,6 @@ def draft_from_uploads(
     uploads: list[tuple[str, bytes]], *, title: str | None, owner: User
 ) -> Deck:
     """Generate and store a deck (new ones start unpublished) keeping the texts as evidence."""
-    from ..generation import generate_deck
-
     documents = read_sources(uploads)
     deck_data = generate_deck(documents, title=title)
     if not deck_data.cards:
