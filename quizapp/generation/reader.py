@@ -409,6 +409,7 @@ class _HtmlBlocks(HTMLParser):
     SKIP_TAGS = frozenset(
         [
             "script",
+            "title",
             "style",
             "nav",
             "header",
@@ -442,7 +443,7 @@ class _HtmlBlocks(HTMLParser):
             "dd",
             "dt",
             "blockquote",
-            "title",
+            "head",
             "body",
             "html",
             "ul",

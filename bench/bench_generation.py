@@ -1,0 +1,48 @@
+"""Generation cost at 1x and 100x the seed text; exits non-zero if it grows faster than linear.
+
+Run: .venv/bin/python bench/bench_generation.py
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from quizapp.deckfile import dumps
+from quizapp.generation import generate_deck
+
+SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+SCALE = 100
+ALLOWED_GROWTH = 2.0
+
+
+def timed(documents: list[tuple[str, str]]) -> float:
+    best = float("inf")
+    for _ in range(2 if len(documents) < 50 else 1):
+        started = time.perf_counter()
+        dumps(generate_deck(documents))
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def main() -> int:
+    seeds = [(path.name, path.read_text(encoding="utf-8")) for path in sorted(SEEDS.glob("*.txt"))]
+    # Copies under other file names, so each is read, extracted and cited as its own source.
+    scaled = [(f"copy{copy:03d}-{name}", text) for copy in range(SCALE) for name, text in seeds]
+    small_chars = sum(len(text) for _, text in seeds)
+    large_chars = sum(len(text) for _, text in scaled)
+    small = timed(seeds)
+    large = timed(scaled)
+    per_char_small = small / small_chars
+    per_char_large = large / large_chars
+    ratio = per_char_large / per_char_small
+    print(f"seeds:        {small_chars:>9} chars  {small * 1000:9.1f} ms")
+    print(f"{SCALE}x seeds:   {large_chars:>9} chars  {large * 1000:9.1f} ms")
+    print(f"time ratio {large / small:.1f} for {large_chars / small_chars:.0f}x the text")
+    print(f"time per character at {SCALE}x / at 1x: {ratio:.2f} (limit {ALLOWED_GROWTH})")
+    return 0 if ratio <= ALLOWED_GROWTH else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
