@@ -136,6 +136,10 @@ class DeckWriter:
     def sources_phrase(self, count: int) -> str:
         return "1 source" if count == 1 else f"{count} sources"
 
+    def sources_say(self, count: int, verb: str) -> str:
+        """ "1 source lists" / "3 sources list" """
+        return f"{self.sources_phrase(count)} {verb}{'s' if count == 1 else ''}"
+
     def usable(self, entity: Entity) -> bool:
         return len(entity.name.split()) <= MAX_NAME_WORDS
 
@@ -248,6 +252,7 @@ class DeckWriter:
             if value is None:
                 continue
             summaries[type_word] = (value, statements)
+            stating = {loc.source for _, _, loc in statements}
             means = sorted(
                 {
                     m.name
@@ -270,8 +275,8 @@ class DeckWriter:
                 "basic",
                 f"Can {self.type_name(type_word)} be reversed?",
                 answer=answer,
-                explanation=f"{self.sources_phrase(len({loc.source for _, _, loc in statements}))}"
-                " comment on reversing this type.",
+                explanation=f"Based on {self.sources_phrase(len(stating))} that say whether "
+                "this type can be reversed.",
                 tags=("topic::reversibility", f"type::{type_word}"),
                 locations=[location for _, _, location in statements],
             )
@@ -309,6 +314,8 @@ class DeckWriter:
                         "basic",
                         f"What do the sources call the most {adjective} sign of {self.condition}?",
                         answer=_capital(subject.removeprefix("sign:")),
+                        explanation="Other signs are listed too, but this is the one the "
+                        "sources single out.",
                         tags=("topic::symptoms",),
                         locations=locations,
                     )
@@ -353,14 +360,14 @@ class DeckWriter:
                 "sources link it to?",
                 choices=choices,
                 correct=self.type_order.index(type_word),
-                explanation=f"{self.sources_phrase(typed_sources)} list it under "
+                explanation=f"{self.sources_say(typed_sources, 'list')} it under "
                 f"{self.type_name(type_word)}{others}.",
                 tags=("topic::causes", f"type::{type_word}"),
                 locations=entity.locations(type_word),
             )
 
     def cause_label(self, entity: Entity) -> str:
-        acronyms = [a for a in entity.aliases if is_acronym(a)]
+        acronyms = [a for a in entity.aliases if is_acronym(a) and a not in entity.name.split()]
         return f"{entity.name} ({acronyms[0]})" if acronyms else entity.name
 
     def conflict_cards(self) -> None:
@@ -452,7 +459,7 @@ class DeckWriter:
                     f"How do the sources on {self.condition} classify {self.cause_label(entity)}?",
                     choices=choices,
                     correct=roles.index(role),
-                    explanation=f"{self.sources_phrase(len(entity.sources))} mention it among "
+                    explanation=f"{self.sources_say(len(entity.sources), 'mention')} it among "
                     f"the {CATEGORY_NOUNS[role][1]}.",
                     tags=(f"topic::{CATEGORY_NOUNS[role][1]}",),
                     locations=entity.locations(),
@@ -493,10 +500,11 @@ class DeckWriter:
                             f"What does the abbreviation {alias} stand for, in the sources on "
                             f"{self.condition}?",
                             answer=expansion,
+                            explanation=f"The sources write {alias} for {expansion}.",
                             tags=(f"topic::{CATEGORY_NOUNS[category][1]}", "topic::names"),
                             locations=entity.locations()[:4],
                         )
-                    elif not is_acronym(alias) and fold(alias) != fold(name):
+                    elif not is_acronym(alias.split()[0]) and fold(alias) != fold(name):
                         key = "|".join(sorted((name_key(name), name_key(alias))))
                         self.add(
                             f"other-name:{key}",
