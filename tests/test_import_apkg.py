@@ -231,6 +231,123 @@ def test_type_in_optional_reversed_and_odd_note_types(tmp_path):
     assert any("'Three sides'" in warning for warning in result.warnings)
 
 
+def test_fields_shown_only_when_filled_in_are_the_explanation(tmp_path):
+    extras = (
+        "{{#Notes}}<div>{{Notes}}</div>{{/Notes}}"
+        "{{#Source}}<small>Source: {{Source}}</small>{{/Source}}"
+    )
+    with_notes = _model(
+        1006,
+        "Basic with notes",
+        ["Front", "Back", "Notes", "Source"],
+        [("{{Front}}", "{{FrontSide}}<hr id=answer>{{Back}}" + extras)],
+    )
+    both_ways = _model(
+        1007,
+        "Both ways with notes",
+        ["Front", "Back", "Notes", "Source"],
+        [
+            ("{{Front}}", "{{FrontSide}}<hr id=answer>{{Back}}" + extras),
+            ("{{Back}}", "{{FrontSide}}<hr id=answer>{{Front}}" + extras),
+        ],
+    )
+    cloze = _model(
+        1008,
+        "Cloze with source",
+        ["Text", "Extra", "Source"],
+        [("{{cloze:Text}}", "{{cloze:Text}}<br>{{Extra}}" + extras)],
+        model_type=genanki.Model.CLOZE,
+    )
+    deck = genanki.Deck(2005, "Extras")
+    deck.add_note(genanki.Note(with_notes, ["sun", "star", "<b>G-type</b>", "Atlas"], guid="n1"))
+    deck.add_note(genanki.Note(with_notes, ["moon", "satellite", "", "Atlas"], guid="n2"))
+    deck.add_note(genanki.Note(both_ways, ["Mars", "4th planet", "red", "Atlas"], guid="n3"))
+    deck.add_note(
+        genanki.Note(cloze, ["{{c1::Venus}} is hot", "CO<sub>2</sub>", "Atlas"], guid="n4")
+    )
+    package = _write_package(tmp_path / "extras.apkg", [deck])
+
+    result = _assert_matches_anki(package, tmp_path / "anki")
+    cards = {card.guid: card for card in result.decks[0].cards}
+    assert {guid: (card.kind, card.explanation) for guid, card in cards.items()} == {
+        "n1": ("basic", "<b>G-type</b>"),
+        "n2": ("basic", ""),
+        "n3": ("reversed", "red"),
+        "n4": ("cloze", "CO<sub>2</sub>"),
+    }
+    assert not any("Atlas" in card.answer + card.explanation for card in cards.values())
+    assert result.warnings == []
+
+
+def _multiple_choice_model(model_id: int, fields: list[str]):
+    question, choices, correct, answer = fields
+    return _model(
+        model_id,
+        "Choose one",
+        fields,
+        [
+            (
+                f"{{{{{question}}}}}<ol type=A>{{{{{choices}}}}}</ol>",
+                f"{{{{FrontSide}}}}<hr id=answer>{{{{{correct}}}}}: {{{{{answer}}}}}",
+            )
+        ],
+    )
+
+
+def test_multiple_choice_notes_are_read_from_their_fields(tmp_path):
+    model = _multiple_choice_model(1009, ["QUESTION", "choices", "Correct", "Answer"])
+    deck = genanki.Deck(2006, "Choices")
+    deck.add_note(
+        genanki.Note(
+            model,
+            [
+                "Which are primes?",
+                "<li>4, 6</li>\n<li>2, 3<ul><li>both odd?</li><li>no</li></ul></li><li>9</li>",
+                "2",
+                "",
+            ],
+            guid="mc1",
+        )
+    )
+    package = _write_package(tmp_path / "choices.apkg", [deck])
+
+    [card] = read_upload("choices.apkg", package.read_bytes()).decks[0].cards
+    assert card.kind == "mcq"
+    assert card.prompt == "Which are primes?"
+    assert card.choices == ("4, 6", "2, 3<ul><li>both odd?</li><li>no</li></ul>", "9")
+    assert card.correct == 1
+    assert card.answer == card.choices[1]
+
+
+@pytest.mark.parametrize(
+    ("choices", "correct"),
+    [
+        ("<ol><li>Blue</li><li>Red</li></ol>", "3"),
+        ("<ol><li>Blue</li><li>Red</li></ol>", "B"),
+        ("Blue or red", "1"),
+        ("<ol><li>Blue</li></ol>", "1"),
+        ("<ol><li>Blue</li><li>Blue</li></ol>", "1"),
+        ("<ol><li>Blue</li><li> </li></ol>", "1"),
+        ("<ol><li>Blue</li></ol><ol><li>Red</li></ol>", "1"),
+        ("<ol><li>Blue</li></ol> or <li>Red</li>", "1"),
+    ],
+)
+def test_unreadable_multiple_choice_notes_become_basic_cards(tmp_path, choices, correct):
+    model = _multiple_choice_model(1010, ["Question", "Choices", "Correct", "Answer"])
+    deck = genanki.Deck(2007, "Broken choices")
+    deck.add_note(genanki.Note(model, ["Sky colour?", choices, correct, "Blue"], guid="mc2"))
+    package = _write_package(tmp_path / "broken.apkg", [deck])
+
+    result = read_upload("broken.apkg", package.read_bytes())
+    [card] = result.decks[0].cards
+    assert (card.kind, card.answer, card.choices, card.correct) == ("basic", "Blue", (), None)
+    assert card.prompt == "Sky colour?" + sanitize_html(choices)
+    assert result.warnings == [
+        "1 multiple-choice note(s) did not hold 2 to 8 different choices as a list and the "
+        "number of the right one, so they became basic cards with the choices in the question."
+    ]
+
+
 def test_hostile_fields_are_sanitized_and_media_names_made_safe(tmp_path):
     basic = _model(1004, "Plain", ["Front", "Back"], [("{{Front}}", "{{Back}}")])
     odd_image = tmp_path / "my picture (1).png"

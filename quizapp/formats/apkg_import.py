@@ -10,11 +10,15 @@ Pure Python. Both package layouts are read:
 
 Each Anki deck that holds cards becomes one deck titled with its full nested name
 (``Parent::Child``); a note whose cards sit in several decks goes with its first card. The
-card kind follows the note type's structure, not its name: the cloze flag, a single
+card kind follows the note type's structure, not its name: the cloze flag, Question,
+Choices and Correct fields (multiple choice, as quizapp's own export writes it), a single
 template with ``{{type:...}}`` (type-in), two mirrored templates (reversed, or basic when
 an optional reverse card was not made) or one template (basic); any other note type gives
-basic cards from its first two fields, with a warning. Only images that notes show are
-returned, under safe names that their ``<img src>`` is rewritten to.
+basic cards from its first two fields, with a warning. Fields the answer side shows only
+inside ``{{#Field}}...{{/Field}}`` sections (and every extra field of a cloze) become the
+explanation, except a Source field, which names a document the app cannot link back to.
+Only images that notes show are returned, under safe names that their ``<img src>`` is
+rewritten to.
 
 The upload is treated as hostile: every byte unpacked counts against one budget, member
 and media names must be plain, and the SQLite file is opened read-only with untrusted
@@ -45,6 +49,7 @@ import zstandard
 from quizapp.deckfile import (
     CLOZE_RE,
     GUID_RE,
+    MAX_CHOICES,
     MAX_FIELD,
     MAX_GUID,
     MAX_TAG,
@@ -73,6 +78,11 @@ ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 FIELD_SEPARATOR = "\x1f"
 DEFAULT_DECK_TITLE = "Imported deck"
 CLOZE_NOTE_TYPE = 1
+# Field names, compared without case, of a multiple-choice note type: the question, its
+# choices as an HTML list and the 1-based number of the right choice.
+MCQ_FIELDS = ("question", "choices", "correct")
+MCQ_ANSWER_FIELD = "answer"
+SOURCE_FIELD_NAMES = frozenset({"source", "sources"})
 
 IMAGE_SIGNATURES = {
     ".png": (b"\x89PNG\r\n\x1a\n",),
@@ -86,6 +96,9 @@ IMAGE_SIGNATURES = {
 _UNREADABLE = "The Anki package is damaged or not an Anki package, so it cannot be imported."
 _FIELD_REF_RE = re.compile(r"\{\{([^{}]*)\}\}")
 _IMG_SRC_RE = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")', re.IGNORECASE)
+_LIST_OPEN_RE = re.compile(r"<(ol|ul)\b[^>]*>", re.IGNORECASE)
+_LIST_TAG_RE = re.compile(r"<(/?)(ol|ul|li)\b[^>]*>", re.IGNORECASE)
+_CHOICE_NUMBER_RE = re.compile(r"[0-9]{1,3}")
 _SAFE_MEDIA_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$")
 _MEDIA_NAME_FORBIDDEN_RE = re.compile(r"[/\\\x00-\x1f\x7f]")
 
@@ -562,23 +575,101 @@ class _Shape:
     front: int
     back: int | None
     extras: tuple[int, ...] = ()
+    choices: int | None = None
+    correct: int | None = None
     recognised: bool = True
 
 
-def _template_references(template: str) -> tuple[list[str], list[str], list[str]]:
-    """Field names a template shows, asks to type in, and turns into cloze gaps."""
-    shown, typed, clozed = [], [], []
+@dataclass(frozen=True)
+class _References:
+    """The field names one template uses, each listed once in order of first use."""
+
+    shown: tuple[str, ...]  # displayed as they are, inside conditional sections or not
+    unconditional: tuple[str, ...]  # displayed outside every {{#F}}/{{^F}} section
+    typed: tuple[str, ...]  # {{type:F}}
+    clozed: tuple[str, ...]  # {{cloze:F}}
+
+    @property
+    def conditional_only(self) -> tuple[str, ...]:
+        return tuple(name for name in self.shown if name not in self.unconditional)
+
+
+def _template_references(template: str) -> _References:
+    shown: dict[str, None] = {}
+    unconditional: dict[str, None] = {}
+    typed: dict[str, None] = {}
+    clozed: dict[str, None] = {}
+    open_sections: list[str] = []
     for match in _FIELD_REF_RE.finditer(template):
         reference = match.group(1).strip()
-        if not reference or reference[0] in "#^/!" or reference == "FrontSide":
+        if not reference or reference[0] == "!" or reference == "FrontSide":
+            continue
+        if reference[0] in "#^":
+            open_sections.append(reference[1:].strip())
+            continue
+        if reference[0] == "/":
+            # Anki refuses to render mismatched sections; a stray closing tag is ignored
+            # here rather than failing the whole import.
+            name = reference[1:].strip()
+            if name in open_sections:
+                while open_sections.pop() != name:
+                    pass
             continue
         *filters, name = reference.split(":")
         name = name.strip()
         filters = [f.strip() for f in filters]
-        target = typed if "type" in filters else clozed if "cloze" in filters else shown
-        if name not in target:
-            target.append(name)
-    return shown, typed, clozed
+        if "type" in filters:
+            typed[name] = None
+        elif "cloze" in filters:
+            clozed[name] = None
+        else:
+            shown[name] = None
+            if not open_sections:
+                unconditional[name] = None
+    return _References(tuple(shown), tuple(unconditional), tuple(typed), tuple(clozed))
+
+
+def _is_source_field(name: str) -> bool:
+    # quizapp's own export shows the name of the document a card came from in a Source
+    # field. A card refers to its source by a location in a stored document, which a name
+    # cannot restore, and the name is no explanation either, so the field is left out.
+    return name.casefold() in SOURCE_FIELD_NAMES
+
+
+def _extras(answer: _References, index: dict[str, int], taken: set[str]) -> tuple[int, ...]:
+    """Fields the answer side shows only when they are filled in: explanations, notes."""
+    return tuple(
+        index[name]
+        for name in answer.conditional_only
+        if name in index and name not in taken and not _is_source_field(name)
+    )
+
+
+def _multiple_choice_shape(note_type: _NoteType, index: dict[str, int]) -> _Shape | None:
+    """A note type asking a question with numbered choices, as quizapp's export writes it.
+
+    Recognised by its fields: Question, Choices (an HTML list) and Correct (the 1-based
+    number of the right choice), with Answer optionally repeating the right choice. Anki
+    itself has no multiple-choice type, and without a Correct number a list of choices
+    cannot be told apart from a list that is the answer, so other types stay basic.
+    """
+    by_name = {name.casefold(): name for name in index}
+    if len(note_type.templates) != 1 or not set(MCQ_FIELDS) <= set(by_name):
+        return None
+    question, choices, correct = (by_name[field] for field in MCQ_FIELDS)
+    front_side, back_side = map(_template_references, note_type.templates[0])
+    if not {question, choices} <= set(front_side.shown):
+        return None
+    answer = by_name.get(MCQ_ANSWER_FIELD)
+    taken = {question, choices, correct, answer}
+    return _Shape(
+        kind="mcq",
+        front=index[question],
+        back=None if answer is None else index[answer],
+        extras=_extras(back_side, index, taken),
+        choices=index[choices],
+        correct=index[correct],
+    )
 
 
 def _shape_of(note_type: _NoteType) -> _Shape:
@@ -587,42 +678,99 @@ def _shape_of(note_type: _NoteType) -> _Shape:
     if not note_type.templates:
         return fallback
     if note_type.is_cloze:
-        question, answer = note_type.templates[0]
-        _, _, clozed = _template_references(question)
-        cloze_field = index.get(clozed[0], 0) if clozed else 0
-        shown_after, _, _ = _template_references(answer)
+        question, answer = map(_template_references, note_type.templates[0])
+        cloze_field = index.get(question.clozed[0], 0) if question.clozed else 0
+        # Anki's own Cloze type shows Back Extra unconditionally; it is an extra all the same.
         extras = tuple(
-            index[name] for name in shown_after if name in index and index[name] != cloze_field
+            index[name]
+            for name in answer.shown
+            if name in index and index[name] != cloze_field and not _is_source_field(name)
         )
         return _Shape(kind="cloze", front=cloze_field, back=None, extras=extras)
-    sides = [
-        (_template_references(question), _template_references(answer))
-        for question, answer in note_type.templates
-    ]
-    (shown_q, typed_q, clozed_q), (shown_a, _, _) = sides[0]
-    if clozed_q or len(shown_q) != 1 or shown_q[0] not in index:
+    multiple_choice = _multiple_choice_shape(note_type, index)
+    if multiple_choice is not None:
+        return multiple_choice
+    sides = [tuple(map(_template_references, template)) for template in note_type.templates]
+    question, answer = sides[0]
+    if question.clozed or len(question.shown) != 1 or question.shown[0] not in index:
         return fallback
-    front = shown_q[0]
-    if len(sides) == 1 and typed_q:
-        if len(typed_q) == 1 and typed_q[0] in index and typed_q[0] != front:
-            return _Shape(kind="typein", front=index[front], back=index[typed_q[0]])
+    front = question.shown[0]
+    if len(sides) == 1 and question.typed:
+        back = question.typed[0]
+        if len(question.typed) == 1 and back in index and back != front:
+            extras = _extras(answer, index, {front, back})
+            return _Shape(kind="typein", front=index[front], back=index[back], extras=extras)
         return fallback
-    revealed = [name for name in shown_a if name != front]
-    if typed_q or len(revealed) != 1 or revealed[0] not in index:
+    revealed = [name for name in answer.unconditional if name != front]
+    if question.typed or len(revealed) != 1 or revealed[0] not in index:
         return fallback
     back = revealed[0]
+    extras = _extras(answer, index, {front, back})
     if len(sides) == 1:
-        return _Shape(kind="basic", front=index[front], back=index[back])
+        return _Shape(kind="basic", front=index[front], back=index[back], extras=extras)
     if len(sides) == 2:
-        (shown_q2, typed_q2, clozed_q2), (shown_a2, _, _) = sides[1]
+        reverse_question, reverse_answer = sides[1]
         if (
-            shown_q2 == [back]
-            and not typed_q2
-            and not clozed_q2
-            and [name for name in shown_a2 if name != back] == [front]
+            reverse_question.shown == (back,)
+            and not reverse_question.typed
+            and not reverse_question.clozed
+            and [name for name in reverse_answer.unconditional if name != back] == [front]
         ):
-            return _Shape(kind="reversed", front=index[front], back=index[back])
+            return _Shape(kind="reversed", front=index[front], back=index[back], extras=extras)
     return fallback
+
+
+def _list_items(markup: str) -> list[str] | None:
+    """The items of a field that holds one HTML list (or bare ``<li>`` items), else None.
+
+    Works on sanitized markup, whose tags are balanced, so counting list tags finds where
+    each top-level item ends even when an item holds a list of its own.
+    """
+    inner = markup.strip()
+    wrapper = _LIST_OPEN_RE.match(inner)
+    if wrapper:
+        closing = f"</{wrapper.group(1).lower()}>"
+        if not inner.lower().endswith(closing):
+            return None
+        inner = inner[wrapper.end() : -len(closing)]
+    items: list[str] = []
+    depth = 0
+    item_start = 0
+    gap_start = 0
+    for tag in _LIST_TAG_RE.finditer(inner):
+        is_closing, name = tag.group(1) == "/", tag.group(2).lower()
+        if depth == 0:
+            if is_closing or name != "li" or inner[gap_start : tag.start()].strip():
+                return None
+            item_start = tag.end()
+        depth += -1 if is_closing else 1
+        if depth == 0:
+            if name != "li":
+                return None
+            items.append(inner[item_start : tag.start()].strip())
+            gap_start = tag.end()
+    if depth != 0 or inner[gap_start:].strip():
+        return None
+    return items
+
+
+def _choices_and_correct(
+    choices_markup: str, correct_markup: str
+) -> tuple[tuple[str, ...], int] | None:
+    """The choices and the index of the right one, if the fields hold a usable question."""
+    items = _list_items(choices_markup)
+    number = plain_text(correct_markup)
+    if items is None or not _CHOICE_NUMBER_RE.fullmatch(number):
+        return None
+    correct = int(number) - 1
+    if (
+        not 2 <= len(items) <= MAX_CHOICES
+        or any(_is_blank(item) for item in items)
+        or len(set(items)) != len(items)
+        or not 0 <= correct < len(items)
+    ):
+        return None
+    return tuple(items), correct
 
 
 def _is_blank(markup: str) -> bool:
@@ -646,6 +794,7 @@ class _DeckBuilder:
         self.media = media
         self.skipped: Counter[str] = Counter()
         self.fallback_notes: Counter[str] = Counter()
+        self.unreadable_choices = 0
         self.missing_images: set[str] = set()
         self.refused_images: set[str] = set()
         self.shapes = {key: _shape_of(nt) for key, nt in collection.note_types.items()}
@@ -686,10 +835,16 @@ class _DeckBuilder:
 
     def _warnings(self) -> list[str]:
         warnings = [
-            f"Note type {name!r} is not a Basic, reversed, type-in or Cloze type: "
-            f"{count} note(s) became basic cards from their first two fields."
+            f"Note type {name!r} is not a Basic, reversed, type-in, multiple-choice or Cloze "
+            f"type: {count} note(s) became basic cards from their first two fields."
             for name, count in sorted(self.fallback_notes.items())
         ]
+        if self.unreadable_choices:
+            warnings.append(
+                f"{self.unreadable_choices} multiple-choice note(s) did not hold 2 to "
+                f"{MAX_CHOICES} different choices as a list and the number of the right one, "
+                "so they became basic cards with the choices in the question."
+            )
         warnings += [
             f"{count} note(s) were skipped because {reason}."
             for reason, count in sorted(self.skipped.items())
@@ -728,9 +883,19 @@ class _DeckBuilder:
         prompt, answer = field(shape.front), field(shape.back)
         explanation = "<br>".join(part for part in map(field, shape.extras) if part)
         kind = shape.kind
+        choices: tuple[str, ...] = ()
+        correct = None
         if kind == "reversed" and not any(ordinal == 1 for ordinal, _ in cards):
             kind = "basic"
-        problem = self._problem(kind, prompt, answer, explanation)
+        if kind == "mcq":
+            choices_markup = field(shape.choices)
+            question = _choices_and_correct(choices_markup, field(shape.correct))
+            if question is None:
+                self.unreadable_choices += 1
+                kind, prompt = "basic", prompt + choices_markup
+            else:
+                choices, correct = question
+        problem = self._problem(kind, prompt, answer, explanation, choices)
         if problem:
             self.skipped[problem] += 1
             return None
@@ -740,14 +905,18 @@ class _DeckBuilder:
             kind=kind,
             prompt=prompt,
             answer=answer,
+            choices=choices,
+            correct=correct,
             explanation=explanation,
             tags=tags,
         )
         return card, cards[0][1], images
 
     @staticmethod
-    def _problem(kind: str, prompt: str, answer: str, explanation: str) -> str | None:
-        if max(len(prompt), len(answer), len(explanation)) > MAX_FIELD:
+    def _problem(
+        kind: str, prompt: str, answer: str, explanation: str, choices: tuple[str, ...]
+    ) -> str | None:
+        if max(len(text) for text in (prompt, answer, explanation, *choices)) > MAX_FIELD:
             return f"a field is longer than {MAX_FIELD} characters"
         if _is_blank(prompt):
             return "their question side is empty"
@@ -755,7 +924,8 @@ class _DeckBuilder:
             return "image occlusion notes are not supported"
         if kind == "cloze" and not CLOZE_RE.search(prompt):
             return "their cloze text has no {{c1::...}} gaps"
-        if kind != "cloze" and _is_blank(answer):
+        # A multiple-choice card's answer is its right choice, even when no field repeats it.
+        if kind not in ("cloze", "mcq") and _is_blank(answer):
             return "their answer side is empty"
         return None
 
