@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
@@ -14,6 +14,7 @@ from ..forms import ClassForm, JoinClassForm
 from ..models import ClassDeck, ClassMembership, Classroom, Deck
 from ..services import progress
 from ..stats.classroom import class_csv
+from . import attachment
 
 bp = Blueprint("classes", __name__, url_prefix="/classes")
 
@@ -104,9 +105,7 @@ def dashboard(class_id: int):
 def dashboard_csv(class_id: int):
     classroom = _own_class(class_id)
     data = class_csv(progress.class_dashboard(classroom), current_user.timezone)
-    response = Response(data, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="class-{classroom.id}.csv"'
-    return response
+    return attachment(data, f"class-{classroom.id}.csv", "text/csv")
 
 
 @bp.post("/<int:class_id>/decks")

@@ -34,6 +34,7 @@ from ..services.decks import (
     store_deck,
 )
 from ..services.generation import GenerationFailed, draft_from_uploads
+from . import attachment
 
 bp = Blueprint("decks", __name__, url_prefix="/decks")
 
@@ -313,12 +314,6 @@ def delete_card(deck_id: int, card_id: int):
 # --- export --------------------------------------------------------------------------
 
 
-def _download(data: bytes | str, filename: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @bp.get("/<int:deck_id>/export.apkg")
 @login_required
 def export_apkg(deck_id: int):
@@ -326,12 +321,12 @@ def export_apkg(deck_id: int):
     with_progress = request.args.get("progress") == "1"
     data = exports.deck_apkg(deck, learner=current_user if with_progress else None)
     suffix = "-my-progress" if with_progress else ""
-    return _download(data, f"{slugify(deck.title)}{suffix}.apkg", "application/octet-stream")
+    return attachment(data, f"{slugify(deck.title)}{suffix}.apkg", "application/octet-stream")
 
 
 @bp.get("/<int:deck_id>/export.csv")
 @login_required
 def export_csv(deck_id: int):
     deck = deck_for_study(deck_id)
-    return _download(exports.deck_csv(deck), f"{slugify(deck.title)}.csv", "text/csv")
+    return attachment(exports.deck_csv(deck), f"{slugify(deck.title)}.csv", "text/csv")
 

@@ -230,6 +230,15 @@ def grade_response(
     return grade, None, None
 
 
+def _state_row(
+    user: User, card_id: int, ordinal: int, *, for_update: bool = False
+) -> CardState | None:
+    query = select(CardState).where(
+        CardState.user_id == user.id, CardState.card_id == card_id, CardState.ordinal == ordinal
+    )
+    return db.session.scalars(query.with_for_update() if for_update else query).first()
+
+
 def _state_of(row: CardState | None) -> sm2.Sm2State:
     if row is None:
         return sm2.Sm2State.new()
@@ -270,13 +279,7 @@ def record_answer(
     if previous is not None:
         return _outcome_of(previous, duplicate=True)
 
-    row = db.session.scalars(
-        select(CardState).where(
-            CardState.user_id == user.id,
-            CardState.card_id == card.id,
-            CardState.ordinal == p.ordinal,
-        )
-    ).first()
+    row = _state_row(user, card.id, p.ordinal)
     before = _snapshot(row)
     log = ReviewLog(
         user_id=user.id, card_id=card.id, deck_id=card.deck_id, ordinal=p.ordinal,
@@ -391,13 +394,7 @@ def undo_last(user: User, deck: Deck, now: datetime | None = None) -> ReviewLog 
     if log is None:
         return None
     if log.phase in ("learn", "review"):
-        row = db.session.scalars(
-            select(CardState).where(
-                CardState.user_id == user.id,
-                CardState.card_id == log.card_id,
-                CardState.ordinal == log.ordinal,
-            ).with_for_update()
-        ).first()
+        row = _state_row(user, log.card_id, log.ordinal, for_update=True)
         if row is not None and log.state_before is None:
             db.session.delete(row)
         elif row is not None:
