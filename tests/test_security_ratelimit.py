@@ -1,0 +1,144 @@
+"""Rate limiting of log-in and registration with Flask-Limiter.
+
+Each "worker" is a separate Python process running its own app instance against the test
+database, as gunicorn workers would: in-memory counts stay per process, a Redis storage URI
+(QUIZAPP_RATELIMIT_STORAGE_URL) makes every worker share them. The shared test app has the
+limiter switched off, and Flask-Limiter's ``limiter`` object is a module-level singleton, so
+building limited apps inside the test process would leak limits into every later test;
+subprocesses keep that state out of this process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import uuid
+
+import pytest
+import redis
+from conftest import REPO, csrf_token, make_user
+
+REDIS_URL = os.environ.get("QUIZAPP_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+WORKER = r"""
+import json, re, sys
+from quizapp import create_app
+from quizapp.extensions import db
+
+spec = json.loads(sys.argv[1])
+app = create_app({"TESTING": True, "SECRET_KEY": "test-secret-key",
+                  "SQLALCHEMY_DATABASE_URI": spec["db"], "RATELIMIT_ENABLED": True,
+                  "RATELIMIT_KEY_PREFIX": spec["prefix"]})
+client = app.test_client()
+out = []
+for path, data in spec["posts"]:
+    with app.app_context():
+        page = client.get(path).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    with app.app_context():
+        response = client.post(path, data={**data, "csrf_token": token})
+    body = response.get_data(as_text=True)
+    out.append({"status": response.status_code, "body": body.replace(token, "TOKEN"),
+                "headers": dict(response.headers)})
+with app.app_context():
+    db.engine.dispose()
+print(json.dumps(out))
+"""
+
+
+def run_worker(app, posts, *, storage: str | None = None, limit: str | None = None,
+               prefix: str = "") -> list[dict]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("QUIZAPP_RATELIMIT_STORAGE_URL", "QUIZAPP_LOGIN_RATE_LIMIT")}
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    if storage:
+        env["QUIZAPP_RATELIMIT_STORAGE_URL"] = storage
+    if limit:
+        env["QUIZAPP_LOGIN_RATE_LIMIT"] = limit
+    spec = {"db": app.config["SQLALCHEMY_DATABASE_URI"], "posts": posts, "prefix": prefix}
+    done = subprocess.run([sys.executable, "-c", WORKER, json.dumps(spec)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bad_login(email="ann@example.org"):
+    return ["/auth/login", {"email": email, "password": "wrong-password"}]
+
+
+def bad_register():
+    return ["/auth/register", {"email": "new@example.org", "display_name": "N",
+                               "password": "long-enough-1", "confirm": "different-1",
+                               "timezone": "UTC"}]
+
+
+@pytest.fixture
+def redis_prefix():
+    """A key prefix of this test's own in the shared Redis, deleted afterwards.
+
+    Connecting first makes an unreachable Redis a failure here, not a silent pass."""
+    server = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    assert server.ping()
+    prefix = f"quizapp-test-{uuid.uuid4().hex}"
+    yield prefix
+    for key in server.scan_iter(match=f"*{prefix}*"):
+        server.delete(key)
+    server.close()
+
+
+def test_login_is_limited_in_memory_by_default(app):
+    make_user("ann@example.org")
+    results = run_worker(app, [bad_login()] * 10 + [bad_login("nobody@example.org")] * 2
+                         + [["/auth/login", {"email": "ann@example.org",
+                                             "password": "correct-horse-1"}]])
+    statuses = [r["status"] for r in results]
+    # The shipped default: 10 per minute, whoever the email names, even the right password.
+    assert statuses == [400] * 10 + [429] * 3
+    limited = results[-1]
+    assert "Too Many Requests" in limited["body"] and "Error 429" in limited["body"]
+    assert "Retry-After" in limited["headers"]
+    assert "frame-ancestors 'none'" in limited["headers"]["Content-Security-Policy"]
+    assert limited["headers"]["X-Content-Type-Options"] == "nosniff"
+
+
+def test_register_is_limited_too(app):
+    results = run_worker(app, [bad_register()] * 4, limit="3 per 5 minutes")
+    assert [r["status"] for r in results] == [400, 400, 400, 429]
+
+
+def test_in_memory_counts_are_per_process(app):
+    """The control for the Redis test: without shared storage each worker counts alone."""
+    make_user("ann@example.org")
+    first = run_worker(app, [bad_login()] * 2, limit="3 per 5 minutes")
+    second = run_worker(app, [bad_login()] * 3, limit="3 per 5 minutes")
+    assert [r["status"] for r in first + second] == [400] * 5
+
+
+def test_workers_share_the_count_through_redis(app, redis_prefix):
+    make_user("ann@example.org")
+    limit = "3 per 5 minutes"
+    first = run_worker(app, [bad_login()] * 2, storage=REDIS_URL, limit=limit,
+                       prefix=redis_prefix)
+    second = run_worker(app, [bad_login(), bad_login(), bad_register()], storage=REDIS_URL,
+                        limit=limit, prefix=redis_prefix)
+    assert [r["status"] for r in first] == [400, 400]
+    assert [r["status"] for r in second] == [400, 429, 400]  # register counts on its own
+    keys = list(redis.Redis.from_url(REDIS_URL).scan_iter(match=f"*{redis_prefix}*"))
+    assert keys, "the limiter wrote nothing to Redis"
+
+
+def test_unknown_email_and_wrong_password_get_the_same_page(client, app):
+    make_user("ann@example.org")
+    pages = []
+    for email in ("ann@example.org", "nobody@example.org"):
+        token = csrf_token(client, "/auth/login")
+        response = client.post("/auth/login", data={
+            "email": email, "password": "wrong-password", "csrf_token": token})
+        assert response.status_code == 400
+        body = response.get_data(as_text=True).replace(token, "TOKEN")
+        pages.append(re.sub(r'value="[^"]*@example\.org"', 'value="EMAIL"', body))
+    assert pages[0] == pages[1]
+    assert "Wrong email or password." in pages[0]
