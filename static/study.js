@@ -12,6 +12,7 @@
     var fresh = holder.querySelector("#study");
     if (!current || !fresh) { window.location.reload(); return; }
     current.replaceWith(fresh);
+    announce(fresh);
     var focusTarget = fresh.querySelector("[autofocus]") || fresh.querySelector("#verdict") ||
       fresh.querySelector("#reveal-button") || fresh.querySelector("h1");
     if (focusTarget) {
@@ -20,6 +21,18 @@
       }
       focusTarget.focus();
     }
+  }
+
+  // Screen readers may skip live regions that arrive already filled, so what the new panel
+  // says (verdict, notices) is also written into a live region that never leaves the page.
+  function announce(fresh) {
+    var announcer = document.getElementById("announcer");
+    if (!announcer) { return; }
+    var parts = [];
+    fresh.querySelectorAll(".flash, #verdict, #study-heading").forEach(function (node) {
+      parts.push(node.textContent.replace(/\s+/g, " ").trim());
+    });
+    announcer.textContent = parts.join(". ");
   }
 
   var busy = false;
@@ -68,8 +81,10 @@
       event.preventDefault();
       if (!reveal.open) {
         reveal.open = true;
-        var first = root.querySelector(".grade");
-        if (first) { first.focus(); }
+        // Focus "correct after a little hesitation": Enter then means "good", as in Anki,
+        // never an accidental blackout.
+        var usual = root.querySelector('.grade[data-key="4"]');
+        if (usual) { usual.focus(); }
       }
       return;
     }

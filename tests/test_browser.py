@@ -4,7 +4,8 @@ The real app is served on a local port against the test database; users and deck
 through the app's models and services, then everything a person does goes through the
 browser: the login form, the keyboard (or the mouse, or no JavaScript at all), the class
 forms. Each test ends by checking that no page logged a console error, a page error, a
-failed request or a Content-Security-Policy violation. Screenshots go to docs/screenshots/.
+failed request or a Content-Security-Policy violation. Screenshots go to screenshots/
+(or QUIZAPP_SCREENSHOT_DIR).
 """
 
 from __future__ import annotations
@@ -191,7 +192,7 @@ def test_keyboard_only_session_with_undo_stores_sm2_schedule(contexts, live):
     expect(answer).to_be_visible()
     expect(answer).to_contain_text("mitochondrion")
     expect(answer).to_have_attribute("aria-live", "polite")
-    expect(page.locator("#study .grade").first).to_be_focused()
+    expect(page.locator("#study .grade[data-key=\"4\"]")).to_be_focused()
     shot(page, "study-answer.png")
     page.keyboard.press("4")
 
@@ -204,6 +205,8 @@ def test_keyboard_only_session_with_undo_stores_sm2_schedule(contexts, live):
     expect(verdict).to_contain_text("Right!")
     expect(verdict).to_have_attribute("role", "alert")
     expect(verdict).to_have_attribute("aria-live", "assertive")
+    # Also spoken through the live region that stays on the page across swaps.
+    expect(page.locator("#announcer")).to_contain_text("Right!")
     expect(page.locator("#next")).to_be_focused()
     mcq_grade = recorded_grade(page)
     assert mcq_grade in (4, 5), "a right answer within 20 s is graded 4 or 5"
