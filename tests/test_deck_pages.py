@@ -181,3 +181,19 @@ def test_progress_export_carries_the_learners_schedule_into_anki(client, learner
         assert collection.deck_names() >= {"Capitals"}
     finally:
         collection.close()
+
+
+def test_anki_images_are_served_with_the_cards(client, instructor):
+    login(client, instructor.email)
+    page = upload(client, (ANKI_SAMPLES / "sample_modern_sched.apkg").read_bytes(), "s.apkg")
+    confirm(client, page.get_data(as_text=True))
+    with_image = [c for c in db.session.scalars(db.select(Card)) if "<img" in c.prompt + c.answer]
+    assert with_image
+    card = with_image[0]
+    name = re.search(r'<img[^>]*src="([^"]+)"', card.prompt + card.answer).group(1)
+    shown = client.get(f"/decks/{card.deck_id}").get_data(as_text=True)
+    assert f'src="/decks/{card.deck_id}/media/{name}"' in shown
+    image = client.get(f"/decks/{card.deck_id}/media/{name}")
+    assert image.status_code == 200 and image.mimetype == "image/png"
+    assert image.data.startswith(b"\x89PNG")
+    assert client.get(f"/decks/{card.deck_id}/media/missing.png").status_code == 404
