@@ -172,3 +172,12 @@ def test_export_finds_the_deck_by_id_or_exact_title(runner, tmp_path):
     assert missing.exit_code == 1 and "no deck with id or title 'Chemistry'" in missing.output
     wrong_suffix = runner.invoke(args=["decks", "export", "Biology", "-o", str(tmp_path / "x")])
     assert wrong_suffix.exit_code == 1 and "must end in" in wrong_suffix.output
+
+
+def test_reimport_without_provenance_keeps_the_cards_sources(runner, tmp_path):
+    load(runner, deck_file(tmp_path, [BASIC]))
+    without_sources = {k: v for k, v in BASIC.items() if k != "sources"}
+    result = load(runner, deck_file(tmp_path, [without_sources]))
+    assert "1 unchanged" in result.output
+    db.session.expire_all()
+    assert db.session.scalars(db.select(Card)).one().sources == BASIC["sources"]

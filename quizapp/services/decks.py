@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 
@@ -133,6 +133,9 @@ def store_deck(
         card_in = clean_card(raw)
         incoming.add(card_in.guid)
         card = existing.get(card_in.guid)
+        if card is not None and card.sources and not card_in.sources:
+            # Formats that cannot carry provenance (CSV, Anki) must not erase it.
+            card_in = replace(card_in, sources=card_data(card).sources)
         if card is None:
             card = Card(deck_id=deck.id, guid=card_in.guid)
             apply_card(card, card_in)
