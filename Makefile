@@ -21,7 +21,7 @@ install-test: $(BIN)/python
 
 db: install
 	$(FLASK) db upgrade
-	$(FLASK) decks load decks/*.json
+	$(FLASK) decks load decks/*.json --sources ../shared/seeds
 
 demo: db
 	$(FLASK) users demo

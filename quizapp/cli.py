@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from pathlib import Path
 
@@ -87,10 +88,34 @@ def find_deck(reference: str) -> Deck:
     return matches[0]
 
 
+def matching_source_texts(deck, folder: Path | None) -> dict[str, str]:
+    """Source texts found in ``folder`` whose content is exactly what the deck was built from."""
+    if folder is None or not folder.is_dir():
+        return {}
+    texts = {}
+    for source in deck.sources:
+        path = folder / Path(source.name).name
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() == source.sha256:
+            texts[source.id] = text
+    return texts
+
+
 @decks_cli.command("load")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--publish/--no-publish", default=True, show_default=True)
-def load_decks(paths: tuple[Path, ...], publish: bool) -> None:
+@click.option(
+    "--sources",
+    "sources_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder of the decks' source documents: texts whose SHA-256 matches are kept, "
+    "so learners see the sentence each fact comes from.",
+)
+def load_decks(paths: tuple[Path, ...], publish: bool, sources_dir: Path | None) -> None:
     """Validate and load deck files (by guid: loading twice changes nothing)."""
     parsed = []
     for path in paths:
@@ -101,8 +126,11 @@ def load_decks(paths: tuple[Path, ...], publish: bool) -> None:
         except DeckFileError as error:
             fail(str(error))
     # Every file validated before any is stored: a bad file loads nothing.
-    reports = [store_deck(deck, owner=None, slug=path.stem, publish=publish)
-               for path, deck in parsed]
+    reports = [
+        store_deck(deck, owner=None, slug=path.stem, publish=publish,
+                   source_texts=matching_source_texts(deck, sources_dir))
+        for path, deck in parsed
+    ]
     db.session.commit()
     for report in reports:
         click.echo(report.summary())

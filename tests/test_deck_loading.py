@@ -6,9 +6,10 @@ import json
 from datetime import date
 
 import pytest
+from conftest import REPO, SEEDS
 
 from quizapp.extensions import db
-from quizapp.models import Card, CardState, Deck
+from quizapp.models import Card, CardState, Deck, SourceDocument
 
 
 def deck_file(tmp_path, cards, name="biology.json", title="Biology", **deck_meta):
@@ -181,3 +182,22 @@ def test_reimport_without_provenance_keeps_the_cards_sources(runner, tmp_path):
     assert "1 unchanged" in result.output
     db.session.expire_all()
     assert db.session.scalars(db.select(Card)).one().sources == BASIC["sources"]
+
+
+def test_load_keeps_source_texts_that_match_the_deck(runner, tmp_path):
+    result = runner.invoke(args=["decks", "load", str(REPO / "decks" / "muscle-atrophy.json"),
+                                 "--sources", str(SEEDS)])
+    assert result.exit_code == 0, result.output
+    docs = db.session.scalars(db.select(SourceDocument)).all()
+    assert docs and all(doc.text == (SEEDS / doc.name).read_text() for doc in docs)
+    # A changed document is not taken as the deck's evidence.
+    altered = tmp_path / "seeds"
+    altered.mkdir()
+    for doc in docs:
+        (altered / doc.name).write_text(doc.text + " changed")
+    db.session.execute(db.update(SourceDocument).values(text=None))
+    db.session.commit()
+    runner.invoke(args=["decks", "load", str(REPO / "decks" / "muscle-atrophy.json"),
+                        "--sources", str(altered)])
+    db.session.expire_all()
+    assert all(doc.text is None for doc in db.session.scalars(db.select(SourceDocument)))
