@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from . import config as settings
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -79,6 +79,15 @@ def _register_error_pages(app: Flask) -> None:
         return render_error(
             400, "Form expired", "The form was missing its security token or it expired. "
             "Go back, reload the page and try again."
+        )
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge):
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        size = f"{limit / (1024 * 1024):.1f}".removesuffix(".0")
+        return render_error(
+            413, "File too large",
+            f"Uploads are limited to {size} MB. Choose a smaller file and try again.",
         )
 
     @app.errorhandler(HTTPException)
