@@ -1,0 +1,73 @@
+"""Run every benchmark in sequence (``make bench``), then print a summary of the targets.
+
+Each benchmark is its own script and process; its output is streamed as it runs, and its
+exit status says whether its target was met (0), missed (1) or the script broke (other).
+Exits non-zero when any target is missed, a script fails, or the whole run takes longer than
+ten minutes.
+
+    .venv/bin/python bench/run_all.py [--only next_card,vs_anki] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as common
+
+BENCH = Path(__file__).resolve().parent
+BUDGET_SECONDS = 600
+BENCHMARKS = [
+    ("next_card", "bench_next_card.py", "Next card at scale (1k vs 1M rows)", [],
+     ["--rows", "100000", "--rounds", "4"]),
+    ("http_load", "bench_http_load.py", "Answering under load (gunicorn)", [],
+     ["--seconds", "6"]),
+    ("vs_anki", "bench_vs_anki.py", "Against Anki (one review)", [], ["--answers", "100"]),
+    ("import_export", "bench_import_export.py", "Import and export (10k cards)", [],
+     ["--repeats", "1", "--inner", "2"]),
+    ("generation", "bench_generation.py", "Deck generation", [], []),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default="", help="comma-separated names to run")
+    parser.add_argument("--quick", action="store_true",
+                        help="smaller sizes and shorter phases (a smoke test, not the targets)")
+    args = parser.parse_args(argv)
+    chosen = {name.strip() for name in args.only.split(",") if name.strip()}
+    print(common.machine_line(), flush=True)
+    results = []
+    started = time.monotonic()
+    for name, script, title, full_args, quick_args in BENCHMARKS:
+        if chosen and name not in chosen:
+            continue
+        path = BENCH / script
+        print(f"\n{'=' * 100}\n{title}: bench/{script}\n{'=' * 100}", flush=True)
+        if not path.exists():
+            print(f"bench/{script} does not exist (yet)")
+            results.append((name, title, "MISSING", 0.0))
+            continue
+        command = [sys.executable, str(path)] + (quick_args if args.quick else full_args)
+        begun = time.monotonic()
+        status = subprocess.run(command, cwd=BENCH.parent, check=False).returncode
+        seconds = time.monotonic() - begun
+        outcome = {0: "met"}.get(status, "MISSED" if status == 1 else f"FAILED (exit {status})")
+        results.append((name, title, outcome, seconds))
+    total = time.monotonic() - started
+    print(f"\n{'=' * 100}")
+    print(common.table(["benchmark", "what", "target", "seconds"], results, "Summary"))
+    in_budget = total <= BUDGET_SECONDS
+    print(f"total {total:.0f} s (budget {BUDGET_SECONDS} s: {common.verdict(in_budget)})")
+    ok = in_budget and all(outcome == "met" for _, _, outcome, _ in results)
+    print(f"all targets {'met' if ok else 'NOT met'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
