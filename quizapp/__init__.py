@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, abort, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
 
 from . import config as settings
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -35,6 +36,8 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    # Ids in URLs fit the database's integer columns: a larger one is a 404, not an overflow.
+    app.url_map.converters["int"] = _IdConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(settings.DEFAULTS)
     app.config.update(settings.from_environment(app.instance_path))
@@ -59,7 +62,26 @@ def create_app(config: dict | None = None) -> Flask:
     cli.register(app)
     _register_error_pages(app)
     app.after_request(_security_headers)
+    app.before_request(_refuse_nul_characters)
     return app
+
+
+class _IdConverter(IntegerConverter):
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def _refuse_nul_characters():
+    """PostgreSQL cannot store or compare text holding NUL, so such input would be a 500
+    there (and pass on SQLite): refuse it the same way on every engine."""
+    fields = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    fields += [(k, v) for k, v in (request.view_args or {}).items() if isinstance(v, str)]
+    names = [storage.filename or "" for storage in request.files.values()]
+    if any("\x00" in key or "\x00" in value for key, value in fields) or any(
+        "\x00" in name for name in names
+    ):
+        abort(400, "The form contained a NUL character, which is not allowed.")
 
 
 def _security_headers(response):

@@ -75,7 +75,7 @@ def create_demo_users() -> None:
 
 def find_deck(reference: str) -> Deck:
     """A deck by id or exact title; an ambiguous title is an error, not a guess."""
-    if reference.isdigit():
+    if reference.isascii() and reference.isdigit():
         deck = db.session.get(Deck, int(reference))
         if deck is not None:
             return deck

@@ -26,6 +26,11 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
 
 
+def _is_id(value: str) -> bool:
+    """Digits that fit the id column (isdigit alone accepts "²"; a huge number overflows)."""
+    return value.isascii() and value.isdigit() and int(value) < 2**31
+
+
 def _own_class(class_id: int) -> Classroom:
     classroom = db.session.get(Classroom, class_id)
     if classroom is None:
@@ -113,7 +118,7 @@ def dashboard_csv(class_id: int):
 def assign(class_id: int):
     classroom = _own_class(class_id)
     deck_id = request.form.get("deck_id", "")
-    deck = db.session.get(Deck, int(deck_id)) if deck_id.isdigit() else None
+    deck = db.session.get(Deck, int(deck_id)) if _is_id(deck_id) else None
     if deck is None or not (deck.published or current_user.can_edit(deck)):
         abort(400, "Choose one of your decks or a published deck.")
     if db.session.get(ClassDeck, (classroom.id, deck.id)) is None:

@@ -76,7 +76,9 @@ def session_page(deck_id: int):
 
 def _int_field(name: str) -> int | None:
     value = request.form.get(name, "")
-    return int(value) if value.strip().isdigit() else None
+    value = value.strip()
+    # isdigit() alone accepts "²", which int() refuses.
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 @bp.post("/<int:deck_id>/answer")

@@ -287,7 +287,7 @@ def _correct_choice(choices: tuple[str, ...], answer: str, where: str, problems:
     for index, choice in enumerate(choices):
         if plain_text(choice).casefold() == wanted:
             return index
-    if wanted.isdigit() and 1 <= int(wanted) <= len(choices):
+    if wanted.isascii() and wanted.isdigit() and 1 <= int(wanted) <= len(choices):
         return int(wanted) - 1
     letter = wanted.upper()
     if len(letter) == 1 and letter in _CHOICE_LETTERS[: len(choices)]:
