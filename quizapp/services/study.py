@@ -100,16 +100,20 @@ def today_for(user: User, now: datetime | None = None) -> date:
     return learner_day(now or utcnow(), user.timezone)
 
 
-def _answered_today(user: User, deck: Deck, phase: str, today: date) -> int:
-    return db.session.scalar(
-        select(func.count(ReviewLog.id)).where(
+def _answered_today(user: User, deck: Deck, today: date) -> dict[str, int]:
+    """How many new cards ("learn") and reviews the learner has answered in the deck today."""
+    rows = db.session.execute(
+        select(ReviewLog.phase, func.count(ReviewLog.id))
+        .where(
             ReviewLog.user_id == user.id,
             ReviewLog.deck_id == deck.id,
-            ReviewLog.phase == phase,
+            ReviewLog.phase.in_(("learn", "review")),
             ReviewLog.undone_at.is_(None),
             ReviewLog.answered_at >= day_start(today, user.timezone),
         )
-    ) or 0
+        .group_by(ReviewLog.phase)
+    ).all()
+    return dict(rows)
 
 
 def next_due_review(user: User, deck: Deck, today: date) -> CardState | None:
@@ -161,11 +165,12 @@ def choose_next(
     if cram:
         return _next_cram(deck, queue)
     today = today_for(user, now)
-    if _answered_today(user, deck, "review", today) < deck.reviews_per_day:
+    answered = _answered_today(user, deck, today)
+    if answered.get("review", 0) < deck.reviews_per_day:
         state = next_due_review(user, deck, today)
         if state is not None:
             return _present(state.card_id, state.ordinal, "review", state.version)
-    if _answered_today(user, deck, "learn", today) < deck.new_per_day:
+    if answered.get("learn", 0) < deck.new_per_day:
         found = next_new_side(user, deck)
         if found is not None:
             card, ordinal = found
@@ -273,12 +278,6 @@ def record_answer(
     grade, correct, response = grade_response(
         card, p, grade=grade, choice=choice, typed=typed, seconds=seconds
     )
-    previous = db.session.scalars(
-        select(ReviewLog).where(ReviewLog.user_id == user.id, ReviewLog.presentation == p.nonce)
-    ).first()
-    if previous is not None:
-        return _outcome_of(previous, duplicate=True)
-
     row = _state_row(user, card.id, p.ordinal)
     before = _snapshot(row)
     log = ReviewLog(
@@ -322,10 +321,12 @@ def record_answer(
             after["last_review_at"] = now.isoformat()
             log.state_after = after
         db.session.add(log)
+        db.session.flush()
+        review_id = log.id
         db.session.commit()
     except IntegrityError:
         return _already_answered(user, p, Outcome(grade, correct, p.mode, due))
-    return Outcome(grade, correct, p.mode, due, response=response, review_id=log.id)
+    return Outcome(grade, correct, p.mode, due, response=response, review_id=review_id)
 
 
 def _already_answered(user: User, p: Presentation, fallback: Outcome) -> Outcome:
