@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from quizapp.formats import sanitize
 from quizapp.formats.sanitize import ALLOWED_TAGS, plain_text, sanitize_html
 
 XSS_PAYLOADS = [
@@ -135,3 +136,9 @@ def test_plain_text_separates_blocks_and_drops_script_content():
     assert plain_text("<script>alert(1)</script>visible") == "visible"
     assert plain_text("&lt;script&gt; is text") == "<script> is text"
     assert plain_text("") == ""
+
+
+def test_plain_text_shortcut_matches_the_parser_for_every_character():
+    for code_point in range(0x3000):
+        text = f"a{chr(code_point)}b"
+        assert sanitize.sanitize_html(text) == sanitize._CLEANER.clean(text), hex(code_point)
