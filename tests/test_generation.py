@@ -265,3 +265,53 @@ def test_another_condition_is_read_by_the_same_code():
     prompts = [card.prompt for card in deck.cards]
     assert any("Which type of hearing loss" in p for p in prompts)
     assert not any("atrophy" in p for p in prompts)
+
+
+def test_a_slip_in_one_source_takes_the_spelling_another_source_writes(deck):
+    causes = {plain(row["name"]): row for row in deck.knowledge["causes"]}
+    assert "best rest" not in causes
+    assert causes["bed rest"]["aliases"] == ["best rest"]
+    prompts = [card.prompt for card in deck.cards]
+    assert any(p.startswith("Cause: bed rest.") for p in prompts)
+    assert not any("best rest" in p for p in prompts)
+
+
+def test_a_treatment_and_its_program_or_plan_are_one_treatment(deck):
+    names = [plain(row["name"]) for row in deck.knowledge["treatments"]]
+    assert "exercise" in names
+    assert not any(name.startswith("exercise ") and name.split()[1] in ("plan", "program")
+                   for name in names)
+    exercise = next(row for row in deck.knowledge["treatments"] if plain(row["name"]) == "exercise")
+    assert len(exercise["sources"]) == 3
+
+
+FROSTBITE_A = """There are two types of frostbite: superficial and deep.
+Causes of deep frostbite include coler weather, wind exposre, head injury and spinal cord injyry.
+Deep frostbite can be treated with a rewarming program."""
+FROSTBITE_B = """There are two types of frostbite: superficial and deep.
+Cold weather and wind exposure harm the skin. Causes of deep frostbite include hand injury and
+spinal cord injury.
+Deep frostbite can be treated with rewarming."""
+FROSTBITE_C = "Causes of superficial frostbite include wet gloves. Frostbite follows wind exposure."
+
+
+def frostbite_names(documents: list[tuple[str, str]], category: str) -> dict[str, list[str]]:
+    knowledge = generate_deck(documents).knowledge
+    return {row["name"]: row["aliases"] for row in knowledge[category]}
+
+
+def test_near_identical_names_are_merged_for_any_condition():
+    two = [("a.txt", FROSTBITE_A), ("b.txt", FROSTBITE_B)]
+    causes = frostbite_names(two, "causes")
+    # One letter apart, named by both sources: one cause.
+    assert causes["spinal cord injury"] == ["spinal cord injyry"]
+    # Typed with the end of the next word, and another source writes the phrase.
+    assert causes["cold weather"] == ["coler weather"]
+    # Two different words, not a slip.
+    assert causes["head injury"] == [] and causes["hand injury"] == []
+    # One letter apart, but the other spelling is no better attested: left as written.
+    assert "wind exposre" in causes
+    assert frostbite_names(two, "treatments") == {"rewarming": []}
+    # A third source writing the other spelling makes it the better attested one.
+    three = [*two, ("c.txt", FROSTBITE_C)]
+    assert frostbite_names(three, "causes")["wind exposure"] == ["wind exposre"]

@@ -27,6 +27,11 @@ from quizapp.generation.reconcile import (
     summary_value,
 )
 
+# The deck file format's limits on a source's name and title and on the deck title.
+MAX_SOURCE_NAME = 300
+MAX_SOURCE_TITLE = 300
+MAX_DECK_TITLE = 200
+
 __all__ = [
     "evidence_text",
     "generate_deck",
@@ -63,15 +68,18 @@ def generate_deck(documents: list[tuple[str, str]], title: str | None = None) ->
     sources = [
         SourceDoc(
             id=source_id,
-            name=document.name,
-            title=document.title[:300],
-            sha256=hashlib.sha256(document.text.encode("utf-8")).hexdigest(),
+            name=document.name[:MAX_SOURCE_NAME],
+            title=document.title[:MAX_SOURCE_TITLE],
+            # A str from Python (not from decoding an upload) may hold lone surrogates,
+            # which strict UTF-8 refuses; surrogatepass still hashes every character.
+            sha256=hashlib.sha256(document.text.encode("utf-8", "surrogatepass")).hexdigest(),
         )
         for document, source_id in zip(read, ids, strict=True)
     ]
     condition = vocabulary.condition
+    title = (title or "").strip() or condition[:1].upper() + condition[1:]
     return DeckData(
-        title=(title or condition[:1].upper() + condition[1:])[:200],
+        title=title[:MAX_DECK_TITLE].strip(),
         description=(
             f"Generated from {len(read)} source document{'s' if len(read) != 1 else ''} "
             f"about {condition}: its types, causes, reversibility, symptoms, tests and "

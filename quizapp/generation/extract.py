@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from quizapp.generation.reader import Document, Unit
@@ -26,6 +27,10 @@ from quizapp.generation.text import (
 )
 
 MAX_NAME_WORDS = 7
+# Longer than any sentence a page states a fact in (the seeds' longest is 420 characters):
+# a run-on unit this long is a page without punctuation, whose wording the patterns cannot
+# read, and leaving it out bounds the cost of every pattern and list expansion per unit.
+MAX_STATEMENT_CHARS = 1000
 NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3, "4": 4}
 
 # Nouns and modifiers that name no particular thing ("other conditions", "various reasons").
@@ -83,14 +88,30 @@ class Vocabulary:
     type_suffix: str  # what follows a type word in its name: "atrophy" or "hearing loss"
 
     def type_pattern(self) -> str:
+        """One group matching any type word; with no types, a group that never matches.
+
+        An empty alternation would match the empty string everywhere, and callers look the
+        matched word up in ``type_of_word``.
+        """
+        if not self.type_of_word:
+            return r"((?!))"
         alternatives = sorted(self.type_of_word, key=len, reverse=True)
         return r"\b(" + "|".join(re.escape(w) for w in alternatives) + r")\b"
+
+    def canonical_type(self, word: str) -> str | None:
+        """The canonical type a word matched case-insensitively in unfolded text stands for.
+
+        Case-insensitive matching pairs characters that ``lower`` alone does not (the long s,
+        the Kelvin sign), so the word is folded the way the vocabulary's keys were.
+        """
+        return self.type_of_word.get(fold(word))
 
 
 @dataclass
 class DocumentFacts:
     source: str
     title: str
+    text: str  # the whole document as written, where the reconciler checks spellings
     types: dict[str, list[Location]] = field(default_factory=dict)
     type_counts: list[tuple[int, tuple[str, ...], Location]] = field(default_factory=list)
     definitions: list[tuple[str, str, Location]] = field(default_factory=list)
@@ -105,6 +126,11 @@ class DocumentFacts:
 # --- the vocabulary -------------------------------------------------------------------
 
 
+def statements(document: Document) -> Iterator[Unit]:
+    """The units short enough to be read as statements (see ``MAX_STATEMENT_CHARS``)."""
+    return (unit for unit in document.units if len(unit.text) <= MAX_STATEMENT_CHARS)
+
+
 def find_vocabulary(documents: list[Document]) -> Vocabulary:
     condition = _find_condition(documents)
     head = condition.split()[-1]
@@ -113,12 +139,12 @@ def find_vocabulary(documents: list[Document]) -> Vocabulary:
     alias_pairs: list[tuple[str, str]] = []
     head_re = _head_re(head, qualifiers)
     for document in documents:
-        for unit in document.units:
+        for unit in statements(document):
             for word in _declared_types(unit, condition, head_re, qualifiers):
                 counts[word] += 1
     known = set(counts)
     for document in documents:
-        for unit in document.units:
+        for unit in statements(document):
             pattern = rf"\b([a-z][\w-]+) \(([a-z][\w-]+)\)\s+{head_re}"
             for match in re.finditer(pattern, fold(unit.text)):
                 first, second = match.group(1), match.group(2)
@@ -173,18 +199,20 @@ def _type_suffix(documents: list[Document], condition: str, head: str, words: se
     """Whether the sources say "disuse atrophy" or "disuse muscle atrophy", by majority."""
     short = full = 0
     for document in documents:
-        for unit in document.units:
+        for unit in statements(document):
             text = fold(unit.text)
-            for word in words:
-                full += text.count(f"{word} {condition}")
-                short += text.count(f"{word} {head}")
+            for match in re.finditer(r"[\w-]+", text):
+                if match.group(0) not in words:
+                    continue
+                full += text.startswith(f" {condition}", match.end())
+                short += text.startswith(f" {head}", match.end())
     return condition if full >= short else head
 
 
 def _find_condition(documents: list[Document]) -> str:
     counts: Counter[str] = Counter()
     for document in documents:
-        for unit in document.units:
+        for unit in statements(document):
             for match in re.finditer(
                 r"\btypes? of ((?:[a-z][\w-]* ){0,2}?[a-z][\w-]*)(?=\s*(?::|\bis\b|\.|,|$))",
                 fold(unit.text),
@@ -194,7 +222,7 @@ def _find_condition(documents: list[Document]) -> str:
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
     headings: Counter[str] = Counter()
     for document in documents:
-        for unit in document.units:
+        for unit in statements(document):
             tokens = [w for w in re.findall(r"[a-z][\w-]*", fold(unit.text))]
             headings.update(" ".join(pair) for pair in itertools.pairwise(tokens))
     return headings.most_common(1)[0][0] if headings else "condition"
@@ -426,7 +454,7 @@ class _Reader:
     def __init__(self, document: Document, source: str, vocabulary: Vocabulary):
         self.document = document
         self.vocabulary = vocabulary
-        self.facts = DocumentFacts(source=source, title=document.title)
+        self.facts = DocumentFacts(source=source, title=document.title, text=document.text)
         self.type_re = re.compile(vocabulary.type_pattern(), re.IGNORECASE)
         self.head_re = _head_re(vocabulary.head, vocabulary.qualifiers)
         self.condition_re = re.compile(
@@ -443,8 +471,8 @@ class _Reader:
     def types_in(self, text: str) -> list[str]:
         found = []
         for match in self.type_re.finditer(text):
-            canonical = self.vocabulary.type_of_word[match.group(1).lower()]
-            if canonical not in found:
+            canonical = self.vocabulary.canonical_type(match.group(1))
+            if canonical is not None and canonical not in found:
                 found.append(canonical)
         return found
 
@@ -453,7 +481,7 @@ class _Reader:
 
     def read(self) -> DocumentFacts:
         units = self.document.units
-        for unit in units:
+        for unit in statements(self.document):
             if unit.block != self.block:
                 self.block = unit.block
                 self.paragraph_type = None
@@ -499,8 +527,9 @@ class _Reader:
             rf"{re.escape(vocabulary.condition)}\s*:\s*([^.]+)",
             text,
         )
-        if count and count.group(1) in NUMBER_WORDS:
-            named = tuple(self.types_in(count.group(2)))
+        named = tuple(self.types_in(count.group(2))) if count else ()
+        # A count whose list names none of the types says nothing a card could ask.
+        if count and count.group(1) in NUMBER_WORDS and named:
             self.facts.type_counts.append(
                 (NUMBER_WORDS[count.group(1)], named, self.location(unit))
             )
@@ -658,7 +687,7 @@ class _Reader:
     def _causes(self, unit: Unit, text: str) -> None:
         flags = re.IGNORECASE
         called = re.search(rf"\bcalled {self.type_re.pattern}", text, flags)
-        called_type = self.vocabulary.type_of_word[called.group(1).lower()] if called else None
+        called_type = self.vocabulary.canonical_type(called.group(1)) if called else None
         include = re.search(
             r"\bcauses(?: of ([\w\s()-]+?))? (?:may |can )?(?:also )?include (.+?)(?:\.$|$)",
             text,

@@ -7,9 +7,9 @@ review lines, disclaimers, widgets) is dropped on the way.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import PurePath
@@ -36,23 +36,31 @@ class Piece:
     def __getitem__(self, index: slice) -> Piece:
         return Piece(self.text[index], self.offsets[index])
 
-    def __add__(self, other: Piece) -> Piece:
-        return Piece(self.text + other.text, self.offsets + other.offsets)
+    @classmethod
+    def concat(cls, pieces: Iterable[Piece]) -> Piece:
+        """All pieces end to end, in time linear in their total length.
 
-    def append(self, text: str, offset: int) -> None:
-        self.text += text
-        self.offsets.extend([offset] * len(text))
+        Adding pieces one by one copies the growing text each time, which is quadratic
+        on a huge one-line document.
+        """
+        texts: list[str] = []
+        offsets: list[int] = []
+        for piece in pieces:
+            texts.append(piece.text)
+            offsets.extend(piece.offsets)
+        return cls("".join(texts), offsets)
 
-    def joined(self, other: Piece) -> Piece:
-        """Join two lines, with a space unless the second begins with punctuation."""
-        if not self.text:
-            return other
-        if not other.text:
-            return self
-        if other.text[0] in ".,;:)!?":
-            return self + other
-        gap = Piece(" ", [self.offsets[-1] + 1])
-        return self + gap + other
+    @classmethod
+    def join_lines(cls, lines: list[Piece]) -> Piece:
+        """Join lines with a space, except before a line that begins with punctuation."""
+        parts: list[Piece] = []
+        for line in lines:
+            if not line.text:
+                continue
+            if parts and line.text[0] not in ".,;:)!?":
+                parts.append(cls(" ", [parts[-1].offsets[-1] + 1]))
+            parts.append(line)
+        return cls.concat(parts)
 
     def clean(self) -> Piece:
         """Collapse white space and drop spaces that stand before punctuation."""
@@ -255,16 +263,18 @@ def _plain_blocks(text: str) -> list[_Block]:
             if logical:
                 logical[-1] = (logical[-1][0], True)
             continue
-        while index < len(lines) and lines[index].text and _continues(current, lines[index]):
-            current = current.joined(lines[index])
+        run = [current]
+        while index < len(lines) and lines[index].text and _continues(run[-1], lines[index]):
+            run.append(lines[index])
             index += 1
-        logical.append((current, False))
+        logical.append((Piece.join_lines(run), False))
     if logical:
         logical[-1] = (logical[-1][0], True)
 
     blocks: list[_Block] = []
     pending_break = False
     list_open = False  # the previous line ended with a colon, or was an item of its list
+    runs = _heading_runs(logical)
     for position, (line, blank_after) in enumerate(logical):
         bullet = _BULLET_RE.match(line.text)
         if bullet:
@@ -278,7 +288,7 @@ def _plain_blocks(text: str) -> list[_Block]:
             continue
         list_open = line.text.endswith(":") and not blank_after
         if _is_heading_line(line.text):
-            kind = "heading" if _heading_run(logical, position) < 3 else "nav"
+            kind = "heading" if runs[position] < 3 else "nav"
             blocks.append(_Block(kind, line, True))
             pending_break = True
             continue
@@ -300,24 +310,34 @@ def _reads_as_item(text: str) -> bool:
     )
 
 
-def _heading_run(logical: list[tuple[Piece, bool]], position: int) -> int:
-    """Length of the run of menu-like short lines around ``position`` (navigation)."""
+def _heading_runs(logical: list[tuple[Piece, bool]]) -> list[int]:
+    """For each line, the length of the run of menu-like short lines around it (navigation).
 
-    def menu_like(i: int) -> bool:
-        text = logical[i][0].text
+    A run is broken by a blank line or by a line that reads as text. Counted in one pass
+    each way, so a page of thousands of short lines costs no more than its length.
+    """
+
+    def menu_like(text: str) -> bool:
         return (_is_heading_line(text) and not text.endswith("?")) or is_boilerplate(text)
 
-    low = position
-    while low > 0 and menu_like(low - 1) and not logical[low - 1][1]:
-        low -= 1
-    high = position
-    while high + 1 < len(logical) and menu_like(high + 1) and not logical[high][1]:
-        high += 1
-    return high - low + 1
+    menu = [menu_like(line.text) for line, _ in logical]
+    linked = [not blank_after for _, blank_after in logical]  # joined to the next line
+    before = [0] * len(logical)
+    for i in range(1, len(logical)):
+        if menu[i - 1] and linked[i - 1]:
+            before[i] = before[i - 1] + 1
+    after = [0] * len(logical)
+    for i in range(len(logical) - 2, -1, -1):
+        if menu[i + 1] and linked[i]:
+            after[i] = after[i + 1] + 1
+    return [b + a + 1 for b, a in zip(before, after, strict=True)]
 
 
 def _continues(current: Piece, following: Piece) -> bool:
-    """Whether ``following`` is the rest of a sentence that a page layout broke."""
+    """Whether ``following`` is the rest of a sentence that a page layout broke.
+
+    ``current`` is the last line read so far; a joined line ends the way its last line does.
+    """
     if current.text[-1] in _TERMINAL + ":" or _BULLET_RE.match(following.text):
         return False
     first = following.text[0]
@@ -341,14 +361,21 @@ def _split_trailing_heading(line: Piece) -> tuple[Piece, Piece | None]:
 
 def _markdown_blocks(text: str) -> list[_Block]:
     blocks: list[_Block] = []
-    paragraph: Piece | None = None
+    paragraph: list[Piece] = []  # the lines of the open paragraph
+    item_lines: list[Piece] = []  # the lines of the last list item, while it may go on
     pending_break = False
 
+    def close_item() -> None:
+        if item_lines:
+            blocks[-1].piece = Piece.join_lines(item_lines)
+            item_lines.clear()
+
     def flush() -> None:
-        nonlocal paragraph
-        if paragraph is not None and paragraph.text:
-            blocks.append(_Block("para", paragraph, pending_break))
-        paragraph = None
+        joined = Piece.join_lines(paragraph)
+        if joined.text:
+            close_item()
+            blocks.append(_Block("para", joined, pending_break))
+        paragraph.clear()
 
     in_code = False
     for raw in _lines(text):
@@ -367,19 +394,23 @@ def _markdown_blocks(text: str) -> list[_Block]:
         bullet = _BULLET_RE.match(line)
         if heading:
             flush()
+            close_item()
             body = raw[heading.end() :]
             blocks.append(_Block("heading", _strip_markdown(body.strip("# ")), True))
             pending_break = False
         elif bullet:
             flush()
-            blocks.append(_Block("item", _strip_markdown(raw[bullet.end() :]), pending_break))
+            close_item()
+            item = _strip_markdown(raw[bullet.end() :])
+            blocks.append(_Block("item", item, pending_break))
+            item_lines.append(item)
             pending_break = False
-        elif blocks and blocks[-1].kind == "item" and paragraph is None and line[:1].isspace():
-            blocks[-1].piece = blocks[-1].piece.joined(_strip_markdown(raw))
+        elif item_lines and not paragraph and line[:1].isspace():
+            item_lines.append(_strip_markdown(raw))
         else:
-            body = _strip_markdown(raw)
-            paragraph = body if paragraph is None else paragraph.joined(body)
+            paragraph.append(_strip_markdown(raw))
     flush()
+    close_item()
     return blocks
 
 
@@ -392,15 +423,15 @@ _MD_INLINE_RE = re.compile(
 
 
 def _strip_markdown(piece: Piece) -> Piece:
-    out = Piece()
+    kept: list[Piece] = []
     position = 0
     for match in _MD_INLINE_RE.finditer(piece.text):
-        out += piece[position : match.start()]
+        kept.append(piece[position : match.start()])
         if match.group(1) is not None:
-            out += piece[match.start(1) : match.end(1)]
+            kept.append(piece[match.start(1) : match.end(1)])
         position = match.end()
-    out += piece[position:]
-    return out.clean()
+    kept.append(piece[position:])
+    return Piece.concat(kept).clean()
 
 
 class _HtmlBlocks(HTMLParser):
@@ -484,7 +515,7 @@ class _HtmlBlocks(HTMLParser):
         for match in re.finditer("\n", source):
             self.line_starts.append(match.end())
         self.blocks: list[_Block] = []
-        self.current = Piece()
+        self.current: list[Piece] = []  # the text of the open block, joined when it closes
         self.current_kind = "para"
         self.stack: list[tuple[str, bool]] = []  # (tag, skipping)
         self.pending_break = False
@@ -498,11 +529,11 @@ class _HtmlBlocks(HTMLParser):
         return bool(self.stack) and self.stack[-1][1]
 
     def _flush(self, next_kind: str = "para") -> None:
-        piece = self.current.clean()
+        piece = Piece.concat(self.current).clean()
         if piece.text:
             self.blocks.append(_Block(self.current_kind, piece, self.pending_break))
             self.pending_break = False
-        self.current = Piece()
+        self.current = []
         self.current_kind = next_kind
 
     def handle_starttag(self, tag, attrs):
@@ -539,11 +570,12 @@ class _HtmlBlocks(HTMLParser):
 
     def handle_data(self, data):
         if not self.skipping:
-            self.current += Piece(data, list(range(self._offset(), self._offset() + len(data))))
+            start = self._offset()
+            self.current.append(Piece(data, list(range(start, start + len(data)))))
 
     def _reference(self, char: str) -> None:
         if not self.skipping:
-            self.current.append(char, self._offset())
+            self.current.append(Piece(char, [self._offset()] * len(char)))
 
     def handle_entityref(self, name):
         from html import unescape
@@ -578,33 +610,61 @@ def _topic_words(blocks: list[_Block]) -> set[str]:
     return {word for word, _ in counts.most_common(2)}
 
 
-def _sentences(piece: Piece) -> list[Piece]:
-    """Split a paragraph into sentences, keeping abbreviations and initials whole."""
+_SENTENCE_END_RE = re.compile(r"[.!?](?=\s+[\"“(]?[A-Z0-9])")
+_LONGEST_ABBREVIATION = max(len(a) for a in _ABBREVIATIONS) + 2
+
+
+def _sentences(piece: Piece, start: int = 0) -> Iterator[tuple[int, Piece]]:
+    """The sentences of a paragraph from ``start`` on, each with its index in ``piece``.
+
+    Abbreviations and initials do not end a sentence. Lazy, and looks back only a few
+    characters at each full stop, so a caller that stops early pays for what it read, not
+    for the rest of a huge paragraph.
+    """
     text = piece.text
-    pieces = []
-    start = 0
-    for match in re.finditer(r"[.!?](?=\s+[\"“(]?[A-Z0-9])", text):
-        before = text[start : match.start()].split()
+
+    def stripped(begin: int, end: int) -> Iterator[tuple[int, Piece]]:
+        sentence = piece[begin:end].strip()
+        if sentence.text:
+            raw = text[begin:end]
+            yield begin + len(raw) - len(raw.lstrip()), sentence
+
+    for match in _SENTENCE_END_RE.finditer(text, start):
+        window_start = max(start, match.start() - _LONGEST_ABBREVIATION)
+        before = text[window_start : match.start()].split()
+        if before and window_start > start and not text[window_start - 1].isspace():
+            before = before[1:]  # cut by the window: longer than any abbreviation
         last = before[-1].lower().rstrip(".") if before else ""
         if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
             continue
-        pieces.append(piece[start : match.end()].strip())
+        yield from stripped(start, match.end())
         start = match.end()
-    pieces.append(piece[start:].strip())
-    return [p for p in pieces if p.text]
+    yield from stripped(start, len(text))
 
 
-def _run_on_items(text: str) -> tuple[list[tuple[int, int]], tuple[int, int] | None, int]:
-    """Find list items that a page flattened into one line after a colon.
+_RUN_ON_TOKEN_RE = re.compile(r"\(|\)|[^\s()]+")
+
+
+def _run_on_items(
+    text: str, start: int
+) -> tuple[list[tuple[int, int]], tuple[int, int] | None, int]:
+    """Find list items that a page flattened into one line after a colon at ``start``.
 
     Returns the item spans, a heading glued to the end of the list (if any) and where
-    ordinary prose resumes. Items begin with a capital letter; the list ends at the first
-    segment that reads as a sentence of its own.
+    ordinary prose resumes, all as indexes into ``text``. Items begin with a capital letter;
+    the list ends at the first segment that reads as a sentence of its own, and nothing after
+    that segment is looked at.
     """
+
+    def reads_as_sentence(begin: int, finish: int) -> bool:
+        return bool(_FINITE_VERB_RE.search(" ".join(text[begin:finish].split()[1:])))
+
     depth = 0
-    boundaries = [0]
     previous_word = ""
-    for match in re.finditer(r"\(|\)|[^\s()]+", text):
+    spans: list[tuple[int, int]] = []
+    begin = start
+    resume = len(text)
+    for match in _RUN_ON_TOKEN_RE.finditer(text, start):
         token = match.group(0)
         if token == "(":
             depth += 1
@@ -613,21 +673,21 @@ def _run_on_items(text: str) -> tuple[list[tuple[int, int]], tuple[int, int] | N
         else:
             if (
                 depth == 0
-                and match.start() > 0
+                and match.start() > start
                 and token[0].isupper()
                 and previous_word.lower() not in _JOINING_WORDS
             ):
-                boundaries.append(match.start())
+                if reads_as_sentence(begin, match.start()):
+                    resume = begin
+                    break
+                spans.append((begin, match.start()))
+                begin = match.start()
             previous_word = token
-    boundaries.append(len(text))
-    spans: list[tuple[int, int]] = []
-    resume = len(text)
-    for begin, finish in itertools.pairwise(boundaries):
-        rest = " ".join(text[begin:finish].split()[1:])
-        if _FINITE_VERB_RE.search(rest):
+    else:
+        if reads_as_sentence(begin, len(text)):
             resume = begin
-            break
-        spans.append((begin, finish))
+        else:
+            spans.append((begin, len(text)))
     # Single capitalised words closing the line ("... arthritis Home Care") are a heading.
     glued = 0
     while glued < len(spans) and len(text[slice(*spans[-1 - glued])].split()) == 1:
@@ -657,32 +717,30 @@ class _UnitBuilder:
 
     def add_paragraph(self, piece: Piece) -> int | None:
         """Add a paragraph's sentences and any flattened lists; return a dangling intro."""
-        remaining = piece
+        position = 0  # where the paragraph's unread text begins
         intro: int | None = None
-        while remaining.text:
+        while True:
             flattened = None
-            for sentence in _sentences(remaining):
+            for begin, sentence in _sentences(piece, position):
                 if is_boilerplate(sentence.text):
                     intro = None
                     continue
                 colon = sentence.text.find(": ")
                 if colon >= 0 and sentence.text[colon + 2 : colon + 3].isupper():
-                    flattened = (sentence, colon)
+                    flattened = (begin, sentence, colon)
                     break
                 index = self.add("sentence", sentence)
                 intro = index if sentence.text.endswith(":") else None
             if flattened is None:
                 break
-            sentence, colon = flattened
+            begin, sentence, colon = flattened
             intro = self.add("sentence", sentence[: colon + 1])
-            after = remaining[remaining.offsets.index(sentence.offsets[colon + 2]) :]
-            spans, heading, resume = _run_on_items(after.text)
+            spans, heading, position = _run_on_items(piece.text, begin + colon + 2)
             for begin, finish in spans:
-                self.add("item", after[begin:finish], intro)
+                self.add("item", piece[begin:finish], intro)
             if heading is not None:
                 self.new_block()
-                self.add("heading", after[heading[0] : heading[1]])
-            remaining = after[resume:].strip()
+                self.add("heading", piece[heading[0] : heading[1]])
             intro = None
         return intro
 

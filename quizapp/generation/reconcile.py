@@ -1,21 +1,52 @@
 """Merge what several documents say into one knowledge base, and record where they disagree.
 
-Names that differ only in spelling, accents, plurals or qualifiers ("long-term ...") are one
-entity; names a document gives as aliases ("ALS", "Lou Gehrig's disease") join theirs. A
-cause that one source files under one type and another source under a different type is a
-conflict; so are different counts of types and opposite statements about reversibility.
+Names that differ only in spelling, accents, plurals, qualifiers ("long-term ...") or a
+generic head noun ("exercise program") are one entity; so are names one slip apart ("spinal
+cord injyry"), and a name only one source uses takes the spelling another source writes when
+it looks like a slip of that ("best rest" where another page has "bed rest"). Names a
+document gives as aliases ("ALS", "Lou Gehrig's disease") join theirs. A cause that one
+source files under one type and another source under a different type is a conflict; so are
+different counts of types and opposite statements about reversibility.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from quizapp.generation.extract import DocumentFacts, Location, Mention, Vocabulary
-from quizapp.generation.text import fold, name_key, stem
+from quizapp.generation.extract import (
+    MAX_NAME_WORDS,
+    DocumentFacts,
+    Location,
+    Mention,
+    Vocabulary,
+)
+from quizapp.generation.text import (
+    GENERIC_HEAD_NOUNS,
+    STOP_WORDS,
+    fold,
+    name_key,
+    stem,
+    within_one_edit,
+)
 
 CATEGORIES = ("causes", "symptoms", "tests", "treatments")
+GENERIC_HEAD_STEMS = frozenset(stem(word) for word in GENERIC_HEAD_NOUNS)
+# Words shorter than this differ by one letter too often on purpose ("pain" and "paint").
+MIN_SLIP_WORD = 5
+# Letters a slip copies from the neighbouring word ("best rest": "st" from "rest").
+MIN_COPIED_LETTERS = 2
+# How alike two names' keys must be to count as one spelt two ways ("cortocosteroid").
+SIMILAR_RATIO = 0.85
+# How many of the following names (in sorted order) each name is compared with.
+FUZZY_NEIGHBOURS = 20
+# A phrase that more different words complete than this is a pattern of the text ("X rest"
+# for many X), not one name spelt two ways; its names are not respelled.
+MAX_FRAME_FILLERS = 12
+TOKEN_RE = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
 TAUGHT = "taught as disagreement"
 LEFT_OUT = "left out"
 
@@ -72,17 +103,79 @@ def _location_order(location: Location) -> tuple:
 
 
 def _entity_key(name: str, vocabulary: Vocabulary) -> str:
-    """A name's key without the condition's own words ("age-related atrophy" -> "ag")."""
+    """A name's key without the condition's own words ("age-related atrophy" -> "ag") and
+    without a generic head noun ("exercise program" -> "exercis")."""
     own = {stem(vocabulary.head), *vocabulary.qualifiers}
     tokens = [
         t
         for t in name_key(name).split()
         if t not in own and t[:4] not in {q[:4] for q in vocabulary.qualifiers}
     ]
+    while len(tokens) > 1 and tokens[-1] in GENERIC_HEAD_STEMS:
+        tokens.pop()
     return " ".join(tokens) or name_key(name)
 
 
-def merge_entities(mentions: list[Mention], vocabulary: Vocabulary) -> list[Entity]:
+def _similar(first: str, second: str) -> bool:
+    """Keys of as many words that read alike, where each word that differs is a slip or
+    another form of the same word: "cortocosteroid", "muscl"/"muscular"; not "head"/"hand".
+    """
+    for mine, theirs in zip(first.split(), second.split(), strict=True):
+        if not (
+            within_one_edit(mine, theirs) or mine.startswith(theirs) or theirs.startswith(mine)
+        ):
+            return False
+    matcher = difflib.SequenceMatcher(None, first, second)
+    # The quick ratios are upper bounds of the ratio and cost far less.
+    return (
+        matcher.real_quick_ratio() >= SIMILAR_RATIO
+        and matcher.quick_ratio() >= SIMILAR_RATIO
+        and matcher.ratio() >= SIMILAR_RATIO
+    )
+
+
+def _one_slip_apart(keys: list[str]) -> Iterator[tuple[str, str]]:
+    """Pairs of keys with the same words but one, which is one edit away ("injyry").
+
+    Keys are grouped by the other words plus the differing word with one letter left out,
+    so only keys that can be one edit apart are ever compared.
+    """
+    groups: dict[tuple, list[str]] = defaultdict(list)
+    for key in keys:
+        tokens = key.split()
+        if len(tokens) < 2:
+            continue
+        for position, token in enumerate(tokens):
+            if len(token) < MIN_SLIP_WORD:
+                continue
+            others = (position, *tokens[:position], *tokens[position + 1 :])
+            for skipped in range(len(token) + 1):
+                groups[(others, token[:skipped] + token[skipped + 1 :])].append(key)
+    for members in groups.values():
+        # Every member is compared with the first only, which keeps a crowded group linear.
+        first = members[0]
+        for other in members[1:]:
+            if other != first and _differ_by_one_edit(first, other):
+                yield first, other
+
+
+def _differ_by_one_edit(first: str, second: str) -> bool:
+    pairs = list(zip(first.split(), second.split(), strict=True))
+    differing = [(a, b) for a, b in pairs if a != b]
+    return len(differing) == 1 and within_one_edit(*differing[0])
+
+
+def merge_entities(
+    mentions: list[Mention],
+    vocabulary: Vocabulary,
+    spellings: dict[str, str] | None = None,
+) -> list[Entity]:
+    """Group mentions that name one thing; ``spellings`` maps names to their corrections."""
+    spellings = spellings or {}
+
+    def spelled(name: str) -> str:
+        return spellings.get(name, name)
+
     parent: dict[str, str] = {}
 
     def root(key: str) -> str:
@@ -98,33 +191,35 @@ def merge_entities(mentions: list[Mention], vocabulary: Vocabulary) -> list[Enti
             parent[max(ra, rb)] = min(ra, rb)
 
     for mention in mentions:
-        own = _entity_key(mention.name, vocabulary)
+        own = _entity_key(spelled(mention.name), vocabulary)
         root(own)
         for alias in mention.aliases:
             union(own, _entity_key(alias, vocabulary))
     # Spelling slips ("cortocosteroid") and word forms ("muscle"/"muscular dystrophy"):
-    # compare keys that end in the same word, so the work grows with the number of names.
-    by_last: dict[str, list[str]] = defaultdict(list)
+    # compare keys of as many words that end in the same word, each with its next
+    # neighbours in sorted order only, so the work grows with the number of names.
+    buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
     for key in sorted(parent):
         tokens = key.split()
         if tokens:
-            by_last[tokens[-1][:4]].append(key)
-    for keys in by_last.values():
+            buckets[(tokens[-1][:4], len(tokens))].append(key)
+    for keys in buckets.values():
         for index, first in enumerate(keys):
-            for second in keys[index + 1 :]:
-                same_length = len(first.split()) == len(second.split())
-                if same_length and difflib.SequenceMatcher(None, first, second).ratio() >= 0.85:
+            for second in keys[index + 1 : index + 1 + FUZZY_NEIGHBOURS]:
+                if _similar(first, second):
                     union(first, second)
+    for first, second in _one_slip_apart(sorted(parent)):
+        union(first, second)
 
     groups: dict[str, list[Mention]] = defaultdict(list)
     for mention in mentions:
-        groups[root(_entity_key(mention.name, vocabulary))].append(mention)
+        groups[root(_entity_key(spelled(mention.name), vocabulary))].append(mention)
     entities = []
     for key, members in groups.items():
-        name = _preferred_name([m.name for m in members])
-        spellings = {m.name for m in members} | {a for m in members for a in m.aliases}
+        name = _preferred_name([spelled(m.name) for m in members])
+        written = {m.name for m in members} | {a for m in members for a in m.aliases}
         aliases = sorted(
-            {a for a in spellings if _entity_key(a, vocabulary) != _entity_key(name, vocabulary)},
+            {a for a in written if _entity_key(a, vocabulary) != _entity_key(name, vocabulary)},
             key=lambda a: (fold(a), a),
         )
         pairs = sorted({(m.name, a) for m in members for a in m.aliases})
@@ -156,11 +251,110 @@ def is_ambiguous(entity: Entity, entities: list[Entity]) -> bool:
     return len(longer) >= 2
 
 
+def _looks_like_slip(words: list[str], position: int, intended: str) -> bool:
+    """Whether ``words[position]`` is ``intended`` typed with letters of a neighbouring word.
+
+    Typing ahead overwrites the end of a word with the end of the next one ("best rest" for
+    "bed rest"); typing behind overwrites its start with the start of the previous one.
+    """
+    typed = words[position]
+    if typed == intended:
+        return False
+    following = words[position + 1] if position + 1 < len(words) else ""
+    preceding = words[position - 1] if position > 0 else ""
+    for kept in range(1, len(typed) - MIN_COPIED_LETTERS + 1):
+        copied_end = typed[kept:]
+        if typed[:kept] == intended[:kept] and following.endswith(copied_end):
+            return intended[kept:] != copied_end
+        copied_start = typed[:-kept]
+        if typed[-kept:] == intended[-kept:] and preceding.startswith(copied_start):
+            return intended[:-kept] != copied_start
+    return False
+
+
+def source_words(facts: list[DocumentFacts]) -> dict[str, list[str]]:
+    """Each source's words as written, folded, in order."""
+    return {document.source: TOKEN_RE.findall(fold(document.text)) for document in facts}
+
+
+def attested_spellings(
+    mentions: list[Mention], words_by_source: dict[str, list[str]]
+) -> dict[str, str]:
+    """Corrections for names that only one source uses and that look like a slip.
+
+    A name of several words, written so in its source, is corrected to a phrase another
+    source writes that differs in one word, when that word looks like a slip
+    (``_looks_like_slip``), or is one edit away and the other spelling is written by more
+    sources than the name is.
+    """
+    sources_of: dict[str, set[str]] = defaultdict(set)
+    for mention in mentions:
+        sources_of[mention.name].add(mention.location.source)
+    candidates: dict[tuple, list[tuple[str, list[str]]]] = defaultdict(list)
+    wanted: set[str] = set()
+    for name, sources in sorted(sources_of.items()):
+        words = fold(name).split()
+        if len(sources) != 1 or not 2 <= len(words) <= MAX_NAME_WORDS:
+            continue
+        if len(name.split()) != len(words) or not all(TOKEN_RE.fullmatch(w) for w in words):
+            continue  # a correction replaces a word of the name as it is displayed
+        wanted.update(words)
+        for position, word in enumerate(words):
+            if word in STOP_WORDS:
+                continue
+            others = (len(words), position, *words[:position], *words[position + 1 :])
+            candidates[others].append((name, words))
+    # For each candidate's frame (the name with one word left out), the words the sources
+    # write in the gap and which sources write each.
+    fillers: dict[tuple, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    lengths = sorted({key[0] for key in candidates})
+    for source, tokens in sorted(words_by_source.items()):
+        known = [token in wanted for token in tokens]
+        for size in lengths:
+            for start in range(len(tokens) - size + 1):
+                unknown = [i for i in range(size) if not known[start + i]]
+                if len(unknown) > 1:
+                    continue  # a phrase differing from every candidate in two words or more
+                window = tokens[start : start + size]
+                for position in unknown or range(size):
+                    frame = (size, position, *window[:position], *window[position + 1 :])
+                    if frame in candidates:
+                        fillers[frame][window[position]].add(source)
+    corrections: dict[str, tuple[int, str]] = {}
+    for frame, names in sorted(candidates.items()):
+        written = fillers.get(frame, {})
+        if len(written) > MAX_FRAME_FILLERS:
+            continue
+        position = frame[1]
+        for name, words in names:
+            typed = words[position]
+            own = written.get(typed, set())
+            for word, sources in sorted(written.items()):
+                if word == typed or not own or not sources - sources_of[name]:
+                    continue
+                slip = _looks_like_slip(words, position, word)
+                misspelt = (
+                    min(len(word), len(typed)) >= MIN_SLIP_WORD
+                    and within_one_edit(word, typed)
+                    and len(sources) > len(own)
+                )
+                best = corrections.get(name)
+                if (slip or misspelt) and (best is None or len(sources) > best[0]):
+                    display = name.split()
+                    capital = display[position][:1].isupper()
+                    display[position] = word.capitalize() if capital else word
+                    corrections[name] = (len(sources), " ".join(display))
+    return {name: spelling for name, (_, spelling) in corrections.items()}
+
+
 def reconcile(vocabulary: Vocabulary, facts: list[DocumentFacts]) -> Knowledge:
-    entities = {
-        category: merge_entities([m for f in facts for m in getattr(f, category)], vocabulary)
-        for category in CATEGORIES
-    }
+    words_by_source = source_words(facts)
+    entities = {}
+    for category in CATEGORIES:
+        mentions = [m for f in facts for m in getattr(f, category)]
+        spellings = attested_spellings(mentions, words_by_source)
+        entities[category] = merge_entities(mentions, vocabulary, spellings)
+
     conflicts: list[Conflict] = []
     for entity in entities["causes"]:
         by_source = entity.types_by_source()

@@ -124,6 +124,28 @@ QUALIFIER_WORDS = frozenset(
     ]
 )
 
+# Head nouns that name the form something is given in, not what it is: an "exercise
+# program" or "exercise plan" is exercise.
+GENERIC_HEAD_NOUNS = frozenset(
+    [
+        "plan",
+        "plans",
+        "program",
+        "programs",
+        "programme",
+        "programmes",
+        "regimen",
+        "regimens",
+        "routine",
+        "routines",
+        "schedule",
+        "session",
+        "sessions",
+        "course",
+        "courses",
+    ]
+)
+
 # English derivations a suffix stemmer cannot connect (adjective or participle to noun).
 WORD_FORMS = {
     "malnourished": "malnutrition",
@@ -182,6 +204,23 @@ def name_key(text: str, *, drop_qualifiers: bool = True) -> str:
             continue
         tokens.append(stem(token))
     return " ".join(tokens)
+
+
+def within_one_edit(first: str, second: str) -> bool:
+    """Whether one insertion, deletion, substitution or swap of neighbours turns one into
+    the other (or they are equal)."""
+    if abs(len(first) - len(second)) > 1:
+        return False
+    prefix = 0
+    while prefix < min(len(first), len(second)) and first[prefix] == second[prefix]:
+        prefix += 1
+    rest_first, rest_second = first[prefix:], second[prefix:]
+    return (
+        rest_first[1:] == rest_second[1:]
+        or rest_first[1:] == rest_second
+        or rest_first == rest_second[1:]
+        or (rest_first[:2] == rest_second[1::-1] and rest_first[2:] == rest_second[2:])
+    )
 
 
 def is_acronym(token: str) -> bool:
