@@ -106,6 +106,8 @@ def plain_text(markup: str) -> str:
     """
     if not markup:
         return ""
+    if not _PARSER_CHANGES_RE.search(markup):
+        return _WHITESPACE_RE.sub(" ", markup).strip()
     spaced = _BLOCK_BOUNDARY_RE.sub(" ", markup)
     text = html.unescape(_TEXT_ONLY.clean(spaced))
     return _WHITESPACE_RE.sub(" ", text).strip()
