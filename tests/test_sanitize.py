@@ -1,3 +1,4 @@
+import html
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
