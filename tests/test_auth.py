@@ -140,3 +140,15 @@ def test_instructor_edits_only_own_decks_admin_edits_all(client, app, instructor
     admin_client = app.test_client()
     login(admin_client, admin.email)
     assert admin_client.get(f"/decks/{theirs.id}/settings").status_code == 200
+
+
+def test_unknown_email_costs_a_password_check_too(client, app, monkeypatch):
+    from quizapp.blueprints import auth
+
+    checked = []
+    real = auth.check_password_hash
+    monkeypatch.setattr(auth, "check_password_hash",
+                        lambda hashed, password: checked.append(password) or real(hashed, password))
+    client.post("/auth/login", data={"email": "nobody@example.org", "password": "guess-guess",
+                                     "csrf_token": csrf_token(client, "/auth/login")})
+    assert checked == ["guess-guess"]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db, limiter
 from ..forms import LoginForm, PasswordForm, RegisterForm
@@ -14,6 +17,11 @@ from ..models import User, user_by_email
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 BAD_LOGIN = "Wrong email or password."
+
+
+@cache
+def _unknown_user_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))
 
 
 def _login_limit() -> str:
@@ -59,7 +67,10 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = user_by_email(form.email.data)
-        if user is not None and user.check_password(form.password.data):
+        if user is None:
+            # Hash anyway, so an unknown email takes as long to refuse as a wrong password.
+            check_password_hash(_unknown_user_hash(), form.password.data)
+        elif user.check_password(form.password.data):
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(BAD_LOGIN)
