@@ -48,13 +48,10 @@ BATCHES = 10
 
 
 class AppSide:
-    def __init__(self, url: str, answers: int, journal: str | None = None):
+    def __init__(self, url: str, answers: int):
         self.app = common.make_app(url, SECRET_KEY=SECRET)
         self.cpu: dict[str, list[float]] = {"review": [], "first": []}
         with self.app.app_context():
-            if journal:
-                with db.engine.connect() as conn:
-                    conn.exec_driver_sql(f"PRAGMA journal_mode = {journal}")
             user = User(email="anki-rival@bench.example", display_name="Rival",
                         password_hash=common.password_hash())
             db.session.add(user)
@@ -192,8 +189,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--answers", type=int, default=400, help="per kind and side")
     parser.add_argument("--engines", default="sqlite,postgresql")
-    parser.add_argument("--no-wal", action="store_true",
-                        help="skip the extra SQLite run with the database in WAL mode")
     args = parser.parse_args(argv)
     answers = args.answers - args.answers % BATCHES
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
@@ -213,11 +208,6 @@ def main(argv: list[str] | None = None) -> int:
             manager = common.database(engine, "vs_anki", workdir)
             stack.append(manager)
             sides[f"quizapp {engine}"] = AppSide(manager.__enter__(), answers)
-        if "sqlite" in engines and not args.no_wal:
-            # Not the shipped set-up: the proposed fix (the database file in WAL mode,
-            # synchronous still FULL, as Anki's own collection is).
-            sides["quizapp sqlite, WAL db"] = AppSide(
-                "sqlite:///" + str(workdir / "vs_anki_wal.sqlite"), answers, journal="WAL")
         sides[f"anki {anki_version}"] = AnkiSide(workdir, answers)
         warm = 20
         for side in sides.values():  # warm both up on throw-away answers

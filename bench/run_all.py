@@ -31,6 +31,7 @@ BENCHMARKS = [
     ("import_export", "bench_import_export.py", "Import and export (10k cards)", [],
      ["--repeats", "1", "--inner", "2"]),
     ("generation", "bench_generation.py", "Deck generation", [], []),
+    ("progress", "bench_progress.py", "Progress page (5k cards, 100k reviews)", [], []),
 ]
 
 
