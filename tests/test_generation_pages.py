@@ -35,6 +35,8 @@ def test_generating_a_draft_keeps_sources_and_shows_evidence(client, instructor)
     assert stored == {name: data.decode("utf-8") for name, data in seed_files()}
     page = client.get(f"/decks/{deck.id}/review").get_data(as_text=True)
     assert "Knowledge base" in page and "Draft cards" in page
+    assert "Where the sources disagree" in page and "taught as disagreement" in page
+    assert "reversible: <strong>yes</strong>" in page
     # Evidence: a card's cited span, taken from the stored source, is shown beside it.
     card = next(c for c in deck.cards if c.sources)
     ref = card.sources[0]
