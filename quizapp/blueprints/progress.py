@@ -33,6 +33,7 @@ def figure_charts(figures, key: str) -> dict:
         x_label="Week ending",
         y_label="Retention",
         y_max=1.0,
+        format_value=charts.percent,
     )
     activity = charts.heatmap(
         [(d.day, d.count) for d in figures.reviews_per_day],

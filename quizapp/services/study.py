@@ -228,8 +228,8 @@ def grade_response(
     if card.kind == "typein":
         if typed is None:
             raise StudyError("Type your answer first.")
-        correct = grading.typein_matches(typed, card.answer)
-        return grading.mcq_grade(correct, seconds), correct, typed[:500]
+        grade = grading.typein_grade(typed, card.answer, seconds)
+        return grade, grade >= sm2.PASSING_GRADE, typed[:500]
     if grade is None or isinstance(grade, bool) or not 0 <= grade <= 5:
         raise StudyError("Choose a grade from 0 to 5.")
     return grade, None, None
