@@ -280,3 +280,22 @@ def test_forged_or_foreign_tokens_are_refused(app, learner):
     with pytest.raises(study.StudyError):
         answer(learner, token, grade=9)
     assert db.session.query(ReviewLog).count() == 0
+
+
+def test_cramming_hard_cards_only_shows_the_learners_hardest(app, learner):
+    deck = make_deck([basic("a"), basic("b"), basic("c"), basic("d")])
+    cards = {c.guid: c for c in deck.cards}
+    for guid, lapses, easiness in (("a", 0, "2.2"), ("b", 3, "2.5"), ("c", 0, "2.6")):
+        db.session.add(CardState(user_id=learner.id, card_id=cards[guid].id, deck_id=deck.id,
+                                 ordinal=0, interval=3, repetitions=1, due=date(2026, 4, 1),
+                                 lapses=lapses, easiness=Decimal(easiness)))
+    db.session.commit()
+    hard = study.hard_card_ids(learner, deck)
+    assert hard == [cards["b"].id, cards["a"].id]
+    queue = study.SessionQueue(only=hard)
+    shown = set()
+    while (p := show(learner, deck, queue, cram=True)[0]) is not None:
+        shown.add(p.card_id)
+        study.update_queue(queue, p, 5)
+    assert shown == set(hard)
+    assert study.SessionQueue.load(queue.dump()).only == hard

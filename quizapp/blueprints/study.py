@@ -43,7 +43,12 @@ def session_page(deck_id: int):
     cram = request.args.get("mode") == "cram"
     key = _queue_key(deck.id, cram)
     if request.args.get("restart") or key not in session:
-        session[key] = study.SessionQueue().dump()
+        fresh = study.SessionQueue()
+        if cram and request.args.get("focus") == "hard":
+            fresh.only = study.hard_card_ids(current_user, deck)
+            if not fresh.only:
+                flash("You have no hard cards in this deck yet: cramming all of it.", "info")
+        session[key] = fresh.dump()
         session[f"{key}:since"] = study.utcnow().timestamp()
     queue = study.SessionQueue.load(session.get(key))
     presentation = study.choose_next(current_user, deck, queue, cram=cram)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -24,6 +24,7 @@ from ..scheduling import grading, sm2
 from ..scheduling.day import day_start, learner_day
 
 MODES = ("learn", "review", "repeat", "cram")
+HARD_CARDS_LIMIT = 50
 
 
 class StudyError(ValueError):
@@ -59,6 +60,8 @@ class SessionQueue:
 
     repeats: list[tuple[int, int]] = field(default_factory=list)
     crammed: list[int] = field(default_factory=list)
+    # Cram only these cards (e.g. the learner's hardest); empty means the whole deck.
+    only: list[int] = field(default_factory=list)
 
     @classmethod
     def load(cls, raw: dict | None) -> SessionQueue:
@@ -66,10 +69,12 @@ class SessionQueue:
         return cls(
             repeats=[(int(c), int(o)) for c, o in raw.get("repeats", [])][:200],
             crammed=[int(c) for c in raw.get("crammed", [])][:2000],
+            only=[int(c) for c in raw.get("only", [])][:HARD_CARDS_LIMIT],
         )
 
     def dump(self) -> dict:
-        return {"repeats": [list(item) for item in self.repeats], "crammed": self.crammed}
+        return {"repeats": [list(item) for item in self.repeats], "crammed": self.crammed,
+                "only": self.only}
 
 
 def _serializer(secret_key: str) -> URLSafeSerializer:
@@ -184,16 +189,36 @@ def choose_next(
 
 def _next_cram(deck: Deck, queue: SessionQueue) -> Presentation | None:
     done = set(queue.crammed)
+    only = set(queue.only)
     sides = [
         (card.id, ordinal)
         for card in deck.cards
-        if not card.retired and card.id not in done
+        if not card.retired and card.id not in done and (not only or card.id in only)
         for ordinal in card.ordinals
     ]
     if not sides:
         return None
     card_id, ordinal = random.choice(sides)
     return _present(card_id, ordinal, "cram", 0)
+
+
+def hard_card_ids(user: User, deck: Deck) -> list[int]:
+    """The learner's hardest cards in the deck: most lapses first, then lowest easiness."""
+    return list(
+        db.session.scalars(
+            select(CardState.card_id)
+            .join(Card, Card.id == CardState.card_id)
+            .where(
+                CardState.user_id == user.id,
+                CardState.deck_id == deck.id,
+                Card.retired.is_(False),
+                or_(CardState.lapses > 0, CardState.easiness < sm2.INITIAL_EASINESS),
+            )
+            .group_by(CardState.card_id)
+            .order_by(func.max(CardState.lapses).desc(), func.min(CardState.easiness))
+            .limit(HARD_CARDS_LIMIT)
+        )
+    )
 
 
 def _present(card_id: int, ordinal: int, mode: str, state_version: int) -> Presentation:
