@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 import pytest
-from conftest import REPO, SEEDS
+from conftest import ANKI_SAMPLES, REPO, SEEDS
 
 from quizapp.extensions import db
 from quizapp.models import Card, CardState, Deck, SourceDocument
@@ -201,3 +201,23 @@ def test_load_keeps_source_texts_that_match_the_deck(runner, tmp_path):
                         "--sources", str(altered)])
     db.session.expire_all()
     assert all(doc.text is None for doc in db.session.scalars(db.select(SourceDocument)))
+
+
+def test_import_command_reads_anki_packages_for_an_owner(runner, instructor, tmp_path):
+    result = runner.invoke(args=["decks", "import", str(ANKI_SAMPLES / "sample_legacy_sched.apkg"),
+                                 "--owner", instructor.email])
+    assert result.exit_code == 0, result.output
+    decks = db.session.scalars(db.select(Deck).order_by(Deck.title)).all()
+    assert [d.title for d in decks] == [
+        "Quiz Sample::Basics", "Quiz Sample::Cloze", "Quiz Sample::Reversed"]
+    assert {d.owner_id for d in decks} == {instructor.id} and not any(d.published for d in decks)
+    again = runner.invoke(args=["decks", "import", str(ANKI_SAMPLES / "sample_legacy_sched.apkg"),
+                                "--owner", instructor.email])
+    assert again.output.count("' unchanged: 0 added, 0 updated") == 3
+    broken = tmp_path / "broken.apkg"
+    broken.write_bytes(b"PK\x03\x04garbage")
+    failed = runner.invoke(args=["decks", "import", str(broken)])
+    assert failed.exit_code == 1 and "broken.apkg:" in failed.output
+    assert "Traceback" not in failed.output
+    nobody = runner.invoke(args=["decks", "import", str(broken), "--owner", "x@example.org"])
+    assert nobody.exit_code == 1 and "no account for x@example.org" in nobody.output
