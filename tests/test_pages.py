@@ -107,3 +107,21 @@ def test_hard_cards_link_crams_just_those(client, learner):
     assert link in progress
     page = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert "Question hard" in page
+
+
+def test_progress_for_one_deck_counts_only_that_deck(client, learner):
+    studied = make_deck([basic("a"), basic("b")], title="Studied deck")
+    other = make_deck([basic("c")], title="Other deck")
+    login(client, learner.email)
+    page = client.get(f"/study/{studied.id}").get_data(as_text=True)
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    client.post(f"/study/{studied.id}/answer", data={
+        "token": token, "grade": "5", "csrf_token": csrf_token(client, "/")})
+    one = client.get(f"/progress/decks/{studied.id}").get_data(as_text=True)
+    assert "Your progress in Studied deck" in one
+    assert re.search(r'id="count-new">\s*1\s*<', one)
+    assert re.search(r'id="count-young">\s*1\s*<', one)
+    assert "<svg" in one
+    empty = client.get(f"/progress/decks/{other.id}").get_data(as_text=True)
+    assert re.search(r'id="count-new">\s*1\s*<', empty)
+    assert re.search(r'id="count-young">\s*0\s*<', empty)

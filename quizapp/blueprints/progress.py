@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from ..access import deck_for_study
 from ..models import utcnow
 from ..services import progress
 from ..stats import charts
@@ -49,10 +50,27 @@ def figure_charts(figures, key: str) -> dict:
 def overview():
     decks = progress.learner_decks(current_user)
     summary = progress.learner_summary(current_user, decks, utcnow())
-    titles = {deck.id: deck.title for deck in decks}
     return render_template(
         "progress/overview.html",
         summary=summary,
-        titles=titles,
+        figures=summary.overall,
+        deck=None,
+        titles={deck.id: deck.title for deck in decks},
         charts=figure_charts(summary.overall, "all"),
+    )
+
+
+@bp.get("/decks/<int:deck_id>")
+@login_required
+def deck(deck_id: int):
+    """The same figures for one deck (any deck the learner may study)."""
+    shown = deck_for_study(deck_id)
+    summary = progress.learner_summary(current_user, [shown], utcnow())
+    return render_template(
+        "progress/overview.html",
+        summary=summary,
+        figures=summary.decks[0],
+        deck=shown,
+        titles={shown.id: shown.title},
+        charts=figure_charts(summary.decks[0], f"deck-{shown.id}"),
     )
