@@ -55,6 +55,12 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
+class AccountForm(FlaskForm):
+    display_name = StringField("Your name", validators=[DataRequired(), Length(max=80)])
+    timezone = StringField("Time zone", validators=[DataRequired(), known_zone])
+    submit = SubmitField("Save")
+
+
 class PasswordForm(FlaskForm):
     current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
     password = PasswordField("New password", validators=PASSWORD_RULES)

@@ -152,3 +152,18 @@ def test_unknown_email_costs_a_password_check_too(client, app, monkeypatch):
     client.post("/auth/login", data={"email": "nobody@example.org", "password": "guess-guess",
                                      "csrf_token": csrf_token(client, "/auth/login")})
     assert checked == ["guess-guess"]
+
+
+def test_account_page_changes_name_and_time_zone(client, app):
+    make_user("ann@example.org")
+    login(client, "ann@example.org")
+    token = csrf_token(client, "/auth/account")
+    bad = client.post("/auth/account", data={"display_name": "Ann B", "timezone": "Nowhere/X",
+                                             "csrf_token": token})
+    assert bad.status_code == 400 and "Choose a time zone" in bad.get_data(as_text=True)
+    good = client.post("/auth/account", data={"display_name": "Ann B",
+                                              "timezone": "Pacific/Auckland",
+                                              "csrf_token": token})
+    assert good.status_code == 303
+    user = db.session.scalars(db.select(User)).one()
+    assert (user.display_name, user.timezone) == ("Ann B", "Pacific/Auckland")

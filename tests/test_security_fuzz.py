@@ -101,6 +101,18 @@ def test_password_change(app, world):
     run()
 
 
+def test_account_form(app, world):
+    client = client_for(app, world, "learner")
+
+    @FUZZ
+    @given(form("display_name", "timezone"))
+    def run(data):
+        response = send(client, "/auth/account", data)
+        assert response.status_code in (303, 400)
+
+    run()
+
+
 def test_card_form(app, world):
     client = client_for(app, world, "owner")
     urls = [f"/decks/{world.ids['draft']}/cards/new",

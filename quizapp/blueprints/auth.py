@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db, limiter
-from ..forms import LoginForm, PasswordForm, RegisterForm
+from ..forms import AccountForm, LoginForm, PasswordForm, RegisterForm
 from ..models import User, user_by_email
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -86,6 +86,20 @@ def logout():
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("main.index"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = AccountForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.display_name = form.display_name.data.strip()
+        # Due dates already stored stay on their dates; "today" follows the new zone.
+        current_user.timezone = form.timezone.data
+        db.session.commit()
+        flash("Account saved.", "success")
+        return redirect(url_for("auth.account"), code=303)
+    return render_template("auth/account.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/password", methods=["GET", "POST"])
