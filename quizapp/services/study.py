@@ -51,7 +51,6 @@ class Outcome:
     duplicate: bool = False
     conflict: bool = False
     response: str | None = None
-    review_id: int | None = None
 
 
 @dataclass
@@ -346,12 +345,10 @@ def record_answer(
             after["last_review_at"] = now.isoformat()
             log.state_after = after
         db.session.add(log)
-        db.session.flush()
-        review_id = log.id
         db.session.commit()
     except IntegrityError:
         return _already_answered(user, p, Outcome(grade, correct, p.mode, due))
-    return Outcome(grade, correct, p.mode, due, response=response, review_id=review_id)
+    return Outcome(grade, correct, p.mode, due, response=response)
 
 
 def _already_answered(user: User, p: Presentation, fallback: Outcome) -> Outcome:
@@ -384,8 +381,7 @@ def _outcome_of(log: ReviewLog, *, duplicate: bool) -> Outcome:
     if card is not None and card.kind in ("mcq", "typein"):
         correct = log.grade >= sm2.PASSING_GRADE
     return Outcome(
-        log.grade, correct, log.phase, due, duplicate=duplicate, response=log.response,
-        review_id=log.id,
+        log.grade, correct, log.phase, due, duplicate=duplicate, response=log.response
     )
 
 
