@@ -89,24 +89,36 @@ def op_export_quizapp(deck: DeckData, workdir: Path):
     return run
 
 
-def op_export_genanki(deck: DeckData, workdir: Path):
+def _genanki_deck_builder(deck: DeckData):
+    """A function building the genanki deck of the same note types, fields, tags and guids as
+    build_apkg writes; everything but the genanki calls is computed beforehand."""
     import genanki
 
     from quizapp.formats.apkg_export import MODEL_BUILDERS, _anki_tag, _note_fields, stable_id
 
-    # Same note types, fields, tags and guids as build_apkg writes, computed beforehand.
     models = {kind: build() for kind, build in MODEL_BUILDERS.items()}
     names = {doc.id: doc.name for doc in deck.sources}
     notes = [(card.kind, _note_fields(card, names), [_anki_tag(t) for t in card.tags],
               card.guid) for card in deck.cards]
 
-    def run():
+    def build():
         anki_deck = genanki.Deck(stable_id("quizapp.deck:bench"), deck.title,
-                                  html.escape(deck.description))
+                                 html.escape(deck.description))
         for kind, fields, tags, guid in notes:
             anki_deck.add_note(genanki.Note(model=models[kind], fields=fields, tags=tags,
                                             guid=guid))
-        genanki.Package(anki_deck).write_to_file(str(workdir / "genanki.apkg"))
+        return anki_deck
+
+    return build
+
+
+def op_export_genanki(deck: DeckData, workdir: Path):
+    import genanki
+
+    build = _genanki_deck_builder(deck)
+
+    def run():
+        genanki.Package(build()).write_to_file(str(workdir / "genanki.apkg"))
 
     return run
 
@@ -115,19 +127,10 @@ def op_export_genanki_mem(deck: DeckData, workdir: Path):
     """genanki into an in-memory SQLite, zipped with deflate: build_apkg's own storage path."""
     import genanki
 
-    from quizapp.formats.apkg_export import MODEL_BUILDERS, _anki_tag, _note_fields, stable_id
-
-    models = {kind: build() for kind, build in MODEL_BUILDERS.items()}
-    names = {doc.id: doc.name for doc in deck.sources}
-    notes = [(card.kind, _note_fields(card, names), [_anki_tag(t) for t in card.tags],
-              card.guid) for card in deck.cards]
+    build = _genanki_deck_builder(deck)
 
     def run():
-        anki_deck = genanki.Deck(stable_id("quizapp.deck:bench"), deck.title,
-                                 html.escape(deck.description))
-        for kind, fields, tags, guid in notes:
-            anki_deck.add_note(genanki.Note(model=models[kind], fields=fields, tags=tags,
-                                            guid=guid))
+        anki_deck = build()
         connection = sqlite3.connect(":memory:")
         stamp = 1_700_000_000
         genanki.Package(anki_deck).write_to_db(connection.cursor(), stamp,
