@@ -67,58 +67,53 @@ def _fields(*names: str) -> list[dict[str, str]]:
     return [{"name": name} for name in names]
 
 
+def _template(name: str, question: str, answer: str, shown_above: str = "{{FrontSide}}") -> dict:
+    """A card template whose back shows ``shown_above``, the answer and the extras."""
+    return {
+        "name": name,
+        "qfmt": question,
+        "afmt": shown_above + ANSWER_RULE + answer + BACK_EXTRAS,
+    }
+
+
 # Models are built on demand because genanki mutates the template and field dicts it is
 # given; fresh copies keep one export from leaking into the next.
-def _basic_model() -> genanki.Model:
+def _front_back_model(key: str, name: str, templates: list[dict]) -> genanki.Model:
     return genanki.Model(
-        stable_id("quizapp.notetype.basic.v1"),
-        "QuizApp Basic",
+        stable_id(f"quizapp.notetype.{key}.v1"),
+        name,
         fields=_fields("Front", "Back", "Explanation", "Source"),
-        templates=[
-            {
-                "name": "Card 1",
-                "qfmt": "{{Front}}",
-                "afmt": "{{FrontSide}}" + ANSWER_RULE + "{{Back}}" + BACK_EXTRAS,
-            }
-        ],
+        templates=templates,
         css=CSS,
+    )
+
+
+def _basic_model() -> genanki.Model:
+    return _front_back_model(
+        "basic", "QuizApp Basic", [_template("Card 1", "{{Front}}", "{{Back}}")]
     )
 
 
 def _reversed_model() -> genanki.Model:
-    return genanki.Model(
-        stable_id("quizapp.notetype.reversed.v1"),
+    return _front_back_model(
+        "reversed",
         "QuizApp Basic (and reversed card)",
-        fields=_fields("Front", "Back", "Explanation", "Source"),
-        templates=[
-            {
-                "name": "Card 1",
-                "qfmt": "{{Front}}",
-                "afmt": "{{FrontSide}}" + ANSWER_RULE + "{{Back}}" + BACK_EXTRAS,
-            },
-            {
-                "name": "Card 2",
-                "qfmt": "{{Back}}",
-                "afmt": "{{FrontSide}}" + ANSWER_RULE + "{{Front}}" + BACK_EXTRAS,
-            },
+        [
+            _template("Card 1", "{{Front}}", "{{Back}}"),
+            _template("Card 2", "{{Back}}", "{{Front}}"),
         ],
-        css=CSS,
     )
 
 
 def _typein_model() -> genanki.Model:
-    return genanki.Model(
-        stable_id("quizapp.notetype.typein.v1"),
+    return _front_back_model(
+        "typein",
         "QuizApp Type in the answer",
-        fields=_fields("Front", "Back", "Explanation", "Source"),
-        templates=[
-            {
-                "name": "Card 1",
-                "qfmt": "{{Front}}<br>{{type:Back}}",
-                "afmt": "{{Front}}" + ANSWER_RULE + "{{type:Back}}" + BACK_EXTRAS,
-            }
+        [
+            _template(
+                "Card 1", "{{Front}}<br>{{type:Back}}", "{{type:Back}}", shown_above="{{Front}}"
+            )
         ],
-        css=CSS,
     )
 
 
@@ -149,14 +144,11 @@ def _mcq_model() -> genanki.Model:
         "QuizApp Multiple choice",
         fields=_fields("Question", "Choices", "Correct", "Answer", "Explanation", "Source"),
         templates=[
-            {
-                "name": "Card 1",
-                "qfmt": "{{Question}}{{Choices}}",
-                "afmt": (
-                    "{{FrontSide}}" + ANSWER_RULE
-                    + '<div class="correct">{{Correct}}. {{Answer}}</div>' + BACK_EXTRAS
-                ),
-            }
+            _template(
+                "Card 1",
+                "{{Question}}{{Choices}}",
+                '<div class="correct">{{Correct}}. {{Answer}}</div>',
+            )
         ],
         css=CSS,
     )
