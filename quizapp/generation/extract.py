@@ -44,6 +44,36 @@ LIGHT_VERBS = word_set("have has are is be being get gets lead leads live lives 
 DETERMINERS = word_set("a an the your their his her its some certain serious any")
 PEOPLE = r"(?:individuals|people|persons|patients|those|anyone|someone)"
 MODALS = r"(?:can|may|might|could|will|often|also|usually|sometimes|eventually|all)"
+
+# Causes stated through who gets the condition: (pattern, group naming the condition,
+# group naming the cause), tried in this order.
+PEOPLE_CAUSE_PATTERNS = (
+    (
+        re.compile(
+            rf"{PEOPLE} (?:who (?:have|are|has)(?: contracted| had)?|with) (.+?) (?:are likely to|"
+            rf"most commonly|(?:{MODALS} )+)\s*(?:experience|develop|get)s? (.+?)(?:\.|$)",
+            re.IGNORECASE,
+        ),
+        2,
+        1,
+    ),
+    (
+        re.compile(
+            rf"^if you (?:are|have) (.+?),? you (?:(?:{MODALS}) )*experience (.+?)(?:\.|$)",
+            re.IGNORECASE,
+        ),
+        2,
+        1,
+    ),
+    (
+        re.compile(
+            r"experiences? (.+?) (?:as (?:a|the) result of|after|because of|due to) (.+?)(?:\.|$)",
+            re.IGNORECASE,
+        ),
+        1,
+        2,
+    ),
+)
 CAUSE_VERBS = r"(?:cause|causes|lead to|leads to|result in|results in|contribute to|trigger)"
 IMPROVE_VERBS = (
     r"(?:help|rebuild|regain|increase|encourage|maintain|improve|promote|build|reduce|enable)"
@@ -793,34 +823,12 @@ class _Reader:
     def _people(self, unit: Unit, text: str) -> bool:
         """Causes stated through who gets the condition; True when the sentence had some."""
         flags = re.IGNORECASE
-        experience = re.search(
-            rf"{PEOPLE} (?:who (?:have|are|has)(?: contracted| had)?|with) (.+?) (?:are likely to|"
-            rf"most commonly|(?:{MODALS} )+)\s*(?:experience|develop|get)s? (.+?)(?:\.|$)",
-            text,
-            flags,
-        )
-        if experience and self.condition_re.search(experience.group(2)):
-            type_word = self._subject_type(experience.group(2))
-            self._add("causes", _expand_entries(experience.group(1)), type_word, unit)
-            return True
-        if_you = re.match(
-            rf"^if you (?:are|have) (.+?),? you (?:(?:{MODALS}) )*experience (.+?)(?:\.|$)",
-            text,
-            flags,
-        )
-        if if_you and self.condition_re.search(if_you.group(2)):
-            type_word = self._subject_type(if_you.group(2))
-            self._add("causes", _expand_entries(if_you.group(1)), type_word, unit)
-            return True
-        after = re.search(
-            r"experiences? (.+?) (?:as (?:a|the) result of|after|because of|due to) (.+?)(?:\.|$)",
-            text,
-            flags,
-        )
-        if after and self.condition_re.search(after.group(1)):
-            type_word = self._subject_type(after.group(1))
-            self._add("causes", _expand_entries(after.group(2)), type_word, unit)
-            return True
+        for pattern, condition_group, cause_group in PEOPLE_CAUSE_PATTERNS:
+            found = pattern.search(text)
+            if found and self.condition_re.search(found.group(condition_group)):
+                type_word = self._subject_type(found.group(condition_group))
+                self._add("causes", _expand_entries(found.group(cause_group)), type_word, unit)
+                return True
         affects = re.search(rf"\baffects {PEOPLE} who (?:are|have) (.+?)(?:\.|$)", text, flags)
         occurs_in = re.search(rf"\boccurs in {PEOPLE} who (.+?)(?:\.|$)", text, flags)
         subject = re.split(r" affects | occurs ", text)[0]
