@@ -11,7 +11,7 @@ from study_helpers import basic, make_deck, mcq
 
 from quizapp.deckfile import CardData
 from quizapp.extensions import db
-from quizapp.models import CardState, ReviewLog
+from quizapp.models import CardState, ReviewLog, User
 from quizapp.scheduling import sm2
 from quizapp.services import study
 
@@ -103,6 +103,31 @@ def test_a_second_tab_answering_the_same_side_is_a_conflict(app, learner):
     assert db.session.query(ReviewLog).count() == 1
 
 
+def answer_at_once(app, user_id: int, token: str, grade: int, threads: int):
+    """Answer the same presentation from ``threads`` threads released together; returns the
+    outcomes and the exceptions raised."""
+    barrier = threading.Barrier(threads)
+    outcomes, errors = [], []
+
+    def worker():
+        with app.app_context():
+            user = db.session.get(User, user_id)
+            barrier.wait()
+            try:
+                outcomes.append(answer(user, token, grade=grade))
+            except Exception as error:
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    running = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    return outcomes, errors
+
+
 def test_concurrent_answers_to_one_presentation_log_one_review(app, learner):
     deck = make_deck([basic("a")])
     # A reviewed card, so both threads race to update an existing row.
@@ -111,26 +136,7 @@ def test_concurrent_answers_to_one_presentation_log_one_review(app, learner):
                              interval=6, repetitions=2, due=date(2026, 3, 1)))
     db.session.commit()
     _, token = show(learner, deck)
-    user_id = learner.id
-    barrier = threading.Barrier(8)
-    outcomes, errors = [], []
-
-    def worker():
-        with app.app_context():
-            user = db.session.get(type(learner), user_id)
-            barrier.wait()
-            try:
-                outcomes.append(answer(user, token, grade=4))
-            except Exception as error:
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes, errors = answer_at_once(app, learner.id, token, grade=4, threads=8)
     assert errors == []
     assert sum(1 for o in outcomes if not (o.duplicate or o.conflict)) == 1
     db.session.expire_all()
@@ -142,26 +148,7 @@ def test_concurrent_answers_to_one_presentation_log_one_review(app, learner):
 def test_concurrent_first_answers_create_one_state(app, learner):
     deck = make_deck([basic("a")])
     _, token = show(learner, deck)
-    user_id = learner.id
-    barrier = threading.Barrier(6)
-    errors = []
-
-    def worker():
-        with app.app_context():
-            user = db.session.get(type(learner), user_id)
-            barrier.wait()
-            try:
-                answer(user, token, grade=5)
-            except Exception as error:
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _, errors = answer_at_once(app, learner.id, token, grade=5, threads=6)
     assert errors == []
     db.session.expire_all()
     assert db.session.query(ReviewLog).count() == 1
