@@ -165,6 +165,7 @@ class Card(db.Model):
     sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # The separately scheduled sides (Anki's cards of one note): reversed has two.
     ordinals: Mapped[list[int]] = mapped_column(JSON, default=lambda: [0])
+    # len(ordinals), stored so "a side not yet studied" is one indexed SQL comparison.
     side_count: Mapped[int] = mapped_column(Integer, default=1)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
     content_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
