@@ -16,6 +16,7 @@ from typing import Any
 
 from quizapp.deckfile import DeckData, SourceDoc, SourceRef
 from quizapp.generation.cards import DeckWriter
+from quizapp.generation.boilerplate import repeated_lines
 from quizapp.generation.extract import Location, find_vocabulary, read_facts
 from quizapp.generation.reader import read_document
 from quizapp.generation.reconcile import (
@@ -51,10 +52,17 @@ def _source_id(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def generate_deck(documents: list[tuple[str, str]], title: str | None = None) -> DeckData:
-    """Build a generated deck from ``(file_name, text)`` pairs (plain text, Markdown or HTML)."""
-    ordered = sorted(documents, key=lambda item: (PurePath(item[0]).name, item[1]))
-    read = [read_document(name, text) for name, text in ordered]
+def generate_deck(documents: list[tuple[str, ...]], title: str | None = None) -> DeckData:
+    """Build a generated deck from ``(file_name, text)`` or ``(file_name, text, fmt)``
+    documents; ``fmt`` ("text", "md", "html") overrides detecting the format (documents
+    converted from PDF, DOCX or PPTX arrive as Markdown under their original name)."""
+    normalised = [
+        (str(item[0]), str(item[1]), str(item[2]) if len(item) > 2 and item[2] else "")
+        for item in documents
+    ]
+    ordered = sorted(normalised, key=lambda item: (PurePath(item[0]).name, item[1], item[2]))
+    repeated = repeated_lines(text for name, text, fmt in ordered if fmt != "html")
+    read = [read_document(name, text, fmt or None, repeated) for name, text, fmt in ordered]
     taken: set[str] = set()
     ids = [_source_id(document.name, taken) for document in read]
     vocabulary = find_vocabulary(read)

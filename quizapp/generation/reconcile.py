@@ -17,13 +17,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from quizapp.generation.extract import (
-    MAX_NAME_WORDS,
-    DocumentFacts,
-    Location,
-    Mention,
-    Vocabulary,
-)
+from quizapp.generation.extract import DocumentFacts, Location, Mention
+from quizapp.generation.names import MAX_NAME_WORDS
+from quizapp.generation.vocabulary import Vocabulary
 from quizapp.generation.text import (
     GENERIC_HEAD_NOUNS,
     STOP_WORDS,

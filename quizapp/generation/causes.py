@@ -1,0 +1,357 @@
+"""Cause statements in both directions, every match in a sentence.
+
+"A causes / leads to / results in / triggers T", "T is caused by / results from / can be from
+/ is due to / stems from A", "causes of T include / are A", "among the causes of T are A",
+"A is a common cause of T", "T has various causes such as A", "...; they include A", and who
+gets the condition ("people who have A are likely to develop T"). The type is the one the
+clause names, or the passage's type for "it", "this type", "these"; the condition itself
+("causes of anemia include") leaves the cause untyped. A type's one-phrase "is caused by"
+that restates the condition (its own words, a negated verb, a vague noun) is its
+definition, not a cause.
+"""
+
+from __future__ import annotations
+
+import re
+
+from quizapp.generation.names import (
+    clean_entry,
+    display_case,
+    expand_entries,
+    is_generic,
+    split_list,
+)
+from quizapp.generation.reader import Unit
+from quizapp.generation.text import acronym_matches, fold, stem
+
+PEOPLE = r"(?:individuals|people|persons|patients|those|anyone|someone|children|adults|women|men)"
+ADVERBS = r"(?:can|may|might|could|will|often|also|usually|sometimes|commonly|frequently|mostly|mainly|typically|generally|most often|eventually|all|both|rarely|in turn|then)"
+FORWARD = (
+    r"(?:causes?|caused|lead(?:s)? to|led to|results? in|resulted in|triggers?|brings? on"
+    r"|contributes? to|gives? rise to|produces?|is responsible for|are responsible for)"
+)
+BACKWARD = (
+    r"(?:(?:is|are|be|been|was|were) (?:\w+ )?(?:caused|triggered|brought on) by"
+    r"|(?:is|are|be|was|were) (?:\w+ )?due to|(?:is|are|be) (?:\w+ )?from"
+    r"|(?:is|are|be) (?:\w+ )?(?:the|a) (?:\w+ )?results? of"
+    r"|results? from|resulting from|stems? from|arises? from|comes? from|develops? from"
+    r"|(?:occurs?|develops?|happens?|appears?|starts?) (?:\w+ )?(?:due to|because of|as (?:a|the) result of|from|after)"
+    r"|follows?)"
+)
+HEDGES = re.compile(r"\b(?:may|might|could|possibly|sometimes|rarely|can)\b")
+STOP_CLAUSE = r"(?:[.;]|$|,? (?:but|while|whereas|although|which (?:is|are|means))\b| and (?:most|often|usually|can|may|is|are)\b)"
+
+PEOPLE_CAUSE_PATTERNS = (
+    (
+        re.compile(
+            rf"{PEOPLE} (?:who (?:have|are|has)(?: contracted| had)?|with) (.+?) (?:are (?:more )?likely to|"
+            rf"most commonly|(?:{ADVERBS} )+)\s*(?:experience|develop|get)s? (.+?)(?:\.|$)",
+            re.IGNORECASE,
+        ),
+        2,
+        1,
+    ),
+    (
+        re.compile(
+            rf"^if you (?:are|have) (.+?),? you (?:(?:{ADVERBS}) )*(?:experience|develop|get) (.+?)(?:\.|$)",
+            re.IGNORECASE,
+        ),
+        2,
+        1,
+    ),
+    (
+        re.compile(
+            r"experiences? (.+?) (?:as (?:a|the) result of|after|because of|due to) (.+?)(?:\.|$)",
+            re.IGNORECASE,
+        ),
+        1,
+        2,
+    ),
+)
+
+
+class CauseRules:
+    """Mixed into the per-document reader (``extract._Reader``)."""
+
+    def causes(self, unit: Unit, text: str) -> None:
+        flags = re.IGNORECASE
+        called = re.search(rf"\bcalled {self.type_re.pattern}", text, flags)
+        called_type = self.vocabulary.canonical_type(called.group(1)) if called else None
+        found = False
+        # Cause as a noun: "causes of T include A", "the most common causes are A".
+        for match in re.finditer(
+            r"\b(?:causes?|reasons?|culprits?)(?: of ([^.:;]+?))? (?:may |can |might )?(?:also )?"
+            r"(?:include|includes|are|is)\b:? (.+?)(?:\.$|$|\.\s)",
+            text,
+            flags,
+        ):
+            found = True
+            type_word = self._target_type(match.group(1) or "", unit, called_type)
+            self._cause_list(match.group(2), type_word, unit, text)
+        for match in re.finditer(
+            r"\bamong the causes(?: of ([^.]+?))? (?:are|is) (.+?)(?:\.|$)", text, flags
+        ):
+            found = True
+            self._cause_list(
+                match.group(2),
+                self._target_type(match.group(1) or "", unit, called_type),
+                unit,
+                text,
+            )
+        are_causes = re.match(
+            r"^(.+?) (?:are|is|can be|may be) (?:also )?(?:an? |the |one of the )?(?:\w+ )?(?:\w+ )?causes? of (.+?)(?:,|\.|$)",
+            text,
+            flags,
+        )
+        if are_causes and not found:
+            found = True
+            type_word = called_type or self._target_type(are_causes.group(2), unit, None)
+            self._cause_list(are_causes.group(1), type_word, unit, text)
+        various = re.search(
+            r"\bhas (?:many|various|several|a number of|different) (?:possible )?causes,? (?:such as|including) (.+?)(?:\.|$)",
+            text,
+            flags,
+        )
+        if various:
+            found = True
+            self._cause_list(
+                various.group(1), self._target_type(text[: various.start()], unit, None), unit, text
+            )
+        include = re.search(r"\b(?:they|these) (?:may |can )?include (.+?)(?:\.|$)", text, flags)
+        if include and re.search(r"caus", text[: include.start()], flags):
+            found = True
+            self._cause_list(
+                include.group(1), self._target_type(text[: include.start()], unit, None), unit, text
+            )
+        if called and not found:
+            definition = re.search(
+                r"\b(?:caused by|due to|results? from) (.+?)(?:,|\s+is called)", text, flags
+            )
+            if definition and called_type:
+                self.define(called_type, definition.group(1), unit)
+            return
+        if found or self._named_after(unit, text):
+            return
+        if self._people(unit, text):
+            return
+        self._forward(unit, text)
+        self._backward(unit, text)
+
+    def _named_after(self, unit: Unit, text: str) -> bool:
+        """ "Another disease that can lead to T is A"; "A is a rare disorder ..., leading to T"."""
+        flags = re.IGNORECASE
+        another = re.match(
+            r"^another (?:disease|condition|cause|disorder|illness|infection)\b.*? is (.+?)(?:\.|$)",
+            text,
+            flags,
+        )
+        if another and self.condition_re.search(another.group(0)):
+            type_word = self.subject_type(another.group(0), unit)
+            self.add(
+                "causes",
+                [or_alias(another.group(1))],
+                type_word,
+                unit,
+                *self._strength(text, type_word, unit),
+            )
+            return True
+        leading = re.search(r"^(.+?) is an? [^,]+?, leading to (.+?)(?:\.|$)", text, flags)
+        if leading and self.condition_re.search(leading.group(2)):
+            type_word = self.subject_type(leading.group(2), unit) or self.topic(unit)
+            self.add(
+                "causes",
+                expand_entries(leading.group(1)),
+                type_word,
+                unit,
+                *self._strength(text, type_word, unit),
+            )
+            return True
+        return False
+
+    def _target_type(self, target: str, unit: Unit, called_type: str | None) -> str | None:
+        if called_type:
+            return called_type
+        named = self.types_in(target)
+        if named:
+            return named[0]
+        if (
+            target
+            and self.condition_re.search(target)
+            and not re.search(r"\bth(?:is|ese) (?:type|form)", target, re.I)
+        ):
+            return None
+        return self.subject_type(target, unit) if target.strip() else self.topic(unit)
+
+    def _cause_list(self, text: str, type_word: str | None, unit: Unit, sentence: str) -> None:
+        strength, notes = self._strength(sentence, type_word, unit)
+        self.add("causes", expand_entries(text), type_word, unit, strength, notes)
+
+    def _strength(
+        self, sentence: str, type_word: str | None, unit: Unit
+    ) -> tuple[float, tuple[str, ...]]:
+        strength, notes = 0.8, []
+        hedge = HEDGES.search(fold(sentence))
+        if hedge and hedge.group(0) != "can":
+            strength -= 0.1
+            notes.append(f"stated with '{hedge.group(0)}'")
+        if type_word and not self.types_in(sentence):
+            strength -= 0.05
+            notes.append("type from the surrounding passage")
+        return strength, tuple(notes)
+
+    def define(self, type_word: str, phrase: str, unit: Unit) -> None:
+        phrase = phrase.strip(" .,")
+        if phrase and not is_generic(phrase):
+            self.facts.definitions.append((type_word, phrase, self.location(unit)))
+
+    def _restates_condition(self, phrase: str) -> bool:
+        """A definition's phrase: the condition's own words, a negated verb or a vague noun."""
+        words = [stem(w) for w in re.findall(r"[a-z]+", fold(phrase))]
+        own = {q[:4] for q in self.vocabulary.qualifiers} | {stem(self.vocabulary.head)[:4]}
+        return (
+            any(w[:4] in own for w in words)
+            or bool(re.match(r"(?:not|never|no longer|lack of use)\b", fold(phrase)))
+            or is_generic(phrase)
+        )
+
+    def _forward(self, unit: Unit, text: str) -> None:
+        for verbs in re.finditer(
+            rf"^(.+?),? (?:{ADVERBS} )*(?:{FORWARD}) (.+?)(?:,? as can (.+?))?{STOP_CLAUSE}",
+            text,
+            re.IGNORECASE,
+        ):
+            target = verbs.group(2)
+            match = self.condition_re.search(target) or self.type_re.search(target)
+            if not match or len(target[: match.start()].split()) > 4:
+                continue
+            subject = verbs.group(1)
+            if self.condition_re.search(subject) and not self.types_in(target):
+                continue
+            type_word = self.subject_type(target, unit)
+            if type_word is None and self.section_heading is not None:
+                type_word = self.section_type
+            if re.match(
+                r"^(?:this|these|that|it)\b(?: \w+)?(?: (?:disease|condition|disorder|illness|infection))?$",
+                subject,
+                re.I,
+            ):
+                if self.section_heading is not None:
+                    entry = clean_entry(self.section_heading.text, False)
+                    self.add(
+                        "causes",
+                        [entry] if entry else [],
+                        type_word,
+                        unit,
+                        *self._strength(text, type_word, unit),
+                    )
+                continue
+            subject = re.sub(r",?\s*(?:all|both)$", "", subject)
+            subject = re.sub(
+                r"^(?:in (?:some|many|rare) cases|sometimes|often|rarely),?\s+",
+                "",
+                subject,
+                flags=re.I,
+            )
+            strength, notes = self._strength(text, type_word, unit)
+            self.add(
+                "causes",
+                expand_entries(_drop_appositive(subject)),
+                type_word,
+                unit,
+                strength,
+                notes,
+            )
+            if verbs.group(3):
+                self.add("causes", expand_entries(verbs.group(3)), type_word, unit, strength, notes)
+
+    def _backward(self, unit: Unit, text: str) -> None:
+        for result in re.finditer(
+            rf"^(.+?),? ((?:{ADVERBS} )*){BACKWARD} (.+?){STOP_CLAUSE}",
+            text,
+            re.IGNORECASE,
+        ):
+            subject = result.group(1)
+            if not (self.condition_re.search(subject) or self.subject_type(subject, unit)):
+                continue
+            if len(subject.split()) > 8:
+                continue
+            subject_type = self.subject_type(subject, unit)
+            if (
+                subject_type is None
+                and not self.types_in(subject)
+                and self.condition_re.search(subject)
+            ):
+                subject_type = None
+            modal = bool(result.group(2).strip()) or bool(
+                re.search(r"\b(?:can|may|might) be\b", result.group(0))
+            )
+            tail = re.split(r"\s+and (?:most|often|also|usually)\b", result.group(3))[0]
+            tail = re.sub(
+                r"^(?:a (?:variety|number) of (?:reasons|things),? (?:such as|including) )",
+                "",
+                tail,
+            )
+            entries = expand_entries(tail)
+            if subject_type and not modal and len(entries) <= 2:
+                self.define(subject_type, tail, unit)
+                continue
+            entries = [e for e in entries if not self._restates_condition(e[0])]
+            strength, notes = self._strength(text, subject_type, unit)
+            self.add("causes", entries, subject_type, unit, strength, notes)
+
+    def _people(self, unit: Unit, text: str) -> bool:
+        """Causes stated through who gets the condition; True when the sentence had some."""
+        flags = re.IGNORECASE
+        for pattern, condition_group, cause_group in PEOPLE_CAUSE_PATTERNS:
+            found = pattern.search(text)
+            if found and self.condition_re.search(found.group(condition_group)):
+                type_word = self.subject_type(found.group(condition_group), unit)
+                strength, notes = self._strength(text, type_word, unit)
+                self.add(
+                    "causes",
+                    expand_entries(found.group(cause_group)),
+                    type_word,
+                    unit,
+                    strength,
+                    notes,
+                )
+                return True
+        affects = re.search(rf"\baffects {PEOPLE} who (?:are|have) (.+?)(?:\.|$)", text, flags)
+        occurs_in = re.search(rf"\boccurs in {PEOPLE} who (.+?)(?:\.|$)", text, flags)
+        subject = re.split(r" affects | occurs ", text)[0]
+        if affects:
+            type_word = self.subject_type(subject, unit)
+            self.add(
+                "causes",
+                expand_entries(affects.group(1)),
+                type_word,
+                unit,
+                *self._strength(text, type_word, unit),
+            )
+        if occurs_in:
+            type_word = self.subject_type(subject, unit)
+            entries = expand_entries(occurs_in.group(1), True)
+            self.add("causes", entries, type_word, unit, *self._strength(text, type_word, unit))
+        if affects and not occurs_in:
+            head = re.match(r"^(.+?) is caused by (.+?) and (?:most|often)", text, flags)
+            if head and self.subject_type(head.group(1), unit):
+                self.define(self.subject_type(head.group(1), unit), head.group(2), unit)
+        return bool(affects or occurs_in)
+
+
+def _drop_appositive(subject: str) -> str:
+    """ "X, a description of X," names one thing; a real list ends with and/or."""
+    parts = split_list(subject)
+    if len(parts) == 2 and not re.search(r"\b(?:and|or)\b", subject.split(",")[-1]):
+        return parts[0]
+    return subject
+
+
+def or_alias(text: str) -> tuple[str, tuple[str, ...]]:
+    """ "poliomyelitis or polio" and "X or ACRONYM" name one thing twice."""
+    parts = [p.strip() for p in re.split(r"\s+or\s+", text.strip(" ."))]
+    if len(parts) == 2:
+        first, second = parts
+        if acronym_matches(second, first) or fold(first).startswith(fold(second)):
+            return display_case(first), (display_case(second),)
+    return display_case(text.strip(" .")), ()

@@ -1,0 +1,269 @@
+"""Names in lists and clauses: split enumerations, clean entries, and keep only real names.
+
+``expand_entries`` turns the text of a list (or of a clause after "include", "such as",
+"caused by") into entries, sharing a coordinated head ("cancer of the A, B or C" is three
+cancers). ``fragment_reason`` is the quality gate every cause name passes: a name that starts
+or ends with a function word, has unbalanced brackets, holds a modal or auxiliary outside a
+relative clause, or is a placeholder ("the following") is a piece of a sentence, not a name.
+"""
+
+from __future__ import annotations
+
+import re
+
+from quizapp.generation.text import STOP_WORDS, acronym_matches, fold, is_acronym, word_set
+
+MAX_NAME_WORDS = 7
+# Nouns and modifiers that name no particular thing ("other conditions", "various reasons").
+GENERIC_WORDS = word_set(
+    """condition conditions disease diseases disorder disorders problem problems reason
+    reasons ailment ailments issue issues illness illnesses cause causes thing things factor
+    factors medical health number variety various certain serious many some underlying other
+    others type types kind kinds form forms something anything way ways a an the of tests
+    test treatments treatment symptoms symptom signs sign options option things cases case
+    people person patients risk risks examples example more less factors following"""
+)
+LIGHT_VERBS = word_set("have has are is be being get gets lead leads live lives suffer")
+DETERMINERS = word_set("a an the your their his her its some certain serious any")
+# A name never starts with these: they open clauses, phrases or references back.
+OPENING_FRAGMENT = word_set(
+    """that which who whom whose when where while if because since although though as than
+    to of in on at by for from with without and or but so such including following these
+    those this it they there what how whether unless until after before during via into
+    onto upon is are was were be been can may might must should would could will"""
+)
+# A name never ends with these: the sentence went on past the cut.
+CLOSING_FRAGMENT = word_set(
+    """the a an of to in on at by for from with and or but that which who as than such
+    like including your their its his her is are was were be been being can may might
+    must should would could will into onto very more most some any this these those
+    depends depend when where if because"""
+)
+AUXILIARIES = word_set(
+    "can may might must should would could will shall does do did is are was were been has "
+    "have had depends means"
+)
+RELATIVES = word_set("that which who whom whose where")
+REFERRING = word_set("this these those it they them you we")
+PLACEHOLDERS = re.compile(r"(?:following|above|below|listed|etc|aforementioned)")
+
+
+def split_list(text: str) -> list[str]:
+    """Split "a, b (x, y), or c" at top-level commas and conjunctions."""
+    text = re.sub(
+        r",?\s*\b(?:in some cases|at times|very rarely|rarely|sometimes|often),\s*", " ", text
+    )
+    text = re.sub(r"\b(and|or),", r"\1", text)
+    parts: list[str] = []
+    depth = 0
+    current = ""
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+        if depth == 0:
+            rest = text[index:]
+            separator = re.match(r",\s*(?:(?:and/or|and|or)\s+)?|\s+(?:and/or|and|or)\s+", rest)
+            if separator and not re.search(r"\b(?:little|few)$", current, re.IGNORECASE):
+                parts.append(current)
+                current = ""
+                index += separator.end()
+                continue
+        current += char
+        index += 1
+    parts.append(current)
+    return [p.strip(" .;:-") for p in parts if p.strip(" .;:-")]
+
+
+def expand_entries(text: str, verb_phrase: bool = False) -> list[tuple[str, tuple[str, ...]]]:
+    """Turn a list's text into (name, aliases) entries, expanding "such as" and "due to".
+
+    ``verb_phrase`` says the text begins with a verb ("Have ...", "Sit at ...") because the
+    list answers "people who:" or "if you:".
+    """
+    link = re.search(r"\s+\b(caused by|due to|because of|from)\s+", text)
+    if link and "," not in text[: link.start()]:
+        head = text[: link.start()]
+        members = expand_entries(text[link.end() :])
+        first = head.split()[0].lower() if head.split() else ""
+        starts_with_verb = verb_phrase or first in LIGHT_VERBS or _is_negated_verb(head)
+        if starts_with_verb or is_generic(head):
+            return members
+        if link.group(1) in ("caused by", "from"):
+            if len(head.split()) <= 2:
+                return [(f"{display_case(head)} from {name}", aliases) for name, aliases in members]
+            return members
+        return (expand_entries(head) if len(head.split()) <= 3 else []) + members
+    entries: list[tuple[str, tuple[str, ...]]] = []
+    for position, part in enumerate(split_list(text)):
+        such_as = re.match(r"(?:such as|like|including|e\.g\.,?)\s+(.+)$", part)
+        if such_as:
+            if entries:
+                entries.pop()
+            entries.extend(expand_entries(such_as.group(1)))
+            continue
+        inner = re.search(r"\b(?:such as|like)\s+(.+)$", part)
+        if inner:
+            entries.extend(expand_entries(inner.group(1)))
+            continue
+        if re.match(r"other\b", part, re.IGNORECASE):
+            break  # "..., or other conditions that ..." closes the enumeration
+        entry = clean_entry(part, verb_phrase and position == 0)
+        if entry is None:
+            continue
+        if entries and _names_same_thing(entries[-1][0], entry[0]):
+            name, aliases = entries[-1]
+            entries[-1] = (name, (*aliases, entry[0], *entry[1]))
+        else:
+            entries.append(entry)
+    return entries
+
+
+def _names_same_thing(full: str, short: str) -> bool:
+    """ "X or ACRONYM" and "poliomyelitis or polio" name one thing twice."""
+    if is_acronym(short):
+        return acronym_matches(short, full)
+    return len(short) >= 4 and fold(full).startswith(fold(short)) and " " not in short
+
+
+def _is_negated_verb(text: str) -> bool:
+    return bool(re.match(r"(?:can['’]?t|cannot|don['’]?t|do not|does not)\b", text, re.I))
+
+
+def _gerund(verb: str) -> str:
+    verb = verb.lower()
+    if verb.endswith("ie"):
+        return verb[:-2] + "ying"
+    if verb.endswith("e") and not verb.endswith(("ee", "ye")):
+        return verb[:-1] + "ing"
+    if re.fullmatch(r"[^aeiou]*[aeiou][bdgmnpt]", verb):
+        return verb + verb[-1] + "ing"
+    return verb + "ing"
+
+
+def clean_entry(text: str, verb_phrase: bool) -> tuple[str, tuple[str, ...]] | None:
+    """A list entry as a display name plus the aliases given in its parentheses."""
+    text = text.strip(" .;:,-–—")
+    if not text or text.endswith("?") or "..." in text or "…" in text:
+        return None
+    aliases: list[str] = []
+    inside = re.match(r"^(.+?)\s*\(([A-Z]{2,})\)\s+(\S.*)$", text)
+    if inside:
+        aliases.append(f"{inside.group(2)} {inside.group(3)}")
+
+    def parenthesis(match: re.Match) -> str:
+        inner = match.group(1).strip()
+        if re.fullmatch(r"[A-Za-z][\w-]+", inner):
+            aliases.append(inner)
+            return " "
+        for position, piece in enumerate(re.split(r"[;,]\s*", inner)):
+            piece = piece.strip()
+            alias = re.match(r"(?:or|also known as|also called|aka)\s+(.+)$", piece)
+            if alias:
+                aliases.append(alias.group(1).strip())
+            elif position == 0 and is_acronym(piece):
+                aliases.append(piece)
+        return " "
+
+    text = re.sub(r"\s*\(([^()]*)\)\s*", parenthesis, text).strip()
+    tokens = text.split()
+    if not tokens:
+        return None
+    negation = re.match(
+        r"(?:don['’]?t|do not|can['’]?t|cannot|does not)\s+(\w+)\s*(.*)$", text, re.I
+    )
+    if negation:
+        tokens = ["not", _gerund(negation.group(1)), *negation.group(2).split()]
+    elif tokens[0].lower() in LIGHT_VERBS:
+        tokens = tokens[1:]
+        if tokens and tokens[0].lower() == "on":
+            tokens = tokens[1:]
+    elif (
+        verb_phrase
+        and tokens[0].lower() not in DETERMINERS
+        and not tokens[0].lower().endswith("ing")
+    ):
+        tokens = [_gerund(tokens[0]), *tokens[1:]]
+    while tokens and tokens[0].lower() in DETERMINERS:
+        tokens = tokens[1:]
+    text = " ".join(tokens)
+    text = re.sub(
+        r"\s+(?:for an extended period|for extended periods|for a long time|for long periods"
+        r"|all day|of time|as well|too)$",
+        "",
+        text,
+    )
+    if not text or is_generic(text):
+        return None
+    return display_case(text), tuple(display_case(a) for a in aliases if a)
+
+
+def is_generic(text: str) -> bool:
+    tokens = [t for t in re.findall(r"[a-z][\w'-]*", fold(text))]
+    if not tokens or tokens[0] == "other":
+        return True
+    return all(t in GENERIC_WORDS or t in STOP_WORDS for t in tokens)
+
+
+def display_case(text: str) -> str:
+    """Lower-case a sentence-initial capital unless the word is a name or acronym."""
+    tokens = text.split()
+    if not tokens:
+        return text
+    first = tokens[0]
+    second = tokens[1] if len(tokens) > 1 else ""
+    keep = (
+        is_acronym(first.strip("(),"))
+        or re.search(r"-[A-Z]", first)
+        or (second[:1].isupper() and not is_acronym(second))
+        or any(c.isupper() for c in first[1:])
+        or re.search(r"['’]s$", first)
+    )
+    if not keep and first[:1].isupper():
+        tokens[0] = first[0].lower() + first[1:]
+    return " ".join(tokens).replace("’", "'")
+
+
+def fragment_reason(name: str) -> str | None:
+    """Why ``name`` is a piece of a sentence rather than a name, or None for a real name."""
+    tokens = re.findall(r"[a-z0-9][\w'-]*", fold(name))
+    if not tokens:
+        return "no words"
+    if len(name.split()) > MAX_NAME_WORDS:
+        return "a clause, not a name"
+    if name.count("(") != name.count(")") or name.count("[") != name.count("]"):
+        return "unbalanced brackets"
+    if tokens[0] in OPENING_FRAGMENT:
+        return f"starts with '{tokens[0]}'"
+    if tokens[-1] in CLOSING_FRAGMENT:
+        return f"ends with '{tokens[-1]}'"
+    for token in tokens:
+        if token in RELATIVES:
+            break
+        if token in AUXILIARIES:
+            return f"holds the verb '{token}'"
+    if PLACEHOLDERS.search(fold(name)):
+        return "a placeholder"
+    if any(t in REFERRING for t in tokens):
+        return "refers back to the text around it"
+    if is_generic(name):
+        return "names nothing in particular"
+    return None
+
+
+def share_coordinated_head(text: str) -> list[str] | None:
+    """ "cancer of the A, B or C" -> three names; "injury or disease of the nerves" -> two."""
+    leading = re.match(r"^(\w[\w-]*(?: \w[\w-]*)? of (?:the )?)(.+)$", text)
+    if leading:
+        parts = split_list(leading.group(2))
+        if len(parts) >= 2 and all(len(p.split()) <= 2 for p in parts):
+            return [leading.group(1) + p for p in parts]
+    trailing = re.match(r"^(.+?)( of (?:the |your )?\w[\w-]*(?: \w[\w-]*)?)$", text)
+    if trailing:
+        parts = split_list(trailing.group(1))
+        if len(parts) >= 2 and all(len(p.split()) == 1 for p in parts):
+            return [p + trailing.group(2) for p in parts]
+    return None
