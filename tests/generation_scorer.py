@@ -20,7 +20,9 @@ Gold format (every key but ``sources`` optional)::
     not_causes    [str]                             e.g. anatomy from a mechanism sentence
     sources       {file_name: {"types": [type_id], "causes": {type_id: [canonical]}}}
     conflicts     [{"about": "cause-type", "cause": canonical, "positions": {type_id: [file]}}
-                   | {"about": "type-count", "positions": {"N types": [file]}}]
+                   | {"about": "type-count", "positions": {"N types": [file]}}
+                   | {"about": "reversibility", "type": type_id,
+                      "positions": {"reversible" | "not reversible": [file]}}]
 """
 
 from __future__ import annotations
@@ -226,6 +228,7 @@ class Score:
     reversibility_wrong: list[tuple[str, Any, Any]] = field(default_factory=list)
     conflicts_missed: list[dict] = field(default_factory=list)
     conflicts_gold: int = 0
+    conflicts_extra: list[dict] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -252,6 +255,7 @@ class Score:
             ("one gold type split into several", self.duplicate_types),
             ("reversibility (type, found, gold)", self.reversibility_wrong),
             ("conflicts missed", self.conflicts_missed),
+            ("conflicts not in the gold (not judged)", self.conflicts_extra),
         ):
             if values:
                 lines.append(f"  {label}:")
@@ -346,26 +350,31 @@ def score(
 
     found_conflicts = []
     for conflict in knowledge.get("conflicts", []):
-        if conflict["id"].startswith("cause-type:"):
-            cause = cause_keys.get(conflict["id"].removeprefix("cause-type:"), conflict["id"])
-            positions = {
-                type_of.get(p["position"], p["position"]): sorted(
-                    {file_of(s) for s in p["sources"]}
-                )
-                for p in conflict["positions"]
-            }
-            found_conflicts.append({"about": "cause-type", "cause": cause, "positions": positions})
+        positions = {
+            type_of.get(p["position"], p["position"]): sorted({file_of(s) for s in p["sources"]})
+            for p in conflict["positions"]
+        }
+        kind, _, subject = conflict["id"].partition(":")
+        if kind == "cause-type":
+            cause = cause_keys.get(subject, subject)
+            found_conflicts.append({"about": kind, "cause": cause, "positions": positions})
+        elif kind == "reversible":
+            found_conflicts.append(
+                {"about": "reversibility", "type": type_of.get(subject, subject),
+                 "positions": positions}
+            )
         else:
-            positions = {
-                p["position"]: sorted({file_of(s) for s in p["sources"]})
-                for p in conflict["positions"]
-            }
             found_conflicts.append({"about": conflict["id"], "positions": positions})
     conflicts_missed = []
     for expected in gold.get("conflicts", []):
         wanted = {**expected, "positions": {t: sorted(f) for t, f in expected["positions"].items()}}
         if wanted not in found_conflicts:
             conflicts_missed.append(wanted)
+    gold_conflicts = [
+        {**c, "positions": {t: sorted(f) for t, f in c["positions"].items()}}
+        for c in gold.get("conflicts", [])
+    ]
+    conflicts_extra = [c for c in found_conflicts if c not in gold_conflicts]
 
     condition = gold.get("condition")
     condition_found = True
@@ -393,6 +402,7 @@ def score(
         reversibility_wrong=reversibility_wrong,
         conflicts_missed=conflicts_missed,
         conflicts_gold=len(gold.get("conflicts", [])),
+        conflicts_extra=conflicts_extra,
     )
 
 
