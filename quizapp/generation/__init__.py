@@ -15,12 +15,15 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from quizapp.deckfile import DeckData, SourceDoc, SourceRef
-from quizapp.generation.cards import DeckWriter
+from quizapp.deckfile import _card_dict as card_to_dict
 from quizapp.generation.boilerplate import repeated_lines
+from quizapp.generation.cards import DeckWriter
+from quizapp.generation.confidence import THRESHOLD, entity_confidence, is_suggestion
 from quizapp.generation.extract import Location, find_vocabulary, read_facts
 from quizapp.generation.reader import read_document
 from quizapp.generation.reconcile import (
     CATEGORIES,
+    Entity,
     Knowledge,
     is_ambiguous,
     reconcile,
@@ -151,6 +154,20 @@ def knowledge_dict(knowledge: Knowledge, writer: DeckWriter) -> dict[str, Any]:
                         for value, cue, location in statements
                     ],
                 },
+                "confidence": round(
+                    min(
+                        1.0,
+                        0.6
+                        + 0.1 * len({f.source for f in knowledge.facts if type_word in f.types}),
+                    ),
+                    2,
+                ),
+                "exceptions": [
+                    {"value": value, "wording": cue, "location": location.as_dict()}
+                    for f in knowledge.facts
+                    for t, value, cue, location in f.exceptions
+                    if t == type_word
+                ],
                 "definitions": _locations(
                     location
                     for f in knowledge.facts
@@ -159,8 +176,12 @@ def knowledge_dict(knowledge: Knowledge, writer: DeckWriter) -> dict[str, Any]:
                 ),
             }
         )
+    suggestions: list[dict[str, Any]] = []
     cause_rows = []
     for entity in causes:
+        if is_suggestion(entity):
+            suggestions.extend(_suggestions("causes", entity, writer, vocabulary.condition))
+            continue
         by_source = entity.types_by_source()
         type_counts = {t: sum(1 for s in by_source.values() if t in s) for t in entity.types}
         if f"cause-type:{entity.key}" in conflicted:
@@ -198,6 +219,9 @@ def knowledge_dict(knowledge: Knowledge, writer: DeckWriter) -> dict[str, Any]:
                 "agreeing_sources": max(type_counts.values(), default=len(entity.sources)),
                 "sources": entity.sources,
                 "assignments": assignments,
+                "confidence": max(
+                    entity_confidence(entity, t)[0] for t in (entity.types or [None])
+                ),
             }
         )
     out: dict[str, Any] = {
@@ -222,15 +246,66 @@ def knowledge_dict(knowledge: Knowledge, writer: DeckWriter) -> dict[str, Any]:
         ],
     }
     for category in CATEGORIES[1:]:
-        out[category] = [
+        out[category] = []
+        for entity in knowledge.entities[category]:
+            if is_suggestion(entity):
+                suggestions.extend(_suggestions(category, entity, writer, vocabulary.condition))
+                continue
+            out[category].append(
+                {
+                    "id": entity.key,
+                    "name": entity.name,
+                    "aliases": entity.aliases,
+                    "types": entity.types,
+                    "sources": entity.sources,
+                    "locations": _locations(entity.locations()),
+                    "confidence": entity_confidence(entity)[0],
+                }
+            )
+    out["minor_typologies"] = (
+        [
             {
-                "id": entity.key,
-                "name": entity.name,
-                "aliases": entity.aliases,
-                "types": entity.types,
-                "sources": entity.sources,
-                "locations": _locations(entity.locations()),
+                "types": [
+                    {"id": t, "aliases": names[1:]} for t, names in vocabulary.minor_types.items()
+                ]
             }
-            for entity in knowledge.entities[category]
         ]
+        if vocabulary.minor_types
+        else []
+    )
+    out["threshold"] = THRESHOLD
+    out["suggestions"] = sorted(suggestions, key=lambda s: s["id"])
     return out
+
+
+def _suggestions(
+    category: str, entity: Entity, writer: DeckWriter, condition: str
+) -> list[dict[str, Any]]:
+    """One suggestion per reading of a fact below the threshold, with its ready cards."""
+    kind = category.rstrip("s")
+    rows = []
+    for type_word in entity.types or [None]:
+        confidence, reasons = entity_confidence(entity, type_word)
+        if type_word is not None:
+            statement = f"{entity.name} → {writer.type_name(type_word)}"
+            fact_id = f"{kind}:{entity.key}:{type_word}"
+        else:
+            statement = (
+                f"{entity.name}: {'a ' + kind if kind != 'symptom' else 'a symptom'} of {condition}"
+            )
+            fact_id = f"{kind}:{entity.key}"
+        rows.append(
+            {
+                "id": fact_id,
+                "kind": kind,
+                "statement": statement,
+                "confidence": confidence,
+                "reasons": reasons,
+                "locations": _locations(entity.locations(type_word)),
+                "cards": [
+                    card_to_dict(card)
+                    for card in writer.suggestion_cards(category, entity, type_word)
+                ],
+            }
+        )
+    return rows

@@ -234,9 +234,7 @@ def _short_runs(logical: list[tuple[Piece, bool]]) -> list[tuple[int, bool]]:
             j += 1
         size = j - i + 1
         phrases = sum(
-            1
-            for k in range(i, j + 1)
-            if _word_count(logical[k][0].text) > 1 and not menus[k]
+            1 for k in range(i, j + 1) if _word_count(logical[k][0].text) > 1 and not menus[k]
         )
         title_case = phrases * 2 < size
         for k in range(i, j + 1):

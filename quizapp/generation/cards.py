@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterable
 
 from quizapp.deckfile import CardData, SourceRef
+from quizapp.generation.confidence import is_suggestion
 from quizapp.generation.extract import Location
 from quizapp.generation.reconcile import (
     TAUGHT,
@@ -69,6 +70,8 @@ class DeckWriter:
         return sorted((t for t in support if support[t]), key=lambda t: (-support[t], t))
 
     def type_name(self, type_word: str) -> str:
+        if type_word.split()[-1] == self.vocabulary.head:
+            return type_word
         return f"{type_word} {self.vocabulary.type_suffix}"
 
     def type_aliases(self, type_word: str) -> list[str]:
@@ -141,7 +144,7 @@ class DeckWriter:
         return f"{self.sources_phrase(count)} {verb}{'s' if count == 1 else ''}"
 
     def usable(self, entity: Entity) -> bool:
-        return len(entity.name.split()) <= MAX_NAME_WORDS
+        return len(entity.name.split()) <= MAX_NAME_WORDS and not is_suggestion(entity)
 
     # -- card families --
 
@@ -187,8 +190,8 @@ class DeckWriter:
                 tags=(*tags, "conflict::sources-disagree"),
                 locations=[location for _, _, location in statements],
             )
-        elif statements:
-            number, named, _ = statements[0]
+        elif [s for s in statements if s[0] == len(s[1])]:
+            number, named, _ = next(s for s in statements if s[0] == len(s[1]))
             self.add(
                 "type-count",
                 "basic",
@@ -351,20 +354,38 @@ class DeckWriter:
         if len(choices) < 2:
             return
         for entity, type_word in self.agreed_causes():
-            typed_sources = len(entity.types_by_source())
-            others = "; no source files it under another type" if len(choices) > 1 else ""
-            self.add(
-                f"cause-type:{entity.key}",
-                "mcq",
-                f"Cause: {self.cause_label(entity)}. Which type of {self.condition} do the "
-                "sources link it to?",
-                choices=choices,
-                correct=self.type_order.index(type_word),
-                explanation=f"{self.sources_say(typed_sources, 'list')} it under "
-                f"{self.type_name(type_word)}{others}.",
-                tags=("topic::causes", f"type::{type_word}"),
-                locations=entity.locations(type_word),
-            )
+            self.cause_card(entity, type_word)
+
+    def read_everywhere(self, entity: Entity) -> bool:
+        """Whether every source that writes the cause's name had that passage read, so a
+        card may say that no source files it elsewhere."""
+        wanted = [fold(name) for name in (entity.name, *entity.aliases)]
+        for facts in self.knowledge.facts:
+            written = fold(facts.text)
+            if any(name in written for name in wanted) and not any(
+                name in facts.read_text for name in wanted
+            ):
+                return False
+        return True
+
+    def cause_card(self, entity: Entity, type_word: str) -> None:
+        choices = tuple(self.type_label(t) for t in self.type_order)
+        if len(choices) < 2 or type_word not in self.type_order:
+            return
+        typed_sources = len(entity.types_by_source())
+        others = "; no source files it under another type" if self.read_everywhere(entity) else ""
+        self.add(
+            f"cause-type:{entity.key}",
+            "mcq",
+            f"Cause: {self.cause_label(entity)}. Which type of {self.condition} do the "
+            "sources link it to?",
+            choices=choices,
+            correct=self.type_order.index(type_word),
+            explanation=f"{self.sources_say(typed_sources, 'list')} it under "
+            f"{self.type_name(type_word)}{others}.",
+            tags=("topic::causes", f"type::{type_word}"),
+            locations=entity.locations(type_word),
+        )
 
     def cause_label(self, entity: Entity) -> str:
         acronyms = [a for a in entity.aliases if is_acronym(a) and a not in entity.name.split()]
@@ -442,7 +463,6 @@ class DeckWriter:
         entities = self.knowledge.entities
         roles = ("symptoms", "tests", "treatments", "causes")
         keys = {role: {e.key for e in entities[role]} for role in roles}
-        choices = tuple(_capital(CATEGORY_NOUNS[role][0]) for role in roles)
         for role in roles[:3]:
             ranked = sorted(
                 (
@@ -453,17 +473,33 @@ class DeckWriter:
                 key=lambda e: (-len(e.sources), e.key),
             )
             for entity in ranked[:8]:
-                self.add(
-                    f"role:{role}:{entity.key}",
-                    "mcq",
-                    f"How do the sources on {self.condition} classify {self.cause_label(entity)}?",
-                    choices=choices,
-                    correct=roles.index(role),
-                    explanation=f"{self.sources_say(len(entity.sources), 'mention')} it among "
-                    f"the {CATEGORY_NOUNS[role][1]}.",
-                    tags=(f"topic::{CATEGORY_NOUNS[role][1]}",),
-                    locations=entity.locations(),
-                )
+                self.role_card(role, entity)
+
+    def role_card(self, role: str, entity: Entity) -> None:
+        roles = ("symptoms", "tests", "treatments", "causes")
+        self.add(
+            f"role:{role}:{entity.key}",
+            "mcq",
+            f"How do the sources on {self.condition} classify {self.cause_label(entity)}?",
+            choices=tuple(_capital(CATEGORY_NOUNS[r][0]) for r in roles),
+            correct=roles.index(role),
+            explanation=f"{self.sources_say(len(entity.sources), 'mention')} it among "
+            f"the {CATEGORY_NOUNS[role][1]}.",
+            tags=(f"topic::{CATEGORY_NOUNS[role][1]}",),
+            locations=entity.locations(),
+        )
+
+    def suggestion_cards(self, category: str, entity: Entity, type_word: str | None) -> list:
+        """The cards a suggestion would add, written aside from the deck's own cards."""
+        saved, self.cards = self.cards, []
+        saved_prompts, saved_guids = set(self.prompts), set(self.guids)
+        if category == "causes" and type_word is not None:
+            self.cause_card(entity, type_word)
+        else:
+            self.role_card(category, entity)
+        written, self.cards = self.cards, saved
+        self.prompts, self.guids = saved_prompts, saved_guids
+        return written
 
     def treatment_by_type_cards(self) -> None:
         for type_word in self.type_order:

@@ -25,7 +25,11 @@ from quizapp.generation.reader import Unit
 from quizapp.generation.text import acronym_matches, fold, stem
 
 PEOPLE = r"(?:individuals|people|persons|patients|those|anyone|someone|children|adults|women|men)"
-ADVERBS = r"(?:can|may|might|could|will|often|also|usually|sometimes|commonly|frequently|mostly|mainly|typically|generally|most often|eventually|all|both|rarely|in turn|then)"
+ADVERBS = (
+    r"(?:can|may|might|could|will|often|also|usually|sometimes|"
+    r"commonly|frequently|mostly|mainly|typically|generally|most "
+    r"often|eventually|all|both|rarely|in turn|then)"
+)
 FORWARD = (
     r"(?:causes?|caused|lead(?:s)? to|led to|results? in|resulted in|triggers?|brings? on"
     r"|contributes? to|gives? rise to|produces?|is responsible for|are responsible for)"
@@ -35,16 +39,22 @@ BACKWARD = (
     r"|(?:is|are|be|was|were) (?:\w+ )?due to|(?:is|are|be) (?:\w+ )?from"
     r"|(?:is|are|be) (?:\w+ )?(?:the|a) (?:\w+ )?results? of"
     r"|results? from|resulting from|stems? from|arises? from|comes? from|develops? from"
-    r"|(?:occurs?|develops?|happens?|appears?|starts?) (?:\w+ )?(?:due to|because of|as (?:a|the) result of|from|after)"
+    r"|(?:occurs?|develops?|happens?|appears?|starts?) (?:\w+ "
+    r")?(?:due to|because of|as (?:a|the) result of|from|after)"
     r"|follows?)"
 )
 HEDGES = re.compile(r"\b(?:may|might|could|possibly|sometimes|rarely|can)\b")
-STOP_CLAUSE = r"(?:[.;]|$|,? (?:but|while|whereas|although|which (?:is|are|means))\b| and (?:most|often|usually|can|may|is|are)\b)"
+STOP_CLAUSE = (
+    r"(?:[.;:]|$| [–—-] |,? (?:but|while|whereas|although|meaning|"
+    r"which (?:is|are|means))\b| and (?:most|often|usually|can|"
+    r"may|is|are)\b)"
+)
 
 PEOPLE_CAUSE_PATTERNS = (
     (
         re.compile(
-            rf"{PEOPLE} (?:who (?:have|are|has)(?: contracted| had)?|with) (.+?) (?:are (?:more )?likely to|"
+            rf"{PEOPLE} (?:who (?:have|are|has)(?: contracted| had)?|with) "
+            rf"(.+?) (?:are (?:more )?likely to|"
             rf"most commonly|(?:{ADVERBS} )+)\s*(?:experience|develop|get)s? (.+?)(?:\.|$)",
             re.IGNORECASE,
         ),
@@ -53,7 +63,10 @@ PEOPLE_CAUSE_PATTERNS = (
     ),
     (
         re.compile(
-            rf"^if you (?:are|have) (.+?),? you (?:(?:{ADVERBS}) )*(?:experience|develop|get) (.+?)(?:\.|$)",
+            (
+                rf"^if you (?:are|have) (.+?),? you (?:(?:{ADVERBS}) "
+                rf")*(?:experience|develop|get) (.+?)(?:\.|$)"
+            ),
             re.IGNORECASE,
         ),
         2,
@@ -99,7 +112,10 @@ class CauseRules:
                 text,
             )
         are_causes = re.match(
-            r"^(.+?) (?:are|is|can be|may be) (?:also )?(?:an? |the |one of the )?(?:\w+ )?(?:\w+ )?causes? of (.+?)(?:,|\.|$)",
+            (
+                r"^(.+?) (?:are|is|can be|may be) (?:also )?(?:an? |the |one "
+                r"of the )?(?:\w+ )?(?:\w+ )?causes? of (.+?)(?:,|\.|$)"
+            ),
             text,
             flags,
         )
@@ -108,7 +124,10 @@ class CauseRules:
             type_word = called_type or self._target_type(are_causes.group(2), unit, None)
             self._cause_list(are_causes.group(1), type_word, unit, text)
         various = re.search(
-            r"\bhas (?:many|various|several|a number of|different) (?:possible )?causes,? (?:such as|including) (.+?)(?:\.|$)",
+            (
+                r"\bhas (?:many|various|several|a number of|different) "
+                r"(?:possible )?causes,? (?:such as|including) (.+?)(?:\.|$)"
+            ),
             text,
             flags,
         )
@@ -141,7 +160,10 @@ class CauseRules:
         """ "Another disease that can lead to T is A"; "A is a rare disorder ..., leading to T"."""
         flags = re.IGNORECASE
         another = re.match(
-            r"^another (?:disease|condition|cause|disorder|illness|infection)\b.*? is (.+?)(?:\.|$)",
+            (
+                r"^another (?:disease|condition|cause|disorder|illness|"
+                r"infection)\b.*? is (.+?)(?:\.|$)"
+            ),
             text,
             flags,
         )
@@ -181,6 +203,19 @@ class CauseRules:
         ):
             return None
         return self.subject_type(target, unit) if target.strip() else self.topic(unit)
+
+    def _type_of_cause(self, target: str) -> str | None:
+        """A cause of a cause: the type this document already files ``target`` under."""
+        wanted = fold(target).strip(" .,")
+        if not wanted:
+            return None
+        for mention in reversed(self.facts.causes):
+            if mention.type and fold(mention.name) in (
+                wanted,
+                re.sub(r"^(?:the|an?) ", "", wanted),
+            ):
+                return mention.type
+        return None
 
     def _cause_list(self, text: str, type_word: str | None, unit: Unit, sentence: str) -> None:
         strength, notes = self._strength(sentence, type_word, unit)
@@ -231,7 +266,10 @@ class CauseRules:
             if type_word is None and self.section_heading is not None:
                 type_word = self.section_type
             if re.match(
-                r"^(?:this|these|that|it)\b(?: \w+)?(?: (?:disease|condition|disorder|illness|infection))?$",
+                (
+                    r"^(?:this|these|that|it)\b(?: \w+)?(?: (?:disease|condition|"
+                    r"disorder|illness|infection))?$"
+                ),
                 subject,
                 re.I,
             ):
@@ -292,9 +330,10 @@ class CauseRules:
                 tail,
             )
             entries = expand_entries(tail)
-            if subject_type and not modal and len(entries) <= 2:
+            if subject_type and not modal and len(entries) == 1:
                 self.define(subject_type, tail, unit)
-                continue
+            if subject_type and not modal and self._restates_condition(tail):
+                continue  # the type's definition ("is caused by not using the muscles")
             entries = [e for e in entries if not self._restates_condition(e[0])]
             strength, notes = self._strength(text, subject_type, unit)
             self.add("causes", entries, subject_type, unit, strength, notes)

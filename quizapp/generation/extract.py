@@ -242,7 +242,7 @@ class _Reader(CauseRules, StatementRules):
             rf"{self.type_re.pattern}(?:\s*\([\w\s-]+\))?[\s-]+{self.head_re}", text
         ):
             self.mention_type(self.vocabulary.canonical_type(match.group(1)), unit)
-        for number, named, enumeration, source in self.vocabulary.enumerations:
+        for _number, named, enumeration, source in self.vocabulary.enumerations:
             if enumeration is unit and source == self.document.name:
                 for type_word in named:
                     self.mention_type(type_word, unit)
@@ -252,7 +252,11 @@ class _Reader(CauseRules, StatementRules):
             self.mention_type(self.label_type, unit)
             return
         opening = re.match(
-            rf"(?:the |rather, |in )?{self.type_re.pattern}(?:\s*\([\w-]+\))?[\s-]+(?:{self.head_re}|forms?|types?)",
+            (
+                rf"(?:the |rather, |in "
+                rf")?{self.type_re.pattern}(?:\s*\([\w-]+\))?[\s-]+(?:{self.head_re}|"
+                rf"forms?|types?)"
+            ),
             text,
         )
         called = re.search(rf"\bcalled {self.type_re.pattern}", text)
@@ -306,7 +310,7 @@ class _Reader(CauseRules, StatementRules):
                     break
             if kind:
                 break
-        if kind is None or self.types_in(unit.text) and kind != "causes":
+        if kind is None or (self.types_in(unit.text) and kind != "causes"):
             return
         named = [t for link in chain for t in self.types_in(link.text)]
         if named:

@@ -98,7 +98,8 @@ def expand_entries(text: str, verb_phrase: bool = False) -> list[tuple[str, tupl
             return members
         return (expand_entries(head) if len(head.split()) <= 3 else []) + members
     entries: list[tuple[str, tuple[str, ...]]] = []
-    for position, part in enumerate(split_list(text)):
+    shared = share_coordinated_head(text.strip(" .;:"))
+    for position, part in enumerate(shared or split_list(text)):
         such_as = re.match(r"(?:such as|like|including|e\.g\.,?)\s+(.+)$", part)
         if such_as:
             if entries:
@@ -256,6 +257,7 @@ def fragment_reason(name: str) -> str | None:
 
 def share_coordinated_head(text: str) -> list[str] | None:
     """ "cancer of the A, B or C" -> three names; "injury or disease of the nerves" -> two."""
+    text = re.sub(r"^(?:an?|the)\s+", "", text)
     leading = re.match(r"^(\w[\w-]*(?: \w[\w-]*)? of (?:the )?)(.+)$", text)
     if leading:
         parts = split_list(leading.group(2))

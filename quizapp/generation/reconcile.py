@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from quizapp.generation.extract import DocumentFacts, Location, Mention
 from quizapp.generation.names import MAX_NAME_WORDS
-from quizapp.generation.vocabulary import Vocabulary
 from quizapp.generation.text import (
     GENERIC_HEAD_NOUNS,
     STOP_WORDS,
@@ -28,6 +27,7 @@ from quizapp.generation.text import (
     stem,
     within_one_edit,
 )
+from quizapp.generation.vocabulary import Vocabulary
 
 CATEGORIES = ("causes", "symptoms", "tests", "treatments")
 GENERIC_HEAD_STEMS = frozenset(stem(word) for word in GENERIC_HEAD_NOUNS)

@@ -79,7 +79,10 @@ class StatementRules:
                     continue
                 self.facts.reversibility.append(record)
                 means = re.search(
-                    r"(?:reversed|cured|corrected|restored) (?:with|by|through) ([^.]+?)(?:\.|$| because| if| unless)",
+                    (
+                        r"(?:reversed|cured|corrected|restored) (?:with|by|through) "
+                        r"([^.]+?)(?:\.|$| because| if| unless)"
+                    ),
                     text,
                 )
                 if means and value != "no":
@@ -96,7 +99,9 @@ class StatementRules:
             if match:
                 groups = match.groups()
                 first_is_type = self.vocabulary.canonical_type(groups[0]) is not None
-                type_group, adjective = (groups[0], groups[1]) if first_is_type else (groups[1], groups[0])
+                type_group, adjective = (
+                    (groups[0], groups[1]) if first_is_type else (groups[1], groups[0])
+                )
                 canonical = self.vocabulary.canonical_type(type_group)
                 if canonical is None:
                     continue

@@ -16,6 +16,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from quizapp.generation.names import AUXILIARIES
 from quizapp.generation.reader import Document, Unit
 from quizapp.generation.text import STOP_WORDS, fold, stem, within_one_edit
 
@@ -37,19 +38,94 @@ CLASS_NOUNS = r"(?:types?|kinds?|forms?|categories|category|classes|class|variet
 CLASSIFY_VERBS = r"(?:classified|categori[sz]ed|divided|grouped|split|separated|sorted)"
 # Words that say how an enumeration is meant, never part of a type's name.
 ENUMERATION_WORDS = frozenset(
-    """main major different basic common general primary principal distinct several many
-    various broad two three four five six seven most known following other others all
-    both each certain some specific separate individual usual""".split()
+    [
+        "main",
+        "major",
+        "different",
+        "basic",
+        "common",
+        "general",
+        "primary",
+        "principal",
+        "distinct",
+        "several",
+        "many",
+        "various",
+        "broad",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "most",
+        "known",
+        "following",
+        "other",
+        "others",
+        "all",
+        "both",
+        "each",
+        "certain",
+        "some",
+        "specific",
+        "separate",
+        "individual",
+        "usual",
+    ]
 )
 # Words of headings and questions around a type's name, never part of it.
 NOT_TYPE_WORDS = frozenset(
-    """what which how why when who causes cause caused causing treat treating treatment
-    treatments symptoms symptom signs diagnosis diagnosing tests test about living with
-    overview outlook prevention preventing risk risks complications vs versus""".split()
+    [
+        "what",
+        "which",
+        "how",
+        "why",
+        "when",
+        "who",
+        "causes",
+        "cause",
+        "caused",
+        "causing",
+        "treat",
+        "treating",
+        "treatment",
+        "treatments",
+        "symptoms",
+        "symptom",
+        "signs",
+        "diagnosis",
+        "diagnosing",
+        "tests",
+        "test",
+        "about",
+        "living",
+        "with",
+        "overview",
+        "outlook",
+        "prevention",
+        "preventing",
+        "risk",
+        "risks",
+        "complications",
+        "vs",
+        "versus",
+    ]
 )
 # Onset, course and severity: a second way to sort almost any condition.
 SECOND_AXIS_WORDS = frozenset(
-    "acute chronic subacute mild moderate severe early late transient persistent".split()
+    [
+        "acute",
+        "chronic",
+        "subacute",
+        "mild",
+        "moderate",
+        "severe",
+        "early",
+        "late",
+        "transient",
+        "persistent",
+    ]
 )
 NUMBERED_TYPE = r"(?:type|stage|grade|class|group) (?:\d{1,2}[a-z]?|[ivx]{1,4})\b"
 
@@ -176,9 +252,12 @@ class _Candidates:
         self.aliases: list[tuple[str, str]] = []
         self.enumerations: list[tuple[int | None, tuple[str, ...], Unit, str]] = []
 
-    def name_of(self, phrase: str) -> str | None:
-        """The type name in an enumerated phrase ("the disuse atrophy" -> "disuse")."""
+    def name_of(self, phrase: str, strict: bool = False) -> str | None:
+        """The type name in an enumerated phrase ("the disuse atrophy" -> "disuse");
+        ``strict``: the phrase is nothing but the name (a heading)."""
         phrase = fold(phrase).strip(" .;:,-")
+        if strict and any(w in STOP_WORDS for w in phrase.split()):
+            return None
         phrase = re.sub(r"\s*\([^)]*\)", "", phrase)
         phrase = re.sub(rf"[\s-]+{self.head_re}$", "", phrase).strip()
         tokens = phrase.split()
@@ -190,10 +269,15 @@ class _Candidates:
             return " ".join(tokens)
         if not all(re.fullmatch(r"[a-z0-9][\w'-]*", t) for t in tokens):
             return None
-        if any(t in STOP_WORDS or t in NOT_TYPE_WORDS for t in tokens) or tokens[-1] in (
-            "type",
-            "types",
-            "form",
+        if (
+            any(t in STOP_WORDS or t in NOT_TYPE_WORDS or t in AUXILIARIES for t in tokens)
+            or (len(tokens) > 1 and tokens[0].endswith("ing"))
+            or tokens[-1]
+            in (
+                "type",
+                "types",
+                "form",
+            )
         ):
             return None
         if all(self.is_qualifier(t) for t in tokens) or fold(self.head) in tokens:
@@ -214,6 +298,7 @@ class _Candidates:
     def read(self, document: Document) -> None:
         units = document.units
         condition = _spaced(self.condition)
+        heading_type = None
         for unit in statements(document):
             text = fold(unit.text)
             enumeration = re.search(
@@ -242,7 +327,19 @@ class _Candidates:
             if unit.kind == "heading":
                 heading = re.fullmatch(rf"(.+?)[\s-]+{self.head_re}\W*", text.strip())
                 if heading:
-                    self.declare([self.name_of(heading.group(1))], unit, document.name, None)
+                    name = self.name_of(heading.group(1), strict=True)
+                    self.declare([name], unit, document.name, None)
+                    heading_type = name
+                else:
+                    heading_type = None
+            once = re.match(
+                rf"^(?:it is |it was |this type is |this type was )?(?:once|formerly|previously|"
+                rf"also|sometimes) (?:called|known as|named) ((?:[a-z0-9][\w-]* ){{1,3}}?)"
+                rf"{self.head_re}\b",
+                text,
+            )
+            if once and heading_type and self.name_of(once.group(1)):
+                self.aliases.append((heading_type, self.name_of(once.group(1))))
             if unit.kind == "item" and unit.intro is not None:
                 intro = fold(units[unit.intro].text)
                 if re.search(rf"\b{CLASS_NOUNS}\b(?! of (?:treatment|test))", intro) and (
@@ -256,6 +353,15 @@ class _Candidates:
                 rf"\b([a-z][\w-]*) \(([a-z][\w-]*)\)[\s-]+{self.head_re}", text
             ):
                 self.aliases.append((match.group(1), match.group(2)))
+            for match in re.finditer(
+                rf"\b((?:[a-z0-9][\w-]* ){{1,3}}?){self.head_re}\s*[,(]\s*(?:\w+ )?(?:also |once |"
+                rf"formerly |previously |sometimes )?(?:called|known as|named|termed) "
+                rf"((?:[a-z0-9][\w-]* ){{1,3}}?){self.head_re}\b",
+                text,
+            ):
+                first, second = self.name_of(match.group(1)), self.name_of(match.group(2))
+                if first and second and first != second:
+                    self.aliases.append((first, second))
 
     def mentions(self, documents: list[Document]) -> None:
         """Count "<T> X" mentions of declared types, so variants rank by use."""
@@ -373,7 +479,7 @@ def _second_axis(
     """Types of a second way of sorting the condition: onset/severity words, or an
     enumeration sharing no type with the best supported one."""
     support: Counter[str] = Counter()
-    for _, named, _, source in enumerations:
+    for _, named, _, _source in enumerations:
         support.update(set(named))
     groups: list[set[str]] = []
     for _, named, _, _ in enumerations:
