@@ -115,9 +115,7 @@ class _Reader(CauseRules, StatementRules):
         self.vocabulary = vocabulary
         self.facts = DocumentFacts(source=source, title=document.title, text=document.text)
         self.type_re = re.compile(vocabulary.type_pattern(), re.IGNORECASE)
-        qualifier = "|".join(re.escape(q[:4]) + r"\w*" for q in sorted(vocabulary.qualifiers))
-        optional = rf"(?:(?:{qualifier})[\s-]+)?" if qualifier else ""
-        self.head_re = rf"{optional}{re.escape(vocabulary.head)}"
+        self.head_re = vocabulary.head_pattern()
         self.condition_re = re.compile(
             rf"(?:{vocabulary.condition_pattern()}|\bthis (?:type|form|condition)\b)",
             re.IGNORECASE,

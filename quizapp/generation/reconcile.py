@@ -107,8 +107,8 @@ def _entity_key(name: str, vocabulary: Vocabulary) -> str:
         for t in name_key(name).split()
         if t not in own and t[:4] not in {q[:4] for q in vocabulary.qualifiers}
     ]
-    while len(tokens) > 1 and tokens[-1] in GENERIC_HEAD_STEMS:
-        tokens.pop()
+    if len(tokens) > 1:
+        tokens = [t for t in tokens if t not in GENERIC_HEAD_STEMS] or tokens[:1]
     return " ".join(tokens) or name_key(name)
 
 

@@ -121,6 +121,9 @@ QUALIFIER_WORDS = frozenset(
         "long-term",
         "common",
         "other",
+        "excessive",
+        "repeated",
+        "frequent",
     ]
 )
 
@@ -159,6 +162,42 @@ WORD_FORMS = {
 }
 
 
+# Word-initial prefixes written joined, hyphenated or apart ("postrenal", "post-renal").
+PREFIXES = ("pre", "post", "non", "anti", "sub", "intra", "extra", "inter", "hyper", "hypo", "peri")
+# General English synonyms that name one thing (compared by stem).
+SYNONYMS = {
+    "medicine": "drug",
+    "medication": "drug",
+    "medicament": "drug",
+    "disorder": "disease",
+    "illness": "disease",
+}
+
+
+def american(word: str) -> str:
+    """One spelling for British and American forms: haem/hem, oedema/edema, tumour/tumor,
+    -ise/-ize."""
+    word = re.sub(r"(?<=[^aeiou\W])ae(?=[^aeiou\W])", "e", word)
+    if len(word) > 5:
+        word = re.sub(r"(?:(?<=^)|(?<=[^aeiou\W]))oe(?=[a-z])", "e", word)
+        word = re.sub(r"our$", "or", word)
+        word = re.sub(r"is(e|ed|es|ing|ation)$", r"iz\1", word)
+    return word
+
+
+def spelling_pattern(word: str) -> str:
+    """A pattern matching ``word`` (already ``american``) in either spelling."""
+    pattern = re.escape(word)
+    pattern = re.sub(r"(?<=[^aeiou\\])e(?=[^aeiou])", "[ao]?e", pattern)
+    pattern = re.sub(r"(?<=[a-z])or$", "ou?r", pattern)
+    pattern = pattern.replace("iz", "i[sz]")
+    for prefix in PREFIXES:
+        if word.startswith(prefix) and len(word) > len(prefix) + 3:
+            pattern = prefix + r"[\s-]?" + pattern[len(prefix) :]
+            break
+    return pattern
+
+
 def fold(text: str) -> str:
     """Lower case without accents or curly quotes, so spelling variants compare equal."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -172,7 +211,7 @@ def words(text: str) -> list[str]:
 
 def stem(word: str) -> str:
     """A deliberately light stemmer: plurals, -ing, -al, final e."""
-    word = fold(word).replace("'", "")
+    word = american(fold(word).replace("'", ""))
     word = WORD_FORMS.get(word, word)
     if word.endswith("'s"):
         word = word[:-2]
@@ -191,10 +230,15 @@ def stem(word: str) -> str:
     return word
 
 
+_SYNONYM_STEMS = {stem(word): stem(same) for word, same in SYNONYMS.items()}
+
+
 def name_key(text: str, *, drop_qualifiers: bool = True) -> str:
-    """A comparison key for an entity name: stems of its content words, in order."""
+    """A comparison key for an entity name: stems of its content words, sorted, so word order
+    ("exposure to noise" / "noise exposure") and general synonyms do not matter."""
     tokens = []
-    for token in re.split(r"[^a-z0-9']+", fold(text).replace("'s ", " ")):
+    folded = re.sub(r"\bbuild[\s-]up\b", "buildup", fold(text).replace("'s ", " "))
+    for token in re.split(r"[^a-z0-9']+", folded):
         token = token.strip("'")
         if token.endswith("'s"):
             token = token[:-2]
@@ -202,8 +246,9 @@ def name_key(text: str, *, drop_qualifiers: bool = True) -> str:
             continue
         if drop_qualifiers and token in QUALIFIER_WORDS:
             continue
-        tokens.append(stem(token))
-    return " ".join(tokens)
+        stemmed = stem(token)
+        tokens.append(_SYNONYM_STEMS.get(stemmed, stemmed))
+    return " ".join(sorted(tokens))
 
 
 def within_one_edit(first: str, second: str) -> bool:

@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 
 from quizapp.generation.names import AUXILIARIES
 from quizapp.generation.reader import Document, Unit
-from quizapp.generation.text import STOP_WORDS, fold, stem, within_one_edit
+from quizapp.generation.text import (
+    STOP_WORDS,
+    american,
+    fold,
+    spelling_pattern,
+    stem,
+    within_one_edit,
+)
 
 # Longer than any sentence a page states a fact in: a run-on unit this long is a page
 # without punctuation, whose wording the patterns cannot read; leaving it out bounds the
@@ -36,6 +43,16 @@ NUMBER_WORDS = {
 }
 CLASS_NOUNS = r"(?:types?|kinds?|forms?|categories|category|classes|class|varieties|subtypes?)"
 CLASSIFY_VERBS = r"(?:classified|categori[sz]ed|divided|grouped|split|separated|sorted)"
+CLASSIFY_ACTIVE = (
+    r"(?:classif(?:y|ies)|sorts?|divides?|groups?|splits?|separates?|categori[sz]es?"
+    r"|describes?)"
+)
+# A list introduction whose entries are types: "The main types are:", "Doctors classify X
+# by ...:", "Severity is a second classification:" (then the entries may omit X).
+TYPE_LIST_INTRO = (
+    rf"\b{CLASS_NOUNS}\b(?! of (?:treatment|test|medicine|drug))|\bclassification\b"
+    rf"|\bstages\b|\bgrades\b|{CLASSIFY_ACTIVE} (?:\w+ )?(?:\w+ )?(?:by|into|as)\b"
+)
 # Words that say how an enumeration is meant, never part of a type's name.
 ENUMERATION_WORDS = frozenset(
     [
@@ -158,19 +175,31 @@ class Vocabulary:
     def canonical_type(self, word: str) -> str | None:
         return self.type_of_word.get(_variant_key(fold(word)))
 
+    def head_pattern(self) -> str:
+        return head_pattern(self.head, self.qualifiers)
+
     def condition_pattern(self) -> str:
         names = sorted({self.condition, self.head, *self.synonyms}, key=len, reverse=True)
         return r"\b(?:" + "|".join(_spaced(n) for n in names if n) + r")\b"
 
 
+def head_pattern(head: str, qualifiers: frozenset[str]) -> str:
+    """The condition's name after a type's name: "atrophy", "muscle atrophy", "muscular
+    atrophy", in either spelling."""
+    qualifier = "|".join(re.escape(q[:4]) + r"\w*" for q in sorted(qualifiers))
+    optional = rf"(?:(?:{qualifier})[\s-]+)?" if qualifier else ""
+    return rf"{optional}{spelling_pattern(american(head))}"
+
+
 def _spaced(phrase: str) -> str:
-    """A pattern for a phrase whose words may be joined by a space, a hyphen or nothing."""
-    parts = [re.escape(p) for p in re.split(r"[\s-]+", phrase) if p]
+    """A pattern for a phrase whose words may be joined by a space, a hyphen or nothing,
+    each in British or American spelling."""
+    parts = [spelling_pattern(american(p)) for p in re.split(r"[\s-]+", phrase) if p]
     return r"[\s-]?".join(parts)
 
 
 def _variant_key(phrase: str) -> str:
-    return re.sub(r"[\s-]+", " ", phrase).strip()
+    return " ".join(american(w) for w in re.split(r"[\s-]+", phrase) if w)
 
 
 def _tight_key(phrase: str) -> str:
@@ -192,16 +221,16 @@ def _find_condition(documents: list[Document]) -> str:
                 rf"\b{CLASS_NOUNS} of ({_PHRASE}?)(?=\s*(?::|\bis\b|\bare\b|\binclude|\.|,|\?|$))",
                 text,
             ):
-                counts[_trim_condition(match.group(1))] += 2
+                counts[_variant_key(_trim_condition(match.group(1)))] += 2
             for match in re.finditer(
                 rf"(?:^|[.;] )({_PHRASE}?) (?:is|are|can be|may be) (?:\w+ )?{CLASSIFY_VERBS}",
                 text,
             ):
-                counts[_trim_condition(match.group(1))] += 2
+                counts[_variant_key(_trim_condition(match.group(1)))] += 2
         if document.units and document.units[0].kind == "heading":
             title = re.split(r"[:|(]| - ", fold(document.units[0].text))[0].strip()
             if 1 <= len(title.split()) <= 3:
-                counts[title] += 1
+                counts[_variant_key(title)] += 1
     counts.pop("", None)
     if counts:
         return sorted(counts.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0][0]
@@ -244,9 +273,7 @@ class _Candidates:
         self.condition = condition
         self.head = head
         self.qualifiers = qualifiers
-        qualifier = "|".join(re.escape(q[:4]) + r"\w*" for q in sorted(qualifiers))
-        optional = rf"(?:(?:{qualifier})[\s-]+)?" if qualifier else ""
-        self.head_re = rf"{optional}{re.escape(head)}"
+        self.head_re = head_pattern(head, qualifiers)
         self.counts: Counter[str] = Counter()
         self.declared: set[str] = set()
         self.aliases: list[tuple[str, str]] = []
@@ -299,17 +326,26 @@ class _Candidates:
         units = document.units
         condition = _spaced(self.condition)
         heading_type = None
+        listed: dict[int, list[tuple[str, Unit]]] = {}
         for unit in statements(document):
             text = fold(unit.text)
-            enumeration = re.search(
-                rf"\b(?:(\w+) (?:(?:main|major|different|basic|primary|broad|general|distinct"
-                rf"|common|known) )?)?{CLASS_NOUNS} of {condition}"
-                rf"(?: (?:are|include|is))?\s*:\s*([^.]+)",
-                text,
-            ) or re.search(
-                rf"\b{condition} (?:is|are|can be|may be) (?:\w+ )?{CLASSIFY_VERBS}"
-                rf"(?: as| into)?(?: (\w+) \w+)?:?\s*([^.]+)",
-                text,
+            enumeration = (
+                re.search(
+                    rf"\b(?:(\w+) (?:(?:main|major|different|basic|primary|broad|general|distinct"
+                    rf"|common|known) )?)?{CLASS_NOUNS} of {condition}"
+                    rf"(?: (?:are|include|is))?\s*:\s*([^.]+)",
+                    text,
+                )
+                or re.search(
+                    rf"\b{CLASSIFY_ACTIVE} (?:\w+ )?{condition} (?:into|by|as)\b"
+                    rf"(?:[^:.]*?\b(\w+) (?:main |major |broad )?{CLASS_NOUNS})?[^:.]*:\s*([^.]+)",
+                    text,
+                )
+                or re.search(
+                    rf"\b{condition} (?:is|are|can be|may be) (?:\w+ )?{CLASSIFY_VERBS}"
+                    rf"(?: as| into)?(?: (\w+) \w+)?:?\s*([^.]+)",
+                    text,
+                )
             )
             if enumeration:
                 number = NUMBER_WORDS.get(enumeration.group(1) or "")
@@ -342,13 +378,10 @@ class _Candidates:
                 self.aliases.append((heading_type, self.name_of(once.group(1))))
             if unit.kind == "item" and unit.intro is not None:
                 intro = fold(units[unit.intro].text)
-                if re.search(rf"\b{CLASS_NOUNS}\b(?! of (?:treatment|test))", intro) and (
-                    re.search(condition, intro)
-                    or re.search(rf"{CLASS_NOUNS} (?:are|include)", intro)
-                ):
+                if units[unit.intro].kind != "heading" and re.search(TYPE_LIST_INTRO, intro):
                     name = self.name_of(unit.text)
-                    if name and re.search(rf"{self.head_re}\W*$", text):
-                        self.declare([name], unit, document.name, None)
+                    if name:
+                        listed.setdefault(unit.intro, []).append((name, unit))
             for match in re.finditer(
                 rf"\b([a-z][\w-]*) \(([a-z][\w-]*)\)[\s-]+{self.head_re}", text
             ):
@@ -362,6 +395,20 @@ class _Candidates:
                 first, second = self.name_of(match.group(1)), self.name_of(match.group(2))
                 if first and second and first != second:
                     self.aliases.append((first, second))
+        self.declare_lists(listed, units, document.name)
+
+    def declare_lists(
+        self, listed: dict[int, list[tuple[str, Unit]]], units: list[Unit], source: str
+    ) -> None:
+        """Entries of one type list are one enumeration (so a second list is a second axis),
+        counted when the introduction gives their number."""
+        for intro, entries in listed.items():
+            if len(entries) >= 2:
+                stated = re.search(
+                    rf"\b(\w+) (?:main |major |broad )?{CLASS_NOUNS}", fold(units[intro].text)
+                )
+                number = NUMBER_WORDS.get(stated.group(1)) if stated else None
+                self.declare([name for name, _ in entries], units[intro], source, number)
 
     def mentions(self, documents: list[Document]) -> None:
         """Count "<T> X" mentions of declared types, so variants rank by use."""
