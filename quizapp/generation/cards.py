@@ -70,7 +70,7 @@ class DeckWriter:
         return sorted((t for t in support if support[t]), key=lambda t: (-support[t], t))
 
     def type_name(self, type_word: str) -> str:
-        if type_word.split()[-1] == self.vocabulary.head:
+        if self.vocabulary.head in type_word.split():
             return type_word
         return f"{type_word} {self.vocabulary.type_suffix}"
 

@@ -153,6 +153,17 @@ class CauseRules:
             return
         if self._people(unit, text):
             return
+        bare = re.match(
+            r"^(?:(?:it|this type|this form) (?:is |are )?)?(?:mostly |usually |often |mainly |mostly )?"
+            r"(?:caused by|due to|results? from|triggered by|the result of) (.+?)(?:\.$|$)",
+            text,
+            re.IGNORECASE,
+        )
+        if bare and unit.gloss_of is not None:
+            type_word = self.topic(unit)
+            strength, notes = self._strength(text, type_word, unit)
+            self.add("causes", expand_entries(bare.group(1)), type_word, unit, strength, notes)
+            return
         self._forward(unit, text)
         self._backward(unit, text)
 
@@ -284,6 +295,8 @@ class CauseRules:
                     )
                 continue
             subject = re.sub(r",?\s*(?:all|both)$", "", subject)
+            # "A can slow X down and cause T": the subject ends at its own verb.
+            subject = re.split(r"\s+(?:can|may|might|could|will|often|also)\s+\w+", subject)[0]
             subject = re.sub(
                 r"^(?:in (?:some|many|rare) cases|sometimes|often|rarely),?\s+",
                 "",

@@ -54,6 +54,7 @@ def split_list(text: str) -> list[str]:
         r",?\s*\b(?:in some cases|at times|very rarely|rarely|sometimes|often),\s*", " ", text
     )
     text = re.sub(r"\b(and|or),", r"\1", text)
+    plain = not _top_level_comma(text)
     parts: list[str] = []
     depth = 0
     current = ""
@@ -67,7 +68,11 @@ def split_list(text: str) -> list[str]:
         if depth == 0:
             rest = text[index:]
             separator = re.match(r",\s*(?:(?:and/or|and|or)\s+)?|\s+(?:and/or|and|or)\s+", rest)
-            if separator and not re.search(r"\b(?:little|few)$", current, re.IGNORECASE):
+            if (
+                separator
+                and not re.search(r"\b(?:little|few)$", current, re.IGNORECASE)
+                and not (plain and not rest.startswith(",") and _inside_phrase(current, rest))
+            ):
                 parts.append(current)
                 current = ""
                 index += separator.end()
@@ -78,6 +83,25 @@ def split_list(text: str) -> list[str]:
     return [p.strip(" .;:-") for p in parts if p.strip(" .;:-")]
 
 
+def _top_level_comma(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += char == "("
+        depth -= char == ")" and depth > 0
+        if char == "," and depth == 0:
+            return True
+    return False
+
+
+def _inside_phrase(before: str, rest: str) -> bool:
+    """ "bleeding in the stomach or gut": a conjunction joining the objects of a preposition
+    (the part after it is one or two words) joins words inside one name."""
+    after = re.sub(r"^\s+(?:and/or|and|or)\s+", "", rest).strip(" .;:")
+    return bool(re.search(r"\b(?:in|of|on|to|from|with|at|for)\b(?:\s+\S+){1,3}$", before)) and (
+        1 <= len(after.split()) <= 2
+    )
+
+
 def expand_entries(text: str, verb_phrase: bool = False) -> list[tuple[str, tuple[str, ...]]]:
     """Turn a list's text into (name, aliases) entries, expanding "such as" and "due to".
 
@@ -85,6 +109,8 @@ def expand_entries(text: str, verb_phrase: bool = False) -> list[tuple[str, tupl
     list answers "people who:" or "if you:".
     """
     link = re.search(r"\s+\b(caused by|due to|because of|from)\s+", text)
+    if link and link.group(1) == "from" and not re.search(r",|\band\b|\bor\b", text[link.end() :]):
+        link = None  # "a gene inherited from both parents" is one name
     if link and "," not in text[: link.start()]:
         head = text[: link.start()]
         members = expand_entries(text[link.end() :])

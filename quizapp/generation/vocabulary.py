@@ -20,6 +20,7 @@ from quizapp.generation.names import AUXILIARIES
 from quizapp.generation.reader import Document, Unit
 from quizapp.generation.text import (
     STOP_WORDS,
+    acronym_matches,
     american,
     fold,
     spelling_pattern,
@@ -176,19 +177,21 @@ class Vocabulary:
         return self.type_of_word.get(_variant_key(fold(word)))
 
     def head_pattern(self) -> str:
-        return head_pattern(self.head, self.qualifiers)
+        return head_pattern(self.head, self.qualifiers, self.synonyms)
 
     def condition_pattern(self) -> str:
         names = sorted({self.condition, self.head, *self.synonyms}, key=len, reverse=True)
         return r"\b(?:" + "|".join(_spaced(n) for n in names if n) + r")\b"
 
 
-def head_pattern(head: str, qualifiers: frozenset[str]) -> str:
+def head_pattern(head: str, qualifiers: frozenset[str], synonyms: tuple[str, ...] = ()) -> str:
     """The condition's name after a type's name: "atrophy", "muscle atrophy", "muscular
-    atrophy", in either spelling."""
+    atrophy", or one of its other names ("AKI"), in either spelling."""
     qualifier = "|".join(re.escape(q[:4]) + r"\w*" for q in sorted(qualifiers))
-    optional = rf"(?:(?:{qualifier})[\s-]+)?" if qualifier else ""
-    return rf"{optional}{spelling_pattern(american(head))}"
+    optional = rf"(?:(?:{qualifier})[\s-]+){{0,3}}" if qualifier else ""
+    own = rf"{optional}{spelling_pattern(american(head))}"
+    others = [_spaced(name) for name in sorted(synonyms, key=len, reverse=True)]
+    return rf"(?:{'|'.join([*others, own])})" if others else own
 
 
 def _spaced(phrase: str) -> str:
@@ -232,6 +235,11 @@ def _find_condition(documents: list[Document]) -> str:
             if 1 <= len(title.split()) <= 3:
                 counts[_variant_key(title)] += 1
     counts.pop("", None)
+    # An abbreviation ("aki") counts for the name it abbreviates ("acute kidney injury").
+    for short in [c for c in counts if " " not in c and 2 <= len(c) <= 6]:
+        longer = [c for c in counts if " " in c and acronym_matches(short.upper(), c)]
+        if longer:
+            counts[max(longer, key=lambda c: (counts[c], c))] += counts.pop(short)
     if counts:
         return sorted(counts.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0][0]
     return "condition"
@@ -269,11 +277,13 @@ def _synonyms(documents: list[Document], condition: str) -> tuple[str, ...]:
 
 
 class _Candidates:
-    def __init__(self, condition: str, head: str, qualifiers: frozenset[str]):
+    def __init__(
+        self, condition: str, head: str, qualifiers: frozenset[str], synonyms: tuple[str, ...]
+    ):
         self.condition = condition
         self.head = head
         self.qualifiers = qualifiers
-        self.head_re = head_pattern(head, qualifiers)
+        self.head_re = head_pattern(head, qualifiers, synonyms)
         self.counts: Counter[str] = Counter()
         self.declared: set[str] = set()
         self.aliases: list[tuple[str, str]] = []
@@ -283,6 +293,11 @@ class _Candidates:
         """The type name in an enumerated phrase ("the disuse atrophy" -> "disuse");
         ``strict``: the phrase is nothing but the name (a heading)."""
         phrase = fold(phrase).strip(" .;:,-")
+        after_head = re.fullmatch(
+            rf"(?:the |an? )?({self.head_re}) of ((?:[a-z0-9][\w'-]* ?){{1,3}})", phrase
+        )
+        if after_head:
+            return _variant_key(phrase.removeprefix("the ").removeprefix("a ").removeprefix("an "))
         if strict and any(w in STOP_WORDS for w in phrase.split()):
             return None
         phrase = re.sub(r"\s*\([^)]*\)", "", phrase)
@@ -356,7 +371,8 @@ class _Candidates:
                 parts = split_enumeration(falls.group(1))
                 self.declare([self.name_of(p) for p in parts], unit, document.name, None)
             for match in re.finditer(
-                rf"\b(?:called|known as|termed) ((?:[a-z0-9][\w-]* ){{1,3}}?){self.head_re}\b",
+                rf"\b(?:is|are|was|were|case|also|sometimes|often) (?:\w+ )?(?:called|known as|termed) "
+                rf"((?:[a-z0-9][\w-]* ){{1,3}}?){self.head_re}\b",
                 text,
             ):
                 self.declare([self.name_of(match.group(1))], unit, document.name, None)
@@ -448,7 +464,8 @@ def find_vocabulary(documents: list[Document]) -> Vocabulary:
     condition = _find_condition(documents)
     head = condition.split()[-1]
     qualifiers = frozenset(stem(w) for w in condition.split()[:-1])
-    candidates = _Candidates(condition, head, qualifiers)
+    synonyms = _synonyms(documents, condition)
+    candidates = _Candidates(condition, head, qualifiers, synonyms)
     for document in documents:
         candidates.read(document)
     candidates.mentions(documents)
@@ -511,7 +528,7 @@ def find_vocabulary(documents: list[Document]) -> Vocabulary:
         {k: v for k, v in type_of_word.items() if v not in minor},
         type_words,
         head,
-        _synonyms(documents, condition),
+        synonyms,
         minor,
         [(n, tuple(t for t in named if t not in minor), u, s) for n, named, u, s in enumerations],
     )
@@ -547,7 +564,7 @@ def _second_axis(
         for t in group
         if t not in main
     }
-    axis = {t for t in type_words if set(t.split()) & SECOND_AXIS_WORDS}
+    axis = {t for t in type_words if len(t.split()) <= 2 and t.split()[0] in SECOND_AXIS_WORDS}
     if len(axis) < len(type_words):
         minor |= axis
     return {t: type_words[t] for t in sorted(minor) if t in type_words}
