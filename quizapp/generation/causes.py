@@ -35,7 +35,7 @@ FORWARD = (
     r"|contributes? to|gives? rise to|produces?|is responsible for|are responsible for)"
 )
 BACKWARD = (
-    r"(?:(?:is|are|be|been|was|were) (?:\w+ )?(?:caused|triggered|brought on) by"
+    r"(?:(?:is|are|be|been|was|were) (?:\w+ ){0,2}(?:caused|triggered|brought on) by"
     r"|(?:is|are|be|was|were) (?:\w+ )?due to|(?:is|are|be) (?:\w+ )?from"
     r"|(?:is|are|be) (?:\w+ )?(?:the|a) (?:\w+ )?results? of"
     r"|results? from|resulting from|stems? from|arises? from|comes? from|develops? from"
@@ -111,12 +111,13 @@ class CauseRules:
                 unit,
                 text,
             )
+        clause = re.sub(r"^(?:because|since|as|while|although|if|when)\s+", "", text, flags=flags)
         are_causes = re.match(
             (
                 r"^(.+?) (?:are|is|can be|may be) (?:also )?(?:an? |the |one "
                 r"of the )?(?:\w+ )?(?:\w+ )?causes? of (.+?)(?:,|\.|$)"
             ),
-            text,
+            clause,
             flags,
         )
         if are_causes and not found:
@@ -164,8 +165,30 @@ class CauseRules:
             strength, notes = self._strength(text, type_word, unit)
             self.add("causes", expand_entries(bare.group(1)), type_word, unit, strength, notes)
             return
-        self._forward(unit, text)
-        self._backward(unit, text)
+        for clause in re.split(r";\s+", text):
+            if not self._when_clause(unit, clause):
+                self._forward(unit, clause)
+                self._backward(unit, clause)
+
+    def _when_clause(self, unit: Unit, text: str) -> bool:
+        """ "T develops when A causes B": A, and B, are causes of T (a mechanism sentence
+        without a causal verb in its clause names none)."""
+        when = re.match(
+            rf"^(.+?) (?:develops?|occurs?|happens?|starts?|arises?) (?:\w+ )?when (.+?) (?:{ADVERBS} )*"
+            rf"(?:{FORWARD}) (.+?){STOP_CLAUSE}",
+            text,
+            re.IGNORECASE,
+        )
+        if not when or len(when.group(1).split()) > 6:
+            return False
+        type_word = self.subject_type(when.group(1), unit)
+        if type_word is None and not self.condition_re.search(when.group(1)):
+            return False
+        strength, notes = self._strength(text, type_word, unit)
+        for phrase in (when.group(2), when.group(3)):
+            phrase = re.split(r"\s+(?:that|which|who)\s+", phrase)[0]
+            self.add("causes", expand_entries(phrase), type_word, unit, strength, notes)
+        return True
 
     def _named_after(self, unit: Unit, text: str) -> bool:
         """ "Another disease that can lead to T is A"; "A is a rare disorder ..., leading to T"."""
@@ -207,6 +230,9 @@ class CauseRules:
         named = self.types_in(target)
         if named:
             return named[0]
+        chained = self._type_of_cause(target)
+        if chained:
+            return chained
         if (
             target
             and self.condition_re.search(target)
@@ -216,9 +242,17 @@ class CauseRules:
         return self.subject_type(target, unit) if target.strip() else self.topic(unit)
 
     def _type_of_cause(self, target: str) -> str | None:
-        """A cause of a cause: the type this document already files ``target`` under."""
+        """A cause of a cause: the type this document already files ``target`` under, or
+        the type of the cause "that reaction" / "this damage" points back to."""
         wanted = fold(target).strip(" .,")
         if not wanted:
+            return None
+        pointer = re.match(r"(?:that|this|these|those|such) ([a-z][\w-]*)", wanted)
+        if pointer:
+            noun = stem(pointer.group(1))
+            for mention in reversed(self.facts.causes):
+                if mention.type and stem(fold(mention.name).split()[-1]) == noun:
+                    return mention.type
             return None
         for mention in reversed(self.facts.causes):
             if mention.type and fold(mention.name) in (
@@ -268,6 +302,12 @@ class CauseRules:
         ):
             target = verbs.group(2)
             match = self.condition_re.search(target) or self.type_re.search(target)
+            chained = self._type_of_cause(target)
+            if chained and not match:
+                strength, notes = self._strength(text, chained, unit)
+                notes = (*notes, "a cause of a cause")
+                self.add("causes", expand_entries(verbs.group(1)), chained, unit, strength, notes)
+                continue
             if not match or len(target[: match.start()].split()) > 4:
                 continue
             subject = verbs.group(1)

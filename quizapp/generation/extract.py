@@ -200,7 +200,6 @@ class _Reader(CauseRules, StatementRules):
             if unit.block != self.block:
                 self.block = unit.block
                 self.paragraph_type = None
-                self.label_type = None
             if unit.kind == "heading":
                 self._heading(unit)
             elif unit.kind == "sentence":
@@ -218,6 +217,7 @@ class _Reader(CauseRules, StatementRules):
     def _heading(self, unit: Unit) -> None:
         named = self.types_in(unit.text)
         self.section_heading = None
+        self.label_type = None
         if named:
             self.section_type = named[0]
             self.section_level = unit.level
@@ -244,7 +244,11 @@ class _Reader(CauseRules, StatementRules):
             if enumeration is unit and source == self.document.name:
                 for type_word in named:
                     self.mention_type(type_word, unit)
-        label = re.match(rf"^(?:{self.type_re.pattern})(?:[\s-]+{self.head_re})?\s*:", text)
+        label = re.match(
+            rf"^(?:(?:type|form|kind|category|class)\s*:\s*)?(?:{self.type_re.pattern})"
+            rf"(?:[\s-]+{self.head_re})?(?:\s*\([^)]*\))?\s*(?::|$)",
+            text,
+        )
         if label:
             self.label_type = self.vocabulary.canonical_type(label.group(1))
             self.mention_type(self.label_type, unit)

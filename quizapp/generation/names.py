@@ -30,7 +30,8 @@ OPENING_FRAGMENT = word_set(
     """that which who whom whose when where while if because since although though as than
     to of in on at by for from with without and or but so such including following these
     those this it they there what how whether unless until after before during via into
-    onto upon is are was were be been can may might must should would could will"""
+    onto upon is are was were be been can may might must should would could will often
+    usually sometimes also mostly mainly typically generally especially particularly"""
 )
 # A name never ends with these: the sentence went on past the cut.
 CLOSING_FRAGMENT = word_set(
@@ -80,7 +81,23 @@ def split_list(text: str) -> list[str]:
         current += char
         index += 1
     parts.append(current)
-    return [p.strip(" .;:-") for p in parts if p.strip(" .;:-")]
+    return [p.strip(" .;:-") for p in _without_afterthoughts(parts, text) if p.strip(" .;:-")]
+
+
+def _without_afterthoughts(parts: list[str], text: str) -> list[str]:
+    """Drop a part after the list's closing conjunction that describes the last member
+    ("A or B (AVM), a tangle of weak vessels"): English puts "and"/"or" before the last
+    member, so what follows it is an apposition. A repeated preposition goes too ("or by")."""
+    cleaned = [re.sub(r"^\s*(?:by|from|with)\s+", "", p) if i else p for i, p in enumerate(parts)]
+    closing = [m.start() for m in re.finditer(r"\s(?:and|or)\s", text)]
+    if not closing or len(cleaned) < 3:
+        return cleaned
+    last = cleaned[-1].strip()
+    if re.match(r"(?:an?|the)\s", last) and re.search(r"\b(?:that|which|who)\b", last):
+        tail_start = text.rfind(last)
+        if tail_start > closing[-1]:
+            return cleaned[:-1]
+    return cleaned
 
 
 def _top_level_comma(text: str) -> bool:
@@ -223,6 +240,9 @@ def clean_entry(text: str, verb_phrase: bool) -> tuple[str, tuple[str, ...]] | N
         "",
         text,
     )
+    if len(text.split()) > MAX_NAME_WORDS:
+        # "an autoimmune reaction that destroys the cells ...": the name before its clause.
+        text = re.split(r",?\s+(?:that|which|who|whose|where|when)\s+", text)[0]
     if not text or is_generic(text):
         return None
     return display_case(text), tuple(display_case(a) for a in aliases if a)

@@ -125,7 +125,10 @@ def _run_on_items(
     """
 
     def reads_as_sentence(begin: int, finish: int) -> bool:
-        return bool(FINITE_VERB_RE.search(" ".join(text[begin:finish].split()[1:])))
+        """A segment with a verb of its own (a relative clause's verb belongs to a name)."""
+        words = " ".join(text[begin:finish].split()[1:])
+        words = re.split(r"\b(?:that|which|who)\b", words)[0]
+        return bool(FINITE_VERB_RE.search(words))
 
     depth = 0
     previous_word = ""
@@ -167,6 +170,8 @@ def _run_on_items(
     return spans, heading, resume
 
 
+# "Type: Ischemic stroke" is a label line naming what follows, not a list squeezed onto a line.
+MAX_LABEL_WORDS = 5
 # A list entry "Term. Gloss" or "Term: gloss": the term, then its explanation.
 _TERM_RE = re.compile(r"^([^.!?:;()]+?)(?:\.|:)\s+(?=\S)")
 
@@ -224,7 +229,11 @@ class _UnitBuilder:
                     intro = None
                     continue
                 colon = sentence.text.find(": ")
-                if colon >= 0 and sentence.text[colon + 2 : colon + 3].isupper():
+                if (
+                    colon >= 0
+                    and sentence.text[colon + 2 : colon + 3].isupper()
+                    and len(sentence.text.split()) > MAX_LABEL_WORDS
+                ):
                     flattened = (begin, sentence, colon)
                     break
                 index = self.add("sentence", sentence)
