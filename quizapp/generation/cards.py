@@ -39,6 +39,11 @@ CATEGORY_NOUNS = {
 }
 
 
+def type_tag(type_word: str) -> str:
+    """A tag naming a type: one word, as the deck format wants tags."""
+    return f"type::{slug(type_word)}"
+
+
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -209,7 +214,7 @@ class DeckWriter:
                 and len(phrase.split()) <= MAX_NAME_WORDS
                 and fold(phrase).split()[0] not in ("you", "when", "it", "they")
             ]
-            type_tags = (*tags, f"type::{type_word}")
+            type_tags = (*tags, type_tag(type_word))
             if definitions:
                 definitions = [(p.replace("your ", "the "), loc) for p, loc in definitions]
                 phrase = sorted(
@@ -280,7 +285,7 @@ class DeckWriter:
                 answer=answer,
                 explanation=f"Based on {self.sources_phrase(len(stating))} that say whether "
                 "this type can be reversed.",
-                tags=("topic::reversibility", f"type::{type_word}"),
+                tags=("topic::reversibility", type_tag(type_word)),
                 locations=[location for _, _, location in statements],
             )
         choices = tuple(self.type_label(t) for t in self.type_order)
@@ -296,7 +301,7 @@ class DeckWriter:
                 correct=self.type_order.index(type_word),
                 explanation="The damage behind this type is lasting; the sources call the "
                 "other type(s) reversible or say nothing about reversing them.",
-                tags=("topic::reversibility", f"type::{type_word}"),
+                tags=("topic::reversibility", type_tag(type_word)),
                 locations=[location for _, _, location in summaries[type_word][1]],
             )
 
@@ -331,7 +336,7 @@ class DeckWriter:
                         correct=self.type_order.index(subject),
                         explanation=f"{self.sources_phrase(len({loc.source for loc in locations}))}"
                         f" single out {self.type_name(subject)} as the most {adjective}.",
-                        tags=("topic::types", f"type::{subject}"),
+                        tags=("topic::types", type_tag(subject)),
                         locations=locations,
                     )
 
@@ -383,7 +388,7 @@ class DeckWriter:
             correct=self.type_order.index(type_word),
             explanation=f"{self.sources_say(typed_sources, 'list')} it under "
             f"{self.type_name(type_word)}{others}.",
-            tags=("topic::causes", f"type::{type_word}"),
+            tags=("topic::causes", type_tag(type_word)),
             locations=entity.locations(type_word),
         )
 
@@ -414,7 +419,7 @@ class DeckWriter:
                 tags=(
                     "topic::causes",
                     "conflict::sources-disagree",
-                    *tuple(f"type::{t}" for t in conflict.positions),
+                    *tuple(type_tag(t) for t in conflict.positions),
                 ),
                 locations=[loc for locations in conflict.positions.values() for loc in locations],
             )
@@ -451,7 +456,7 @@ class DeckWriter:
                     explanation=f"{_capital(odd.name)} is filed under "
                     f"{self.type_name(odd_type)}; the others are causes of "
                     f"{self.type_name(type_word)}.",
-                    tags=("topic::causes", f"type::{type_word}"),
+                    tags=("topic::causes", type_tag(type_word)),
                     locations=[
                         *odd.locations(odd_type),
                         *(loc for e in members for loc in e.locations(type_word)[:1]),
@@ -518,7 +523,7 @@ class DeckWriter:
                 answer=_capital(join_names([e.name for e in chosen[:5]])) + ".",
                 explanation="Treatment depends on the type; these are the options the "
                 "sources tie to this one.",
-                tags=("topic::treatments", f"type::{type_word}"),
+                tags=("topic::treatments", type_tag(type_word)),
                 locations=[loc for e in chosen[:5] for loc in e.locations(type_word)],
             )
 

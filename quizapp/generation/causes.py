@@ -45,7 +45,7 @@ BACKWARD = (
 )
 HEDGES = re.compile(r"\b(?:may|might|could|possibly|sometimes|rarely|can)\b")
 STOP_CLAUSE = (
-    r"(?:[.;:]|$| [–—-] |,? (?:but|while|whereas|although|meaning|"
+    r"(?:[.;:]|$| [–—-] |,? (?:but|while|whereas|although|because|meaning|"
     r"which (?:is|are|means))\b| and (?:most|often|usually|can|"
     r"may|is|are)\b)"
 )
@@ -138,7 +138,15 @@ class CauseRules:
                 various.group(1), self._target_type(text[: various.start()], unit, None), unit, text
             )
         include = re.search(r"\b(?:they|these) (?:may |can )?include (.+?)(?:\.|$)", text, flags)
-        if include and re.search(r"caus", text[: include.start()], flags):
+        if include and (
+            re.search(r"caus", text[: include.start()], flags)
+            or re.match(
+                r"^(?:several|many|some|various|a number of|different) (?:\w+ )?(?:things|factors"
+                r"|conditions|problems|reasons)\b",
+                text,
+                flags,
+            )
+        ):
             found = True
             self._cause_list(
                 include.group(1), self._target_type(text[: include.start()], unit, None), unit, text
@@ -155,7 +163,8 @@ class CauseRules:
         if self._people(unit, text):
             return
         bare = re.match(
-            r"^(?:(?:it|this type|this form) (?:is |are )?)?(?:mostly |usually |often |mainly |mostly )?"
+            r"^(?:(?:it|this type|this form) (?:is |are )?)?"
+            r"(?:mostly |usually |often |mainly )?"
             r"(?:caused by|due to|results? from|triggered by|the result of) (.+?)(?:\.$|$)",
             text,
             re.IGNORECASE,
@@ -174,7 +183,8 @@ class CauseRules:
         """ "T develops when A causes B": A, and B, are causes of T (a mechanism sentence
         without a causal verb in its clause names none)."""
         when = re.match(
-            rf"^(.+?) (?:develops?|occurs?|happens?|starts?|arises?) (?:\w+ )?when (.+?) (?:{ADVERBS} )*"
+            rf"^(.+?) (?:develops?|occurs?|happens?|starts?|arises?) (?:\w+ )?when "
+            rf"(.+?) (?:{ADVERBS} )*"
             rf"(?:{FORWARD}) (.+?){STOP_CLAUSE}",
             text,
             re.IGNORECASE,
@@ -241,6 +251,24 @@ class CauseRules:
             return None
         return self.subject_type(target, unit) if target.strip() else self.topic(unit)
 
+    def _chain_links(self, target: str, unit: Unit) -> tuple[str, str | None] | None:
+        """ "A leads to B, which causes T" and "A causes B, the commonest form of T": B is
+        the link, and A and B are both causes of T."""
+        which = re.match(
+            rf"^(.+?),? which (?:{ADVERBS} )*(?:{FORWARD}) (.+)$", target, re.IGNORECASE
+        ) or re.match(
+            r"^(.+?),? (?:the|a|an|which is (?:the|a|an)) (?:\w+ ){0,3}"
+            r"(?:form|type|kind|variety|cause) of (.+)$",
+            target,
+            re.IGNORECASE,
+        )
+        if not which:
+            return None
+        end = which.group(2)
+        if not (self.condition_re.search(end) or self.types_in(end)):
+            return None
+        return which.group(1), self.subject_type(end, unit)
+
     def _type_of_cause(self, target: str) -> str | None:
         """A cause of a cause: the type this document already files ``target`` under, or
         the type of the cause "that reaction" / "this damage" points back to."""
@@ -301,12 +329,42 @@ class CauseRules:
             re.IGNORECASE,
         ):
             target = verbs.group(2)
+            links = self._chain_links(target, unit)
+            if links is not None:
+                middle, type_word = links
+                strength, notes = self._strength(text, type_word, unit)
+                notes = (*notes, "a cause of a cause")
+                for phrase in (_subject_of(verbs.group(1)), middle):
+                    self.add("causes", expand_entries(phrase), type_word, unit, strength, notes)
+                continue
             match = self.condition_re.search(target) or self.type_re.search(target)
             chained = self._type_of_cause(target)
             if chained and not match:
                 strength, notes = self._strength(text, chained, unit)
                 notes = (*notes, "a cause of a cause")
-                self.add("causes", expand_entries(verbs.group(1)), chained, unit, strength, notes)
+                self.add(
+                    "causes",
+                    expand_entries(_subject_of(verbs.group(1))),
+                    chained,
+                    unit,
+                    strength,
+                    notes,
+                )
+                continue
+            pronoun = re.fullmatch(
+                r"(?:it|this|them|this (?:type|form|condition))", target.strip(), re.I
+            )
+            if pronoun and self.topic(unit):
+                type_word = self.topic(unit)
+                strength, notes = self._strength(text, type_word, unit)
+                self.add(
+                    "causes",
+                    expand_entries(_subject_of(verbs.group(1))),
+                    type_word,
+                    unit,
+                    strength,
+                    notes,
+                )
                 continue
             if not match or len(target[: match.start()].split()) > 4:
                 continue
@@ -334,15 +392,7 @@ class CauseRules:
                         *self._strength(text, type_word, unit),
                     )
                 continue
-            subject = re.sub(r",?\s*(?:all|both)$", "", subject)
-            # "A can slow X down and cause T": the subject ends at its own verb.
-            subject = re.split(r"\s+(?:can|may|might|could|will|often|also)\s+\w+", subject)[0]
-            subject = re.sub(
-                r"^(?:in (?:some|many|rare) cases|sometimes|often|rarely),?\s+",
-                "",
-                subject,
-                flags=re.I,
-            )
+            subject = _subject_of(subject)
             strength, notes = self._strength(text, type_word, unit)
             self.add(
                 "causes",
@@ -429,6 +479,21 @@ class CauseRules:
             if head and self.subject_type(head.group(1), unit):
                 self.define(self.subject_type(head.group(1), unit), head.group(2), unit)
         return bool(affects or occurs_in)
+
+
+def _subject_of(subject: str) -> str:
+    """The cause a forward statement's subject names: without a leading "In women," or
+    "Sometimes", a trailing "both", or a verb phrase of its own ("A can slow X and")."""
+    subject = re.sub(r",?\s*(?:all|both)$", "", subject)
+    subject = re.split(r"\s+(?:can|may|might|could|will|often|also)\s+\w+", subject)[0]
+    subject = re.sub(
+        r"^(?:(?:in|for|among|after|during) [^,]{1,40},|in (?:some|many|rare) cases,?"
+        r"|sometimes,?|often,?|rarely,?)\s+",
+        "",
+        subject,
+        flags=re.I,
+    )
+    return re.sub(r"^[^:]{1,40}:\s+(?=[a-z])", "", subject)
 
 
 def _drop_appositive(subject: str) -> str:

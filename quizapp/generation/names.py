@@ -23,7 +23,15 @@ GENERIC_WORDS = word_set(
     test treatments treatment symptoms symptom signs sign options option things cases case
     people person patients risk risks examples example more less factors following"""
 )
-LIGHT_VERBS = word_set("have has are is be being get gets lead leads live lives suffer")
+LIGHT_VERBS = word_set(
+    "have has are is be being get gets lead leads live lives suffer taking having getting using"
+)
+# Nouns naming a kind of thing, whose examples ("such as ...") are the names to keep.
+CATEGORY_NOUNS = word_set(
+    """disease diseases disorder disorders condition conditions syndrome syndromes infection
+    infections illness illnesses problem problems damage injury injuries ailment ailments
+    things factors causes reasons blockage blockages obstruction"""
+)
 DETERMINERS = word_set("a an the your their his her its some certain serious any")
 # A name never starts with these: they open clauses, phrases or references back.
 OPENING_FRAGMENT = word_set(
@@ -50,13 +58,20 @@ PLACEHOLDERS = re.compile(r"(?:following|above|below|listed|etc|aforementioned)
 
 
 def split_list(text: str) -> list[str]:
-    """Split "a, b (x, y), or c" at top-level commas and conjunctions."""
+    """Split "a, b (x, y), or c" at top-level commas and conjunctions.
+
+    Coordination inside one member stays in it: "bleeding in the stomach or gut", the
+    examples after "such as" ("NSAIDs such as ibuprofen or naproxen"), and a nested list
+    after the closing conjunction ("..., and cancer of the bladder, prostate or cervix" is
+    three cancers).
+    """
     text = re.sub(
         r",?\s*\b(?:in some cases|at times|very rarely|rarely|sometimes|often),\s*", " ", text
     )
     text = re.sub(r"\b(and|or),", r"\1", text)
     plain = not _top_level_comma(text)
-    parts: list[str] = []
+    pieces: list[tuple[str, str]] = []  # (separator before, part)
+    separator_before = ""
     depth = 0
     current = ""
     index = 0
@@ -73,15 +88,40 @@ def split_list(text: str) -> list[str]:
                 separator
                 and not re.search(r"\b(?:little|few)$", current, re.IGNORECASE)
                 and not (plain and not rest.startswith(",") and _inside_phrase(current, rest))
+                and not (
+                    not rest.startswith(",")
+                    and re.search(r"\b(?:such as|like|including)\b", current)
+                    and len(re.sub(r"^\s+\S+\s+", "", rest).split(",")[0].split()) <= 4
+                )
             ):
-                parts.append(current)
+                pieces.append((separator_before, current))
+                separator_before = "conj" if re.search(r"and|or", separator.group(0)) else ","
                 current = ""
                 index += separator.end()
                 continue
         current += char
         index += 1
-    parts.append(current)
+    pieces.append((separator_before, current))
+    parts = _nested_after_closing(pieces)
     return [p.strip(" .;:-") for p in _without_afterthoughts(parts, text) if p.strip(" .;:-")]
+
+
+def _nested_after_closing(pieces: list[tuple[str, str]]) -> list[str]:
+    """ "A, B and cancer of the C, D or E": after the list's closing conjunction, a member
+    "X of (the) C" followed by one-word members and a second conjunction shares its head."""
+    parts = [part for _, part in pieces]
+    for position, (separator, part) in enumerate(pieces):
+        head = re.match(r"^(.+? of (?:the )?)(\S+)$", part.strip())
+        rest = pieces[position + 1 :]
+        if (
+            separator == "conj"
+            and head
+            and len(rest) >= 1
+            and rest[-1][0] == "conj"
+            and all(len(p.split()) == 1 for _, p in rest)
+        ):
+            return parts[:position] + [part] + [head.group(1) + p.strip() for _, p in rest]
+    return parts
 
 
 def _without_afterthoughts(parts: list[str], text: str) -> list[str]:
@@ -126,7 +166,15 @@ def expand_entries(text: str, verb_phrase: bool = False) -> list[tuple[str, tupl
     list answers "people who:" or "if you:".
     """
     link = re.search(r"\s+\b(caused by|due to|because of|from)\s+", text)
-    if link and link.group(1) == "from" and not re.search(r",|\band\b|\bor\b", text[link.end() :]):
+    if (
+        link
+        and link.group(1) == "from"
+        and (
+            not re.search(r",|\band\b|\bor\b", text[link.end() :])
+            or len(text[: link.start()].split()) > 3
+            or re.search(r"\b(?:that|which|who)\b", text[: link.start()])
+        )
+    ):
         link = None  # "a gene inherited from both parents" is one name
     if link and "," not in text[: link.start()]:
         head = text[: link.start()]
@@ -145,13 +193,18 @@ def expand_entries(text: str, verb_phrase: bool = False) -> list[tuple[str, tupl
     for position, part in enumerate(shared or split_list(text)):
         such_as = re.match(r"(?:such as|like|including|e\.g\.,?)\s+(.+)$", part)
         if such_as:
-            if entries:
+            if entries and _is_category(entries[-1][0]):
                 entries.pop()
             entries.extend(expand_entries(such_as.group(1)))
             continue
         inner = re.search(r"\b(?:such as|like)\s+(.+)$", part)
         if inner:
-            entries.extend(expand_entries(inner.group(1)))
+            kind = part[: inner.start()].strip(" ,")
+            head = clean_entry(kind, verb_phrase and position == 0)
+            if head is None or _is_category(kind):
+                entries.extend(expand_entries(inner.group(1)))
+            else:
+                entries.append(head)  # "NSAIDs such as ibuprofen": the class is the cause
             continue
         if re.match(r"other\b", part, re.IGNORECASE):
             break  # "..., or other conditions that ..." closes the enumeration
@@ -164,6 +217,15 @@ def expand_entries(text: str, verb_phrase: bool = False) -> list[tuple[str, tupl
         else:
             entries.append(entry)
     return entries
+
+
+def _is_category(text: str) -> bool:
+    """Whether a phrase names a kind of thing whose examples are the real names
+    ("a genetic disorder", "infections", "damage to a single nerve")."""
+    words = re.findall(r"[a-z]+", fold(text))
+    return bool(words) and (
+        is_generic(text) or bool(set(words) & CATEGORY_NOUNS) or words[-1] in CATEGORY_NOUNS
+    )
 
 
 def _names_same_thing(full: str, short: str) -> bool:

@@ -371,7 +371,8 @@ class _Candidates:
                 parts = split_enumeration(falls.group(1))
                 self.declare([self.name_of(p) for p in parts], unit, document.name, None)
             for match in re.finditer(
-                rf"\b(?:is|are|was|were|case|also|sometimes|often) (?:\w+ )?(?:called|known as|termed) "
+                rf"\b(?:is|are|was|were|case|also|sometimes|often) (?:\w+ )?"
+                rf"(?:called|known as|termed) "
                 rf"((?:[a-z0-9][\w-]* ){{1,3}}?){self.head_re}\b",
                 text,
             ):
