@@ -94,7 +94,8 @@ class CauseRules:
         # Cause as a noun: "causes of T include A", "the most common causes are A".
         for match in re.finditer(
             r"\b(?:causes?|reasons?|culprits?)(?: of ([^.:;]+?))? (?:may |can |might )?(?:also )?"
-            r"(?:include|includes|are|is)\b:? (.+?)(?:\.$|$|\.\s)",
+            r"(?:include|includes|are|is)\b:? "
+            r"(?!(?:found|known|unknown|not|clear|unclear|often|usually|\w+ed)\b)(.+?)(?:\.$|$|\.\s)",
             text,
             flags,
         ):
@@ -115,14 +116,14 @@ class CauseRules:
         are_causes = re.match(
             (
                 r"^(.+?) (?:are|is|can be|may be) (?:also )?(?:an? |the |one "
-                r"of the )?(?:\w+ )?(?:\w+ )?causes? of (.+?)(?:,|\.|$)"
+                r"of the )?(?:\w+ )?(?:\w+ )?causes?(?: of (.+?))?(?:,|\.|$)"
             ),
             clause,
             flags,
         )
         if are_causes and not found:
             found = True
-            type_word = called_type or self._target_type(are_causes.group(2), unit, None)
+            type_word = called_type or self._target_type(are_causes.group(2) or "", unit, None)
             self._cause_list(are_causes.group(1), type_word, unit, text)
         various = re.search(
             (

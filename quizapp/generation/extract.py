@@ -145,8 +145,7 @@ class _Reader(CauseRules, StatementRules):
         """The type the passage around ``unit`` is about, if any."""
         if unit is not None and unit.gloss_of is not None:
             term = self.types_in(self.document.units[unit.gloss_of].text)
-            if term:
-                return term[0]
+            return term[0] if term else None
         if self.section_untyped and not (self.label_type or self.paragraph_type):
             return None
         return self.label_type or self.paragraph_type or self.section_type
@@ -175,10 +174,7 @@ class _Reader(CauseRules, StatementRules):
     ) -> None:
         bucket = getattr(self.facts, kind)
         for name, aliases in entries:
-            if kind == "causes" and (
-                self.types_in(name)
-                or fold(name) in (self.vocabulary.condition, self.vocabulary.head)
-            ):
+            if kind == "causes" and self._names_a_type(name):
                 continue
             reason = fragment_reason(name)
             if reason is not None:
@@ -186,6 +182,14 @@ class _Reader(CauseRules, StatementRules):
                     self.facts.rejected.append((name, reason, self.location(unit)))
                 continue
             bucket.append(Mention(name, aliases, type_word, self.location(unit), strength, notes))
+
+    def _names_a_type(self, name: str) -> bool:
+        """Whether ``name`` is a type or the condition itself ("sickle cell disease" is not
+        the type "sickle cell anemia": it only shares words with it)."""
+        rest = self.type_re.sub(" ", fold(name))
+        rest = re.sub(self.vocabulary.condition_pattern(), " ", rest, flags=re.IGNORECASE)
+        rest = re.sub(rf"\b(?:{self.head_re}|types?|forms?)\b", " ", rest, flags=re.IGNORECASE)
+        return not rest.strip(" -")
 
     def mention_type(self, type_word: str, unit: Unit) -> None:
         self.facts.types.setdefault(type_word, []).append(self.location(unit))

@@ -69,7 +69,6 @@ def split_list(text: str) -> list[str]:
         r",?\s*\b(?:in some cases|at times|very rarely|rarely|sometimes|often),\s*", " ", text
     )
     text = re.sub(r"\b(and|or),", r"\1", text)
-    plain = not _top_level_comma(text)
     pieces: list[tuple[str, str]] = []  # (separator before, part)
     separator_before = ""
     depth = 0
@@ -87,7 +86,7 @@ def split_list(text: str) -> list[str]:
             if (
                 separator
                 and not re.search(r"\b(?:little|few)$", current, re.IGNORECASE)
-                and not (plain and not rest.startswith(",") and _inside_phrase(current, rest))
+                and not (not rest.startswith(",") and _inside_phrase(current, rest))
                 and not (
                     not rest.startswith(",")
                     and re.search(r"\b(?:such as|like|including)\b", current)
@@ -140,23 +139,13 @@ def _without_afterthoughts(parts: list[str], text: str) -> list[str]:
     return cleaned
 
 
-def _top_level_comma(text: str) -> bool:
-    depth = 0
-    for char in text:
-        depth += char == "("
-        depth -= char == ")" and depth > 0
-        if char == "," and depth == 0:
-            return True
-    return False
-
-
 def _inside_phrase(before: str, rest: str) -> bool:
     """ "bleeding in the stomach or gut": a conjunction joining the objects of a preposition
     (the part after it is one or two words) joins words inside one name."""
-    after = re.sub(r"^\s+(?:and/or|and|or)\s+", "", rest).strip(" .;:")
-    return bool(re.search(r"\b(?:in|of|on|to|from|with|at|for)\b(?:\s+\S+){1,3}$", before)) and (
-        1 <= len(after.split()) <= 2
-    )
+    after = re.sub(r"^\s+(?:and/or|and|or)\s+", "", rest).split(",")[0].strip(" .;:")
+    return bool(
+        re.search(r"\b(?:in|of|on|to|from|with|at|for|without|lacking)\b(?:\s+\S+){1,3}$", before)
+    ) and (1 <= len(after.split()) <= 2)
 
 
 def expand_entries(text: str, verb_phrase: bool = False) -> list[tuple[str, tuple[str, ...]]]:
