@@ -33,6 +33,7 @@ from quizapp.generation.text import (
 # cost of every pattern per unit.
 MAX_STATEMENT_CHARS = 1000
 MAX_TYPE_WORDS = 3
+MAX_LISTED_TYPE_WORDS = 5
 NUMBER_WORDS = {
     "two": 2,
     "three": 3,
@@ -289,9 +290,11 @@ class _Candidates:
         self.aliases: list[tuple[str, str]] = []
         self.enumerations: list[tuple[int | None, tuple[str, ...], Unit, str]] = []
 
-    def name_of(self, phrase: str, strict: bool = False) -> str | None:
+    def name_of(self, phrase: str, strict: bool = False, listed: bool = False) -> str | None:
         """The type name in an enumerated phrase ("the disuse atrophy" -> "disuse");
-        ``strict``: the phrase is nothing but the name (a heading)."""
+        ``strict``: the phrase is nothing but the name (a heading); ``listed``: an entry of a
+        list of types, whose name may be longer and coordinated ("vitamin B12 or folate
+        deficiency")."""
         phrase = fold(phrase).strip(" .;:,-")
         after_head = re.fullmatch(
             rf"(?:the |an? )?({self.head_re}) of ((?:[a-z0-9][\w'-]* ?){{1,3}})", phrase
@@ -305,14 +308,20 @@ class _Candidates:
         tokens = phrase.split()
         while tokens and (tokens[0] in STOP_WORDS or tokens[0] in ENUMERATION_WORDS):
             tokens = tokens[1:]
-        if not tokens or len(tokens) > MAX_TYPE_WORDS:
+        if not tokens or len(tokens) > (MAX_LISTED_TYPE_WORDS if listed else MAX_TYPE_WORDS):
             return None
+        inner_ok = {"or", "and", "of"} if listed else set()
         if re.fullmatch(NUMBERED_TYPE, " ".join(tokens)):
             return " ".join(tokens)
         if not all(re.fullmatch(r"[a-z0-9][\w'-]*", t) for t in tokens):
             return None
         if (
-            any(t in STOP_WORDS or t in NOT_TYPE_WORDS or t in AUXILIARIES for t in tokens)
+            any(
+                (t in STOP_WORDS and not (t in inner_ok and 0 < i < len(tokens) - 1))
+                or t in NOT_TYPE_WORDS
+                or t in AUXILIARIES
+                for i, t in enumerate(tokens)
+            )
             or (len(tokens) > 1 and tokens[0].endswith("ing"))
             or tokens[-1]
             in (
@@ -396,7 +405,7 @@ class _Candidates:
             if unit.kind == "item" and unit.intro is not None:
                 intro = fold(units[unit.intro].text)
                 if units[unit.intro].kind != "heading" and re.search(TYPE_LIST_INTRO, intro):
-                    name = self.name_of(unit.text)
+                    name = self.name_of(unit.text, listed=True)
                     if name:
                         listed.setdefault(unit.intro, []).append((name, unit))
             for match in re.finditer(
@@ -440,6 +449,20 @@ class _Candidates:
             for unit in statements(document):
                 for match in pattern.finditer(fold(unit.text)):
                     self.counts[_variant_key(match.group(1))] += 1
+
+
+def _contains_in_order(longer: str, shorter: str) -> bool:
+    """Whether ``longer`` has every word of ``shorter`` (two words at least), in order, and
+    ends with the same word."""
+    small = [stem(w) for w in re.split(r"[\s-]+", shorter) if w]
+    large = [stem(w) for w in re.split(r"[\s-]+", longer) if w]
+    if len(small) < 2 or len(large) <= len(small) or small[-1] != large[-1]:
+        return False
+    position = 0
+    for word in large:
+        if position < len(small) and word == small[position]:
+            position += 1
+    return position == len(small)
 
 
 def split_enumeration(text: str) -> list[str]:
@@ -505,6 +528,11 @@ def find_vocabulary(documents: list[Document]) -> Vocabulary:
     for first, second in candidates.aliases:
         if first in parent and second in parent:
             union(first, second)
+    # "vitamin B12 or folate deficiency" is "vitamin deficiency" written out.
+    for longer in names:
+        for shorter in names:
+            if shorter != longer and _contains_in_order(longer, shorter):
+                union(longer, shorter)
     families: dict[str, list[str]] = defaultdict(list)
     for name in names:
         families[root(name)].append(name)
