@@ -112,7 +112,15 @@ def _logical_lines(text: str, repeated: frozenset[str]) -> list[tuple[Piece, boo
                 logical[-1] = (logical[-1][0], True)
             continue
         run = [current]
-        while index < len(lines) and lines[index].text and _continues(run[-1], lines[index]):
+        # In a list after "...:", a line starting in lower case is the next entry, unless
+        # the line before it stops on a joining word or the line opens with punctuation.
+        in_list = bool(logical) and logical[-1][0].text.endswith(":")
+        while (
+            index < len(lines)
+            and lines[index].text
+            and _continues(run[-1], lines[index])
+            and not (in_list and not _broken_mid_phrase(run[-1], lines[index]))
+        ):
             run.append(lines[index])
             index += 1
         joined = Piece.join_lines(run)
@@ -255,6 +263,14 @@ def _continues(current: Piece, following: Piece) -> bool:
         return True
     last_word = current.text.split()[-1].lower()
     return last_word in JOINING_WORDS
+
+
+def _broken_mid_phrase(current: Piece, following: Piece) -> bool:
+    return (
+        following.text[0] in ".,;:)"
+        or current.text.split()[-1].lower() in JOINING_WORDS
+        or current.text[-1] in ",-"
+    )
 
 
 def _split_trailing_heading(line: Piece) -> tuple[Piece, Piece | None]:

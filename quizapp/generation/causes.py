@@ -140,7 +140,7 @@ class CauseRules:
             )
         include = re.search(r"\b(?:they|these) (?:may |can )?include (.+?)(?:\.|$)", text, flags)
         if include and (
-            re.search(r"caus", text[: include.start()], flags)
+            re.search(r"caus|\bsources\b|\borigins\b|\breasons\b", text[: include.start()], flags)
             or re.match(
                 r"^(?:several|many|some|various|a number of|different) (?:\w+ )?(?:things|factors"
                 r"|conditions|problems|reasons)\b",
@@ -170,7 +170,7 @@ class CauseRules:
             text,
             re.IGNORECASE,
         )
-        if bare and unit.gloss_of is not None:
+        if bare and (unit.gloss_of is not None or (text[:1].isupper() and self.topic(unit))):
             type_word = self.topic(unit)
             strength, notes = self._strength(text, type_word, unit)
             self.add("causes", expand_entries(bare.group(1)), type_word, unit, strength, notes)

@@ -156,7 +156,7 @@ class _Reader(CauseRules, StatementRules):
         if named:
             return named[0]
         if re.search(
-            r"\bth(?:is|ese|ose) (?:types?|forms?|kinds?)\b|^(?:it|this|they|these)\b",
+            r"\bth(?:is|ese|ose) (?:types?|forms?|kinds?)\b|^(?:it|its|this|they|these)\b",
             text.strip(),
             re.IGNORECASE,
         ):

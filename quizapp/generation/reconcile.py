@@ -102,6 +102,10 @@ def _entity_key(name: str, vocabulary: Vocabulary) -> str:
     """A name's key without the condition's own words ("age-related atrophy" -> "ag") and
     without a generic head noun ("exercise program" -> "exercis")."""
     own = {stem(vocabulary.head), *vocabulary.qualifiers}
+    # "high blood pressure that is not controlled" is high blood pressure.
+    main = re.split(r"\s+(?:that|which|who)\s+", name)[0]
+    if len(main.split()) >= 2:
+        name = main
     tokens = [
         t
         for t in name_key(name).split()
