@@ -43,6 +43,13 @@ BACKWARD = (
     r")?(?:due to|because of|as (?:a|the) result of|from|after)"
     r"|follows?)"
 )
+# "a blockage in the outer ear", "damage to the bone marrow", "an injury or disease of the
+# nerves": a mechanism and a place in the body define a type, they do not name a cause.
+MECHANISM_RE = re.compile(
+    r"(?:an? |the |some )?(?:\w+ )?(?:damage|blockage|obstruction|problems?|injury|injuries"
+    r"|disease|loss|failure|breakdown|destruction|lack|injury or disease|disease or injury"
+    r"|problems? or diseases?)\s+(?:to|in|of|within|inside|affecting|at|around)\b"
+)
 HEDGES = re.compile(r"\b(?:may|might|could|possibly|sometimes|rarely|can)\b")
 STOP_CLAUSE = (
     r"(?:[.;:]|$| [–—-] |,? (?:but|while|whereas|although|because|meaning|"
@@ -321,6 +328,7 @@ class CauseRules:
             any(w[:4] in own for w in words)
             or bool(re.match(r"(?:not|never|no longer|lack of use)\b", fold(phrase)))
             or is_generic(phrase)
+            or bool(MECHANISM_RE.match(fold(phrase)))
         )
 
     def _forward(self, unit: Unit, text: str) -> None:
