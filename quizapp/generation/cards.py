@@ -11,50 +11,28 @@ import hashlib
 from collections.abc import Iterable
 
 from quizapp.deckfile import CardData, SourceRef
+from quizapp.generation.cause_cards import CauseCards, capital, type_tag
 from quizapp.generation.confidence import is_suggestion
 from quizapp.generation.extract import Location
+from quizapp.generation.names import MAX_NAME_WORDS
 from quizapp.generation.reconcile import (
     TAUGHT,
     Entity,
     Knowledge,
-    is_ambiguous,
     reversibility_of,
     summary_value,
 )
 from quizapp.generation.text import (
-    acronym_matches,
     fold,
-    is_acronym,
     join_names,
-    name_key,
     slug,
 )
 
-MAX_NAME_WORDS = 7
-CATEGORY_NOUNS = {
-    "symptoms": ("a symptom or sign", "symptoms"),
-    "tests": ("a diagnostic test", "tests"),
-    "treatments": ("a treatment", "treatments"),
-    "causes": ("a cause", "causes"),
-}
+# The deck format's most choices for a multiple-choice card.
+MAX_CHOICES = 8
 
 
-def type_tag(type_word: str) -> str:
-    """A tag naming a type: one word, as the deck format wants tags."""
-    return f"type::{slug(type_word)}"
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _stable_pick(items: list, salt: str, count: int) -> list:
-    """``count`` items chosen by a hash of ``salt``: varied across cards, fixed across runs."""
-    ranked = sorted(items, key=lambda item: hashlib.sha256(f"{salt}|{item!s}".encode()).hexdigest())
-    return ranked[:count]
-
-
-class DeckWriter:
+class DeckWriter(CauseCards):
     def __init__(self, knowledge: Knowledge, source_ids: dict[str, str]):
         self.knowledge = knowledge
         self.vocabulary = knowledge.vocabulary
@@ -90,8 +68,15 @@ class DeckWriter:
     def type_label(self, type_word: str) -> str:
         aliases = self.type_aliases(type_word)
         if aliases:
-            return _capital(f"{type_word} ({', '.join(aliases)}) {self.vocabulary.type_suffix}")
-        return _capital(self.type_name(type_word))
+            return capital(f"{type_word} ({', '.join(aliases)}) {self.vocabulary.type_suffix}")
+        return capital(self.type_name(type_word))
+
+    def type_choices(self, type_word: str) -> tuple[tuple[str, ...], int]:
+        """The types offered by a "which type" question, the right one among them: every
+        type, or the best supported ones when there are more than a question may offer."""
+        offered = [t for t in self.type_order if t != type_word][: MAX_CHOICES - 1]
+        offered = sorted([*offered, type_word], key=self.type_order.index)
+        return tuple(self.type_label(t) for t in offered), offered.index(type_word)
 
     def guid(self, fact_key: str) -> str:
         digest = hashlib.sha256(f"{self.condition}|{fact_key}".encode()).hexdigest()[:20]
@@ -229,7 +214,7 @@ class DeckWriter:
                     f"type-definition:{type_word}",
                     "reversed",
                     self.type_label(type_word),
-                    answer=f"{_capital(self.condition)} caused by {phrase}",
+                    answer=f"{capital(self.condition)} caused by {phrase}",
                     explanation=f"This is how the sources explain what {self.type_name(type_word)}"
                     " is; the other types have different origins.",
                     tags=type_tags,
@@ -288,17 +273,16 @@ class DeckWriter:
                 tags=("topic::reversibility", type_tag(type_word)),
                 locations=[location for _, _, location in statements],
             )
-        choices = tuple(self.type_label(t) for t in self.type_order)
         not_reversible = [t for t, (value, _) in summaries.items() if value == "no"]
-        if len(not_reversible) == 1 and len(choices) >= 2:
+        if len(not_reversible) == 1 and len(self.type_order) >= 2:
             type_word = not_reversible[0]
             self.add(
                 "reversible:which-not",
                 "mcq",
                 f"Which type of {self.condition} do the sources describe as usually NOT "
                 "reversible?",
-                choices=choices,
-                correct=self.type_order.index(type_word),
+                choices=self.type_choices(type_word)[0],
+                correct=self.type_choices(type_word)[1],
                 explanation="The damage behind this type is lasting; the sources call the "
                 "other type(s) reversible or say nothing about reversing them.",
                 tags=("topic::reversibility", type_tag(type_word)),
@@ -311,7 +295,6 @@ class DeckWriter:
         for f in self.knowledge.facts:
             for adjective, subject, location in f.superlatives:
                 found.setdefault(adjective, {}).setdefault(subject, []).append(location)
-        choices = tuple(self.type_label(t) for t in self.type_order)
         for adjective, subjects in sorted(found.items()):
             if f"most:{adjective}" in conflicted:
                 continue
@@ -321,250 +304,21 @@ class DeckWriter:
                         f"most-sign:{adjective}",
                         "basic",
                         f"What do the sources call the most {adjective} sign of {self.condition}?",
-                        answer=_capital(subject.removeprefix("sign:")),
+                        answer=capital(subject.removeprefix("sign:")),
                         explanation="Other signs are listed too, but this is the one the "
                         "sources single out.",
                         tags=("topic::symptoms",),
                         locations=locations,
                     )
-                elif subject in self.type_order and len(choices) >= 2:
+                elif subject in self.type_order and len(self.type_order) >= 2:
                     self.add(
                         f"most:{adjective}",
                         "mcq",
                         f"Which type of {self.condition} do the sources call the most {adjective}?",
-                        choices=choices,
-                        correct=self.type_order.index(subject),
+                        choices=self.type_choices(subject)[0],
+                        correct=self.type_choices(subject)[1],
                         explanation=f"{self.sources_phrase(len({loc.source for loc in locations}))}"
                         f" single out {self.type_name(subject)} as the most {adjective}.",
                         tags=("topic::types", type_tag(subject)),
                         locations=locations,
                     )
-
-    def agreed_causes(self) -> list[tuple[Entity, str]]:
-        causes = self.knowledge.entities["causes"]
-        agreed = []
-        for entity in causes:
-            types = entity.types
-            if (
-                len(types) == 1
-                and types[0] in self.type_order
-                and self.usable(entity)
-                and not is_ambiguous(entity, causes)
-            ):
-                agreed.append((entity, types[0]))
-        return agreed
-
-    def cause_cards(self) -> None:
-        choices = tuple(self.type_label(t) for t in self.type_order)
-        if len(choices) < 2:
-            return
-        for entity, type_word in self.agreed_causes():
-            self.cause_card(entity, type_word)
-
-    def read_everywhere(self, entity: Entity) -> bool:
-        """Whether every source that writes the cause's name had that passage read, so a
-        card may say that no source files it elsewhere."""
-        wanted = [fold(name) for name in (entity.name, *entity.aliases)]
-        for facts in self.knowledge.facts:
-            written = fold(facts.text)
-            if any(name in written for name in wanted) and not any(
-                name in facts.read_text for name in wanted
-            ):
-                return False
-        return True
-
-    def cause_card(self, entity: Entity, type_word: str) -> None:
-        choices = tuple(self.type_label(t) for t in self.type_order)
-        if len(choices) < 2 or type_word not in self.type_order:
-            return
-        typed_sources = len(entity.types_by_source())
-        others = "; no source files it under another type" if self.read_everywhere(entity) else ""
-        self.add(
-            f"cause-type:{entity.key}",
-            "mcq",
-            f"Cause: {self.cause_label(entity)}. Which type of {self.condition} do the "
-            "sources link it to?",
-            choices=choices,
-            correct=self.type_order.index(type_word),
-            explanation=f"{self.sources_say(typed_sources, 'list')} it under "
-            f"{self.type_name(type_word)}{others}.",
-            tags=("topic::causes", type_tag(type_word)),
-            locations=entity.locations(type_word),
-        )
-
-    def cause_label(self, entity: Entity) -> str:
-        acronyms = [a for a in entity.aliases if is_acronym(a) and a not in entity.name.split()]
-        return f"{entity.name} ({acronyms[0]})" if acronyms else entity.name
-
-    def conflict_cards(self) -> None:
-        causes = {f"cause-type:{e.key}": e for e in self.knowledge.entities["causes"]}
-        for conflict in self.knowledge.conflicts:
-            entity = causes.get(conflict.key)
-            if entity is None or conflict.handling != TAUGHT:
-                continue
-            parts = []
-            for type_word, locations in conflict.positions.items():
-                count = len({loc.source for loc in locations})
-                parts.append(
-                    f"{self.type_name(type_word)} according to {self.sources_phrase(count)}"
-                )
-            self.add(
-                conflict.key,
-                "basic",
-                f"Do the sources agree on which type of {self.condition} "
-                f"{self.cause_label(entity)} belongs to?",
-                answer=f"No: {'; '.join(parts)}.",
-                explanation="The pages classify this cause differently, so no single answer "
-                "is right; check the sources shown for each view.",
-                tags=(
-                    "topic::causes",
-                    "conflict::sources-disagree",
-                    *tuple(type_tag(t) for t in conflict.positions),
-                ),
-                locations=[loc for locations in conflict.positions.values() for loc in locations],
-            )
-
-    def not_a_cause_cards(self) -> None:
-        agreed = self.agreed_causes()
-        all_types = {e.key: set(e.types) for e in self.knowledge.entities["causes"]}
-        for type_word in self.type_order:
-            own = sorted(
-                (e for e, t in agreed if t == type_word),
-                key=lambda e: (-len(e.sources), e.key),
-            )
-            outsiders = [
-                e for e, t in agreed if t != type_word and type_word not in all_types[e.key]
-            ]
-            if len(own) < 3 or not outsiders:
-                continue
-            for round_number in range(2):
-                members = own[round_number * 3 : round_number * 3 + 3]
-                if len(members) < 3:
-                    break
-                odd = _stable_pick(
-                    sorted(outsiders, key=lambda e: e.key), f"{type_word}:{round_number}", 1
-                )[0]
-                options = _stable_pick([*members, odd], f"order:{type_word}:{round_number}", 4)
-                odd_type = odd.types[0]
-                self.add(
-                    f"not-cause:{type_word}:{odd.key}",
-                    "mcq",
-                    f"Which of these do the sources NOT list as a cause of "
-                    f"{self.type_name(type_word)}?",
-                    choices=tuple(_capital(self.cause_label(e)) for e in options),
-                    correct=options.index(odd),
-                    explanation=f"{_capital(odd.name)} is filed under "
-                    f"{self.type_name(odd_type)}; the others are causes of "
-                    f"{self.type_name(type_word)}.",
-                    tags=("topic::causes", type_tag(type_word)),
-                    locations=[
-                        *odd.locations(odd_type),
-                        *(loc for e in members for loc in e.locations(type_word)[:1]),
-                    ],
-                )
-
-    def category_cards(self) -> None:
-        """ "What role does X play?": tells symptoms, tests, treatments and causes apart."""
-        entities = self.knowledge.entities
-        roles = ("symptoms", "tests", "treatments", "causes")
-        keys = {role: {e.key for e in entities[role]} for role in roles}
-        for role in roles[:3]:
-            ranked = sorted(
-                (
-                    e
-                    for e in entities[role]
-                    if self.usable(e) and sum(e.key in keys[r] for r in roles) == 1
-                ),
-                key=lambda e: (-len(e.sources), e.key),
-            )
-            for entity in ranked[:8]:
-                self.role_card(role, entity)
-
-    def role_card(self, role: str, entity: Entity) -> None:
-        roles = ("symptoms", "tests", "treatments", "causes")
-        self.add(
-            f"role:{role}:{entity.key}",
-            "mcq",
-            f"How do the sources on {self.condition} classify {self.cause_label(entity)}?",
-            choices=tuple(_capital(CATEGORY_NOUNS[r][0]) for r in roles),
-            correct=roles.index(role),
-            explanation=f"{self.sources_say(len(entity.sources), 'mention')} it among "
-            f"the {CATEGORY_NOUNS[role][1]}.",
-            tags=(f"topic::{CATEGORY_NOUNS[role][1]}",),
-            locations=entity.locations(),
-        )
-
-    def suggestion_cards(self, category: str, entity: Entity, type_word: str | None) -> list:
-        """The cards a suggestion would add, written aside from the deck's own cards."""
-        saved, self.cards = self.cards, []
-        saved_prompts, saved_guids = set(self.prompts), set(self.guids)
-        if category == "causes" and type_word is not None:
-            self.cause_card(entity, type_word)
-        else:
-            self.role_card(category, entity)
-        written, self.cards = self.cards, saved
-        self.prompts, self.guids = saved_prompts, saved_guids
-        return written
-
-    def treatment_by_type_cards(self) -> None:
-        for type_word in self.type_order:
-            chosen = [
-                e
-                for e in self.knowledge.entities["treatments"]
-                if type_word in e.types and self.usable(e)
-            ]
-            if len(chosen) < 2:
-                continue
-            chosen.sort(key=lambda e: (-len(e.sources), e.key))
-            self.add(
-                f"treatments-for:{type_word}",
-                "basic",
-                f"Which treatments do the sources suggest for {self.type_name(type_word)}?",
-                answer=_capital(join_names([e.name for e in chosen[:5]])) + ".",
-                explanation="Treatment depends on the type; these are the options the "
-                "sources tie to this one.",
-                tags=("topic::treatments", type_tag(type_word)),
-                locations=[loc for e in chosen[:5] for loc in e.locations(type_word)],
-            )
-
-    def name_cards(self) -> None:
-        for category in ("causes", "tests", "symptoms", "treatments"):
-            for entity in self.knowledge.entities[category]:
-                if not self.usable(entity):
-                    continue
-                for name, alias in entity.alias_pairs:
-                    expansion = _expansion(alias, name)
-                    if expansion:
-                        self.add(
-                            f"abbreviation:{fold(alias)}",
-                            "typein",
-                            f"What does the abbreviation {alias} stand for, in the sources on "
-                            f"{self.condition}?",
-                            answer=expansion,
-                            explanation=f"The sources write {alias} for {expansion}.",
-                            tags=(f"topic::{CATEGORY_NOUNS[category][1]}", "topic::names"),
-                            locations=entity.locations()[:4],
-                        )
-                    elif not is_acronym(alias.split()[0]) and fold(alias) != fold(name):
-                        key = "|".join(sorted((name_key(name), name_key(alias))))
-                        self.add(
-                            f"other-name:{key}",
-                            "reversed",
-                            _capital(alias),
-                            answer=_capital(name),
-                            explanation="Two names the sources use for the same thing.",
-                            tags=(f"topic::{CATEGORY_NOUNS[category][1]}", "topic::names"),
-                            locations=entity.locations()[:4],
-                        )
-
-
-def _expansion(acronym: str, name: str) -> str | None:
-    """The words of ``name`` that ``acronym`` abbreviates ("CT", "computed tomography scan")."""
-    if not is_acronym(acronym):
-        return None
-    words = name.split()
-    for size in range(len(words), 0, -1):
-        candidate = " ".join(words[:size])
-        if acronym_matches(acronym, candidate):
-            return candidate
-    return None

@@ -14,83 +14,26 @@ from __future__ import annotations
 
 import re
 
+from quizapp.generation.cause_links import IndirectCauseRules
+from quizapp.generation.cause_patterns import (
+    ADVERBS,
+    BACKWARD,
+    FORWARD,
+    HEDGES,
+    MECHANISM_RE,
+    STOP_CLAUSE,
+)
 from quizapp.generation.names import (
     clean_entry,
-    display_case,
     expand_entries,
     is_generic,
     split_list,
 )
 from quizapp.generation.reader import Unit
-from quizapp.generation.text import acronym_matches, fold, stem
-
-PEOPLE = r"(?:individuals|people|persons|patients|those|anyone|someone|children|adults|women|men)"
-ADVERBS = (
-    r"(?:can|may|might|could|will|often|also|usually|sometimes|"
-    r"commonly|frequently|mostly|mainly|typically|generally|most "
-    r"often|eventually|all|both|rarely|in turn|then)"
-)
-FORWARD = (
-    r"(?:causes?|caused|lead(?:s)? to|led to|results? in|resulted in|triggers?|brings? on"
-    r"|contributes? to|gives? rise to|produces?|is responsible for|are responsible for)"
-)
-BACKWARD = (
-    r"(?:(?:is|are|be|been|was|were) (?:\w+ ){0,2}(?:caused|triggered|brought on) by"
-    r"|(?:is|are|be|was|were) (?:\w+ )?due to|(?:is|are|be) (?:\w+ )?from"
-    r"|(?:is|are|be) (?:\w+ )?(?:the|a) (?:\w+ )?results? of"
-    r"|results? from|resulting from|stems? from|arises? from|comes? from|develops? from"
-    r"|(?:occurs?|develops?|happens?|appears?|starts?) (?:\w+ "
-    r")?(?:due to|because of|as (?:a|the) result of|from|after)"
-    r"|follows?)"
-)
-# "a blockage in the outer ear", "damage to the bone marrow", "an injury or disease of the
-# nerves": a mechanism and a place in the body define a type, they do not name a cause.
-MECHANISM_RE = re.compile(
-    r"(?:an? |the |some )?(?:\w+ )?(?:damage|blockage|obstruction|problems?|injury|injuries"
-    r"|disease|loss|failure|breakdown|destruction|lack|injury or disease|disease or injury"
-    r"|problems? or diseases?)\s+(?:to|in|of|within|inside|affecting|at|around)\b"
-)
-HEDGES = re.compile(r"\b(?:may|might|could|possibly|sometimes|rarely|can)\b")
-STOP_CLAUSE = (
-    r"(?:[.;:]|$| [–—-] |,? (?:but|while|whereas|although|because|meaning|"
-    r"which (?:is|are|means))\b| and (?:most|often|usually|can|"
-    r"may|is|are)\b)"
-)
-
-PEOPLE_CAUSE_PATTERNS = (
-    (
-        re.compile(
-            rf"{PEOPLE} (?:who (?:have|are|has)(?: contracted| had)?|with) "
-            rf"(.+?) (?:are (?:more )?likely to|"
-            rf"most commonly|(?:{ADVERBS} )+)\s*(?:experience|develop|get)s? (.+?)(?:\.|$)",
-            re.IGNORECASE,
-        ),
-        2,
-        1,
-    ),
-    (
-        re.compile(
-            (
-                rf"^if you (?:are|have) (.+?),? you (?:(?:{ADVERBS}) "
-                rf")*(?:experience|develop|get) (.+?)(?:\.|$)"
-            ),
-            re.IGNORECASE,
-        ),
-        2,
-        1,
-    ),
-    (
-        re.compile(
-            r"experiences? (.+?) (?:as (?:a|the) result of|after|because of|due to) (.+?)(?:\.|$)",
-            re.IGNORECASE,
-        ),
-        1,
-        2,
-    ),
-)
+from quizapp.generation.text import fold, stem
 
 
-class CauseRules:
+class CauseRules(IndirectCauseRules):
     """Mixed into the per-document reader (``extract._Reader``)."""
 
     def causes(self, unit: Unit, text: str) -> None:
@@ -187,61 +130,6 @@ class CauseRules:
                 self._forward(unit, clause)
                 self._backward(unit, clause)
 
-    def _when_clause(self, unit: Unit, text: str) -> bool:
-        """ "T develops when A causes B": A, and B, are causes of T (a mechanism sentence
-        without a causal verb in its clause names none)."""
-        when = re.match(
-            rf"^(.+?) (?:develops?|occurs?|happens?|starts?|arises?) (?:\w+ )?when "
-            rf"(.+?) (?:{ADVERBS} )*"
-            rf"(?:{FORWARD}) (.+?){STOP_CLAUSE}",
-            text,
-            re.IGNORECASE,
-        )
-        if not when or len(when.group(1).split()) > 6:
-            return False
-        type_word = self.subject_type(when.group(1), unit)
-        if type_word is None and not self.condition_re.search(when.group(1)):
-            return False
-        strength, notes = self._strength(text, type_word, unit)
-        for phrase in (when.group(2), when.group(3)):
-            phrase = re.split(r"\s+(?:that|which|who)\s+", phrase)[0]
-            self.add("causes", expand_entries(phrase), type_word, unit, strength, notes)
-        return True
-
-    def _named_after(self, unit: Unit, text: str) -> bool:
-        """ "Another disease that can lead to T is A"; "A is a rare disorder ..., leading to T"."""
-        flags = re.IGNORECASE
-        another = re.match(
-            (
-                r"^another (?:disease|condition|cause|disorder|illness|"
-                r"infection)\b.*? is (.+?)(?:\.|$)"
-            ),
-            text,
-            flags,
-        )
-        if another and self.condition_re.search(another.group(0)):
-            type_word = self.subject_type(another.group(0), unit)
-            self.add(
-                "causes",
-                [or_alias(another.group(1))],
-                type_word,
-                unit,
-                *self._strength(text, type_word, unit),
-            )
-            return True
-        leading = re.search(r"^(.+?) is an? [^,]+?, leading to (.+?)(?:\.|$)", text, flags)
-        if leading and self.condition_re.search(leading.group(2)):
-            type_word = self.subject_type(leading.group(2), unit) or self.topic(unit)
-            self.add(
-                "causes",
-                expand_entries(leading.group(1)),
-                type_word,
-                unit,
-                *self._strength(text, type_word, unit),
-            )
-            return True
-        return False
-
     def _target_type(self, target: str, unit: Unit, called_type: str | None) -> str | None:
         if called_type:
             return called_type
@@ -258,45 +146,6 @@ class CauseRules:
         ):
             return None
         return self.subject_type(target, unit) if target.strip() else self.topic(unit)
-
-    def _chain_links(self, target: str, unit: Unit) -> tuple[str, str | None] | None:
-        """ "A leads to B, which causes T" and "A causes B, the commonest form of T": B is
-        the link, and A and B are both causes of T."""
-        which = re.match(
-            rf"^(.+?),? which (?:{ADVERBS} )*(?:{FORWARD}) (.+)$", target, re.IGNORECASE
-        ) or re.match(
-            r"^(.+?),? (?:the|a|an|which is (?:the|a|an)) (?:\w+ ){0,3}"
-            r"(?:form|type|kind|variety|cause) of (.+)$",
-            target,
-            re.IGNORECASE,
-        )
-        if not which:
-            return None
-        end = which.group(2)
-        if not (self.condition_re.search(end) or self.types_in(end)):
-            return None
-        return which.group(1), self.subject_type(end, unit)
-
-    def _type_of_cause(self, target: str) -> str | None:
-        """A cause of a cause: the type this document already files ``target`` under, or
-        the type of the cause "that reaction" / "this damage" points back to."""
-        wanted = fold(target).strip(" .,")
-        if not wanted:
-            return None
-        pointer = re.match(r"(?:that|this|these|those|such) ([a-z][\w-]*)", wanted)
-        if pointer:
-            noun = stem(pointer.group(1))
-            for mention in reversed(self.facts.causes):
-                if mention.type and stem(fold(mention.name).split()[-1]) == noun:
-                    return mention.type
-            return None
-        for mention in reversed(self.facts.causes):
-            if mention.type and fold(mention.name) in (
-                wanted,
-                re.sub(r"^(?:the|an?) ", "", wanted),
-            ):
-                return mention.type
-        return None
 
     def _cause_list(self, text: str, type_word: str | None, unit: Unit, sentence: str) -> None:
         strength, notes = self._strength(sentence, type_word, unit)
@@ -450,45 +299,6 @@ class CauseRules:
             strength, notes = self._strength(text, subject_type, unit)
             self.add("causes", entries, subject_type, unit, strength, notes)
 
-    def _people(self, unit: Unit, text: str) -> bool:
-        """Causes stated through who gets the condition; True when the sentence had some."""
-        flags = re.IGNORECASE
-        for pattern, condition_group, cause_group in PEOPLE_CAUSE_PATTERNS:
-            found = pattern.search(text)
-            if found and self.condition_re.search(found.group(condition_group)):
-                type_word = self.subject_type(found.group(condition_group), unit)
-                strength, notes = self._strength(text, type_word, unit)
-                self.add(
-                    "causes",
-                    expand_entries(found.group(cause_group)),
-                    type_word,
-                    unit,
-                    strength,
-                    notes,
-                )
-                return True
-        affects = re.search(rf"\baffects {PEOPLE} who (?:are|have) (.+?)(?:\.|$)", text, flags)
-        occurs_in = re.search(rf"\boccurs in {PEOPLE} who (.+?)(?:\.|$)", text, flags)
-        subject = re.split(r" affects | occurs ", text)[0]
-        if affects:
-            type_word = self.subject_type(subject, unit)
-            self.add(
-                "causes",
-                expand_entries(affects.group(1)),
-                type_word,
-                unit,
-                *self._strength(text, type_word, unit),
-            )
-        if occurs_in:
-            type_word = self.subject_type(subject, unit)
-            entries = expand_entries(occurs_in.group(1), True)
-            self.add("causes", entries, type_word, unit, *self._strength(text, type_word, unit))
-        if affects and not occurs_in:
-            head = re.match(r"^(.+?) is caused by (.+?) and (?:most|often)", text, flags)
-            if head and self.subject_type(head.group(1), unit):
-                self.define(self.subject_type(head.group(1), unit), head.group(2), unit)
-        return bool(affects or occurs_in)
-
 
 def _subject_of(subject: str) -> str:
     """The cause a forward statement's subject names: without a leading "In women," or
@@ -511,13 +321,3 @@ def _drop_appositive(subject: str) -> str:
     if len(parts) == 2 and not re.search(r"\b(?:and|or)\b", subject.split(",")[-1]):
         return parts[0]
     return subject
-
-
-def or_alias(text: str) -> tuple[str, tuple[str, ...]]:
-    """ "poliomyelitis or polio" and "X or ACRONYM" name one thing twice."""
-    parts = [p.strip() for p in re.split(r"\s+or\s+", text.strip(" ."))]
-    if len(parts) == 2:
-        first, second = parts
-        if acronym_matches(second, first) or fold(first).startswith(fold(second)):
-            return display_case(first), (display_case(second),)
-    return display_case(text.strip(" .")), ()
