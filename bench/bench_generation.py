@@ -1,4 +1,6 @@
 """Generation cost at 1x and 100x the seed text; exits non-zero if it grows faster than linear.
+Then the quality of what it generates: cause->type and type precision/recall for the seeds
+and every topic of the generation corpus, scored by ``tests/generation_scorer.py``.
 
 Run: .venv/bin/python bench/bench_generation.py
 """
@@ -12,7 +14,8 @@ from pathlib import Path
 from quizapp.deckfile import dumps
 from quizapp.generation import generate_deck
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT.parent / "shared" / "seeds"
 SCALE = 100
 ALLOWED_GROWTH = 2.0
 
@@ -41,7 +44,23 @@ def main() -> int:
     print(f"{SCALE}x seeds:   {large_chars:>9} chars  {large * 1000:9.1f} ms")
     print(f"time ratio {large / small:.1f} for {large_chars / small_chars:.0f}x the text")
     print(f"time per character at {SCALE}x / at 1x: {ratio:.2f} (limit {ALLOWED_GROWTH})")
+    print()
+    print(quality_table())
     return 0 if ratio <= ALLOWED_GROWTH else 1
+
+
+def quality_table() -> str:
+    """Per-topic precision and recall against the hand annotations (printed, not a target
+    of this benchmark: ``tests/test_generation_corpus.py`` judges them)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from generation_scorer import load_topics, score, table
+
+    scores = []
+    for topic, documents, gold in load_topics():
+        deck = generate_deck(documents)
+        names = {source.id: source.name for source in deck.sources}
+        scores.append(score(topic, gold, deck.knowledge, names))
+    return table(scores)
 
 
 if __name__ == "__main__":

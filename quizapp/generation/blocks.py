@@ -173,7 +173,13 @@ def _plain_blocks(text: str, repeated: frozenset[str] = frozenset()) -> list[Blo
             pending_break = blank_after
             continue
         heading_like = is_heading_line(line.text)
-        ends_list = (heading_like and (not following or not reads_as_item(following))) or (
+        heading_before_text = (
+            heading_like
+            and bool(following)
+            and not reads_as_item(following)
+            and not is_boilerplate(following)
+        )
+        ends_list = heading_before_text or (
             longest_item > 0
             and not _is_term_gloss(line.text)
             and bool(FINITE_VERB_RE.search(line.text))
