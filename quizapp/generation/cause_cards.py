@@ -66,7 +66,7 @@ class CauseCards:
         card may say that no source files it elsewhere."""
         wanted = [fold(name) for name in (entity.name, *entity.aliases)]
         for facts in self.knowledge.facts:
-            written = fold(facts.text)
+            written = facts.folded_text
             if any(name in written for name in wanted) and not any(
                 name in facts.read_text for name in wanted
             ):

@@ -96,6 +96,7 @@ class DocumentFacts:
     title: str
     text: str  # the whole document as written, where the reconciler checks spellings
     read_text: str = ""  # the text of the units read, folded (what the reader kept)
+    folded_text: str = ""  # the whole document, folded
     types: dict[str, list[Location]] = field(default_factory=dict)
     type_counts: list[tuple[int, tuple[str, ...], Location]] = field(default_factory=list)
     definitions: list[tuple[str, str, Location]] = field(default_factory=list)
@@ -213,6 +214,7 @@ class _Reader(CauseRules, StatementRules):
                 self._note_types(unit)
                 self._item(unit, units[unit.intro] if unit.intro is not None else None)
         self.facts.read_text = "\n".join(kept)
+        self.facts.folded_text = fold(self.document.text)
         for number, named, unit, source in self.vocabulary.enumerations:
             if source == self.document.name and number is not None and named:
                 self.facts.type_counts.append((number, named, self.location(unit)))

@@ -200,6 +200,8 @@ def spelling_pattern(word: str) -> str:
 
 def fold(text: str) -> str:
     """Lower case without accents or curly quotes, so spelling variants compare equal."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return plain.replace("’", "'").replace("‘", "'").lower()

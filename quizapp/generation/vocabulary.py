@@ -46,23 +46,35 @@ class Vocabulary:
     enumerations: list[tuple[int | None, tuple[str, ...], Unit, str]] = field(
         default_factory=list
     )  # (stated number, canonical types named, unit, document name)
+    # Patterns built from the fields above once they are final (compiled once per deck).
+    _patterns: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def type_pattern(self) -> str:
         """One group matching any type name; with no types, a group that never matches."""
-        if not self.type_of_word:
-            return r"((?!))"
-        alternatives = sorted(self.type_of_word, key=len, reverse=True)
-        return r"(?<![\w-])(" + "|".join(spaced(w) for w in alternatives) + r")(?![\w-])"
+        if "type" not in self._patterns:
+            alternatives = sorted(self.type_of_word, key=len, reverse=True)
+            self._patterns["type"] = (
+                r"(?<![\w-])(" + "|".join(spaced(w) for w in alternatives) + r")(?![\w-])"
+                if alternatives
+                else r"((?!))"
+            )
+        return self._patterns["type"]
 
     def canonical_type(self, word: str) -> str | None:
         return self.type_of_word.get(variant_key(fold(word)))
 
     def head_pattern(self) -> str:
-        return head_pattern(self.head, self.qualifiers, self.synonyms)
+        if "head" not in self._patterns:
+            self._patterns["head"] = head_pattern(self.head, self.qualifiers, self.synonyms)
+        return self._patterns["head"]
 
     def condition_pattern(self) -> str:
-        names = sorted({self.condition, self.head, *self.synonyms}, key=len, reverse=True)
-        return r"\b(?:" + "|".join(spaced(n) for n in names if n) + r")\b"
+        if "condition" not in self._patterns:
+            names = sorted({self.condition, self.head, *self.synonyms}, key=len, reverse=True)
+            self._patterns["condition"] = (
+                r"\b(?:" + "|".join(spaced(n) for n in names if n) + r")\b"
+            )
+        return self._patterns["condition"]
 
 
 def find_vocabulary(documents: list[Document]) -> Vocabulary:
