@@ -45,7 +45,7 @@ class CauseRules(IndirectCauseRules):
         for match in re.finditer(
             r"\b(?:causes?|reasons?|culprits?)(?: of ([^.:;]+?))? (?:may |can |might )?(?:also )?"
             r"(?:include|includes|are|is)\b:? "
-            r"(?!(?:found|known|unknown|not|clear|unclear|often|usually|\w+ed)\b)(.+?)(?:\.$|$|\.\s)",
+            r"(?!(?:found|known|unknown|not|clear|unclear|often|usually|\w{2,}ed)\b)(.+?)(?:\.$|$|\.\s)",
             text,
             flags,
         ):
