@@ -113,7 +113,7 @@ def tight_key(phrase: str) -> str:
 
 # --- the condition ------------------------------------------------------------------
 
-_PHRASE = r"[a-z][\w'-]*(?: [a-z0-9][\w'-]*){0,2}"
+_PHRASE = r"[a-z][\w'-]*(?: [a-z0-9][\w'-]*){0,3}"
 
 
 def find_condition(documents: list[Document]) -> str:
@@ -122,13 +122,18 @@ def find_condition(documents: list[Document]) -> str:
         for unit in statements(document):
             text = fold(unit.text)
             for match in re.finditer(
-                rf"\b{CLASS_NOUNS} of ({_PHRASE}?)(?=\s*(?::|\bis\b|\bare\b|\binclude|\.|,|\?|$))",
+                rf"\b{CLASS_NOUNS} of ({_PHRASE}?)"
+                rf"(?=\s*(?:\([^)]*\)\s*)?(?::|\bis\b|\bare\b|\binclude|\.|,|\?|$))",
                 text,
             ):
                 counts[variant_key(_trim_condition(match.group(1)))] += 2
             for match in re.finditer(
                 rf"(?:^|[.;] )({_PHRASE}?) (?:is|are|can be|may be) (?:\w+ )?{CLASSIFY_VERBS}",
                 text,
+            ):
+                counts[variant_key(_trim_condition(match.group(1)))] += 2
+            for match in re.finditer(
+                rf"\b{CLASSIFY_ACTIVE} (?:your |the )?({_PHRASE}?) (?:into|by|as)\b", text
             ):
                 counts[variant_key(_trim_condition(match.group(1)))] += 2
         if document.units and document.units[0].kind == "heading":

@@ -177,7 +177,7 @@ SYNONYMS = {
 def american(word: str) -> str:
     """One spelling for British and American forms: haem/hem, oedema/edema, tumour/tumor,
     -ise/-ize."""
-    word = re.sub(r"(?<=[^aeiou\W])ae(?=[^aeiou\W])", "e", word)
+    word = re.sub(r"(?:(?<=^)|(?<=[^aeiou\W]))ae(?=[^aeiou\W])", "e", word)
     if len(word) > 5:
         word = re.sub(r"(?:(?<=^)|(?<=[^aeiou\W]))oe(?=[a-z])", "e", word)
         word = re.sub(r"our$", "or", word)
@@ -186,16 +186,19 @@ def american(word: str) -> str:
 
 
 def spelling_pattern(word: str) -> str:
-    """A pattern matching ``word`` (already ``american``) in either spelling."""
-    pattern = re.escape(word)
-    pattern = re.sub(r"(?<=[^aeiou\\])e(?=[^aeiou])", "[ao]?e", pattern)
-    pattern = re.sub(r"(?<=[a-z])or$", "ou?r", pattern)
-    pattern = pattern.replace("iz", "i[sz]")
+    """A pattern matching ``word`` (already ``american``) in either spelling, a prefix
+    joined, hyphenated or apart ("postrenal", "post-renal")."""
     for prefix in PREFIXES:
         if word.startswith(prefix) and len(word) > len(prefix) + 3:
-            pattern = prefix + r"[\s-]?" + pattern[len(prefix) :]
-            break
-    return pattern
+            return re.escape(prefix) + r"[\s-]?" + _british_or_american(word[len(prefix) :])
+    return _british_or_american(word)
+
+
+def _british_or_american(word: str) -> str:
+    pattern = re.escape(word)
+    pattern = re.sub(r"(?:^|(?<=[^aeiou\\]))e(?=[^aeiou])", "[ao]?e", pattern)
+    pattern = re.sub(r"(?<=[a-z])or$", "ou?r", pattern)
+    return pattern.replace("iz", "i[sz]")
 
 
 def fold(text: str) -> str:

@@ -174,7 +174,7 @@ class TypeCandidates:
                 re.search(
                     rf"\b(?:(\w+) (?:(?:main|major|different|basic|primary|broad|general|distinct"
                     rf"|common|known) )?)?{CLASS_NOUNS} of {condition}"
-                    rf"(?: (?:are|include|is))?\s*:\s*([^.]+)",
+                    rf"(?:\s*\([^)]*\))?(?: (?:are|include|is))?\s*:\s*([^.]+)",
                     text,
                 )
                 or re.search(

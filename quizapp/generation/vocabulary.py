@@ -27,7 +27,7 @@ from quizapp.generation.condition import (
     variant_key,
 )
 from quizapp.generation.reader import Document, Unit
-from quizapp.generation.text import fold, stem, within_one_edit
+from quizapp.generation.text import american, fold, stem, within_one_edit
 from quizapp.generation.typology import TypeCandidates, contains_in_order, second_axis
 
 __all__ = ["NUMBER_WORDS", "Vocabulary", "find_vocabulary", "statements"]
@@ -133,9 +133,11 @@ def find_vocabulary(documents: list[Document]) -> Vocabulary:
     type_words: dict[str, list[str]] = {}
     for members in families.values():
         ordered = sorted(members, key=lambda w: (-counts[w], len(w), w))
-        type_words[ordered[0]] = ordered
+        # The canonical name in one spelling, so British and American pages give one id.
+        canonical = re.sub(r"[a-z]+", lambda m: american(m.group(0)), ordered[0])
+        type_words[canonical] = [canonical, *(w for w in ordered if w != canonical)]
         for word in members:
-            type_of_word[variant_key(word)] = ordered[0]
+            type_of_word[variant_key(word)] = canonical
     enumerations = [
         (number, tuple(dict.fromkeys(type_of_word[variant_key(n)] for n in named)), unit, source)
         for number, named, unit, source in candidates.enumerations
