@@ -409,14 +409,14 @@ def score(
 def table(scores: Iterable[Score]) -> str:
     """One line per topic: the figures the issue's "Done when" judges."""
     header = (
-        f"{'topic':<24} {'pairs P':>7} {'pairs R':>7} {'found/gold':>10} {'types P':>7} "
+        f"{'topic':<26} {'pairs P':>7} {'pairs R':>7} {'found/gold':>10} {'types P':>7} "
         f"{'types R':>7} {'dup':>3} {'frag':>4} {'anat':>4} {'confl':>6} {'rev':>4}  ok"
     )
     lines = [header, "-" * len(header)]
     for s in scores:
         conflicts = f"{s.conflicts_gold - len(s.conflicts_missed)}/{s.conflicts_gold}"
         lines.append(
-            f"{s.topic:<24} {s.pair_precision:>7.2f} {s.pair_recall:>7.2f} "
+            f"{s.topic:<26} {s.pair_precision:>7.2f} {s.pair_recall:>7.2f} "
             f"{f'{s.pairs_found}/{s.pairs_gold}':>10} {s.type_precision:>7.2f} "
             f"{s.type_recall:>7.2f} {len(s.duplicate_types) + len(s.minor_as_main):>3} "
             f"{len(s.fragments):>4} {len(s.not_causes):>4} "
