@@ -45,15 +45,13 @@ ARTICLES = frozenset({"a", "an", "the"})
 BAD_START = _word_set(
     """of to in on at by for from with as and or but nor that which who whom whose when where
     while if because since although though than so this these those it its they them their
-    there is are was were be been being can could may might must shall should will would do
-    does did has have had not following include includes including such into onto about
+    there is are was were be been can could may might must shall should will would do
+    does did has have had following include includes including such into onto about
     after before during through via your you our we his her he she"""
 )
 # Words a whole name may not end with: a name ending so was cut before its head.
-BAD_END = BAD_START | ARTICLES | frozenset({"other", "some", "any", "all", "each", "more"})
-MODALS = _word_set(
-    "is are was were be been being can could may might must shall should will would"
-)
+BAD_END = BAD_START | ARTICLES | _word_set("other some any all each more not being")
+MODALS = _word_set("is are was were can could may might must shall should will would")
 RELATIVES = frozenset({"that", "which", "who", "whose", "whom"})
 PLACEHOLDERS = frozenset({"following", "etc", "below", "above"})
 
@@ -425,9 +423,9 @@ def table(scores: Iterable[Score]) -> str:
     return "\n".join(lines)
 
 
-CORPUS = PurePath(__file__).parent / "generation_corpus"
-SEEDS = PurePath(__file__).parents[2] / "shared" / "seeds"
-SEED_GOLD = PurePath(__file__).parent / "gold" / "muscle-atrophy.json"
+CORPUS = Path(__file__).resolve().parent / "generation_corpus"
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEED_GOLD = Path(__file__).resolve().parent / "gold" / "muscle-atrophy.json"
 DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm")
 
 
@@ -438,9 +436,9 @@ def load_topics(include_seeds: bool = True) -> list[tuple[str, list[tuple[str, s
     seeds (``../shared/seeds`` with ``tests/gold/muscle-atrophy.json``) come first."""
     topics = []
     if include_seeds:
-        seeds = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(Path(SEEDS).glob("*.txt"))]
-        topics.append(("muscle-atrophy (seeds)", seeds, json.loads(Path(SEED_GOLD).read_text())))
-    for folder in sorted(p for p in Path(CORPUS).iterdir() if (p / "gold.json").is_file()):
+        seeds = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(SEEDS.glob("*.txt"))]
+        topics.append(("muscle-atrophy (seeds)", seeds, json.loads(SEED_GOLD.read_text())))
+    for folder in sorted(p for p in CORPUS.iterdir() if (p / "gold.json").is_file()):
         documents = [
             (p.name, p.read_text(encoding="utf-8"))
             for p in sorted((folder / "sources").iterdir())

@@ -207,6 +207,9 @@ def test_scorer_flags_function_word_edges_brackets_and_placeholders():
     assert fragment_reasons("dehydration", book)
     assert fragment_reasons("drugs that can harm the kidneys", book) == []
     assert fragment_reasons("sepsis", book) == []
+    assert fragment_reasons("being overweight", book) == []
+    assert fragment_reasons("not using the kidneys", book) == []
+    assert fragment_reasons("sepsis can", book)
 
 
 def test_scorer_normalises_case_plural_hyphen_article_and_accents_only():
