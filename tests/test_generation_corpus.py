@@ -6,11 +6,9 @@ The corpus tests judge the extractor; the scorer tests at the end judge the scor
 from __future__ import annotations
 
 import pytest
+from generation_names import NameBook, fragment_reasons, key
 from generation_scorer import (
     CORPUS,
-    NameBook,
-    fragment_reasons,
-    key,
     knowledge_base,
     load_topics,
     precision_recall,
