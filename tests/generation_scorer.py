@@ -326,6 +326,8 @@ def load_topics(include_seeds: bool = True) -> list[tuple[str, list[tuple[str, s
     topics = []
     if include_seeds:
         seeds = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(SEEDS.glob("*.txt"))]
+        if not seeds:
+            raise FileNotFoundError(f"no seed documents in {SEEDS}")
         topics.append(("muscle-atrophy (seeds)", seeds, json.loads(SEED_GOLD.read_text())))
     for folder in sorted(p for p in CORPUS.iterdir() if (p / "gold.json").is_file()):
         documents = [
