@@ -5,6 +5,8 @@ The corpus tests judge the extractor; the scorer tests at the end judge the scor
 
 from __future__ import annotations
 
+from functools import cache
+
 import pytest
 from generation_names import NameBook, fragment_reasons, key
 from generation_scorer import (
@@ -21,16 +23,15 @@ from quizapp.generation import generate_deck
 TOPICS = {name: (documents, gold) for name, documents, gold in load_topics()}
 NEW_TOPICS = [name for name in TOPICS if "seeds" not in name]
 LAYOUT_ZOO = "hypothyroidism-layout-zoo"
-_scores = {}
 
 
+@cache
 def scored(topic: str):
-    if topic not in _scores:
-        documents, gold = TOPICS[topic]
-        deck = generate_deck(documents)
-        names = {source.id: source.name for source in deck.sources}
-        _scores[topic] = score(topic, gold, deck.knowledge, names)
-    return _scores[topic]
+    """The topic's score, generated once for all the tests that judge it."""
+    documents, gold = TOPICS[topic]
+    deck = generate_deck(documents)
+    names = {source.id: source.name for source in deck.sources}
+    return score(topic, gold, deck.knowledge, names)
 
 
 def test_the_corpus_has_at_least_four_new_conditions_each_with_a_gold_file():
