@@ -4,10 +4,8 @@ Pure: it reads the ``knowledge`` dict of ``quizapp.generation.generate_deck(docu
 gold dict (``tests/generation_corpus/*/gold.json``, ``tests/gold/muscle-atrophy.json``) and
 imports nothing from the application, so it judges any extractor the same way.
 
-Names are compared after light normalisation only: case, accents, apostrophes, hyphens and
-spacing ("build-up" = "buildup" = "build up"), a leading article, plural endings and the
-aliases the gold lists. A fragment never matches a longer gold name: "prostate" is not
-"enlarged prostate", and it counts as a fragment cause.
+Names are matched by ``generation_names``: light normalisation only, and a fragment never
+matches a longer gold name ("prostate" is not "enlarged prostate"; it counts as a fragment).
 
 Gold format (every key but ``sources`` optional)::
 
@@ -29,123 +27,12 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-ARTICLES = frozenset({"a", "an", "the"})
-# Words a whole name may not start with: a name starting so is the tail of a clause.
-BAD_START = _word_set(
-    """of to in on at by for from with as and or but nor that which who whom whose when where
-    while if because since although though than so this these those it its they them their
-    there is are was were be been being can could may might must shall should will would do
-    does did has have had not following include includes including such into onto about
-    after before during through via your you our we his her he she"""
-)
-# Words a whole name may not end with: a name ending so was cut before its head.
-BAD_END = BAD_START | ARTICLES | frozenset({"other", "some", "any", "all", "each", "more"})
-MODALS = _word_set(
-    "is are was were be been being can could may might must shall should will would"
-)
-RELATIVES = frozenset({"that", "which", "who", "whose", "whom"})
-PLACEHOLDERS = frozenset({"following", "etc", "below", "above"})
-
-
-def _singular(word: str) -> str:
-    if len(word) <= 2 or word.endswith(("ss", "us", "is")):
-        return word
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith("s"):
-        return word[:-1]
-    return word
-
-
-def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return stripped.replace("\u2019", "'").replace("\u2018", "'")
-
-
-def raw_words(name: str) -> list[str]:
-    """Lower-case words of a name, hyphens and slashes splitting words, nothing else changed."""
-    text = re.sub(r"'s\b", "", _plain(name)).replace("'", "")
-    return re.findall(r"[a-z0-9]+", text)
-
-
-def words(name: str) -> tuple[str, ...]:
-    """The normalised words of a name: no leading article, each word singular."""
-    tokens = raw_words(name)
-    while tokens and tokens[0] in ARTICLES:
-        tokens = tokens[1:]
-    return tuple(_singular(token) for token in tokens)
-
-
-def key(name: str) -> str:
-    """Equality key: normalised words run together, so hyphen and space variants meet."""
-    return "".join(words(name))
-
-
-def _is_strict_subspan(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
-    if not part or len(part) >= len(whole):
-        return False
-    return any(whole[i : i + len(part)] == part for i in range(len(whole) - len(part) + 1))
-
-
-class NameBook:
-    """Canonical names with their aliases; looks a written name up by key."""
-
-    def __init__(self, entries: Mapping[str, Iterable[str]]):
-        self.by_key: dict[str, str] = {}
-        self.forms: list[tuple[str, tuple[str, ...]]] = []
-        for canonical, aliases in entries.items():
-            for form in [canonical, *aliases]:
-                self.by_key.setdefault(key(form), canonical)
-                self.forms.append((canonical, words(form)))
-
-    def find(self, name: str) -> str | None:
-        return self.by_key.get(key(name))
-
-    def longer_names_containing(self, name: str) -> list[str]:
-        part = words(name)
-        return sorted({c for c, whole in self.forms if _is_strict_subspan(part, whole)})
-
-
-def fragment_reasons(name: str, book: NameBook) -> list[str]:
-    """Why a generated cause name is a fragment ([] when it is not).
-
-    A name the gold lists (or one of its aliases) is never a fragment."""
-    if book.find(name) is not None:
-        return []
-    reasons = []
-    longer = book.longer_names_containing(name)
-    if longer:
-        reasons.append(f"part of {longer[0]!r}")
-    tokens = raw_words(name)
-    if not tokens:
-        return ["no words"]
-    if tokens[0] in BAD_START:
-        reasons.append(f"starts with {tokens[0]!r}")
-    if tokens[-1] in BAD_END:
-        reasons.append(f"ends with {tokens[-1]!r}")
-    if PLACEHOLDERS & set(tokens):
-        reasons.append("placeholder")
-    for index, token in enumerate(tokens):
-        if token in MODALS and not RELATIVES & set(tokens[:index]):
-            reasons.append(f"verb {token!r} outside a relative clause")
-            break
-    for opening, closing in ("()", "[]", "{}"):
-        if name.count(opening) != name.count(closing):
-            reasons.append("unbalanced brackets")
-            break
-    return reasons
+from generation_names import NameBook, fragment_reasons, key, raw_words, words
 
 
 def _source_slug(file_name: str) -> str:
@@ -409,14 +296,14 @@ def score(
 def table(scores: Iterable[Score]) -> str:
     """One line per topic: the figures the issue's "Done when" judges."""
     header = (
-        f"{'topic':<24} {'pairs P':>7} {'pairs R':>7} {'found/gold':>10} {'types P':>7} "
+        f"{'topic':<26} {'pairs P':>7} {'pairs R':>7} {'found/gold':>10} {'types P':>7} "
         f"{'types R':>7} {'dup':>3} {'frag':>4} {'anat':>4} {'confl':>6} {'rev':>4}  ok"
     )
     lines = [header, "-" * len(header)]
     for s in scores:
         conflicts = f"{s.conflicts_gold - len(s.conflicts_missed)}/{s.conflicts_gold}"
         lines.append(
-            f"{s.topic:<24} {s.pair_precision:>7.2f} {s.pair_recall:>7.2f} "
+            f"{s.topic:<26} {s.pair_precision:>7.2f} {s.pair_recall:>7.2f} "
             f"{f'{s.pairs_found}/{s.pairs_gold}':>10} {s.type_precision:>7.2f} "
             f"{s.type_recall:>7.2f} {len(s.duplicate_types) + len(s.minor_as_main):>3} "
             f"{len(s.fragments):>4} {len(s.not_causes):>4} "
@@ -425,9 +312,9 @@ def table(scores: Iterable[Score]) -> str:
     return "\n".join(lines)
 
 
-CORPUS = PurePath(__file__).parent / "generation_corpus"
-SEEDS = PurePath(__file__).parents[2] / "shared" / "seeds"
-SEED_GOLD = PurePath(__file__).parent / "gold" / "muscle-atrophy.json"
+CORPUS = Path(__file__).resolve().parent / "generation_corpus"
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEED_GOLD = Path(__file__).resolve().parent / "gold" / "muscle-atrophy.json"
 DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm")
 
 
@@ -438,9 +325,11 @@ def load_topics(include_seeds: bool = True) -> list[tuple[str, list[tuple[str, s
     seeds (``../shared/seeds`` with ``tests/gold/muscle-atrophy.json``) come first."""
     topics = []
     if include_seeds:
-        seeds = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(Path(SEEDS).glob("*.txt"))]
-        topics.append(("muscle-atrophy (seeds)", seeds, json.loads(Path(SEED_GOLD).read_text())))
-    for folder in sorted(p for p in Path(CORPUS).iterdir() if (p / "gold.json").is_file()):
+        seeds = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(SEEDS.glob("*.txt"))]
+        if not seeds:
+            raise FileNotFoundError(f"no seed documents in {SEEDS}")
+        topics.append(("muscle-atrophy (seeds)", seeds, json.loads(SEED_GOLD.read_text())))
+    for folder in sorted(p for p in CORPUS.iterdir() if (p / "gold.json").is_file()):
         documents = [
             (p.name, p.read_text(encoding="utf-8"))
             for p in sorted((folder / "sources").iterdir())

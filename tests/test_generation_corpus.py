@@ -5,12 +5,12 @@ The corpus tests judge the extractor; the scorer tests at the end judge the scor
 
 from __future__ import annotations
 
+from functools import cache
+
 import pytest
+from generation_names import NameBook, fragment_reasons, key
 from generation_scorer import (
     CORPUS,
-    NameBook,
-    fragment_reasons,
-    key,
     knowledge_base,
     load_topics,
     precision_recall,
@@ -23,16 +23,15 @@ from quizapp.generation import generate_deck
 TOPICS = {name: (documents, gold) for name, documents, gold in load_topics()}
 NEW_TOPICS = [name for name in TOPICS if "seeds" not in name]
 LAYOUT_ZOO = "hypothyroidism-layout-zoo"
-_scores = {}
 
 
+@cache
 def scored(topic: str):
-    if topic not in _scores:
-        documents, gold = TOPICS[topic]
-        deck = generate_deck(documents)
-        names = {source.id: source.name for source in deck.sources}
-        _scores[topic] = score(topic, gold, deck.knowledge, names)
-    return _scores[topic]
+    """The topic's score, generated once for all the tests that judge it."""
+    documents, gold = TOPICS[topic]
+    deck = generate_deck(documents)
+    names = {source.id: source.name for source in deck.sources}
+    return score(topic, gold, deck.knowledge, names)
 
 
 def test_the_corpus_has_at_least_four_new_conditions_each_with_a_gold_file():
@@ -98,8 +97,9 @@ def test_the_same_facts_in_every_layout_give_the_same_knowledge_base():
              for name, text in documents}
     for name, base in bases.items():
         print(f"\n{name}: {base}")
-    first = next(iter(bases.values()))
-    assert all(base == first for base in bases.values())
+    first_name, first = next(iter(bases.items()))
+    differing = sorted(name for name, base in bases.items() if base != first)
+    assert differing == [], f"these layouts read differently from {first_name}"
     assert first["types"] == sorted(gold["types"])
     assert first["pairs"] == expected_pairs
     assert first["reversibility"] == {t: row["reversible"] for t, row in gold["types"].items()}
@@ -206,6 +206,9 @@ def test_scorer_flags_function_word_edges_brackets_and_placeholders():
     assert fragment_reasons("dehydration", book)
     assert fragment_reasons("drugs that can harm the kidneys", book) == []
     assert fragment_reasons("sepsis", book) == []
+    assert fragment_reasons("being overweight", book) == []
+    assert fragment_reasons("not using the kidneys", book) == []
+    assert fragment_reasons("sepsis can", book)
 
 
 def test_scorer_normalises_case_plural_hyphen_article_and_accents_only():
