@@ -123,8 +123,10 @@ class TypeCandidates:
         phrase = re.sub(r"\s*\([^)]*\)", "", phrase)
         phrase = re.sub(rf"[\s-]+{self.head_re}$", "", phrase).strip()
         tokens = phrase.split()
-        while tokens and (tokens[0] in STOP_WORDS or tokens[0] in ENUMERATION_WORDS):
+        while len(tokens) > 1 and (tokens[0] in STOP_WORDS or tokens[0] in ENUMERATION_WORDS):
             tokens = tokens[1:]
+        if len(tokens) == 1 and tokens[0] in ENUMERATION_WORDS:
+            return None
         if not tokens or len(tokens) > (MAX_LISTED_TYPE_WORDS if listed else MAX_TYPE_WORDS):
             return None
         inner_ok = {"or", "and", "of"} if listed else set()
