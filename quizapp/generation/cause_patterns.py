@@ -29,7 +29,10 @@ MECHANISM_RE = re.compile(
     r"(?:an? |the |some )?(?:\w+ )?(?:damage|blockage|obstruction|problems?|injury|injuries"
     r"|disease|loss|failure|breakdown|destruction|lack|injury or disease|disease or injury"
     r"|problems? or diseases?)\s+(?:to|in|of|within|inside|affecting|at|around)\b"
+    r"|(?:an? |the |some )?\w+ (?:problems?|damage|injury)(?: or diseases?)?$"
 )
+# How much a "may", "might" or "could" takes from a statement's strength.
+HEDGE_PENALTY = 0.05
 HEDGES = re.compile(r"\b(?:may|might|could|possibly|sometimes|rarely|can)\b")
 STOP_CLAUSE = (
     r"(?:[.;:]|$| [–—-] |,? (?:but|while|whereas|although|because|meaning|"

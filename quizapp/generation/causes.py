@@ -19,6 +19,7 @@ from quizapp.generation.cause_patterns import (
     ADVERBS,
     BACKWARD,
     FORWARD,
+    HEDGE_PENALTY,
     HEDGES,
     MECHANISM_RE,
     STOP_CLAUSE,
@@ -71,10 +72,16 @@ class CauseRules(IndirectCauseRules):
             clause,
             flags,
         )
+        if are_causes and re.search(
+            r"\b(?:will|would|should|must|can|could|may|might|what|which|who|whether)\b",
+            are_causes.group(1),
+            flags,
+        ):
+            are_causes = None  # "Testing for X will depend on what ... is the cause"
         if are_causes and not found:
             found = True
             type_word = called_type or self._target_type(are_causes.group(2) or "", unit, None)
-            self._cause_list(are_causes.group(1), type_word, unit, text)
+            self._cause_list(_subject_of(are_causes.group(1)), type_word, unit, text)
         various = re.search(
             (
                 r"\bhas (?:many|various|several|a number of|different) "
@@ -157,7 +164,7 @@ class CauseRules(IndirectCauseRules):
         strength, notes = 0.8, []
         hedge = HEDGES.search(fold(sentence))
         if hedge and hedge.group(0) != "can":
-            strength -= 0.1
+            strength -= HEDGE_PENALTY
             notes.append(f"stated with '{hedge.group(0)}'")
         if type_word and not self.types_in(sentence):
             strength -= 0.05

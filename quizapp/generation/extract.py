@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from quizapp.generation.cause_patterns import HEDGE_PENALTY
 from quizapp.generation.causes import CauseRules
 from quizapp.generation.names import clean_entry, expand_entries, fragment_reason
 from quizapp.generation.reader import Document, Unit
@@ -157,7 +158,8 @@ class _Reader(CauseRules, StatementRules):
         if named:
             return named[0]
         if re.search(
-            r"\bth(?:is|ese|ose) (?:types?|forms?|kinds?)\b|^(?:it|its|this|they|these)\b",
+            r"\bth(?:is|ese|ose) (?:types?|forms?|kinds?)\b|^(?:it|its|this|they|these)\b"
+            r"|^(?:that|this|these|those) [a-z]+$",
             text.strip(),
             re.IGNORECASE,
         ):
@@ -341,7 +343,7 @@ class _Reader(CauseRules, StatementRules):
             type_word = None
         hedged = re.search(r"\b(?:may|might|could|possibly)\b", fold(chain[0].text))
         if hedged:
-            strength -= 0.1
+            strength -= HEDGE_PENALTY
             notes = (*notes, f"stated with '{hedged.group(0)}'")
         self.add(
             "causes", expand_entries(unit.text, verb_phrases), type_word, unit, strength, notes

@@ -142,7 +142,8 @@ def _without_afterthoughts(parts: list[str], text: str) -> list[str]:
 def _inside_phrase(before: str, rest: str) -> bool:
     """ "bleeding in the stomach or gut": a conjunction joining the objects of a preposition
     (the part after it is one or two words) joins words inside one name."""
-    after = re.sub(r"^\s+(?:and/or|and|or)\s+", "", rest).split(",")[0].strip(" .;:")
+    after = re.sub(r"^\s+(?:and/or|and|or)\s+", "", rest)
+    after = re.split(r",|\s(?:and|or)\s", after)[0].strip(" .;:")
     return bool(
         re.search(r"\b(?:in|of|on|to|from|with|at|for|without|lacking)\b(?:\s+\S+){1,3}$", before)
     ) and (1 <= len(after.split()) <= 2)
@@ -197,6 +198,14 @@ def expand_entries(text: str, verb_phrase: bool = False) -> list[tuple[str, tupl
             continue
         if re.match(r"other\b", part, re.IGNORECASE):
             break  # "..., or other conditions that ..." closes the enumeration
+        examples = re.search(r"\(([^()]*,[^()]*)\)", part)
+        if examples and _names_examples(examples.group(1)):
+            # "chronic blood loss (heavy periods, bleeding from the gut)": examples named too
+            entries.extend(expand_entries(examples.group(1)))
+            part = part[: examples.start()] + part[examples.end() :]
+        called = re.match(r"^(?:an? |the )?(?:[\w-]+ ){1,3}(?:called|known as|named) (.+)$", part)
+        if called:
+            part = called.group(1)  # "an autoimmune condition called pernicious anemia"
         entry = clean_entry(part, verb_phrase and position == 0)
         if entry is None:
             continue
@@ -206,6 +215,18 @@ def expand_entries(text: str, verb_phrase: bool = False) -> list[tuple[str, tupl
         else:
             entries.append(entry)
     return entries
+
+
+def _names_examples(inside: str) -> bool:
+    """Whether a parenthesis lists examples ("heavy periods, bleeding from the gut") rather
+    than an abbreviation, another name or a description with verbs of its own."""
+    items = [item.strip() for item in re.split(r",|\bor\b|\band\b", inside) if item.strip()]
+    return (
+        len(items) >= 2
+        and not any(is_acronym(item) for item in items)
+        and all(len(item.split()) <= 4 for item in items)
+        and not re.search(r";|\b(?:that|which|who|also|known|is|are|causing|affects?)\b", inside)
+    )
 
 
 def _is_category(text: str) -> bool:
