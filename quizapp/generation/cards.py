@@ -164,8 +164,7 @@ class DeckWriter(CauseCards):
                 accounts.setdefault((number, named), set()).add(location.source)
             positions = [
                 f"{self.sources_phrase(len(sources))} name{'s' if len(sources) == 1 else ''} "
-                f"{number} types "
-                f"({join_names(list(named))})"
+                f"{number} types" + (f" ({join_names(list(named))})" if named else "")
                 for (number, named), sources in sorted(accounts.items())
             ]
             self.add(

@@ -218,7 +218,7 @@ class _Reader(CauseRules, StatementRules):
         self.facts.read_text = "\n".join(kept)
         self.facts.folded_text = fold(self.document.text)
         for number, named, unit, source in self.vocabulary.enumerations:
-            if source == self.document.name and number is not None and named:
+            if source == self.document.name and number is not None:
                 self.facts.type_counts.append((number, named, self.location(unit)))
         return self.facts
 

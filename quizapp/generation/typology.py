@@ -241,6 +241,22 @@ class TypeCandidates:
                 if first and second and first != second:
                     self.aliases.append((first, second))
         self.declare_lists(listed, units, document.name)
+        self.count_statements(document, condition)
+
+    def count_statements(self, document: Document, condition: str) -> None:
+        """ "There are three main types." / "Doctors recognise five main types": a count of
+        the condition's types stated without naming them."""
+        counted = {id(unit) for number, _, unit, _ in self.enumerations if number is not None}
+        for unit in statements(document):
+            if unit.kind != "sentence" or id(unit) in counted:
+                continue
+            stated = re.search(
+                rf"\b(\w+) (?:main |major |different |basic |broad |distinct )?"
+                rf"(?:types|kinds|forms|categories)\b(?! of (?!{condition}))",
+                fold(unit.text),
+            )
+            if stated and stated.group(1) in NUMBER_WORDS:
+                self.enumerations.append((NUMBER_WORDS[stated.group(1)], (), unit, document.name))
 
     def declare_lists(
         self, listed: dict[int, list[tuple[str, Unit]]], units: list[Unit], source: str
