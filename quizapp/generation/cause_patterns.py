@@ -28,6 +28,7 @@ BACKWARD = (
 MECHANISM_RE = re.compile(
     r"(?:an? |the |some )?(?:\w+ )?(?:damage|blockage|obstruction|problems?|injury|injuries"
     r"|disease|loss|failure|breakdown|destruction|lack|injury or disease|disease or injury"
+    r"|underuse|overuse|misuse"
     r"|problems? or diseases?)\s+(?:to|in|of|within|inside|affecting|at|around)\b"
     r"|(?:an? |the |some )?\w+ (?:problems?|damage|injury)(?: or diseases?)?$"
 )

@@ -127,7 +127,14 @@ class CauseRules(IndirectCauseRules):
             text,
             re.IGNORECASE,
         )
-        if bare and (unit.gloss_of is not None or (text[:1].isupper() and self.topic(unit))):
+        if (
+            bare
+            and len(expand_entries(bare.group(1))) <= 1
+            and self._restates_condition(bare.group(1))
+            and self.topic(unit)
+        ):
+            self.define(self.topic(unit), bare.group(1), unit)
+        elif bare and (unit.gloss_of is not None or (text[:1].isupper() and self.topic(unit))):
             type_word = self.topic(unit)
             strength, notes = self._strength(text, type_word, unit)
             self.add("causes", expand_entries(bare.group(1)), type_word, unit, strength, notes)
@@ -177,12 +184,13 @@ class CauseRules(IndirectCauseRules):
             self.facts.definitions.append((type_word, phrase, self.location(unit)))
 
     def _restates_condition(self, phrase: str) -> bool:
-        """A definition's phrase: the condition's own words, a negated verb or a vague noun."""
-        words = [stem(w) for w in re.findall(r"[a-z]+", fold(phrase))]
-        own = {q[:4] for q in self.vocabulary.qualifiers} | {stem(self.vocabulary.head)[:4]}
+        """A definition's phrase: the condition's own name, a negated verb, a vague noun, or
+        a mechanism ("damage to ...", "underuse of ...")."""
+        folded = fold(phrase)
+        words = {stem(w)[:4] for w in re.findall(r"[a-z]+", folded)}
         return (
-            any(w[:4] in own for w in words)
-            or bool(re.match(r"(?:not|never|no longer|lack of use)\b", fold(phrase)))
+            stem(self.vocabulary.head)[:4] in words
+            or bool(re.match(r"(?:not|never|no longer|lack of use)\b", folded))
             or is_generic(phrase)
             or bool(MECHANISM_RE.match(fold(phrase)))
         )
@@ -300,7 +308,12 @@ class CauseRules(IndirectCauseRules):
             entries = expand_entries(tail)
             if subject_type and not modal and len(entries) == 1:
                 self.define(subject_type, tail, unit)
-            if subject_type and not modal and self._restates_condition(tail):
+            if (
+                subject_type
+                and not modal
+                and (len(entries) <= 1 or MECHANISM_RE.match(fold(tail)))
+                and self._restates_condition(tail)
+            ):
                 continue  # the type's definition ("is caused by not using the muscles")
             entries = [e for e in entries if not self._restates_condition(e[0])]
             strength, notes = self._strength(text, subject_type, unit)

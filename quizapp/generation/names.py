@@ -174,6 +174,8 @@ def expand_entries(text: str, verb_phrase: bool = False) -> list[tuple[str, tupl
         if starts_with_verb or is_generic(head):
             return members
         if link.group(1) in ("caused by", "from"):
+            if link.group(1) == "from" and "," not in text[link.end() :]:
+                return [clean] if (clean := clean_entry(text, verb_phrase)) else []
             if len(head.split()) <= 2:
                 return [(f"{display_case(head)} from {name}", aliases) for name, aliases in members]
             return members
