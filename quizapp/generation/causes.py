@@ -106,9 +106,14 @@ class CauseRules(IndirectCauseRules):
             )
         ):
             found = True
-            self._cause_list(
-                include.group(1), self._target_type(text[: include.start()], unit, None), unit, text
+            before = text[: include.start()]
+            named = self.types_in(before)
+            type_word = (
+                named[0]
+                if named
+                else (None if self.condition_re.search(before) else self.topic(unit))
             )
+            self._cause_list(include.group(1), type_word, unit, text)
         if called and not found:
             definition = re.search(
                 r"\b(?:caused by|due to|results? from) (.+?)(?:,|\s+is called)", text, flags
@@ -265,7 +270,7 @@ class CauseRules(IndirectCauseRules):
                         *self._strength(text, type_word, unit),
                     )
                 continue
-            subject = _subject_of(subject)
+            subject = _subject_of(_antecedent(subject))
             strength, notes = self._strength(text, type_word, unit)
             self.add(
                 "causes",
@@ -318,6 +323,18 @@ class CauseRules(IndirectCauseRules):
             entries = [e for e in entries if not self._restates_condition(e[0])]
             strength, notes = self._strength(text, subject_type, unit)
             self.add("causes", entries, subject_type, unit, strength, notes)
+
+
+def _antecedent(subject: str) -> str:
+    """ "A and B are frequent culprits, so these medicines [cause T]": what "these
+    medicines" points back to."""
+    pointer = re.match(
+        r"^(.+?)\s+(?:are|is|were|was)\b.*?,\s*(?:so|and so|thus|therefore|and)\s+"
+        r"(?:these|those|such|both)(?:\s+\w+)?$",
+        subject,
+        re.IGNORECASE,
+    )
+    return pointer.group(1) if pointer else subject
 
 
 def _subject_of(subject: str) -> str:
