@@ -121,6 +121,17 @@ class CauseRules(IndirectCauseRules):
             if definition and called_type:
                 self.define(called_type, definition.group(1), unit)
             return
+        usually = re.match(
+            r"^the (?:blockage|obstruction|damage|bleeding|trigger|culprit|infection)s? "
+            r"(?:is|are) (?:usually|often|most often|commonly|typically|mostly|mainly) "
+            r"(?:an? |the )?(.+?)\.?$",
+            text,
+            flags,
+        )
+        if usually and self.topic(unit) and not found:
+            # "The blockage is usually a blood clot." under a type's heading
+            found = True
+            self._cause_list(usually.group(1), self.topic(unit), unit, text)
         if found or self._named_after(unit, text):
             return
         if self._people(unit, text):
