@@ -9,9 +9,7 @@ from quizapp.generation.vocabulary import find_vocabulary
 
 
 def vocabulary_of(*texts: str):
-    return find_vocabulary(
-        [read_document(f"doc{n}.txt", text) for n, text in enumerate(texts)]
-    )
+    return find_vocabulary([read_document(f"doc{n}.txt", text) for n, text in enumerate(texts)])
 
 
 def test_classified_as_names_multi_word_and_hyphenated_types():

@@ -229,7 +229,10 @@ def _short_runs(logical: list[tuple[Piece, bool]]) -> list[tuple[int, bool]]:
         return (is_heading_line(text) and not text.endswith("?")) or is_boilerplate(text)
 
     def menu_like(text: str) -> bool:
-        return is_boilerplate(text) or (_word_count(text) > 1 and is_title_case(text))
+        """Clutter, or Title Case with at least two capitalised words ("Health Topics"; not
+        "Older age")."""
+        long_words = [t for t in text.split() if len(t) >= 4]
+        return is_boilerplate(text) or (len(long_words) > 1 and is_title_case(text))
 
     flags = [short(line.text) for line, _ in logical]
     menus = [menu_like(line.text) for line, _ in logical]

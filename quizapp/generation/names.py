@@ -26,6 +26,8 @@ GENERIC_WORDS = word_set(
 LIGHT_VERBS = word_set(
     "have has are is be being get gets lead leads live lives suffer taking having getting using"
 )
+# Light verbs that are also nouns ("lead exposure"): stripped only before a determiner.
+NOUN_LIKE_VERBS = word_set("lead leads live lives get gets")
 # Nouns naming a kind of thing, whose examples ("such as ...") are the names to keep.
 CATEGORY_NOUNS = word_set(
     """disease diseases disorder disorders condition conditions syndrome syndromes infection
@@ -117,7 +119,7 @@ def _nested_after_closing(pieces: list[tuple[str, str]]) -> list[str]:
             and head
             and len(rest) >= 1
             and rest[-1][0] == "conj"
-            and all(len(p.split()) == 1 for _, p in rest)
+            and all(len(p.split()) <= 2 for _, p in rest)
         ):
             return parts[:position] + [part] + [head.group(1) + p.strip() for _, p in rest]
     return parts
@@ -295,7 +297,11 @@ def clean_entry(text: str, verb_phrase: bool) -> tuple[str, tuple[str, ...]] | N
     )
     if negation:
         tokens = ["not", _gerund(negation.group(1)), *negation.group(2).split()]
-    elif tokens[0].lower() in LIGHT_VERBS:
+    elif tokens[0].lower() in LIGHT_VERBS and (
+        verb_phrase
+        or tokens[0].lower() not in NOUN_LIKE_VERBS
+        or (len(tokens) > 1 and tokens[1].lower() in DETERMINERS | {"on", "in", "at"})
+    ):
         tokens = tokens[1:]
         if tokens and tokens[0].lower() == "on":
             tokens = tokens[1:]
@@ -383,8 +389,8 @@ def share_coordinated_head(text: str) -> list[str] | None:
         parts = split_list(leading.group(2))
         if len(parts) >= 2 and all(len(p.split()) <= 2 for p in parts):
             return [leading.group(1) + p for p in parts]
-    trailing = re.match(r"^(.+?)( of (?:the |your )?\w[\w-]*(?: \w[\w-]*)?)$", text)
-    if trailing:
+    trailing = re.match(r"^(\S+ or \S+)( of (?:the |your )?\w[\w-]*(?: \w[\w-]*)?)$", text)
+    if trailing:  # alternatives of one head ("injury or disease of X"), never "A and B of X"
         parts = split_list(trailing.group(1))
         if len(parts) >= 2 and all(len(p.split()) == 1 for p in parts):
             return [p + trailing.group(2) for p in parts]
