@@ -65,8 +65,8 @@ def is_heading_line(text: str) -> bool:
     stripped = text.strip()
     if not stripped or _word_count(stripped) > 12:
         return False
-    if re.search(r"[.!?]\s", stripped):
-        return False
+    if re.search(r"[.!?;]\s|:\s+\S", stripped):
+        return False  # sentences, and "Tests may include: A B C" squeezed onto a line
     if stripped.endswith("?"):
         return True
     return stripped[-1] not in _TERMINAL + ":," and stripped[0].isupper()

@@ -32,7 +32,8 @@ NOUN_LIKE_VERBS = word_set("lead leads live lives get gets")
 CATEGORY_NOUNS = word_set(
     """disease diseases disorder disorders condition conditions syndrome syndromes infection
     infections illness illnesses problem problems damage injury injuries ailment ailments
-    things factors causes reasons blockage blockages obstruction"""
+    things factors causes reasons blockage blockages obstruction medicines medicine drugs
+    drug medications medication"""
 )
 DETERMINERS = word_set("a an the your their his her its some certain serious any")
 # A name never starts with these: they open clauses, phrases or references back.
@@ -89,6 +90,7 @@ def split_list(text: str) -> list[str]:
                 separator
                 and not re.search(r"\b(?:little|few)$", current, re.IGNORECASE)
                 and not (not rest.startswith(",") and _inside_phrase(current, rest))
+                and not (not rest.startswith(",") and _inside_relative_clause(current, rest))
                 and not (
                     not rest.startswith(",")
                     and re.search(r"\b(?:such as|like|including)\b", current)
@@ -139,6 +141,17 @@ def _without_afterthoughts(parts: list[str], text: str) -> list[str]:
         if tail_start > closing[-1]:
             return cleaned[:-1]
     return cleaned
+
+
+def _inside_relative_clause(before: str, rest: str) -> bool:
+    """ "an iris that bulges forward and blocks drainage": a second verb of a relative
+    clause, not a second member."""
+    after = re.sub(r"^\s+(?:and/or|and|or)\s+", "", rest)
+    return bool(
+        re.search(r"\b(?:that|which|who)\s+\w+(?:s|ed)\b", before)
+        and re.match(r"[a-z]+(?:s|ed)\s+(?!and\b|or\b)", after)
+        and not re.match(r"[a-z]+ss\b", after)
+    )
 
 
 def _inside_phrase(before: str, rest: str) -> bool:

@@ -223,6 +223,13 @@ class TypeCandidates:
                 self.aliases.append((heading_type, self.name_of(once.group(1))))
             if unit.kind == "item" and unit.intro is not None:
                 intro = fold(units[unit.intro].text)
+                before = units[unit.intro - 1] if unit.intro > 0 else None
+                if (
+                    re.search(r"\b(?:main|major|common|principal|most common) ones\b", intro)
+                    and before is not None
+                    and before.block == units[unit.intro].block
+                ):
+                    intro = fold(before.text) + " " + intro  # "... types of X. The main ones are:"
                 if units[unit.intro].kind != "heading" and re.search(TYPE_LIST_INTRO, intro):
                     name = self.name_of(unit.text, listed=True)
                     if name:
