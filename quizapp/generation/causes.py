@@ -159,6 +159,28 @@ class CauseRules(IndirectCauseRules):
             if not self._when_clause(unit, clause):
                 self._forward(unit, clause)
                 self._backward(unit, clause)
+                self._harms(unit, clause)
+
+    def _harms(self, unit: Unit, text: str) -> None:
+        """Under a type's heading, "A can narrow / block / damage the X" names A as a cause
+        of that type (a mechanism verb, so a little less firmly than "A causes T")."""
+        if self.section_type is None or self.section_untyped or self.section_heading is not None:
+            return
+        harm = re.match(
+            rf"^(.+?) (?:(?:{ADVERBS}) )*(?:narrows?|blocks?|clogs?|obstructs?|damages?|weakens?"
+            r"|injures?|inflames?|uses? up|depletes?|drains?|reduces?|lowers?) "
+            r"(?:the|an?|your|its|their) ",
+            text,
+            re.IGNORECASE,
+        )
+        if not harm or self.condition_re.search(harm.group(1)) or self.types_in(harm.group(1)):
+            return
+        subject = _subject_of(harm.group(1))
+        if re.match(r"(?:it|this|these|they|that|those)\b", subject, re.IGNORECASE):
+            return
+        strength, notes = self._strength(text, self.section_type, unit)
+        notes = (*notes, "stated through what it does")
+        self.add("causes", expand_entries(subject), self.section_type, unit, strength - 0.05, notes)
 
     def _target_type(self, target: str, unit: Unit, called_type: str | None) -> str | None:
         if called_type:

@@ -336,6 +336,13 @@ def clean_entry(text: str, verb_phrase: bool) -> tuple[str, tuple[str, ...]] | N
     if len(text.split()) > MAX_NAME_WORDS:
         # "an autoimmune reaction that destroys the cells ...": the name before its clause.
         text = re.split(r",?\s+(?:that|which|who|whose|where|when)\s+", text)[0]
+    while len(text.split()) > MAX_NAME_WORDS:
+        # "buildup of fatty plaque inside the artery wall": the name, without where it is
+        places = list(re.finditer(r"\s(?:inside|in|within|on|at|around|during|after)\s", text))
+        if not places:
+            break
+        text = text[: places[-1].start()]
+        text = re.sub(r"\s+\w+ed$", "", text)  # "contrast dye used [in scans]"
     if not text or is_generic(text):
         return None
     return display_case(text), tuple(display_case(a) for a in aliases if a)
