@@ -171,6 +171,7 @@ def _plain_blocks(text: str, repeated: frozenset[str] = frozenset()) -> list[Blo
         if bullet:
             blocks.append(Block("item", line[bullet.end() :].strip(), pending_break))
             pending_break = blank_after
+            list_open = False  # a marked list ends at the first unmarked line
             continue
         heading_like = is_heading_line(line.text)
         heading_before_text = (
