@@ -30,6 +30,7 @@ from quizapp.generation.reconcile import (
     reversibility_of,
     summary_value,
 )
+from quizapp.generation.text import slug
 
 # The deck file format's limits on a source's name and title and on the deck title.
 MAX_SOURCE_NAME = 300
@@ -288,12 +289,10 @@ def _suggestions(
         confidence, reasons = entity_confidence(entity, type_word)
         if type_word is not None:
             statement = f"{entity.name} → {writer.type_name(type_word)}"
-            fact_id = f"{kind}:{entity.key}:{type_word}"
+            fact_id = f"{kind}:{slug(entity.key)}:{slug(type_word)}"
         else:
-            statement = (
-                f"{entity.name}: {'a ' + kind if kind != 'symptom' else 'a symptom'} of {condition}"
-            )
-            fact_id = f"{kind}:{entity.key}"
+            statement = f"{entity.name}: a {kind} of {condition}"
+            fact_id = f"{kind}:{slug(entity.key)}"
         rows.append(
             {
                 "id": fact_id,
