@@ -55,7 +55,7 @@ class DeckWriter(CauseCards):
     def type_name(self, type_word: str) -> str:
         if self.vocabulary.head in type_word.split():
             return type_word
-        return f"{type_word} {self.vocabulary.type_suffix}"
+        return f"{type_word} {self.vocabulary.suffix_of(type_word)}"
 
     def type_aliases(self, type_word: str) -> list[str]:
         """Other names of a type that are not mere spelling variants of a shorter one."""
@@ -68,7 +68,8 @@ class DeckWriter(CauseCards):
     def type_label(self, type_word: str) -> str:
         aliases = self.type_aliases(type_word)
         if aliases:
-            return capital(f"{type_word} ({', '.join(aliases)}) {self.vocabulary.type_suffix}")
+            suffix = self.vocabulary.suffix_of(type_word)
+            return capital(f"{type_word} ({', '.join(aliases)}) {suffix}")
         return capital(self.type_name(type_word))
 
     def type_choices(self, type_word: str) -> tuple[tuple[str, ...], int]:

@@ -288,7 +288,7 @@ def reconcile(vocabulary: Vocabulary, facts: list[DocumentFacts]) -> Knowledge:
             conflicts.append(
                 Conflict(
                     key=f"reversible:{type_word}",
-                    about=f"whether {type_word} {vocabulary.type_suffix} can be reversed",
+                    about=f"whether {type_word} {vocabulary.suffix_of(type_word)} can be reversed",
                     positions=dict(sorted(positions.items())),
                     handling=TAUGHT,
                 )

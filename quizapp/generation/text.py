@@ -175,11 +175,12 @@ SYNONYMS = {
 
 
 def american(word: str) -> str:
-    """One spelling for British and American forms: haem/hem, oedema/edema, tumour/tumor,
-    -ise/-ize."""
+    """One spelling for British and American forms: haem/hem, oedema/edema, diarrhoea,
+    tumour/tumor, -ise/-ize (not "thromboembolic", where o and e are two syllables)."""
     word = re.sub(r"(?:(?<=^)|(?<=[^aeiou\W]))ae(?=[^aeiou\W])", "e", word)
     if len(word) > 5:
-        word = re.sub(r"(?:(?<=^)|(?<=[^aeiou\W]))oe(?=[a-z])", "e", word)
+        word = re.sub(r"^oe(?=[a-z])", "e", word)  # oedema, oesophagus, oestrogen
+        word = re.sub(r"(?<=h)oea$", "ea", word)  # diarrhoea
         word = re.sub(r"our$", "or", word)
         word = re.sub(r"is(e|ed|es|ing|ation)$", r"iz\1", word)
     return word

@@ -354,7 +354,7 @@ def second_axis(
         for t in group
         if t not in main
     }
-    axis = {t for t in type_words if len(t.split()) <= 2 and t.split()[0] in SECOND_AXIS_WORDS}
+    axis = {t for t in type_words if t in SECOND_AXIS_WORDS}
     if len(axis) < len(type_words):
         minor |= axis
     return {t: type_words[t] for t in sorted(minor) if t in type_words}

@@ -13,7 +13,7 @@ enumeration that shares no type with the main one, or one of onset and severity 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from quizapp.generation.condition import (
@@ -46,6 +46,7 @@ class Vocabulary:
     enumerations: list[tuple[int | None, tuple[str, ...], Unit, str]] = field(
         default_factory=list
     )  # (stated number, canonical types named, unit, document name)
+    suffixes: dict[str, str] = field(default_factory=dict)  # types named otherwise
     # Patterns built from the fields above once they are final (compiled once per deck).
     _patterns: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -59,6 +60,9 @@ class Vocabulary:
                 else r"((?!))"
             )
         return self._patterns["type"]
+
+    def suffix_of(self, type_word: str) -> str:
+        return self.suffixes.get(type_word, self.type_suffix)
 
     def canonical_type(self, word: str) -> str | None:
         return self.type_of_word.get(variant_key(fold(word)))
@@ -156,20 +160,32 @@ def find_vocabulary(documents: list[Document]) -> Vocabulary:
         minor,
         [(n, tuple(t for t in named if t not in minor), u, s) for n, named, u, s in enumerations],
     )
-    vocabulary.type_suffix = _type_suffix(documents, vocabulary)
+    _type_suffix(documents, vocabulary)
     return vocabulary
 
 
-def _type_suffix(documents: list[Document], vocabulary: Vocabulary) -> str:
-    """Whether the sources say "disuse atrophy" or "disuse muscle atrophy", by majority."""
+def _type_suffix(documents: list[Document], vocabulary: Vocabulary) -> None:
+    """Whether the sources say "disuse atrophy" or "disuse muscle atrophy": by majority over
+    all types, and otherwise for a type sharing a word with the condition when its own
+    majority differs ("pulmonary arterial hypertension", not "pulmonary arterial pulmonary
+    hypertension")."""
+    vocabulary.type_suffix = vocabulary.head
     if not vocabulary.type_of_word or vocabulary.condition == vocabulary.head:
-        return vocabulary.head
+        return
     pattern = re.compile(vocabulary.type_pattern())
-    short = full = 0
+    full: Counter[str] = Counter()
+    short: Counter[str] = Counter()
     for document in documents:
         for unit in statements(document):
             text = fold(unit.text)
             for match in pattern.finditer(text):
-                full += text.startswith(f" {vocabulary.condition}", match.end())
-                short += text.startswith(f" {vocabulary.head}", match.end())
-    return vocabulary.condition if full >= short else vocabulary.head
+                canonical = vocabulary.canonical_type(match.group(1))
+                full[canonical] += text.startswith(f" {vocabulary.condition}", match.end())
+                short[canonical] += text.startswith(f" {vocabulary.head}", match.end())
+    overall = sum(full.values()) >= sum(short.values())
+    vocabulary.type_suffix = vocabulary.condition if overall else vocabulary.head
+    for canonical in vocabulary.type_words:
+        own = full[canonical] >= short[canonical]
+        repeats = set(canonical.split()) & set(vocabulary.condition.split())
+        if (full[canonical] or short[canonical]) and own != overall and repeats:
+            vocabulary.suffixes[canonical] = vocabulary.condition if own else vocabulary.head
