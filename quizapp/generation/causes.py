@@ -44,7 +44,8 @@ class CauseRules(IndirectCauseRules):
         found = False
         # Cause as a noun: "causes of T include A", "the most common causes are A".
         for match in re.finditer(
-            r"\b(?:causes?|reasons?|culprits?)(?: of ([^.:;]+?))? (?:may |can |might )?(?:also )?"
+            r"\b(?:causes?|reasons?|culprits?|triggers|allergens|irritants)(?: of ([^.:;]+?))? "
+            r"(?:may |can |might )?(?:also )?"
             r"(?:include|includes|are|is)\b:? "
             r"(?!(?:found|known|unknown|not|clear|unclear|often|usually|\w{2,}ed)\b)(.+?)(?:\.$|$|\.\s)",
             text,

@@ -51,6 +51,7 @@ INTRO_KINDS = (
         "causes",
         re.compile(
             r"caus|due to|result(?:s|ing)? (?:from|in)|lead(?:s)? to|trigger|stem|brought on"
+            r"|allergens|irritants|culprits"
             r"|examples? of (?:\w+ )?(?:diseases?|conditions?|things|disorders?)"
             r"|most affected|who\s*:|if you\s*:|(?:diseases?|conditions?|disorders?) (?:that|which)"
             r" (?:can )?affect|can affect|reasons?"

@@ -402,13 +402,18 @@ def fragment_reason(name: str) -> str | None:
 
 
 def share_coordinated_head(text: str) -> list[str] | None:
-    """ "cancer of the A, B or C" -> three names; "injury or disease of the nerves" -> two."""
+    """ "cancer of the A, B or C" -> three names; "injury or disease of the nerves" -> two;
+    "fragrances in perfumes, cosmetics and lotions" -> one."""
     text = re.sub(r"^(?:an?|the)\s+", "", text)
-    leading = re.match(r"^(\w[\w-]*(?: \w[\w-]*)? of (?:the )?)(.+)$", text)
+    leading = re.match(r"^(\w[\w-]*(?: \w[\w-]*)? (of|in|from) (?:the )?)(.+)$", text)
     if leading:
-        parts = split_list(leading.group(2))
-        if len(parts) >= 2 and all(len(p.split()) <= 2 for p in parts):
+        parts = split_list(leading.group(3))
+        if leading.group(2) == "of" and len(parts) >= 2 and all(len(p.split()) <= 2 for p in parts):
             return [leading.group(1) + p for p in parts]
+        # "fragrances in perfumes, cosmetics and moisturizers": a list of where it is found
+        # (but "bleeding in the stomach or gut" is one name)
+        if len(parts) >= 3 and all(len(p.split()) <= 2 for p in parts):
+            return [text[: text.index(f" {leading.group(2)} ")]]
     trailing = re.match(r"^(\S+ or \S+)( of (?:the |your )?\w[\w-]*(?: \w[\w-]*)?)$", text)
     if trailing:  # alternatives of one head ("injury or disease of X"), never "A and B of X"
         parts = split_list(trailing.group(1))
