@@ -42,6 +42,10 @@ def test_a_label_line_and_pronoun_attach_to_the_labelled_type_in_markdown_given_
     deck = generate_deck([("handout.pdf", handout, "md")])
     assert deck.sources[0].name == "handout.pdf"
     assert read_document("handout.pdf", handout, "md").format == "md"
+    assert read_document("handout.pdf", handout).format == "text"
+    causes = {row["name"]: row["types"] for row in deck.knowledge["causes"]}
+    assert causes == {"sudden rise in uric acid": ["acute"]}
+    assert {row["id"] for row in deck.knowledge["types"]} == {"acute", "chronic"}
 
 
 def test_the_quality_gate_rejects_sentence_fragments_and_keeps_names():

@@ -186,7 +186,7 @@ class TypeCandidates:
                 )
                 or re.search(
                     rf"\b{condition} (?:is|are|can be|may be) (?:\w+ )?{CLASSIFY_VERBS}"
-                    rf"(?: as| into)?(?: (\w+) \w+)?:?\s*([^.]+)",
+                    rf"(?: as| into)?(?: (\w+) (?:main |major )?{CLASS_NOUNS})?:?\s*([^.]+)",
                     text,
                 )
             )
