@@ -66,3 +66,21 @@ def test_an_unmarked_list_under_a_heading_is_read_and_a_title_case_menu_is_not()
     items = [u.text for u in document.units if u.kind == "item"]
     assert items == ["Smoking", "Being older than 65", "A weakened immune system"]
     assert not any("Health Topics" in u.text for u in document.units)
+
+
+def test_a_markdown_table_of_types_files_each_cause_under_its_row():
+    handout = (
+        "# Rosacea handout\n\nThere are two main types of rosacea: vascular and ocular.\n\n"
+        "| Type | Causes | Treatment |\n|------|--------|-----------|\n"
+        "| Vascular rosacea | sun exposure, hot drinks | gentle skin care |\n"
+        "| Ocular rosacea | blocked eyelid glands | warm compresses |\n"
+    )
+    deck = generate_deck([("handout.docx", handout, "md")])
+    causes = {row["name"]: row["types"] for row in deck.knowledge["causes"]}
+    assert causes == {
+        "sun exposure": ["vascular"],
+        "hot drinks": ["vascular"],
+        "blocked eyelid glands": ["ocular"],
+    }
+    unit = next(u for u in read_document("h.md", handout).units if "sun exposure" in u.text)
+    assert "Vascular rosacea" in handout[unit.start : unit.end]

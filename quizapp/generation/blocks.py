@@ -14,6 +14,7 @@ from pathlib import PurePath
 from quizapp.generation.boilerplate import is_boilerplate
 from quizapp.generation.html_blocks import html_blocks
 from quizapp.generation.pieces import Block, Piece
+from quizapp.generation.tables import table_cells, table_row
 
 _TERMINAL = ".!?"
 JOINING_WORDS = frozenset(
@@ -317,8 +318,11 @@ def _markdown_blocks(text: str) -> list[Block]:
         paragraph.clear()
 
     in_code = False
+    header: list[Piece] | None = None  # the column names of the table being read
     for raw in _lines(text):
         line = raw.text
+        if not line.lstrip().startswith("|"):
+            header = None
         if line.lstrip().startswith("```"):
             in_code = not in_code
             flush()
@@ -341,11 +345,17 @@ def _markdown_blocks(text: str) -> list[Block]:
         elif line.lstrip().startswith("|"):
             flush()
             close_item()
-            if not _TABLE_RULE_RE.match(line):
-                row = _table_row(raw)
+            cells = [_strip_markdown(cell) for cell in table_cells(raw)]
+            if _TABLE_RULE_RE.match(line) or not cells:
+                pass
+            elif header is None:
+                header = cells  # the first row names the columns
+            else:
+                row = table_row(cells, header)
                 if row.text:
-                    blocks.append(Block("item", row, pending_break))
+                    blocks.append(Block("para", row, pending_break))
             pending_break = False
+            continue
         elif bullet:
             flush()
             close_item()
@@ -361,30 +371,6 @@ def _markdown_blocks(text: str) -> list[Block]:
     flush()
     close_item()
     return blocks
-
-
-def _table_row(raw: Piece) -> Piece:
-    """A table row as "first cell: other cells", the way a term and its gloss are written."""
-    cells = []
-    position = 0
-    text = raw.text
-    for match in re.finditer(r"\|", text):
-        cell = raw[position : match.start()].strip()
-        if cell.text:
-            cells.append(_strip_markdown(cell))
-        position = match.end()
-    tail = raw[position:].strip()
-    if tail.text:
-        cells.append(_strip_markdown(tail))
-    cells = [cell for cell in cells if cell.text]
-    if not cells:
-        return Piece()
-    parts = [cells[0]]
-    for cell in cells[1:]:
-        separator = ": " if len(parts) == 1 else "; "
-        parts.append(Piece(separator, [parts[-1].end - 1] * len(separator)))
-        parts.append(cell)
-    return Piece.concat(parts)
 
 
 _MD_INLINE_RE = re.compile(

@@ -46,8 +46,8 @@ class CauseRules(IndirectCauseRules):
         for match in re.finditer(
             r"\b(?:causes?|reasons?|culprits?|triggers|allergens|irritants)(?: of ([^.:;]+?))? "
             r"(?:may |can |might )?(?:also )?"
-            r"(?:include|includes|are|is)\b:? "
-            r"(?!(?:found|known|unknown|not|clear|unclear|often|usually|\w{2,}ed)\b)(.+?)(?:\.$|$|\.\s)",
+            r"(?:include|includes|(?:are|is)(?! (?:found|known|unknown|not|clear|unclear|often"
+            r"|usually|\w{2,}ed)\b))\b:? (.+?)(?:\.$|$|\.\s)",
             text,
             flags,
         ):
@@ -201,6 +201,7 @@ class CauseRules(IndirectCauseRules):
         return self.subject_type(target, unit) if target.strip() else self.topic(unit)
 
     def _cause_list(self, text: str, type_word: str | None, unit: Unit, sentence: str) -> None:
+        text = _first_clause(text)
         strength, notes = self._strength(sentence, type_word, unit)
         self.add("causes", expand_entries(text), type_word, unit, strength, notes)
 
@@ -357,6 +358,16 @@ class CauseRules(IndirectCauseRules):
             entries = [e for e in entries if not self._restates_condition(e[0])]
             strength, notes = self._strength(text, subject_type, unit)
             self.add("causes", entries, subject_type, unit, strength, notes)
+
+
+def _first_clause(text: str) -> str:
+    """The text up to a semicolon outside brackets ("A, B; treatment include C")."""
+    depth = 0
+    for position, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == ";" and depth <= 0:
+            return text[:position]
+    return text
 
 
 def _antecedent(subject: str) -> str:

@@ -383,6 +383,8 @@ def fragment_reason(name: str) -> str | None:
         return "a clause, not a name"
     if name.count("(") != name.count(")") or name.count("[") != name.count("]"):
         return "unbalanced brackets"
+    if re.search(r"[;:]", name):
+        return "more than one clause"
     if tokens[0] in OPENING_FRAGMENT:
         return f"starts with '{tokens[0]}'"
     if tokens[-1] in CLOSING_FRAGMENT:
