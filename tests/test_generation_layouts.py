@@ -4,7 +4,7 @@ tests (issue 12): lists by layout, term-gloss entries, label lines, format overr
 from __future__ import annotations
 
 from quizapp.generation import generate_deck
-from quizapp.generation.names import fragment_reason
+from quizapp.generation.gate import fragment_reason
 from quizapp.generation.reader import read_document
 
 GLOSS = """Glaucoma

@@ -1,8 +1,10 @@
-"""The wording of cause statements, shared by the cause readers."""
+"""The wording of cause statements, and the helpers that cut a statement into its parts."""
 
 from __future__ import annotations
 
 import re
+
+from quizapp.generation.names import split_list
 
 PEOPLE = r"(?:individuals|people|persons|patients|those|anyone|someone|children|adults|women|men)"
 ADVERBS = (
@@ -40,3 +42,48 @@ STOP_CLAUSE = (
     r"which (?:is|are|means))\b| and (?:most|often|usually|can|"
     r"may|is|are)\b)"
 )
+
+
+def first_clause(text: str) -> str:
+    """The text up to a semicolon outside brackets ("A, B; treatment include C")."""
+    depth = 0
+    for position, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == ";" and depth <= 0:
+            return text[:position]
+    return text
+
+
+def antecedent(subject: str) -> str:
+    """ "A and B are frequent culprits, so these medicines [cause T]": what "these
+    medicines" points back to."""
+    pointer = re.match(
+        r"^(.+?)\s+(?:are|is|were|was)\b.*?,\s*(?:so|and so|thus|therefore|and)\s+"
+        r"(?:these|those|such|both)(?:\s+\w+)?$",
+        subject,
+        re.IGNORECASE,
+    )
+    return pointer.group(1) if pointer else subject
+
+
+def subject_of(subject: str) -> str:
+    """The cause a forward statement's subject names: without a leading "In women," or
+    "Sometimes", a trailing "both", or a verb phrase of its own ("A can slow X and")."""
+    subject = re.sub(r",?\s*(?:all|both)$", "", subject)
+    subject = re.split(r"\s+(?:can|may|might|could|will|often|also)\s+\w+", subject)[0]
+    subject = re.sub(
+        r"^(?:(?:in|for|among|after|during) [^,]{1,40},|in (?:some|many|rare) cases,?"
+        r"|sometimes,?|often,?|rarely,?)\s+",
+        "",
+        subject,
+        flags=re.I,
+    )
+    return re.sub(r"^[^:]{1,40}:\s+(?=[a-z])", "", subject)
+
+
+def drop_appositive(subject: str) -> str:
+    """ "X, a description of X," names one thing; a real list ends with and/or."""
+    parts = split_list(subject)
+    if len(parts) == 2 and not re.search(r"\b(?:and|or)\b", subject.split(",")[-1]):
+        return parts[0]
+    return subject

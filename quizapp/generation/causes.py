@@ -23,12 +23,15 @@ from quizapp.generation.cause_patterns import (
     HEDGES,
     MECHANISM_RE,
     STOP_CLAUSE,
+    antecedent,
+    drop_appositive,
+    first_clause,
+    subject_of,
 )
 from quizapp.generation.names import (
     clean_entry,
     expand_entries,
     is_generic,
-    split_list,
 )
 from quizapp.generation.reader import Unit
 from quizapp.generation.text import fold, stem
@@ -82,7 +85,7 @@ class CauseRules(IndirectCauseRules):
         if are_causes and not found:
             found = True
             type_word = called_type or self._target_type(are_causes.group(2) or "", unit, None)
-            self._cause_list(_subject_of(are_causes.group(1)), type_word, unit, text)
+            self._cause_list(subject_of(are_causes.group(1)), type_word, unit, text)
         various = re.search(
             (
                 r"\bhas (?:many|various|several|a number of|different) "
@@ -176,7 +179,7 @@ class CauseRules(IndirectCauseRules):
         )
         if not harm or self.condition_re.search(harm.group(1)) or self.types_in(harm.group(1)):
             return
-        subject = _subject_of(harm.group(1))
+        subject = subject_of(harm.group(1))
         if re.match(r"(?:it|this|these|they|that|those)\b", subject, re.IGNORECASE):
             return
         strength, notes = self._strength(text, self.section_type, unit)
@@ -201,7 +204,7 @@ class CauseRules(IndirectCauseRules):
         return self.subject_type(target, unit) if target.strip() else self.topic(unit)
 
     def _cause_list(self, text: str, type_word: str | None, unit: Unit, sentence: str) -> None:
-        text = _first_clause(text)
+        text = first_clause(text)
         strength, notes = self._strength(sentence, type_word, unit)
         self.add("causes", expand_entries(text), type_word, unit, strength, notes)
 
@@ -247,7 +250,7 @@ class CauseRules(IndirectCauseRules):
                 middle, type_word = links
                 strength, notes = self._strength(text, type_word, unit)
                 notes = (*notes, "a cause of a cause")
-                for phrase in (_subject_of(verbs.group(1)), middle):
+                for phrase in (subject_of(verbs.group(1)), middle):
                     self.add("causes", expand_entries(phrase), type_word, unit, strength, notes)
                 continue
             match = self.condition_re.search(target) or self.type_re.search(target)
@@ -257,7 +260,7 @@ class CauseRules(IndirectCauseRules):
                 notes = (*notes, "a cause of a cause")
                 self.add(
                     "causes",
-                    expand_entries(_subject_of(verbs.group(1))),
+                    expand_entries(subject_of(verbs.group(1))),
                     chained,
                     unit,
                     strength,
@@ -272,7 +275,7 @@ class CauseRules(IndirectCauseRules):
                 strength, notes = self._strength(text, type_word, unit)
                 self.add(
                     "causes",
-                    expand_entries(_subject_of(verbs.group(1))),
+                    expand_entries(subject_of(verbs.group(1))),
                     type_word,
                     unit,
                     strength,
@@ -305,11 +308,11 @@ class CauseRules(IndirectCauseRules):
                         *self._strength(text, type_word, unit),
                     )
                 continue
-            subject = _subject_of(_antecedent(subject))
+            subject = subject_of(antecedent(subject))
             strength, notes = self._strength(text, type_word, unit)
             self.add(
                 "causes",
-                expand_entries(_drop_appositive(subject)),
+                expand_entries(drop_appositive(subject)),
                 type_word,
                 unit,
                 strength,
@@ -358,48 +361,3 @@ class CauseRules(IndirectCauseRules):
             entries = [e for e in entries if not self._restates_condition(e[0])]
             strength, notes = self._strength(text, subject_type, unit)
             self.add("causes", entries, subject_type, unit, strength, notes)
-
-
-def _first_clause(text: str) -> str:
-    """The text up to a semicolon outside brackets ("A, B; treatment include C")."""
-    depth = 0
-    for position, char in enumerate(text):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if char == ";" and depth <= 0:
-            return text[:position]
-    return text
-
-
-def _antecedent(subject: str) -> str:
-    """ "A and B are frequent culprits, so these medicines [cause T]": what "these
-    medicines" points back to."""
-    pointer = re.match(
-        r"^(.+?)\s+(?:are|is|were|was)\b.*?,\s*(?:so|and so|thus|therefore|and)\s+"
-        r"(?:these|those|such|both)(?:\s+\w+)?$",
-        subject,
-        re.IGNORECASE,
-    )
-    return pointer.group(1) if pointer else subject
-
-
-def _subject_of(subject: str) -> str:
-    """The cause a forward statement's subject names: without a leading "In women," or
-    "Sometimes", a trailing "both", or a verb phrase of its own ("A can slow X and")."""
-    subject = re.sub(r",?\s*(?:all|both)$", "", subject)
-    subject = re.split(r"\s+(?:can|may|might|could|will|often|also)\s+\w+", subject)[0]
-    subject = re.sub(
-        r"^(?:(?:in|for|among|after|during) [^,]{1,40},|in (?:some|many|rare) cases,?"
-        r"|sometimes,?|often,?|rarely,?)\s+",
-        "",
-        subject,
-        flags=re.I,
-    )
-    return re.sub(r"^[^:]{1,40}:\s+(?=[a-z])", "", subject)
-
-
-def _drop_appositive(subject: str) -> str:
-    """ "X, a description of X," names one thing; a real list ends with and/or."""
-    parts = split_list(subject)
-    if len(parts) == 2 and not re.search(r"\b(?:and|or)\b", subject.split(",")[-1]):
-        return parts[0]
-    return subject

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from quizapp.generation.cause_patterns import HEDGE_PENALTY
 from quizapp.generation.causes import CauseRules
-from quizapp.generation.names import clean_entry, expand_entries, fragment_reason
+from quizapp.generation.gate import fragment_reason
+from quizapp.generation.names import clean_entry, expand_entries
 from quizapp.generation.reader import Document, Unit
 from quizapp.generation.statements import StatementRules
 from quizapp.generation.text import fold

@@ -1,10 +1,9 @@
-"""Names in lists and clauses: split enumerations, clean entries, and keep only real names.
+"""Names in lists and clauses: split enumerations and clean their entries.
 
 ``expand_entries`` turns the text of a list (or of a clause after "include", "such as",
 "caused by") into entries, sharing a coordinated head ("cancer of the A, B or C" is three
-cancers). ``fragment_reason`` is the quality gate every cause name passes: a name that starts
-or ends with a function word, has unbalanced brackets, holds a modal or auxiliary outside a
-relative clause, or is a placeholder ("the following") is a piece of a sentence, not a name.
+cancers) and keeping coordination inside one name ("bleeding in the stomach or gut").
+The quality gate every cause name then passes is ``gate.fragment_reason``.
 """
 
 from __future__ import annotations
@@ -36,28 +35,6 @@ CATEGORY_NOUNS = word_set(
     drug medications medication"""
 )
 DETERMINERS = word_set("a an the your their his her its some certain serious any")
-# A name never starts with these: they open clauses, phrases or references back.
-OPENING_FRAGMENT = word_set(
-    """that which who whom whose when where while if because since although though as than
-    to of in on at by for from with without and or but so such including following these
-    those this it they there what how whether unless until after before during via into
-    onto upon is are was were be been can may might must should would could will often
-    usually sometimes also mostly mainly typically generally especially particularly"""
-)
-# A name never ends with these: the sentence went on past the cut.
-CLOSING_FRAGMENT = word_set(
-    """the a an of to in on at by for from with and or but that which who as than such
-    like including your their its his her is are was were be been being can may might
-    must should would could will into onto very more most some any this these those
-    depends depend when where if because"""
-)
-AUXILIARIES = word_set(
-    "can may might must should would could will shall does do did is are was were been has "
-    "have had depends means"
-)
-RELATIVES = word_set("that which who whom whose where")
-REFERRING = word_set("this these those it they them you we")
-PLACEHOLDERS = re.compile(r"(?:following|above|below|listed|etc|aforementioned)")
 
 
 def split_list(text: str) -> list[str]:
@@ -372,35 +349,6 @@ def display_case(text: str) -> str:
     if not keep and first[:1].isupper():
         tokens[0] = first[0].lower() + first[1:]
     return " ".join(tokens).replace("’", "'")
-
-
-def fragment_reason(name: str) -> str | None:
-    """Why ``name`` is a piece of a sentence rather than a name, or None for a real name."""
-    tokens = re.findall(r"[a-z0-9][\w'-]*", fold(name))
-    if not tokens:
-        return "no words"
-    if len(name.split()) > MAX_NAME_WORDS:
-        return "a clause, not a name"
-    if name.count("(") != name.count(")") or name.count("[") != name.count("]"):
-        return "unbalanced brackets"
-    if re.search(r"[;:]", name):
-        return "more than one clause"
-    if tokens[0] in OPENING_FRAGMENT:
-        return f"starts with '{tokens[0]}'"
-    if tokens[-1] in CLOSING_FRAGMENT:
-        return f"ends with '{tokens[-1]}'"
-    for token in tokens:
-        if token in RELATIVES:
-            break
-        if token in AUXILIARIES:
-            return f"holds the verb '{token}'"
-    if PLACEHOLDERS.search(fold(name)):
-        return "a placeholder"
-    if any(t in REFERRING for t in tokens):
-        return "refers back to the text around it"
-    if is_generic(name):
-        return "names nothing in particular"
-    return None
 
 
 def share_coordinated_head(text: str) -> list[str] | None:

@@ -23,7 +23,7 @@ from quizapp.generation.condition import (
     statements,
     variant_key,
 )
-from quizapp.generation.names import AUXILIARIES
+from quizapp.generation.gate import AUXILIARIES
 from quizapp.generation.reader import Document, Unit
 from quizapp.generation.text import STOP_WORDS, fold, stem
 
