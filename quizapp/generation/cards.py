@@ -159,7 +159,7 @@ class DeckWriter(CauseCards):
             for number, named, location in f.type_counts
         ]
         tags = ("topic::types",)
-        if counts and counts[0].handling == TAUGHT:
+        if counts and counts[0].handling == TAUGHT and self.type_order:
             accounts: dict[tuple, set[str]] = {}
             for number, named, location in statements:
                 accounts.setdefault((number, named), set()).add(location.source)
