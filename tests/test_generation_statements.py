@@ -38,6 +38,11 @@ def test_a_cause_stated_either_way_is_filed_under_its_type(sentence):
     assert causes_of(("a.txt", TYPES + sentence))["dehydration"] == ["acute"]
 
 
+def test_an_origin_stated_as_an_adjective_is_a_cause():
+    causes = causes_of(("a.txt", TYPES + "Chronic gout can be inherited or acquired."))
+    assert causes == {"inherited": ["chronic"]}
+
+
 def test_every_match_in_a_sentence_and_coordination_sharing_its_head():
     causes = causes_of(
         (

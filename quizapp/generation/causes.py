@@ -138,7 +138,7 @@ class CauseRules(IndirectCauseRules):
             self._cause_list(usually.group(1), self.topic(unit), unit, text)
         if found or self._named_after(unit, text):
             return
-        if self._people(unit, text):
+        if self._people(unit, text) or self._adjective_causes(unit, text):
             return
         bare = re.match(
             r"^(?:(?:it|this type|this form) (?:is |are )?)?"
@@ -185,6 +185,26 @@ class CauseRules(IndirectCauseRules):
         strength, notes = self._strength(text, self.section_type, unit)
         notes = (*notes, "stated through what it does")
         self.add("causes", expand_entries(subject), self.section_type, unit, strength - 0.05, notes)
+
+    def _adjective_causes(self, unit: Unit, text: str) -> bool:
+        """ "Sensorineural hearing loss can be congenital or acquired": an origin stated as
+        an adjective is a cause, named by that adjective."""
+        origin = r"(?:congenital|inherited|hereditary|genetic)"
+        stated = re.match(
+            rf"^(.+?) (?:can be|may be|is|are) (?:often |usually |sometimes |either )?"
+            rf"({origin})(?:,? (?:or|and) ({origin}))?\b",
+            text,
+            re.IGNORECASE,
+        )
+        if not stated or len(stated.group(1).split()) > 6:
+            return False
+        type_word = self.subject_type(stated.group(1), unit)
+        if type_word is None and not self.condition_re.search(stated.group(1)):
+            return False
+        strength, notes = self._strength(text, type_word, unit)
+        names = [stated.group(2), stated.group(3)]
+        self.add("causes", [(n.lower(), ()) for n in names if n], type_word, unit, strength, notes)
+        return True
 
     def _target_type(self, target: str, unit: Unit, called_type: str | None) -> str | None:
         if called_type:
