@@ -81,8 +81,9 @@ def _opening_words(text: str, *, html: bool) -> str:
     if html:
         head = re.sub(r"(?is)<(script|style|title|head)\b.*?</\1\s*>", " ", head)
         head = plain_text(head)
-    words = head.split()
-    if not words:
-        return ""
-    opening = " ".join(words[:OPENING_WORDS]).rstrip(" ,;:.")
+    words = head.split()[:OPENING_WORDS + 1]
+    for count, word in enumerate(words[:OPENING_WORDS], start=1):
+        if word.endswith((".", "!", "?")):
+            return " ".join(words[:count]).rstrip(".")  # a whole first sentence
+    opening = " ".join(words[:OPENING_WORDS]).rstrip(" ,;:")
     return opening + ("…" if len(words) > OPENING_WORDS else "")

@@ -57,7 +57,7 @@
     }
     var anchor = form.closest("article");
     anchor = anchor ? anchor.id : null;
-    fetch(form.action, { method: "POST", body: data, credentials: "same-origin" })
+    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) { throw new Error("status " + response.status); }
         return response.text();

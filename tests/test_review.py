@@ -33,7 +33,7 @@ def page_text(response) -> str:
 
 def decide(client, deck, suggestion_id, action):
     return client.post(f"/decks/{deck.id}/suggestions", data={
-        "csrf_token": csrf_token(client, "/"), "suggestion": suggestion_id, "action": action})
+        "csrf_token": csrf_token(client, "/"), "suggestion": suggestion_id, "decision": action})
 
 
 def cards_by_guid(deck_id: int) -> dict[str, Card]:

@@ -201,7 +201,7 @@ def decide_suggestion(deck_id: int):
     try:
         anchor = review_service.find_suggestion(deck, suggestion_id).anchor
         message = review_service.decide(
-            deck, suggestion_id, request.form.get("action", ""), current_user
+            deck, suggestion_id, request.form.get("decision", ""), current_user
         )
     except review_service.NoSuchSuggestion:
         abort(404, "This deck has no such suggestion; reload the review page.")
