@@ -29,6 +29,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .extensions import db
 
 ROLES = ("learner", "instructor", "admin")
+# The largest id an integer column holds on every engine; larger ones name no row.
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:

@@ -23,7 +23,7 @@ from ..deckfile import CARD_KINDS, CardData, DeckFileError, from_dict
 from ..extensions import db
 from ..formats.detect import ImportFailed, read_upload
 from ..forms import CardForm, DeckSettingsForm, DeckUploadForm, SourceUploadForm
-from ..models import Card, Deck, Media, PendingUpload, utcnow
+from ..models import MAX_ID, Card, Deck, Media, PendingUpload, utcnow
 from ..services import exports
 from ..services import review as review_service
 from ..services.decks import apply_card, card_data, clean_card, slugify, store_deck
@@ -174,7 +174,7 @@ def review(deck_id: int):
 
 def _retired_card(deck: Deck, card_id: str | None) -> Card | None:
     """The just-dropped card named in the address, offered for undo; None for anything else."""
-    if not card_id or not card_id.isdigit() or len(card_id) > 12:
+    if not card_id or not card_id.isdigit() or int(card_id) > MAX_ID:
         return None
     card = db.session.get(Card, int(card_id))
     return card if card is not None and card.deck_id == deck.id and card.retired else None
