@@ -238,7 +238,8 @@ def test_drop_stays_on_the_review_page_with_undo_and_restore(client, instructor)
         assert client.post(f"/decks/{deck.id}/cards/{card_id}/restore",
                            data={"csrf_token": token}).status_code == 404
     # The address's "dropped" names only a retired card of this deck.
-    for value in ("abc", str(foreign.cards[0].id), "2147483648", "9" * 40, str(card.id), "-1"):
+    for value in ("abc", str(foreign.cards[0].id), "2147483648", "99999999999", "9" * 40,
+                  str(card.id), "-1"):
         assert client.get(f"/decks/{deck.id}/review?dropped={value}").status_code == 200
 
 
