@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import config as settings
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .models import MAX_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,7 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 class _IdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 

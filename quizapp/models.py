@@ -29,6 +29,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .extensions import db
 
 ROLES = ("learner", "instructor", "admin")
+# The largest id an integer column holds on every engine; larger ones name no row.
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:
@@ -293,3 +295,26 @@ class PendingUpload(db.Model):
     filename: Mapped[str] = mapped_column(String(300))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SuggestionDecision(db.Model):
+    """An instructor's answer to a generated suggestion (a fact below the confidence threshold).
+
+    A row of its own rather than a field inside ``Deck.knowledge``: regenerating a draft
+    replaces the knowledge wholesale, and two quick clicks would race on one JSON value.
+    """
+
+    __tablename__ = "suggestion_decision"
+    __table_args__ = (UniqueConstraint("deck_id", "suggestion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deck_id: Mapped[int] = mapped_column(ForeignKey("deck.id", ondelete="CASCADE"))
+    suggestion_id: Mapped[str] = mapped_column(String(200))
+    # accepted | dropped
+    decision: Mapped[str] = mapped_column(String(10))
+    # The cards this acceptance put into the deck, and only those, leave again on undo.
+    added_guids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    decided_by: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), nullable=True
+    )
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -136,6 +136,14 @@ def add_user(email: str, role: str, name: str | None = None) -> User:
     return user
 
 
+# A generated draft's suggestion (a fact below the confidence threshold) to accept or drop.
+DRAFT_KNOWLEDGE = {"threshold": 0.6, "suggestions": [{
+    "id": "cause:draft-fact", "kind": "cause", "statement": "draft fact → a type",
+    "confidence": 0.4, "reasons": ["one source only"], "locations": [],
+    "cards": [{"guid": "s1", "kind": "basic", "prompt": "Draft suggestion", "answer": "x"}],
+}]}
+
+
 class World:
     """Instructor A owns a published and a draft deck and a class the learner is in."""
 
@@ -154,7 +162,7 @@ class World:
             media=media), owner=owner, publish=True).deck
         self.draft = store_deck(DeckData(
             title="Secret draft deck", cards=[CardData("d1", "basic", "Draft question", "x")],
-            media=media), owner=owner, publish=False).deck
+            media=media, knowledge=DRAFT_KNOWLEDGE), owner=owner, publish=False).deck
         # A deck the other instructor owns, which A may not assign.
         self.foreign = store_deck(DeckData(
             title="Foreign draft", cards=[CardData("f1", "basic", "Foreign question", "x")]),

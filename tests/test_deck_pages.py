@@ -134,7 +134,7 @@ def test_instructor_adds_edits_and_deletes_cards(client, instructor, learner):
     db.session.expire_all()
     edited = db.session.get(Card, original.id)
     assert edited.prompt == "Edited " and edited.answer == "New answer"
-    # A card with review history is retired, one without is deleted.
+    # Deleting retires a card (its history kept), so the deletion can be undone.
     db.session.add(ReviewLog(user_id=learner.id, card_id=edited.id, deck_id=deck.id,
                              ordinal=0, phase="learn", grade=4, presentation="p1"))
     db.session.commit()
@@ -143,7 +143,10 @@ def test_instructor_adds_edits_and_deletes_cards(client, instructor, learner):
     client.post(f"/decks/{deck.id}/cards/{added_id}/delete", data={"csrf_token": token})
     db.session.expire_all()
     assert db.session.get(Card, edited_id).retired
-    assert db.session.get(Card, added_id) is None
+    assert db.session.get(Card, added_id).retired
+    client.post(f"/decks/{deck.id}/cards/{added_id}/restore", data={"csrf_token": token})
+    db.session.expire_all()
+    assert not db.session.get(Card, added_id).retired
 
 
 def test_publishing_controls_what_learners_see(client, app, instructor, learner):

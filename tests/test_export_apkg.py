@@ -114,7 +114,7 @@ def test_every_card_kind_arrives_in_anki_with_its_note_type_and_fields(tmp_path)
             "Front": 'What does <b>this</b> show?<br><img src="cell.png">',
             "Back": "A <i>cell</i>",
             "Explanation": "Cells are the unit of life.",
-            "Source": "Chapter 1 &amp; 2.pdf",
+            "Source": "Chapter 1 &amp; 2",
         }
         assert basic.tags == ("biology", "unit-1")
 
@@ -154,7 +154,7 @@ def test_anki_shows_each_kind_as_intended(tmp_path):
         assert "A <i>cell</i>" not in question
         assert "A <i>cell</i>" in answer
         assert "Cells are the unit of life." in answer
-        assert "Source: Chapter 1 &amp; 2.pdf" in answer
+        assert "Source: Chapter 1 &amp; 2" in answer
 
         question, answer = collection.render("card-reversed", 1)
         assert question == "the cell"
@@ -172,7 +172,7 @@ def test_anki_shows_each_kind_as_intended(tmp_path):
         assert "The nucleus" not in question
         assert "2. Nucleus" in answer
         assert "The nucleus stores the genome." in answer
-        assert "Source: Chapter 1 &amp; 2.pdf" in answer
+        assert "Source: Chapter 1 &amp; 2" in answer
 
         question, answer = collection.render("card-typein", 0)
         assert "[[type:Back]]" in question
@@ -261,6 +261,22 @@ def test_tags_with_spaces_become_anki_tags(tmp_path):
     collection = import_into_fresh_collection(export(deck), tmp_path)
     try:
         assert collection.notes()["t1"].tags == ("cell_biology",)
+    finally:
+        collection.close()
+
+
+def test_sources_are_cited_by_title_not_by_machine_made_file_name(tmp_path):
+    deck = DeckData(
+        title="Sources",
+        sources=[SourceDoc(id="s1", name="002_849026bb6cd079b3.txt", title="What is gout?"),
+                 SourceDoc(id="s2", name="003_a91878de4a91a83a.txt",
+                           title="003_a91878de4a91a83a.txt")],
+        cards=[CardData(guid="c1", kind="basic", prompt="Q", answer="A",
+                        sources=(SourceRef(source="s1"), SourceRef(source="s2")))],
+    )
+    collection = import_into_fresh_collection(export(deck), tmp_path)
+    try:
+        assert collection.notes()["c1"].fields["Source"] == "What is gout?; Untitled document"
     finally:
         collection.close()
 

@@ -23,16 +23,10 @@ from ..deckfile import CARD_KINDS, CardData, DeckFileError, from_dict
 from ..extensions import db
 from ..formats.detect import ImportFailed, read_upload
 from ..forms import CardForm, DeckSettingsForm, DeckUploadForm, SourceUploadForm
-from ..models import Card, Deck, Media, PendingUpload, ReviewLog, utcnow
+from ..models import MAX_ID, Card, Deck, Media, PendingUpload, utcnow
 from ..services import exports
-from ..services.decks import (
-    apply_card,
-    card_data,
-    card_evidence,
-    clean_card,
-    slugify,
-    store_deck,
-)
+from ..services import review as review_service
+from ..services.decks import apply_card, card_data, clean_card, slugify, store_deck
 from ..services.generation import GenerationFailed, draft_from_uploads
 from . import attachment
 
@@ -54,6 +48,7 @@ def show(deck_id: int):
         kinds=kinds,
         can_edit=current_user.can_edit(deck),
         retired=sum(1 for c in deck.cards if c.retired),
+        dropped=_retired_card(deck, request.args.get("dropped")),
     )
 
 
@@ -170,10 +165,62 @@ def generate():
 @instructor_required
 def review(deck_id: int):
     deck = deck_for_edit(deck_id)
-    cards = [(card, card_evidence(card)) for card in deck.cards if not card.retired]
+    dropped = _retired_card(deck, request.args.get("dropped"))
     return render_template(
-        "decks/review.html", deck=deck, cards=cards, knowledge=deck.knowledge or {}
+        "decks/review.html", deck=deck,
+        page=review_service.review_page(deck, just_dropped=dropped),
     )
+
+
+def _retired_card(deck: Deck, card_id: str | None) -> Card | None:
+    """The just-dropped card named in the address, offered for undo; None for anything else."""
+    if not card_id or not card_id.isdigit() or int(card_id) > MAX_ID:
+        return None
+    card = db.session.get(Card, int(card_id))
+    return card if card is not None and card.deck_id == deck.id and card.retired else None
+
+
+def _card_of(deck: Deck, card_id: int) -> Card:
+    card = db.session.get(Card, card_id)
+    if card is None or card.deck_id != deck.id:
+        abort(404, "No such card in this deck.")
+    return card
+
+
+def _back_to(deck: Deck, anchor: str, **args) -> Response:
+    """Back to the page the form was on: the review page or the deck page."""
+    page = "decks.review" if request.form.get("back") == "review" else "decks.show"
+    return redirect(url_for(page, deck_id=deck.id, **args) + f"#{anchor}", code=303)
+
+
+@bp.post("/<int:deck_id>/suggestions")
+@instructor_required
+def decide_suggestion(deck_id: int):
+    deck = deck_for_edit(deck_id)
+    suggestion_id = request.form.get("suggestion", "")
+    try:
+        anchor = review_service.find_suggestion(deck, suggestion_id).anchor
+        message = review_service.decide(
+            deck, suggestion_id, request.form.get("decision", ""), current_user
+        )
+    except review_service.NoSuchSuggestion:
+        abort(404, "This deck has no such suggestion; reload the review page.")
+    except review_service.ReviewRefused as error:
+        abort(400, str(error))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("decks.review", deck_id=deck.id) + f"#{anchor}", code=303)
+
+
+@bp.post("/<int:deck_id>/cards/<int:card_id>/restore")
+@instructor_required
+def restore_card(deck_id: int, card_id: int):
+    deck = deck_for_edit(deck_id)
+    card = _card_of(deck, card_id)
+    review_service.restore_card(deck, card)
+    db.session.commit()
+    flash("Card restored.", "success")
+    return _back_to(deck, f"card-{card.id}")
 
 
 # --- editing -------------------------------------------------------------------------
@@ -292,23 +339,11 @@ def edit_card(deck_id: int, card_id: int | None = None):
 @instructor_required
 def delete_card(deck_id: int, card_id: int):
     deck = deck_for_edit(deck_id)
-    card = db.session.get(Card, card_id)
-    if card is None or card.deck_id != deck.id:
-        abort(404, "No such card in this deck.")
-    has_history = db.session.scalar(
-        select(func.count(ReviewLog.id)).where(ReviewLog.card_id == card.id)
-    )
-    if has_history:
-        # Learners' review history stays meaningful: the card is retired, not erased.
-        card.retired = True
-        flash("Card retired (learners' history with it is kept).", "success")
-    else:
-        db.session.delete(card)
-        flash("Card deleted.", "success")
-    deck.version += 1
-    deck.updated_at = utcnow()
+    card = _card_of(deck, card_id)
+    # Retired, not erased: learners' history stays meaningful and the drop can be undone.
+    review_service.drop_card(deck, card)
     db.session.commit()
-    return redirect(url_for("decks.show", deck_id=deck.id), code=303)
+    return _back_to(deck, f"card-{card.id}", dropped=card.id)
 
 
 # --- export --------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from decimal import Decimal
 
 import genanki
 
+from quizapp.citations import document_label
 from quizapp.deckfile import CardData, DeckData
 
 CSS = """\
@@ -250,7 +251,8 @@ def build_apkg(
         stable_id(f"quizapp.deck:{deck_key}"), deck.title, html.escape(deck.description)
     )
     models = {kind: build() for kind, build in MODEL_BUILDERS.items()}
-    source_names = {doc.id: doc.name for doc in deck.sources}
+    # Cited as on the study page: by the document's title, never by a machine-made file name.
+    source_names = {doc.id: document_label(doc.title, doc.name, None) for doc in deck.sources}
     for position, card in enumerate(deck.cards, start=1):
         anki_deck.add_note(
             _StampedNote(

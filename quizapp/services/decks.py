@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 
+from ..citations import clean_sentence, document_label, is_html_name
 from ..deckfile import CardData, DeckData, MediaFile, SourceDoc, SourceRef
 from ..extensions import db
 from ..formats.sanitize import sanitize_html
@@ -209,21 +210,31 @@ def deck_data_of(deck: Deck, *, include_retired: bool = False) -> DeckData:
 
 @dataclass(frozen=True)
 class Evidence:
-    source: str
+    """One cited place: the document's title and, when its text is kept, the sentence."""
+
+    document: str
     sentence: str | None
+
+
+def cited_evidence(deck: Deck, refs: list[dict]) -> list[Evidence]:
+    """Where facts come from, given the deck file's source references (malformed ones skipped)."""
+    docs = {doc.key: doc for doc in deck.sources}
+    shown = []
+    for ref in refs or []:
+        doc = docs.get(ref.get("source")) if isinstance(ref, dict) else None
+        if doc is None:
+            continue
+        sentence = None
+        start, end = ref.get("start"), ref.get("end")
+        if doc.text is not None and isinstance(start, int) and isinstance(end, int):
+            span = doc.text[max(start, 0):max(end, 0)]
+            sentence = clean_sentence(span, html=is_html_name(doc.name)) or None
+        evidence = Evidence(document_label(doc.title, doc.name, doc.text), sentence)
+        if evidence not in shown:
+            shown.append(evidence)
+    return shown
 
 
 def card_evidence(card: Card) -> list[Evidence]:
     """Where each of the card's facts comes from, with the sentence when the text is kept."""
-    docs = {doc.key: doc for doc in card.deck.sources}
-    shown = []
-    for ref in card.sources or []:
-        doc = docs.get(ref.get("source"))
-        if doc is None:
-            continue
-        label = f"{doc.title} ({doc.name})" if doc.title and doc.title != doc.name else doc.name
-        sentence = None
-        if doc.text is not None and ref.get("start") is not None and ref.get("end") is not None:
-            sentence = doc.text[ref["start"]:ref["end"]].strip() or None
-        shown.append(Evidence(source=label, sentence=sentence))
-    return shown
+    return cited_evidence(card.deck, card.sources)

@@ -7,6 +7,7 @@ from pathlib import PurePath
 from ..generation import generate_deck
 from ..models import Deck, User
 from .decks import slugify, store_deck
+from .review import reapply_accepted
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
@@ -71,4 +72,6 @@ def draft_from_uploads(
         deck_data, owner=owner, slug=slugify(deck_data.title), source_texts=source_texts,
         publish=None,
     )
+    # Regenerating retires every card the generator did not write, accepted ones included.
+    reapply_accepted(report.deck)
     return report.deck
