@@ -217,7 +217,7 @@ def test_failed_cards_repeat_in_the_session_without_rescheduling(app, learner):
     assert repeat.mode == "repeat" and repeat.card_id == p.card_id
     answer(learner, token, grade=3)
     assert show(learner, deck)[0].mode == "repeat"  # 3 is not yet 4
-    again, token = show(learner, deck)
+    _, token = show(learner, deck)
     answer(learner, token, grade=4)
     assert show(learner, deck)[0] is None
     final = state_of(learner, p.card_id)

@@ -172,20 +172,22 @@ def _next_cram(deck: Deck, queue: SessionQueue) -> Presentation | None:
     """A random side not yet crammed; once none is left, the missed ones in the order missed."""
     only = set(queue.only)
     again = {card_id for card_id, _ in queue.repeats}
+    # Side counts, not the ordinals themselves: a big deck is read without decoding JSON.
     cards = db.session.execute(
-        select(Card.id, Card.ordinals).where(Card.deck_id == deck.id, Card.retired.is_(False))
+        select(Card.id, Card.side_count).where(Card.deck_id == deck.id, Card.retired.is_(False))
     ).all()
-    live = {card_id for card_id, _ in cards}
     sides = [
-        (card_id, ordinal)
-        for card_id, ordinals in cards
+        (card_id, index)
+        for card_id, side_count in cards
         if card_id not in queue.crammed and card_id not in again
         and (not only or card_id in only)
-        for ordinal in ordinals or [0]
+        for index in range(side_count)
     ]
     if sides:
-        card_id, ordinal = random.choice(sides)
-        return _present(card_id, ordinal, "cram", 0)
+        card_id, index = random.choice(sides)
+        card = db.session.get(Card, card_id)
+        return _present(card_id, (card.ordinals or [0])[index], "cram", 0)
+    live = {card_id for card_id, _ in cards}
     for card_id, ordinal in queue.repeats:
         if card_id in live:
             return _present(card_id, ordinal, "cram", 0)
