@@ -166,3 +166,24 @@ def test_progress_charts_stay_readable(contexts, live, size):
         assert frame.evaluate("node => node.scrollWidth > node.clientWidth")
     expect(page.locator(".table-fallback summary").first).to_be_visible()
     shot(page, f"progress-{size}.png")
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_summary_offers_more_new_cards_today(contexts, live, size):
+    learner = make_user(f"summary-{size}@example.org", name="Sue")
+    deck = make_deck([flashcard(f"n{i}", f"Capital of country {i}?", "City") for i in range(5)],
+                     title="World capitals", new_per_day=2)
+    page = contexts(**SIZES[size])
+    log_in(page, live.url, learner.email)
+    page.goto(f"{live.url}/study/{deck.id}")
+    for _ in range(2):
+        touch_or_click(page.locator("#reveal-button"), size)
+        touch_or_click(page.locator('#study .grade[value="5"]'), size)
+    expect(page.locator("#study-heading")).to_have_text("Session complete")
+    expect(page.locator("#held-back")).to_have_text("3 new cards wait: 2 new cards a day.")
+    expect(page.locator("#summary-next")).to_have_text("tomorrow")
+    assert_no_sideways_scroll(page)
+    shot(page, f"study-summary-{size}.png")
+    touch_or_click(page.get_by_role("button", name="Study 2 more new cards today"), size)
+    expect(page.locator("#study .badge")).to_have_text("New card")
+    expect(page.locator("#prompt")).to_have_text("Capital of country 2?")
