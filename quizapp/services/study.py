@@ -14,7 +14,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -23,25 +22,12 @@ from ..models import Card, CardState, Deck, ReviewLog, User, utcnow
 from ..scheduling import grading, sm2
 from ..scheduling.day import day_start, learner_day
 from . import progress
+from .presentation import MODES as MODES
+from .presentation import Presentation, StudyError, decode_presentation
+from .presentation import encode_presentation as encode_presentation
 from .study_queue import SessionQueue, record_answer_in_queue, undo_answer_in_queue
 
-MODES = ("learn", "review", "repeat", "cram")
 HARD_CARDS_LIMIT = 50
-
-
-class StudyError(ValueError):
-    """A request the study session cannot act on (stale or forged presentation)."""
-
-
-@dataclass(frozen=True)
-class Presentation:
-    card_id: int
-    ordinal: int
-    mode: str
-    state_version: int
-    nonce: str
-    shown_at: float
-    choice_order: tuple[int, ...] = ()
 
 
 @dataclass
@@ -56,30 +42,6 @@ class Outcome:
     # For type-in answers: the accepted answer matched, and whether it matched exactly.
     matched: str | None = None
     exact: bool = True
-
-
-def _serializer(secret_key: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret_key, salt="quizapp.presentation")
-
-
-def encode_presentation(p: Presentation, user_id: int, secret_key: str) -> str:
-    return _serializer(secret_key).dumps(
-        [user_id, p.card_id, p.ordinal, p.mode, p.state_version, p.nonce, p.shown_at,
-         list(p.choice_order)]
-    )
-
-
-def decode_presentation(token: str, user_id: int, secret_key: str) -> Presentation:
-    try:
-        raw = _serializer(secret_key).loads(token)
-        owner, card_id, ordinal, mode, version, nonce, shown_at, order = raw
-    except (BadSignature, ValueError, TypeError):
-        raise StudyError(
-            "This card could not be matched to your session; reload the page."
-        ) from None
-    if owner != user_id or mode not in MODES:
-        raise StudyError("This card belongs to another session; reload the page.")
-    return Presentation(card_id, ordinal, mode, version, nonce, shown_at, tuple(order))
 
 
 def today_for(user: User, now: datetime | None = None) -> date:
