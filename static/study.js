@@ -88,7 +88,8 @@
       }
       return;
     }
-    var key = event.key === "Enter" ? "Enter" : event.key.toLowerCase();
+    // After feedback Space continues, as Enter does (Anki users press Space for everything).
+    var key = event.key === "Enter" || event.key === " " ? "Enter" : event.key.toLowerCase();
     if (key === "Enter" && event.target.tagName === "BUTTON") { return; }
     var scope = reveal && !reveal.open ? root.querySelector(".study-foot") : root;
     var target = scope && scope.querySelector('[data-key="' + key + '"]');

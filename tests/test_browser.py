@@ -33,7 +33,7 @@ from quizapp.deckfile import CardData
 from quizapp.extensions import db
 from quizapp.models import Card, CardState, Deck, ReviewLog, User, utcnow
 from quizapp.scheduling import sm2
-from quizapp.scheduling.day import learner_day
+from quizapp.scheduling.day import due_in_words, learner_day
 from quizapp.services import study
 
 pytestmark = pytest.mark.browser
@@ -154,10 +154,13 @@ def mcq_key(page, text: str) -> str:
     return str(matches[0] + 1)
 
 
-def recorded_grade(page) -> int:
-    match = re.search(r"Recorded as grade (\d)", page.locator("#study .scheduling").inner_text())
-    assert match, page.locator("#study").inner_text()
-    return int(match.group(1))
+def recorded_grade(user: User) -> int:
+    """The grade of the learner's latest answer, as stored."""
+    fresh_view()
+    return db.session.scalars(
+        select(ReviewLog.grade).where(ReviewLog.user_id == user.id)
+        .order_by(ReviewLog.id.desc()).limit(1)
+    ).one()
 
 
 # --- test 1: keyboard only ---------------------------------------------------------------
@@ -202,16 +205,18 @@ def test_keyboard_only_session_with_undo_stores_sm2_schedule(contexts, live):
     expect(panel.locator(".choice")).to_have_count(3)
     page.keyboard.press(mcq_key(page, "On ribosomes"))
     verdict = page.locator("#verdict")
-    expect(verdict).to_contain_text("Right!")
+    expect(verdict).to_contain_text("Right.")
     expect(verdict).to_have_attribute("role", "alert")
     expect(verdict).to_have_attribute("aria-live", "assertive")
     # Also spoken through the live region that stays on the page across swaps.
-    expect(page.locator("#announcer")).to_contain_text("Right!")
+    expect(page.locator("#announcer")).to_contain_text("Right.")
     expect(page.locator("#next")).to_be_focused()
-    mcq_grade = recorded_grade(page)
+    expect(page.locator("#comes-back")).to_have_text("Next review tomorrow.")
+    mcq_grade = recorded_grade(learner)
     assert mcq_grade in (4, 5), "a right answer within 20 s is graded 4 or 5"
     shot(page, "study-feedback.png")
-    page.keyboard.press("Enter")
+    # Space continues after feedback, as in Anki.
+    page.keyboard.press("Space")
 
     # Second flashcard: graded 2, so it comes back in the session; U takes that back.
     expect(panel.locator("#prompt")).to_contain_text("cell membrane")
@@ -252,7 +257,7 @@ def test_keyboard_only_session_with_undo_stores_sm2_schedule(contexts, live):
     today = learner_day(utcnow(), learner.timezone)
     next_due = min(row.due for row in states_by_guid(learner).values())
     assert next_due > today
-    expect(page.locator("#summary-next")).to_have_text(next_due.isoformat())
+    expect(page.locator("#summary-next")).to_have_text(due_in_words(next_due, today))
 
 
 # --- test 2: progress page and class dashboard -------------------------------------------
@@ -323,7 +328,7 @@ def test_progress_and_class_dashboard_show_the_database_figures(contexts, live):
     page.locator('#study .grade[value="5"]').click()
     expect(panel.locator("#prompt")).to_have_text("Capital of Australia?")
     panel.get_by_role("button", name="Sydney").click()
-    expect(page.locator("#verdict")).to_contain_text("Not quite.")
+    expect(page.locator("#verdict")).to_contain_text("Wrong — the answer is Canberra.")
     page.locator("#next").click()
     expect(panel.locator("#prompt")).to_have_text("Capital of Japan?")
     page.locator("#reveal-button").click()
@@ -331,7 +336,7 @@ def test_progress_and_class_dashboard_show_the_database_figures(contexts, live):
     expect(panel.locator(".badge")).to_have_text("Again, until you know it")
     expect(panel.locator("#prompt")).to_have_text("Capital of Australia?")
     panel.get_by_role("button", name="Canberra").click()
-    expect(page.locator("#verdict")).to_contain_text("Right!")
+    expect(page.locator("#verdict")).to_contain_text("Right.")
     page.locator("#next").click()
     expect(page.locator("#study-heading")).to_have_text("Session complete")
 
@@ -397,8 +402,9 @@ def test_the_same_session_works_without_javascript(contexts, live):
     page.get_by_role("button", name="On ribosomes").click()
     # A real form post: the browser is now on the answer URL (study.js would have stayed).
     expect(page).to_have_url(f"{live.url}/study/{deck.id}/answer")
-    expect(page.locator("#verdict")).to_contain_text("Right!")
-    mcq_grade = recorded_grade(page)
+    expect(page.locator("#verdict")).to_contain_text("Right.")
+    expect(page.locator(".options-result .choice.right.picked")).to_contain_text("On ribosomes")
+    mcq_grade = recorded_grade(learner)
     page.get_by_role("link", name="Next card").click()
 
     # Graded 3 first: "a" comes back later in the session; "b" is next.
@@ -471,7 +477,7 @@ def test_phone_layout_has_no_horizontal_overflow(contexts, live):
     expect(page.locator(".choices")).to_be_visible()
     assert_fits(page, "multiple choice")
     page.locator("#study .choice").filter(has_text="Argon").click()
-    expect(page.locator("#verdict")).to_contain_text("Right!")
+    expect(page.locator("#verdict")).to_contain_text("Right.")
     assert_fits(page, "feedback")
     page.locator("#next").click()
     expect(page.locator("#study-heading")).to_have_text("Session complete")

@@ -1,6 +1,9 @@
 """Tests of answer grading: multiple choice by time, type-in answers by lenient matching."""
 
 import math
+import time
+import tracemalloc
+import unicodedata
 
 import pytest
 from hypothesis import assume, given
@@ -8,8 +11,13 @@ from hypothesis import strategies as st
 
 from quizapp.scheduling.grading import (
     ENGLISH_ARTICLES,
+    MAX_ANSWER_CHARS,
+    MAX_NORMALIZED_CHARS,
+    AnswerTooLong,
     _within_one_edit,
+    check_typein,
     html_to_text,
+    mark_differences,
     mcq_grade,
     normalize_answer,
     typein_grade,
@@ -194,3 +202,105 @@ def test_grade_is_passing_exactly_when_correct(correct, seconds):
     grade = mcq_grade(correct, seconds)
     assert grade in range(6)
     assert (grade >= 3) is correct
+
+
+def whole_string_normalization(text: str) -> str:
+    """The reference: normalization of the whole string at once, as it was first written."""
+    decomposed = unicodedata.normalize(
+        "NFKD", unicodedata.normalize("NFKD", text).casefold()
+    )
+    kept = [
+        " " if unicodedata.category(char).startswith("P") else char
+        for char in decomposed
+        if not unicodedata.combining(char) and char not in "'’‘ʼ`´"
+    ]
+    words = "".join(kept).split()
+    if len(words) > 1 and words[0] in ENGLISH_ARTICLES:
+        words = words[1:]
+    return " ".join(words)
+
+
+@given(st.text(max_size=60))
+def test_character_by_character_normalization_equals_the_whole_string_one(text):
+    assert normalize_answer(text) == whole_string_normalization(text)
+
+
+@pytest.mark.parametrize("text", ["e\u0301\u0323x", "\u1100\u1161\u11a8", "Å\u0300\u0316"])
+def test_combining_sequences_normalize_as_a_whole(text):
+    assert normalize_answer(text) == whole_string_normalization(text)
+
+
+def test_typed_answers_are_bounded_in_characters_and_after_normalization():
+    assert check_typein("a" * MAX_ANSWER_CHARS, "a" * MAX_ANSWER_CHARS).correct
+    with pytest.raises(AnswerTooLong):
+        check_typein("a" * (MAX_ANSWER_CHARS + 1), "a")
+    # 200 characters, but U+FDFA decomposes into 18 each: 3,600 > the normalized bound.
+    with pytest.raises(AnswerTooLong):
+        check_typein("\ufdfa" * 200, "a")
+    with pytest.raises(AnswerTooLong):
+        normalize_answer("\u0301" * (MAX_NORMALIZED_CHARS + 1))
+    # A card answer too long to normalize is simply not matched.
+    assert not typein_matches("ab", "\ufdfa" * 200)
+
+
+def test_the_worst_typed_answer_costs_little_memory_and_time():
+    answer = "\ufdfa" * 6_000_000  # the audit's 6 MB answer
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(AnswerTooLong):
+            check_typein(answer, "Paris")
+        # The longest answer allowed, of the most expanding character, normalizes in bounds.
+        worst_allowed = "\ufdfa" * (MAX_NORMALIZED_CHARS // 18)
+        assert not check_typein(worst_allowed, "Paris").correct
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000
+    assert time.perf_counter() - started < 1.0
+
+
+def test_a_forgiven_typo_is_marked_in_both_texts():
+    check = check_typein("mitochondira", "The <b>mitochondria</b> / mitochondrion")
+    assert check.correct and not check.exact and check.alternative == "The mitochondria"
+    typed, answer = mark_differences("Mitochondira", "The mitochondria")
+    assert "".join(text for text, _ in typed) == "Mitochondira"
+    assert "".join(text for text, _ in answer) == "The mitochondria"
+    # The swapped "ir"/"ri": one side's letter is kept as the anchor, the other marked.
+    assert [text for text, differs in typed if differs] == ["r"]
+    assert [text for text, differs in answer if differs] == ["The ", "r"]
+    # Case and accents are not differences.
+    typed, answer = mark_differences("CAFE", "café")
+    assert not any(differs for _, differs in typed + answer)
+
+
+def test_exact_matches_say_so():
+    assert check_typein("paris", "Paris") == check_typein("PARIS!", "Paris")
+    assert check_typein("paris", "Paris").exact
+
+
+def _seconds(function, text: str) -> float:
+    best = math.inf
+    for _ in range(5):
+        started = time.perf_counter()
+        function(text)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+@pytest.mark.parametrize("adversarial", [
+    lambda n: "<" + " " * n,
+    lambda n: "<br" * n,
+    lambda n: "< /" * n,
+    lambda n: " " * n + "x",
+    lambda n: "a " * n,
+])
+def test_answer_patterns_run_in_linear_time(adversarial):
+    """Eight times the input must not take 64 times as long (quadratic): linear is 8, and 24
+    leaves room for noise on a busy machine."""
+    def work(text):
+        typein_matches("x", text)
+
+    small, large = adversarial(10_000), adversarial(80_000)
+    ratio = _seconds(work, large) / max(_seconds(work, small), 1e-6)
+    assert ratio < 24, ratio

@@ -13,14 +13,17 @@ from quizapp.deckfile import CardData
 from quizapp.extensions import db
 from quizapp.models import CardState, ReviewLog, User
 from quizapp.scheduling import sm2
-from quizapp.services import study
+from quizapp.services import study, study_queue
 
 SECRET = "test-secret-key"
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 def show(user, deck, queue=None, cram=False, now=NOON):
-    p = study.choose_next(user, deck, queue or study.SessionQueue(), cram=cram, now=now)
+    """The next card, with the learner's queue as the server keeps it unless one is given."""
+    if queue is None:
+        queue = study_queue.open_session(user, deck.id, cram=cram, now=now)
+    p = study.choose_next(user, deck, queue, cram=cram, now=now)
     return p, (study.encode_presentation(p, user.id, SECRET) if p else None)
 
 
@@ -207,37 +210,38 @@ def test_typein_answers_are_matched_leniently(app, learner):
 
 def test_failed_cards_repeat_in_the_session_without_rescheduling(app, learner):
     deck = make_deck([basic("a")])
-    queue = study.SessionQueue()
-    p, token = show(learner, deck, queue)
+    p, token = show(learner, deck)
     answer(learner, token, grade=2)
-    study.update_queue(queue, p, 2)
     stored = state_of(learner, p.card_id)
-    repeat, token = show(learner, deck, queue)
+    repeat, token = show(learner, deck)
     assert repeat.mode == "repeat" and repeat.card_id == p.card_id
     answer(learner, token, grade=3)
-    study.update_queue(queue, repeat, 3)
-    assert show(learner, deck, queue)[0].mode == "repeat"  # 3 is not yet 4
-    again, token = show(learner, deck, queue)
+    assert show(learner, deck)[0].mode == "repeat"  # 3 is not yet 4
+    _, token = show(learner, deck)
     answer(learner, token, grade=4)
-    study.update_queue(queue, again, 4)
-    assert show(learner, deck, queue)[0] is None
+    assert show(learner, deck)[0] is None
     final = state_of(learner, p.card_id)
     assert (final.interval, final.repetitions, final.due, final.version) == (
         stored.interval, stored.repetitions, stored.due, stored.version)
 
 
-def test_cram_never_changes_the_schedule(app, learner):
-    deck = make_deck([basic("a"), basic("b")])
-    queue = study.SessionQueue()
-    seen = set()
-    for _ in range(2):
-        p, token = show(learner, deck, queue, cram=True)
-        assert p.mode == "cram"
-        answer(learner, token, grade=0)
-        study.update_queue(queue, p, 0)
-        seen.add(p.card_id)
-    assert len(seen) == 2
-    assert show(learner, deck, queue, cram=True)[0] is None
+def test_cram_never_changes_the_schedule_and_brings_misses_back(app, learner):
+    deck = make_deck([basic("a"), basic("b"), basic("c")])
+    study_queue.open_session(learner, deck.id, cram=True, restart=True, now=NOON)
+    first_round = []
+    for _ in range(3):
+        p, token = show(learner, deck, cram=True)
+        assert p.mode == "cram" and p.card_id not in first_round
+        first_round.append(p.card_id)
+        answer(learner, token, grade=0 if len(first_round) < 3 else 5)
+    # The two missed come back, in the order they were missed, until answered well.
+    second_round = []
+    for grade in (5, 1, 4):
+        p, token = show(learner, deck, cram=True)
+        second_round.append(p.card_id)
+        answer(learner, token, grade=grade)
+    assert second_round == [first_round[0], first_round[1], first_round[1]]
+    assert show(learner, deck, cram=True)[0] is None
     assert db.session.query(CardState).count() == 0
     assert {log.phase for log in db.session.scalars(db.select(ReviewLog))} == {"cram"}
 
@@ -279,10 +283,9 @@ def test_cramming_hard_cards_only_shows_the_learners_hardest(app, learner):
     db.session.commit()
     hard = study.hard_card_ids(learner, deck)
     assert hard == [cards["b"].id, cards["a"].id]
-    queue = study.SessionQueue(only=hard)
+    study_queue.open_session(learner, deck.id, cram=True, restart=True, only=hard, now=NOON)
     shown = set()
-    while (p := show(learner, deck, queue, cram=True)[0]) is not None:
-        shown.add(p.card_id)
-        study.update_queue(queue, p, 5)
+    while (shown_now := show(learner, deck, cram=True))[0] is not None:
+        shown.add(shown_now[0].card_id)
+        answer(learner, shown_now[1], grade=5)
     assert shown == set(hard)
-    assert study.SessionQueue.load(queue.dump()).only == hard

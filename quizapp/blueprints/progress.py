@@ -45,6 +45,25 @@ def figure_charts(figures, key: str) -> dict:
     return {"forecast": forecast, "retention": retention, "activity": activity}
 
 
+NO_REVIEWS = "No reviews yet."
+
+
+def empty_chart_messages(figures) -> dict[str, str | None]:
+    """What to say instead of drawing a chart with nothing in it."""
+    reviewed = any(day.count for day in figures.reviews_per_day)
+    studied = figures.stages.total > figures.stages.new + figures.stages.retired
+    forecast = None
+    if not any(day.count for day in figures.forecast):
+        forecast = "Nothing due in the next 30 days." if studied else NO_REVIEWS
+    retention = None
+    if not any(week.tally.retention is not None for week in figures.retention_by_week):
+        retention = NO_REVIEWS if not reviewed else (
+            "No reviews of learned cards yet: retention counts cards seen again after a day."
+        )
+    return {"forecast": forecast, "retention": retention,
+            "activity": None if reviewed else NO_REVIEWS}
+
+
 @bp.get("/")
 @login_required
 def overview():
@@ -57,6 +76,7 @@ def overview():
         deck=None,
         titles={deck.id: deck.title for deck in decks},
         charts=figure_charts(summary.overall, "all"),
+        empty=empty_chart_messages(summary.overall),
     )
 
 
@@ -73,4 +93,5 @@ def deck(deck_id: int):
         deck=shown,
         titles={shown.id: shown.title},
         charts=figure_charts(summary.decks[0], f"deck-{shown.id}"),
+        empty=empty_chart_messages(summary.decks[0]),
     )

@@ -10,24 +10,44 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..access import deck_for_study
 from ..extensions import db
 from ..models import Card
 from ..rendering import card_side
-from ..services import study
+from ..scheduling import grading, sm2
+from ..scheduling.day import due_in_words
+from ..services import study, study_queue, study_summary
 from ..services.decks import card_evidence
 from ..templating import media_url_for
 
 bp = Blueprint("study", __name__, url_prefix="/study")
 
+# The token, a CSRF token and an answer of MAX_ANSWER_CHARS characters, each percent-encoded
+# as up to 12 bytes, fit with room to spare.
+MAX_ANSWER_BODY_BYTES = 32 * 1024
+MAX_INT_FIELD_CHARS = 3
+DEFAULT_EXTRA_NEW = 20
 
-def _queue_key(deck_id: int, cram: bool) -> str:
-    return f"q:{deck_id}:{'cram' if cram else 'sm2'}"
+
+@bp.url_value_preprocessor
+def _limit_form_size(endpoint, values) -> None:
+    """Study forms are small: refuse a larger body before it is parsed. This runs before any
+    before_request hook, and the CSRF check reads the form in one."""
+    if request.method == "POST":
+        request.max_content_length = MAX_ANSWER_BODY_BYTES
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge):
+    message = f"Answers are limited to {grading.MAX_ANSWER_CHARS} characters."
+    return render_template(
+        "error.html", status=413, title="Answer too long", message=message
+    ), 413
 
 
 def _render(template: str, **context):
@@ -41,22 +61,25 @@ def _render(template: str, **context):
 def session_page(deck_id: int):
     deck = deck_for_study(deck_id)
     cram = request.args.get("mode") == "cram"
-    key = _queue_key(deck.id, cram)
-    if request.args.get("restart") or key not in session:
-        fresh = study.SessionQueue()
-        if cram and request.args.get("focus") == "hard":
-            fresh.only = study.hard_card_ids(current_user, deck)
-            if not fresh.only:
-                flash("You have no hard cards in this deck yet: cramming all of it.", "info")
-        session[key] = fresh.dump()
-        session[f"{key}:since"] = study.utcnow().timestamp()
-    queue = study.SessionQueue.load(session.get(key))
+    restart = bool(request.args.get("restart"))
+    only = None
+    if cram and restart and request.args.get("focus") == "hard":
+        only = study.hard_card_ids(current_user, deck)
+        if not only:
+            flash("You have no hard cards in this deck yet: cramming all of it.", "info")
+    queue = study_queue.open_session(
+        current_user, deck.id, cram=cram, restart=restart, only=only
+    )
     presentation = study.choose_next(current_user, deck, queue, cram=cram)
     if presentation is None:
-        summary = study.session_summary(
-            current_user, deck, study.session_started_at(session.get(f"{key}:since"))
+        summary = study_summary.session_summary(current_user, deck, queue)
+        return _render(
+            "study/summary.html", deck=deck, summary=summary, cram=cram,
+            more_new_batch=deck.new_per_day or DEFAULT_EXTRA_NEW,
+            next_due_words=summary["next_due"] and due_in_words(
+                summary["next_due"], summary["today"]
+            ),
         )
-        return _render("study/summary.html", deck=deck, summary=summary, cram=cram)
     card = db.session.get(Card, presentation.card_id)
     side = card_side(
         card.kind, card.prompt, card.answer, presentation.ordinal, media_url_for(deck.id)
@@ -76,14 +99,32 @@ def session_page(deck_id: int):
         choices=choices,
         cram=cram,
         repeats=len(queue.repeats),
+        max_answer_chars=grading.MAX_ANSWER_CHARS,
     )
 
 
 def _int_field(name: str) -> int | None:
-    value = request.form.get(name, "")
-    value = value.strip()
-    # isdigit() alone accepts "²", which int() refuses.
-    return int(value) if value.isascii() and value.isdigit() else None
+    value = request.form.get(name, "").strip()
+    # isdigit() alone accepts "²", which int() refuses; the length bound keeps int() cheap.
+    if len(value) > MAX_INT_FIELD_CHARS or not (value.isascii() and value.isdigit()):
+        return None
+    return int(value)
+
+
+def _comes_back(outcome: study.Outcome, today) -> str:
+    """When the card is asked next, in words."""
+    again = sm2.needs_repeat_in_session(outcome.grade)
+    if outcome.mode == "cram":
+        if again:
+            return "It comes back later in this session. Cramming does not change your schedule."
+        return "Cramming does not change your schedule."
+    if again:
+        if outcome.due is None:
+            return "It comes back later in this session."
+        return f"It comes back later in this session, then {due_in_words(outcome.due, today)}."
+    if outcome.due is None:
+        return ""
+    return f"Next review {due_in_words(outcome.due, today)}."
 
 
 @bp.post("/<int:deck_id>/answer")
@@ -92,6 +133,7 @@ def answer(deck_id: int):
     deck = deck_for_study(deck_id)
     token = request.form.get("token", "")
     secret = current_app.config["SECRET_KEY"]
+    choice = _int_field("choice")
     try:
         presentation = study.decode_presentation(token, current_user.id, secret)
         card = db.session.get(Card, presentation.card_id)
@@ -102,7 +144,7 @@ def answer(deck_id: int):
             token,
             secret,
             grade=_int_field("grade"),
-            choice=_int_field("choice"),
+            choice=choice,
             typed=request.form.get("typed"),
         )
     except study.StudyError as error:
@@ -110,11 +152,6 @@ def answer(deck_id: int):
         return redirect(url_for("study.session_page", deck_id=deck.id), code=303)
 
     cram = presentation.mode == "cram"
-    key = _queue_key(deck.id, cram)
-    if not outcome.duplicate and not outcome.conflict:
-        queue = study.SessionQueue.load(session.get(key))
-        study.update_queue(queue, presentation, outcome.grade)
-        session[key] = queue.dump()
     if outcome.conflict:
         flash("That card was already answered in another window; here is the next one.", "info")
     next_url = url_for("study.session_page", deck_id=deck.id, mode="cram" if cram else None)
@@ -128,11 +165,34 @@ def answer(deck_id: int):
             card=card,
             side=side,
             outcome=outcome,
+            options=_options_after(card, presentation, choice),
+            typo=_typo_marks(outcome),
+            comes_back=_comes_back(outcome, study.today_for(current_user)),
             sources=card_evidence(card),
             next_url=next_url,
             cram=cram,
         )
     return redirect(next_url, code=303)
+
+
+def _options_after(card: Card, presentation: study.Presentation, choice: int | None):
+    """The options as shown, each (text, "right" | "wrong" | None, picked)."""
+    if card.kind != "mcq" or choice is None:
+        return []
+    picked = presentation.choice_order[choice]
+    return [
+        (card.choices[original],
+         "right" if original == card.correct_index else "wrong" if original == picked else None,
+         original == picked)
+        for original in presentation.choice_order
+    ]
+
+
+def _typo_marks(outcome: study.Outcome):
+    """What was typed against the accepted answer, differences marked, for a forgiven typo."""
+    if not outcome.correct or outcome.exact or not outcome.matched or outcome.response is None:
+        return None
+    return grading.mark_differences(outcome.response.strip(), outcome.matched)
 
 
 @bp.post("/<int:deck_id>/undo")
@@ -143,14 +203,19 @@ def undo(deck_id: int):
     if log is None:
         flash("There is no answer to undo.", "info")
     else:
-        for cram in (False, True):
-            key = _queue_key(deck.id, cram)
-            queue = study.SessionQueue.load(session.get(key))
-            side = (log.card_id, log.ordinal)
-            if side in queue.repeats:
-                queue.repeats.remove(side)
-            if log.card_id in queue.crammed:
-                queue.crammed.remove(log.card_id)
-            session[key] = queue.dump()
         flash("Your last answer was undone.", "success")
+    mode = "cram" if log is not None and log.phase == "cram" else None
+    return redirect(url_for("study.session_page", deck_id=deck.id, mode=mode), code=303)
+
+
+@bp.post("/<int:deck_id>/more-new")
+@login_required
+def more_new(deck_id: int):
+    """Study more new cards today: the daily limit is raised once, for today only."""
+    deck = deck_for_study(deck_id)
+    batch = deck.new_per_day or DEFAULT_EXTRA_NEW
+    if study_queue.extend_new_today(current_user, deck.id, batch):
+        flash(f"Today you can study {batch} more new cards.", "success")
+    else:
+        flash("Today's new-card limit was already raised once.", "info")
     return redirect(url_for("study.session_page", deck_id=deck.id), code=303)

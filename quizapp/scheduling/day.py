@@ -40,3 +40,18 @@ def day_start(day: date, tz_name: str | None, rollover_hour: int = ROLLOVER_HOUR
     """The UTC instant at which the learner's ``day`` begins."""
     local = datetime(day.year, day.month, day.day, rollover_hour, tzinfo=zone(tz_name))
     return local.astimezone(UTC)
+
+
+def due_in_words(due: date, today: date) -> str:
+    """When a card due on ``due`` comes back, said as a person would: "today", "tomorrow",
+    "in 6 days", "in about 3 months", "in about 2 years"."""
+    days = (due - today).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days < 60:
+        return f"in {days} days"
+    if days < 730:
+        return f"in about {round(days / 30.44)} months"
+    return f"in about {round(days / 365.25)} years"

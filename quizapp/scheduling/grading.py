@@ -30,14 +30,23 @@ Type-in answers are compared leniently, because a study tool should test memory,
   :data:`TYPO_MIN_LENGTH` (6) characters and contains no digit: in a short word one letter is
   often a different word, and in a number one digit is a different number.
 * An answer that normalizes to nothing never matches, so a blank submission is always wrong.
+
+Typed text comes from anyone who can register, so its size is bounded before any work: at
+most :data:`MAX_ANSWER_CHARS` characters typed, and normalization stops with
+:class:`AnswerTooLong` as soon as its output passes :data:`MAX_NORMALIZED_CHARS` (one code
+point can decompose into 18, e.g. U+FDFA, so the input bound alone would allow 18-fold growth).
+Normalization works one character at a time, so nothing larger than the bound is ever built.
 """
 
 from __future__ import annotations
 
+import difflib
 import html
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
 
 import nh3
 
@@ -46,13 +55,31 @@ FAST_SECONDS = 8.0
 MODERATE_SECONDS = 20.0
 UNKNOWN_TIME_GRADE = 4
 TYPO_MIN_LENGTH = 6
+MAX_ANSWER_CHARS = 500
+MAX_NORMALIZED_CHARS = 4 * MAX_ANSWER_CHARS
 
 ENGLISH_ARTICLES = frozenset({"a", "an", "the"})
 _APOSTROPHES = frozenset("'’‘ʼ`´")
+# No two unbounded quantifiers may compete for the same characters (e.g. ``\s*/?\s*``, or
+# ``[^>]*`` across another "<"): card text is user input, and such patterns backtrack
+# quadratically on runs of spaces or unclosed tags.
 _LINE_BREAKING_TAG = re.compile(
-    r"<\s*/?\s*(?:br|p|div|li|ul|ol|tr|td|th|h[1-6]|hr|blockquote)\b[^>]*>", re.IGNORECASE
+    r"<\s*(?:/\s*)?(?:br|p|div|li|ul|ol|tr|td|th|h[1-6]|hr|blockquote)\b[^<>]*>", re.IGNORECASE
 )
-_ALTERNATIVE_SEPARATOR = re.compile(r"\s+/\s+|;")
+_ALTERNATIVE_SEPARATOR = re.compile(r"(?<=\s)/(?=\s)|;")
+
+
+class AnswerTooLong(ValueError):
+    """Typed text over :data:`MAX_ANSWER_CHARS`, or normalizing past the output bound."""
+
+
+@dataclass(frozen=True)
+class TypeinCheck:
+    """How a typed answer compares: ``alternative`` is the accepted text it matched, if any."""
+
+    correct: bool
+    exact: bool
+    alternative: str | None
 
 
 def mcq_grade(correct: bool, seconds: float | None) -> int:
@@ -78,16 +105,39 @@ def html_to_text(card_html: str) -> str:
     return html.unescape(nh3.clean(spaced, tags=set()))
 
 
-def normalize_answer(text: str) -> str:
-    """``text`` reduced to what matters for comparing answers (see module docstring)."""
+@lru_cache(maxsize=4096)
+def _folded(char: str) -> str:
+    """One character as normalization turns it into text (possibly several characters)."""
     # Decomposing before case-folding too catches compatibility capitals such as ℌ → H.
-    compatible = unicodedata.normalize("NFKD", text)
-    decomposed = unicodedata.normalize("NFKD", compatible.casefold())
+    # Character by character gives the same result as the whole string: NFKD only reorders
+    # combining marks, and those are dropped.
+    decomposed = unicodedata.normalize(
+        "NFKD", unicodedata.normalize("NFKD", char).casefold()
+    )
     kept = []
-    for char in decomposed:
-        if unicodedata.combining(char) or char in _APOSTROPHES:
+    for part in decomposed:
+        if unicodedata.combining(part) or part in _APOSTROPHES:
             continue
-        kept.append(" " if unicodedata.category(char).startswith("P") else char)
+        kept.append(" " if unicodedata.category(part).startswith("P") else part)
+    return "".join(kept)
+
+
+def normalize_answer(text: str, limit: int = MAX_NORMALIZED_CHARS) -> str:
+    """``text`` reduced to what matters for comparing answers (see module docstring).
+
+    Raises :class:`AnswerTooLong` when ``text`` or its normalized form exceeds ``limit``
+    characters, before building anything larger.
+    """
+    if len(text) > limit:
+        raise AnswerTooLong(f"text of {len(text)} characters is over the limit of {limit}")
+    kept = []
+    size = 0
+    for char in text:
+        piece = _folded(char)
+        size += len(piece)
+        if size > limit:
+            raise AnswerTooLong(f"text normalizes to over {limit} characters")
+        kept.append(piece)
     words = "".join(kept).split()
     if len(words) > 1 and words[0] in ENGLISH_ARTICLES:
         words = words[1:]
@@ -121,22 +171,64 @@ def _forgives_typo(alternative: str) -> bool:
     return len(alternative) >= TYPO_MIN_LENGTH and not any(c.isdigit() for c in alternative)
 
 
-def typein_matches(given: str, expected: str) -> bool:
-    """Whether the typed ``given`` answer matches the card answer ``expected`` (HTML)."""
+def check_typein(given: str, expected: str) -> TypeinCheck:
+    """Compare the typed ``given`` answer with the card answer ``expected`` (HTML).
+
+    Raises :class:`AnswerTooLong` when ``given`` is over :data:`MAX_ANSWER_CHARS` characters.
+    """
+    if len(given) > MAX_ANSWER_CHARS:
+        raise AnswerTooLong(f"answers are limited to {MAX_ANSWER_CHARS} characters")
     typed = normalize_answer(given)
     if not typed:
-        return False
+        return TypeinCheck(False, False, None)
+    typo_match = None
     for alternative in _ALTERNATIVE_SEPARATOR.split(html_to_text(expected)):
-        accepted = normalize_answer(alternative)
+        try:
+            accepted = normalize_answer(alternative)
+        except AnswerTooLong:
+            continue  # longer than any typed answer can normalize to, so it cannot match
         if not accepted:
             continue
         if typed == accepted:
-            return True
-        if _forgives_typo(accepted) and _within_one_edit(typed, accepted):
-            return True
-    return False
+            return TypeinCheck(True, True, alternative.strip())
+        if typo_match is None and _forgives_typo(accepted) and _within_one_edit(typed, accepted):
+            typo_match = alternative.strip()
+    return TypeinCheck(typo_match is not None, False, typo_match)
+
+
+def typein_matches(given: str, expected: str) -> bool:
+    """Whether the typed ``given`` answer matches the card answer ``expected`` (HTML)."""
+    return check_typein(given, expected).correct
 
 
 def typein_grade(given: str, expected: str, seconds: float | None) -> int:
     """The SM-2 grade for typing ``given`` when ``expected`` was the answer."""
     return mcq_grade(typein_matches(given, expected), seconds)
+
+
+def _comparison_keys(text: str) -> list[str]:
+    return [_folded(char).strip() for char in text]
+
+
+def mark_differences(
+    typed: str, answer: str
+) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
+    """``typed`` and ``answer`` as runs of (text, differs), for showing a forgiven typo.
+
+    Characters are compared as normalization sees them, so case and accents are not marked.
+    Texts over :data:`MAX_ANSWER_CHARS` come back unmarked (the comparison is quadratic).
+    """
+    if len(typed) > MAX_ANSWER_CHARS or len(answer) > MAX_ANSWER_CHARS:
+        return [(typed, False)], [(answer, False)]
+    matcher = difflib.SequenceMatcher(
+        None, _comparison_keys(typed), _comparison_keys(answer), autojunk=False
+    )
+    typed_runs: list[tuple[str, bool]] = []
+    answer_runs: list[tuple[str, bool]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        differs = tag != "equal"
+        if i2 > i1:
+            typed_runs.append((typed[i1:i2], differs))
+        if j2 > j1:
+            answer_runs.append((answer[j1:j2], differs))
+    return typed_runs, answer_runs

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..formats.sanitize import plain_text
 from ..models import Card, CardState, ClassMembership, Classroom, Deck, ReviewLog, User
-from ..scheduling.sm2 import INITIAL_EASINESS
+from ..scheduling.sm2 import INITIAL_EASINESS, PASSING_GRADE
 from ..stats import classroom as class_stats
 from ..stats import learner as learner_stats
 
@@ -96,6 +96,24 @@ def learner_summary(user: User, decks: list[Deck], now) -> learner_stats.Learner
     states = card_states([user.id], deck_ids)[user.id]
     history = [review for _, review, _ in reviews([user.id], deck_ids)]
     return learner_stats.learner_summary(states, history, user.timezone, now, deck_ids=deck_ids)
+
+
+def hardest_cards(user: User, deck_id: int, count: int) -> tuple[learner_stats.HardCard, ...]:
+    """The learner's hardest sides in one deck, ranked as on the progress page."""
+    failures = db.session.execute(
+        select(ReviewLog.card_id, ReviewLog.ordinal, func.count(ReviewLog.id))
+        .where(
+            ReviewLog.user_id == user.id,
+            ReviewLog.deck_id == deck_id,
+            ReviewLog.undone_at.is_(None),
+            ReviewLog.grade < PASSING_GRADE,
+        )
+        .group_by(ReviewLog.card_id, ReviewLog.ordinal)
+    ).all()
+    states = card_states([user.id], [deck_id])[user.id]
+    return learner_stats.hardest_cards(
+        states, {(card_id, ordinal): n for card_id, ordinal, n in failures}, count
+    )
 
 
 def class_dashboard(classroom: Classroom) -> class_stats.ClassDashboard:

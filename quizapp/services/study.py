@@ -11,35 +11,23 @@ from __future__ import annotations
 
 import random
 import secrets
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Card, CardState, Deck, ReviewLog, User, utcnow
 from ..scheduling import grading, sm2
 from ..scheduling.day import day_start, learner_day
+from . import progress
+from .presentation import MODES as MODES
+from .presentation import Presentation, StudyError, decode_presentation
+from .presentation import encode_presentation as encode_presentation
+from .study_queue import SessionQueue, record_answer_in_queue, undo_answer_in_queue
 
-MODES = ("learn", "review", "repeat", "cram")
 HARD_CARDS_LIMIT = 50
-
-
-class StudyError(ValueError):
-    """A request the study session cannot act on (stale or forged presentation)."""
-
-
-@dataclass(frozen=True)
-class Presentation:
-    card_id: int
-    ordinal: int
-    mode: str
-    state_version: int
-    nonce: str
-    shown_at: float
-    choice_order: tuple[int, ...] = ()
 
 
 @dataclass
@@ -51,53 +39,9 @@ class Outcome:
     duplicate: bool = False
     conflict: bool = False
     response: str | None = None
-
-
-@dataclass
-class SessionQueue:
-    """What the session remembers between requests (kept in the signed session cookie)."""
-
-    repeats: list[tuple[int, int]] = field(default_factory=list)
-    crammed: list[int] = field(default_factory=list)
-    # Cram only these cards (e.g. the learner's hardest); empty means the whole deck.
-    only: list[int] = field(default_factory=list)
-
-    @classmethod
-    def load(cls, raw: dict | None) -> SessionQueue:
-        raw = raw or {}
-        return cls(
-            repeats=[(int(c), int(o)) for c, o in raw.get("repeats", [])][:200],
-            crammed=[int(c) for c in raw.get("crammed", [])][:2000],
-            only=[int(c) for c in raw.get("only", [])][:HARD_CARDS_LIMIT],
-        )
-
-    def dump(self) -> dict:
-        return {"repeats": [list(item) for item in self.repeats], "crammed": self.crammed,
-                "only": self.only}
-
-
-def _serializer(secret_key: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret_key, salt="quizapp.presentation")
-
-
-def encode_presentation(p: Presentation, user_id: int, secret_key: str) -> str:
-    return _serializer(secret_key).dumps(
-        [user_id, p.card_id, p.ordinal, p.mode, p.state_version, p.nonce, p.shown_at,
-         list(p.choice_order)]
-    )
-
-
-def decode_presentation(token: str, user_id: int, secret_key: str) -> Presentation:
-    try:
-        raw = _serializer(secret_key).loads(token)
-        owner, card_id, ordinal, mode, version, nonce, shown_at, order = raw
-    except (BadSignature, ValueError, TypeError):
-        raise StudyError(
-            "This card could not be matched to your session; reload the page."
-        ) from None
-    if owner != user_id or mode not in MODES:
-        raise StudyError("This card belongs to another session; reload the page.")
-    return Presentation(card_id, ordinal, mode, version, nonce, shown_at, tuple(order))
+    # For type-in answers: the accepted answer matched, and whether it matched exactly.
+    matched: str | None = None
+    exact: bool = True
 
 
 def today_for(user: User, now: datetime | None = None) -> date:
@@ -174,7 +118,7 @@ def choose_next(
         state = next_due_review(user, deck, today)
         if state is not None:
             return _present(state.card_id, state.ordinal, "review", state.version)
-    if answered.get("learn", 0) < deck.new_per_day:
+    if answered.get("learn", 0) < deck.new_per_day + queue.extra_new:
         found = next_new_side(user, deck)
         if found is not None:
             card, ordinal = found
@@ -187,37 +131,35 @@ def choose_next(
 
 
 def _next_cram(deck: Deck, queue: SessionQueue) -> Presentation | None:
-    done = set(queue.crammed)
+    """A random side not yet crammed; once none is left, the missed ones in the order missed."""
     only = set(queue.only)
+    again = {card_id for card_id, _ in queue.repeats}
+    # Side counts, not the ordinals themselves: a big deck is read without decoding JSON.
+    cards = db.session.execute(
+        select(Card.id, Card.side_count).where(Card.deck_id == deck.id, Card.retired.is_(False))
+    ).all()
     sides = [
-        (card.id, ordinal)
-        for card in deck.cards
-        if not card.retired and card.id not in done and (not only or card.id in only)
-        for ordinal in card.ordinals
+        (card_id, index)
+        for card_id, side_count in cards
+        if card_id not in queue.crammed and card_id not in again
+        and (not only or card_id in only)
+        for index in range(side_count)
     ]
-    if not sides:
-        return None
-    card_id, ordinal = random.choice(sides)
-    return _present(card_id, ordinal, "cram", 0)
+    if sides:
+        card_id, index = random.choice(sides)
+        card = db.session.get(Card, card_id)
+        return _present(card_id, (card.ordinals or [0])[index], "cram", 0)
+    live = {card_id for card_id, _ in cards}
+    for card_id, ordinal in queue.repeats:
+        if card_id in live:
+            return _present(card_id, ordinal, "cram", 0)
+    return None
 
 
 def hard_card_ids(user: User, deck: Deck) -> list[int]:
-    """The learner's hardest cards in the deck: most lapses first, then lowest easiness."""
-    return list(
-        db.session.scalars(
-            select(CardState.card_id)
-            .join(Card, Card.id == CardState.card_id)
-            .where(
-                CardState.user_id == user.id,
-                CardState.deck_id == deck.id,
-                Card.retired.is_(False),
-                or_(CardState.lapses > 0, CardState.easiness < sm2.INITIAL_EASINESS),
-            )
-            .group_by(CardState.card_id)
-            .order_by(func.max(CardState.lapses).desc(), func.min(CardState.easiness))
-            .limit(HARD_CARDS_LIMIT)
-        )
-    )
+    """The learner's hardest cards in the deck, ranked as the progress page ranks them."""
+    hardest = progress.hardest_cards(user, deck.id, HARD_CARDS_LIMIT)
+    return list(dict.fromkeys(card.card_id for card in hardest))
 
 
 def _present(card_id: int, ordinal: int, mode: str, state_version: int) -> Presentation:
@@ -252,11 +194,21 @@ def grade_response(
     if card.kind == "typein":
         if typed is None:
             raise StudyError("Type your answer first.")
-        grade = grading.typein_grade(typed, card.answer, seconds)
-        return grade, grade >= sm2.PASSING_GRADE, typed[:500]
+        check = _check_typed(typed, card.answer)
+        return grading.mcq_grade(check.correct, seconds), check.correct, typed
     if grade is None or isinstance(grade, bool) or not 0 <= grade <= 5:
         raise StudyError("Choose a grade from 0 to 5.")
     return grade, None, None
+
+
+def _check_typed(typed: str, expected: str) -> grading.TypeinCheck:
+    try:
+        return grading.check_typein(typed, expected)
+    except grading.AnswerTooLong:
+        raise StudyError(
+            f"That answer is too long: answers are at most {grading.MAX_ANSWER_CHARS} "
+            "characters."
+        ) from None
 
 
 def _state_row(
@@ -345,10 +297,21 @@ def record_answer(
             after["last_review_at"] = now.isoformat()
             log.state_after = after
         db.session.add(log)
+        db.session.flush()
+        record_answer_in_queue(
+            user.id, card.deck_id, card.id, p.ordinal, p.mode, grade, log.id
+        )
         db.session.commit()
     except IntegrityError:
         return _already_answered(user, p, Outcome(grade, correct, p.mode, due))
-    return Outcome(grade, correct, p.mode, due, response=response)
+    return _with_typein_match(Outcome(grade, correct, p.mode, due, response=response), card)
+
+
+def _with_typein_match(outcome: Outcome, card: Card) -> Outcome:
+    if card.kind == "typein" and outcome.response is not None:
+        check = _check_typed(outcome.response, card.answer)
+        outcome.matched, outcome.exact = check.alternative, check.exact
+    return outcome
 
 
 def _already_answered(user: User, p: Presentation, fallback: Outcome) -> Outcome:
@@ -380,22 +343,10 @@ def _outcome_of(log: ReviewLog, *, duplicate: bool) -> Outcome:
     correct = None
     if card is not None and card.kind in ("mcq", "typein"):
         correct = log.grade >= sm2.PASSING_GRADE
-    return Outcome(
+    outcome = Outcome(
         log.grade, correct, log.phase, due, duplicate=duplicate, response=log.response
     )
-
-
-def update_queue(queue: SessionQueue, p: Presentation, grade: int) -> None:
-    """Same-session repeats: a side graded below 4 comes back until it earns a 4."""
-    side = (p.card_id, p.ordinal)
-    if p.mode == "cram":
-        if p.card_id not in queue.crammed:
-            queue.crammed.append(p.card_id)
-        return
-    if side in queue.repeats:
-        queue.repeats.remove(side)
-    if sm2.needs_repeat_in_session(grade):
-        queue.repeats.append(side)
+    return _with_typein_match(outcome, card) if card is not None else outcome
 
 
 def undo_last(user: User, deck: Deck, now: datetime | None = None) -> ReviewLog | None:
@@ -424,38 +375,7 @@ def undo_last(user: User, deck: Deck, now: datetime | None = None) -> ReviewLog 
             last = log.state_before.get("last_review_at")
             _write_state(row, restored, datetime.fromisoformat(last) if last else None)
             row.version += 1
+    undo_answer_in_queue(user.id, log.id)
     log.undone_at = now
     db.session.commit()
     return log
-
-
-def session_summary(user: User, deck: Deck, since: datetime) -> dict:
-    logs = db.session.scalars(
-        select(ReviewLog).where(
-            ReviewLog.user_id == user.id,
-            ReviewLog.deck_id == deck.id,
-            ReviewLog.answered_at >= since,
-            ReviewLog.undone_at.is_(None),
-        )
-    ).all()
-    next_due = db.session.scalar(
-        select(func.min(CardState.due))
-        .join(Card, Card.id == CardState.card_id)
-        .where(
-            and_(CardState.user_id == user.id, CardState.deck_id == deck.id),
-            Card.retired.is_(False),
-        )
-    )
-    return {
-        "studied": len({(log.card_id, log.ordinal) for log in logs}),
-        "answers": len(logs),
-        "correct": sum(1 for log in logs if log.grade >= sm2.PASSING_GRADE),
-        "next_due": next_due,
-        "today": today_for(user),
-    }
-
-
-def session_started_at(raw: float | None) -> datetime:
-    if raw is None:
-        return utcnow()
-    return datetime.fromtimestamp(raw, UTC)

@@ -19,6 +19,9 @@ Definitions, chosen to match what Anki shows so that learners moving over recogn
 * A study day is a learner day (rolling over at 4 a.m. local time) with at least one review,
   cram included. The current streak still counts when today has no review yet but yesterday
   has, since the learner can keep it going.
+* Hardest cards: what the learner actually fails. Every failed answer counts (grade below 3,
+  same-session repeats and cramming included, since a miss there is a miss), then lapses, then
+  low easiness; learning cards are included, and a card that never gave trouble is not listed.
 """
 
 from __future__ import annotations
@@ -201,6 +204,7 @@ class HardCard:
     prompt: str
     lapses: int
     easiness: Decimal
+    failures: int = 0
 
 
 @dataclass(frozen=True)
@@ -258,6 +262,7 @@ def learner_summary(
     # is then derived from those totals, which stay small however long the history is.
     activity_by_deck: dict[int, dict[date, _DayActivity]] = defaultdict(dict)
     card_retention_by_deck: dict[int, dict[int, _RetentionCount]] = defaultdict(dict)
+    failures_by_deck: dict[int, Counter[tuple[int, int]]] = defaultdict(Counter)
     for review in reviews:
         if wanted is not None and review.deck_id not in wanted:
             continue
@@ -268,6 +273,8 @@ def learner_summary(
             activity = activity_by_day[day] = _DayActivity()
         activity.reviews += 1
         activity.milliseconds += review.duration_ms
+        if not is_pass(review):
+            failures_by_deck[review.deck_id][review.card_id, review.ordinal] += 1
         if counts_for_retention(review):
             passed = is_pass(review)
             activity.retention.add(passed)
@@ -286,6 +293,7 @@ def learner_summary(
             states_by_deck[deck_id],
             activity_by_deck[deck_id],
             card_retention_by_deck[deck_id],
+            failures_by_deck[deck_id],
             today,
             hardest_count,
         )
@@ -300,6 +308,7 @@ def learner_summary(
             for deck_id in deck_order
             for card_id, count in card_retention_by_deck[deck_id].items()
         },
+        sum((failures_by_deck[deck_id] for deck_id in deck_order), Counter()),
         today,
         hardest_count,
     )
@@ -346,6 +355,7 @@ def _figures(
     states: Sequence[CardState],
     activity_by_day: Mapping[date, _DayActivity],
     retention_by_card: Mapping[int, _RetentionCount],
+    failures: Mapping[tuple[int, int], int],
     today: date,
     hardest_count: int,
 ) -> ProgressFigures:
@@ -364,7 +374,7 @@ def _figures(
         study_time=_study_time(activity_by_day, today),
         streaks=_streaks(activity_by_day.keys(), today),
         topics=_topics(states, retention_by_card),
-        hardest=_hardest(states, hardest_count),
+        hardest=hardest_cards(states, failures, hardest_count),
     )
 
 
@@ -497,24 +507,29 @@ def _topics(
     )
 
 
-def _hardest(states: Iterable[CardState], count: int) -> tuple[HardCard, ...]:
-    """Cards in study that have lapsed or lost easiness: most lapses, then lowest easiness.
-
-    Cards that never gave trouble are left out, so a strong learner sees an empty list
-    rather than a "hardest" list of cards they always knew.
-    """
+def hardest_cards(
+    states: Iterable[CardState], failures: Mapping[tuple[int, int], int], count: int
+) -> tuple[HardCard, ...]:
+    """The sides the learner fails most: failed answers (keyed by (card id, ordinal)), then
+    lapses, then lowest easiness. Sides that never gave trouble are left out, so a strong
+    learner sees an empty list rather than a "hardest" list of cards they always knew."""
     troubled = (
-        state
+        (failures.get((state.card_id, state.ordinal), 0), state)
         for state in states
-        if not state.retired
-        and state.due is not None
-        and (state.lapses > 0 or state.easiness < STARTING_EASINESS)
+        if not state.retired and state.due is not None
     )
     chosen = heapq.nsmallest(
         count,
-        troubled,
-        key=lambda state: (-state.lapses, state.easiness, state.deck_id, state.ordinal),
+        (
+            (failed, state) for failed, state in troubled
+            if failed or state.lapses or state.easiness < STARTING_EASINESS
+        ),
+        key=lambda pair: (
+            -pair[0], -pair[1].lapses, pair[1].easiness, pair[1].deck_id, pair[1].card_id,
+            pair[1].ordinal,
+        ),
     )
     return tuple(
-        HardCard(s.card_id, s.ordinal, s.deck_id, s.prompt, s.lapses, s.easiness) for s in chosen
+        HardCard(s.card_id, s.ordinal, s.deck_id, s.prompt, s.lapses, s.easiness, failed)
+        for failed, s in chosen
     )

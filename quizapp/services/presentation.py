@@ -1,0 +1,50 @@
+"""The signed token naming what a learner was shown: card side, mode, state version, and
+the order of the options; an answer is accepted only for the presentation it answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+MODES = ("learn", "review", "repeat", "cram")
+
+
+class StudyError(ValueError):
+    """A request the study session cannot act on: a stale or forged presentation, or an
+    answer it refuses (the message says which, for the learner)."""
+
+
+@dataclass(frozen=True)
+class Presentation:
+    card_id: int
+    ordinal: int
+    mode: str
+    state_version: int
+    nonce: str
+    shown_at: float
+    choice_order: tuple[int, ...] = ()
+
+
+def _serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt="quizapp.presentation")
+
+
+def encode_presentation(p: Presentation, user_id: int, secret_key: str) -> str:
+    return _serializer(secret_key).dumps(
+        [user_id, p.card_id, p.ordinal, p.mode, p.state_version, p.nonce, p.shown_at,
+         list(p.choice_order)]
+    )
+
+
+def decode_presentation(token: str, user_id: int, secret_key: str) -> Presentation:
+    try:
+        raw = _serializer(secret_key).loads(token)
+        owner, card_id, ordinal, mode, version, nonce, shown_at, order = raw
+    except (BadSignature, ValueError, TypeError):
+        raise StudyError(
+            "This card could not be matched to your session; reload the page."
+        ) from None
+    if owner != user_id or mode not in MODES:
+        raise StudyError("This card belongs to another session; reload the page.")
+    return Presentation(card_id, ordinal, mode, version, nonce, shown_at, tuple(order))

@@ -1,0 +1,168 @@
+"""What a study session remembers between requests, kept in the database.
+
+One session per learner, deck and mode ("sm2" for the scheduled session, "cram"). Its queue
+holds the sides to ask again before the session ends, the cards already crammed, and the cards
+a focused cram is limited to. Every answer changes the queue in the answer's own transaction,
+and undoing the answer reverts exactly what it changed (see ``StudyQueueItem``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import StudyQueueItem, StudySession, User, utcnow
+from ..scheduling import sm2
+from ..scheduling.day import learner_day
+
+SCHEDULED, CRAM = "sm2", "cram"
+AGAIN, DONE, ONLY = "again", "done", "only"
+
+
+@dataclass
+class SessionQueue:
+    """A snapshot of one session's queue, read at the start of a request."""
+
+    # Sides to ask again, in the order they were missed.
+    repeats: list[tuple[int, int]] = field(default_factory=list)
+    crammed: set[int] = field(default_factory=set)
+    # Cram only these cards (e.g. the learner's hardest); empty means the whole deck.
+    only: list[int] = field(default_factory=list)
+    # New cards allowed today beyond the deck's daily limit ("study more today").
+    extra_new: int = 0
+    started_at: datetime | None = None
+
+
+def session_mode(cram: bool) -> str:
+    return CRAM if cram else SCHEDULED
+
+
+def _find(user_id: int, deck_id: int, mode: str) -> StudySession | None:
+    return db.session.scalars(
+        select(StudySession).where(
+            StudySession.user_id == user_id,
+            StudySession.deck_id == deck_id,
+            StudySession.mode == mode,
+        )
+    ).first()
+
+
+def _get_or_create(user: User, deck_id: int, mode: str, now: datetime) -> StudySession:
+    row = _find(user.id, deck_id, mode)
+    if row is not None:
+        return row
+    db.session.add(
+        StudySession(user_id=user.id, deck_id=deck_id, mode=mode, started_at=now, extra_new=0)
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another tab opened the same session at the same moment: use that one.
+        db.session.rollback()
+    return _find(user.id, deck_id, mode)
+
+
+def _reset(row: StudySession, now: datetime) -> None:
+    db.session.execute(delete(StudyQueueItem).where(StudyQueueItem.session_id == row.id))
+    row.started_at = now
+
+
+def open_session(
+    user: User, deck_id: int, *, cram: bool, restart: bool = False,
+    only: list[int] | None = None, now: datetime | None = None,
+) -> SessionQueue:
+    """The learner's session in the deck, started afresh on ``restart`` and, for the scheduled
+    session, on a new learner day (yesterday's misses are due again by their schedule)."""
+    now = now or utcnow()
+    row = _get_or_create(user, deck_id, session_mode(cram), now)
+    today = learner_day(now, user.timezone)
+    stale = not cram and learner_day(row.started_at, user.timezone) < today
+    if restart or stale:
+        _reset(row, now)
+        for card_id in only or ():
+            db.session.add(StudyQueueItem(session_id=row.id, kind=ONLY, card_id=card_id))
+        db.session.commit()
+    return _snapshot(row, today, user)
+
+
+def _snapshot(row: StudySession, today: date, user: User) -> SessionQueue:
+    items = db.session.execute(
+        select(StudyQueueItem.kind, StudyQueueItem.card_id, StudyQueueItem.ordinal)
+        .where(StudyQueueItem.session_id == row.id, StudyQueueItem.cleared_by.is_(None))
+        .order_by(StudyQueueItem.id)
+    ).all()
+    queue = SessionQueue(started_at=row.started_at)
+    for kind, card_id, ordinal in items:
+        if kind == AGAIN and (card_id, ordinal) not in queue.repeats:
+            queue.repeats.append((card_id, ordinal))
+        elif kind == DONE:
+            queue.crammed.add(card_id)
+        elif kind == ONLY:
+            queue.only.append(card_id)
+    if row.extra_new_day == today:
+        queue.extra_new = row.extra_new
+    return queue
+
+
+def record_answer_in_queue(
+    user_id: int, deck_id: int, card_id: int, ordinal: int, mode: str, grade: int, log_id: int
+) -> None:
+    """Queue changes for one answer, in the caller's transaction: a side graded below 4 is
+    asked again; in cram, a side answered well is done."""
+    row = _find(user_id, deck_id, session_mode(mode == "cram"))
+    if row is None:
+        return  # answered outside any opened session (e.g. from a script): nothing to track
+    db.session.execute(
+        update(StudyQueueItem)
+        .where(
+            StudyQueueItem.session_id == row.id,
+            StudyQueueItem.kind == AGAIN,
+            StudyQueueItem.card_id == card_id,
+            StudyQueueItem.ordinal == ordinal,
+            StudyQueueItem.cleared_by.is_(None),
+        )
+        .values(cleared_by=log_id)
+        .execution_options(synchronize_session=False)
+    )
+    if sm2.needs_repeat_in_session(grade):
+        kind = AGAIN
+    elif mode == "cram":
+        kind = DONE
+    else:
+        return
+    db.session.add(StudyQueueItem(
+        session_id=row.id, kind=kind, card_id=card_id, ordinal=ordinal, added_by=log_id
+    ))
+
+
+def undo_answer_in_queue(user_id: int, log_id: int) -> None:
+    """Revert what the answer ``log_id`` did to the learner's queues (caller commits)."""
+    sessions = select(StudySession.id).where(StudySession.user_id == user_id)
+    db.session.execute(
+        delete(StudyQueueItem)
+        .where(StudyQueueItem.session_id.in_(sessions), StudyQueueItem.added_by == log_id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(StudyQueueItem)
+        .where(StudyQueueItem.session_id.in_(sessions), StudyQueueItem.cleared_by == log_id)
+        .values(cleared_by=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def extend_new_today(user: User, deck_id: int, batch: int, now: datetime | None = None) -> bool:
+    """Allow ``batch`` more new cards today, once a day; False when already extended today."""
+    now = now or utcnow()
+    row = _get_or_create(user, deck_id, SCHEDULED, now)
+    today = learner_day(now, user.timezone)
+    if row.extra_new_day == today:
+        return False
+    row.extra_new_day = today
+    row.extra_new = batch
+    db.session.commit()
+    return True
