@@ -119,10 +119,16 @@ class CardForm(FlaskForm):
 
 
 class ClassForm(FlaskForm):
-    name = StringField("Class name", validators=[DataRequired(), Length(max=120)])
+    name = StringField("Class name", validators=[
+        DataRequired("Give the class a name."),
+        Length(max=120, message="Keep the name to 120 characters or fewer."),
+    ])
     submit = SubmitField("Create class")
 
 
 class JoinClassForm(FlaskForm):
-    code = StringField("Join code", validators=[DataRequired(), Length(max=16)])
+    code = StringField("Join code", validators=[
+        DataRequired("Enter the join code your instructor gave you."),
+        Length(max=16, message="A join code has 8 characters."),
+    ])
     submit = SubmitField("Join")
