@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import time
 from pathlib import Path
 
 from flask import Flask, abort, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
@@ -50,6 +53,8 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
+    # Registers the database:// storage scheme before the limiter reads its storage URI.
+    from .services import ratelimit  # noqa: F401
     limiter.init_app(app)
 
     from . import auth_loader, cli, templating
@@ -110,6 +115,16 @@ def _register_error_pages(app: Flask) -> None:
         return render_error(
             413, "File too large",
             f"Uploads are limited to {size} MB. Choose a smaller file and try again.",
+        )
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error: RateLimitExceeded):
+        current = limiter.current_limit
+        wait = max(1, math.ceil(current.reset_at - time.time())) if current else 60
+        return render_error(
+            429, "Too many attempts",
+            f"There were too many attempts from your address. Try again in "
+            f"{wait} second{'s' if wait != 1 else ''}.",
         )
 
     @app.errorhandler(HTTPException)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -293,3 +294,15 @@ class PendingUpload(db.Model):
     filename: Mapped[str] = mapped_column(String(300))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RateLimitCounter(db.Model):
+    """One fixed rate-limit window (log-in attempts from one address), shared by every
+    worker and host that uses this database."""
+
+    __tablename__ = "rate_limit_counter"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+    # Seconds since the epoch: the limits library counts windows in plain timestamps.
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
