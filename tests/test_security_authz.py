@@ -41,7 +41,7 @@ TABLE = [
     ("GET", "/auth/register", "/auth/register", None, [200] * 6),
     ("POST", "/auth/register", "/auth/register",
      {"email": "brand-new@example.org", "display_name": "New", "password": "long-enough-1",
-      "confirm": "long-enough-1", "timezone": "UTC"}, [302] * 6),
+      "confirm": "long-enough-1", "timezone": "UTC"}, [303] * 6),
     ("GET", "/auth/login", "/auth/login", None, [200] * 6),
     ("POST", "/auth/login", "/auth/login",
      {"email": "learner@example.org", "password": PASSWORD}, [302] * 6),
