@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -216,8 +217,14 @@ def publish(deck_id: int):
     return redirect(url_for("decks.show", deck_id=deck.id), code=303)
 
 
-def _card_from_form(form: CardForm, guid: str) -> CardData | str:
-    """The card the form describes, or the reason it is not a valid card."""
+# A problem the deck-file check still finds, by the field it names: the form's own checks
+# catch the common ones in plainer words first, so these are the rare leftovers.
+FIELD_OF_PROBLEM = re.compile(r"field '(\w+)")
+CARD_TEXT_FIELDS = ("prompt", "answer", "choices", "correct", "explanation", "tags")
+
+
+def _card_from_form(form: CardForm, guid: str) -> CardData | None:
+    """The card the form describes, or None after putting each problem under its field."""
     raw = {
         "guid": guid,
         "kind": form.kind.data,
@@ -226,7 +233,7 @@ def _card_from_form(form: CardForm, guid: str) -> CardData | str:
         "tags": (form.tags.data or "").split(),
     }
     if form.kind.data == "mcq":
-        raw["choices"] = [c.strip() for c in (form.choices.data or "").splitlines() if c.strip()]
+        raw["choices"] = form.choice_lines()
         raw["correct"] = (form.correct.data or 0) - 1
     else:
         raw["answer"] = form.answer.data or ""
@@ -237,7 +244,13 @@ def _card_from_form(form: CardForm, guid: str) -> CardData | str:
     try:
         return clean_card(from_dict(document, "card").cards[0])
     except DeckFileError as error:
-        return "; ".join(p.split(": ", 1)[-1] for p in error.problems)
+        for problem in error.problems:
+            named = FIELD_OF_PROBLEM.search(problem)
+            name = named.group(1) if named else "prompt"
+            field = form[name] if name in CARD_TEXT_FIELDS else form.prompt
+            message = problem.split(": ", 1)[-1]
+            field.errors.append(message[0].upper() + message[1:] + ".")
+        return None
 
 
 @bp.route("/<int:deck_id>/cards/new", methods=["GET", "POST"])
@@ -262,9 +275,7 @@ def edit_card(deck_id: int, card_id: int | None = None):
     if form.validate_on_submit():
         guid = card.guid if card else "u" + secrets.token_hex(10)
         data = _card_from_form(form, guid)
-        if isinstance(data, str):
-            form.prompt.errors.append(data)
-        else:
+        if data is not None:
             if card is None:
                 position = db.session.scalar(
                     select(func.coalesce(func.max(Card.position), -1)).where(
