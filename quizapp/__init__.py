@@ -31,6 +31,19 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Titles and messages in plain words for the errors a person can meet.
+PLAIN_ERRORS = {
+    400: ("Something in that request was wrong",
+          "The page sent something the app could not use. Go back, reload it and try again."),
+    403: ("Not allowed", "Your account cannot open this page."),
+    404: ("Page not found", "There is nothing at this address. It may have been moved or "
+          "deleted, or the link may be mistyped."),
+    405: ("Not a page to open this way",
+          "This address only accepts a form. Go back and use the button on the page."),
+    500: ("Something went wrong", "The error has been logged."),
+}
+
+
 def create_app(config: dict | None = None) -> Flask:
     """The app; ``config`` overrides the settings read from the environment (tests)."""
     app = Flask(
@@ -129,7 +142,11 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return render_error(error.code or 500, error.name, error.description or "")
+        status = error.code or 500
+        title, default_message = PLAIN_ERRORS.get(status, (error.name, error.description))
+        # A view's own abort() message says more than werkzeug's generic one.
+        own = error.description if error.description != type(error).description else None
+        return render_error(status, title, own or default_message or "")
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
