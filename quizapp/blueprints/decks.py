@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections import Counter
 from datetime import timedelta
 
 from flask import (
@@ -25,7 +26,7 @@ from ..extensions import db
 from ..formats.detect import ImportFailed, read_upload
 from ..forms import CardForm, DeckSettingsForm, DeckUploadForm, SourceUploadForm
 from ..models import Card, Deck, Media, PendingUpload, ReviewLog, utcnow
-from ..services import exports
+from ..services import exports, progress
 from ..services.decks import (
     apply_card,
     card_data,
@@ -42,18 +43,34 @@ bp = Blueprint("decks", __name__, url_prefix="/decks")
 PENDING_LIFETIME = timedelta(hours=2)
 
 
+CARDS_PER_PAGE = 50
+
+
 @bp.get("/<int:deck_id>")
 @login_required
 def show(deck_id: int):
+    """The deck's overview. Its owner also gets every card with edit tools; anyone else
+    browses the cards, answers and all, only on asking (?cards=1), a page at a time."""
     deck = deck_for_study(deck_id)
     cards = [c for c in deck.cards if not c.retired]
-    kinds = {kind: sum(1 for c in cards if c.kind == kind) for kind in CARD_KINDS}
+    can_edit = current_user.can_edit(deck)
+    browsing = can_edit or request.args.get("cards") == "1"
+    pages = max(1, -(-len(cards) // CARDS_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    shown = cards if can_edit else cards[(page - 1) * CARDS_PER_PAGE:page * CARDS_PER_PAGE]
     return render_template(
         "decks/show.html",
         deck=deck,
         cards=cards,
-        kinds=kinds,
-        can_edit=current_user.can_edit(deck),
+        shown=shown if browsing else [],
+        browsing=browsing,
+        page=page,
+        pages=pages if not can_edit else 1,
+        first_number=1 if can_edit else (page - 1) * CARDS_PER_PAGE + 1,
+        kinds={kind: sum(1 for c in cards if c.kind == kind) for kind in CARD_KINDS},
+        tags=Counter(tag for c in cards for tag in c.tags or ()).most_common(),
+        figures=progress.learner_summary(current_user, [deck], utcnow()).decks[0],
+        can_edit=can_edit,
         retired=sum(1 for c in deck.cards if c.retired),
     )
 
