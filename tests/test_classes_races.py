@@ -130,7 +130,7 @@ def test_a_withdrawn_deck_shows_nothing_to_other_instructors_and_learners(app):
         assert not [s for s in secrets if s in page], url
     assert "withdrawn" in student_client.get("/classes/").get_data(as_text=True)
     hidden = student_client.get(f"/decks/{deck.id}")
-    assert hidden.status_code == 404
+    assert hidden.status_code == 404 and "withdrawn" in hidden.get_data(as_text=True)
     assert not [s for s in secrets if s in hidden.get_data(as_text=True)]
 
     # The owner still sees it all.
