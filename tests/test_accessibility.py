@@ -245,3 +245,55 @@ def visit_as_instructor(page, base, audit, teacher, decks, draft, classrooms) ->
     page.get_by_role("button", name="Preview").click()
     expect(page.locator("h1")).to_be_visible()
     audit.check(page, "upload-preview")
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_card_editor_shows_the_fields_of_the_chosen_kind(app, live, browser, javascript):
+    teacher = make_user("ada@example.org", role="instructor", name="Ms Ada")
+    deck = make_deck([card("b", "basic", "Q", "A")], title="Muscles", owner=teacher)
+    context = browser.new_context(java_script_enabled=javascript, **SIZES["desktop"])
+    problems = Problems(live.url)
+    problems.watch(context, javascript=javascript)
+    try:
+        page = context.new_page()
+        log_in(page, live.url, teacher.email)
+        page.goto(f"{live.url}/decks/{deck.id}/cards/new")
+        answer, choices, correct = (page.get_by_label(name) for name in (
+            "Answer", "Choices, one per line", "Number of the right choice"))
+        if javascript:
+            check_fields_follow_the_kind(page, live.url, deck, answer, choices, correct)
+        else:
+            # Every field shows, each saying which kinds it is for.
+            for field in (answer, choices, correct):
+                expect(field).to_be_visible()
+            expect(page.locator("#choices-hint")).to_have_text(
+                "Multiple choice only: 2 to 8 choices, one per line.")
+    finally:
+        context.close()
+    problems.items = [i for i in problems.items if f"/decks/{deck.id}/cards/new" not in i]
+    problems.assert_none()
+
+
+def check_fields_follow_the_kind(page, base, deck, answer, choices, correct) -> None:
+    expect(answer).to_be_visible()
+    expect(choices).to_be_hidden()
+    expect(correct).to_be_hidden()
+    page.get_by_label("Kind").select_option("mcq")
+    expect(answer).to_be_hidden()
+    expect(choices).to_be_visible()
+    expect(correct).to_be_visible()
+    page.get_by_label("Prompt").fill("Largest muscle?")
+    choices.fill("Gluteus maximus\nBiceps")
+    correct.fill("3")
+    page.get_by_role("button", name="Save card").click()
+    # Refused: the kind stays chosen, its fields stay shown, the message is under its field.
+    expect(page.locator("#correct-error")).to_have_text(
+        "Give a number from 1 to 2: the right choice's line.")
+    expect(answer).to_be_hidden()
+    correct.fill("1")
+    page.get_by_role("button", name="Save card").click()
+    expect(page.locator("h1")).to_contain_text("Muscles")
+    page.goto(f"{base}/decks/{deck.id}/cards/new")
+    page.get_by_label("Kind").select_option("cloze")
+    expect(answer).to_be_visible()
+    expect(choices).to_be_hidden()
