@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import time
 from pathlib import Path
 
 from flask import Flask, abort, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
@@ -29,6 +32,19 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Titles and messages in plain words for the errors a person can meet.
+PLAIN_ERRORS = {
+    400: ("Something in that request was wrong",
+          "The page sent something the app could not use. Go back, reload it and try again."),
+    403: ("Not allowed", "Your account cannot open this page."),
+    404: ("Page not found", "There is nothing at this address. It may have been moved or "
+          "deleted, or the link may be mistyped."),
+    405: ("Not a page to open this way",
+          "This address only accepts a form. Go back and use the button on the page."),
+    500: ("Something went wrong", "The error has been logged."),
+}
+
+
 def create_app(config: dict | None = None) -> Flask:
     """The app; ``config`` overrides the settings read from the environment (tests)."""
     app = Flask(
@@ -51,6 +67,8 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
+    # Registers the database:// storage scheme before the limiter reads its storage URI.
+    from .services import ratelimit  # noqa: F401
     limiter.init_app(app)
 
     from . import auth_loader, cli, templating
@@ -113,9 +131,23 @@ def _register_error_pages(app: Flask) -> None:
             f"Uploads are limited to {size} MB. Choose a smaller file and try again.",
         )
 
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error: RateLimitExceeded):
+        current = limiter.current_limit
+        wait = max(1, math.ceil(current.reset_at - time.time())) if current else 60
+        return render_error(
+            429, "Too many attempts",
+            f"There were too many attempts from your address. Try again in "
+            f"{wait} second{'s' if wait != 1 else ''}.",
+        )
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return render_error(error.code or 500, error.name, error.description or "")
+        status = error.code or 500
+        title, default_message = PLAIN_ERRORS.get(status, (error.name, error.description))
+        # A view's own abort() message says more than werkzeug's generic one.
+        own = error.description if error.description != type(error).description else None
+        return render_error(status, title, own or default_message or "")
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

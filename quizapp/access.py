@@ -28,13 +28,14 @@ def deck_for_study(deck_id: int) -> Deck:
     """A deck the current user may see: published, or their own, or any for an admin."""
     deck = db.session.get(Deck, deck_id)
     if deck is None:
-        abort(404, "No such deck.")
+        abort(404, "No such deck, or its author has withdrawn it.")
     if deck.published or (
         current_user.is_authenticated
         and (current_user.is_admin or deck.owner_id == current_user.id)
     ):
         return deck
-    abort(404, "No such deck.")
+    # Worded for a learner whose class had the deck: unpublished decks are "withdrawn".
+    abort(404, "No such deck, or its author has withdrawn it.")
 
 
 def deck_for_edit(deck_id: int) -> Deck:

@@ -44,7 +44,10 @@ def from_environment(instance_path: str) -> dict:
     settings = {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MAX_CONTENT_LENGTH": _int_env("QUIZAPP_MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
-        "RATELIMIT_STORAGE_URI": os.environ.get("QUIZAPP_RATELIMIT_STORAGE_URL", "memory://"),
+        # Counted in the app's database unless told otherwise, so that every worker and host
+        # shares one count (memory:// would give each worker a limit of its own).
+        "RATELIMIT_STORAGE_URI": os.environ.get("QUIZAPP_RATELIMIT_STORAGE_URL")
+        or "database://",
         "QUIZAPP_LOGIN_RATE_LIMIT": os.environ.get(
             "QUIZAPP_LOGIN_RATE_LIMIT", "10 per minute;100 per hour"
         ),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -27,6 +29,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from .deckfile import CLOZE_RE, MAX_CHOICES
 from .scheduling.day import is_known_zone
 
 PASSWORD_RULES = [DataRequired(), Length(min=8, max=200, message="Use 8 to 200 characters.")]
@@ -94,7 +97,20 @@ class DeckSettingsForm(FlaskForm):
     submit = SubmitField("Save")
 
 
+class WholeNumberField(IntegerField):
+    """An IntegerField whose parse error is in plain words."""
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Give a whole number, such as 1.") from None
+
+
 class CardForm(FlaskForm):
+    """One card. Each kind uses some of the fields; the page shows those of the chosen kind
+    (all of them, labelled, without JavaScript) and every message names its own field."""
+
     kind = SelectField(
         "Kind",
         choices=[
@@ -105,24 +121,87 @@ class CardForm(FlaskForm):
             SelectChoice("typein", "Type the answer"),
         ],
     )
-    prompt = TextAreaField("Prompt", validators=[DataRequired(), Length(max=20000)])
-    answer = TextAreaField("Answer", validators=[Optional(), Length(max=20000)])
-    choices = TextAreaField(
-        "Choices (one per line, multiple choice only)", validators=[Optional(), Length(max=20000)]
+    prompt = TextAreaField("Prompt", validators=[
+        DataRequired("Write the question or statement the learner sees."),
+        Length(max=20000, message="Keep the prompt to 20,000 characters or fewer."),
+    ])
+    answer = TextAreaField("Answer", validators=[
+        Optional(), Length(max=20000, message="Keep the answer to 20,000 characters or fewer."),
+    ])
+    choices = TextAreaField("Choices, one per line", validators=[
+        Optional(), Length(max=20000, message="Keep the choices to 20,000 characters in all."),
+    ])
+    correct = WholeNumberField(
+        "Number of the right choice",
+        validators=[Optional()],
+        render_kw={"inputmode": "numeric"},
     )
-    correct = IntegerField(
-        "Number of the right choice", validators=[Optional(), NumberRange(min=1, max=8)]
-    )
-    explanation = TextAreaField("Explanation", validators=[Optional(), Length(max=20000)])
-    tags = StringField("Tags (separated by spaces)", validators=[Optional(), Length(max=1000)])
+    explanation = TextAreaField("Explanation (optional)", validators=[
+        Optional(), Length(max=20000, message="Keep the explanation to 20,000 characters."),
+    ])
+    tags = StringField("Tags (optional, separated by spaces)", validators=[
+        Optional(), Length(max=1000, message="Keep the tags to 1,000 characters in all."),
+    ])
     submit = SubmitField("Save card")
+
+    # The fields only some kinds use (the template marks them for the page script).
+    KIND_FIELDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "answer": ("basic", "reversed", "cloze", "typein"),
+        "choices": ("mcq",),
+        "correct": ("mcq",),
+    }
+
+    def choice_lines(self) -> list[str]:
+        return [line.strip() for line in (self.choices.data or "").splitlines() if line.strip()]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        kind = self.kind.data
+        if kind in ("basic", "reversed", "typein") and not (self.answer.data or "").strip():
+            self.answer.errors.append(
+                "Write the answer the learner must type." if kind == "typein"
+                else "Write the answer shown on the back of the card."
+            )
+        if kind == "cloze" and self.prompt.data and not CLOZE_RE.search(self.prompt.data):
+            self.prompt.errors.append(
+                "A cloze card needs at least one gap, written as {{c1::hidden words}}."
+            )
+        if kind == "mcq":
+            self._validate_choices()
+        return valid and not any(self.errors.values())
+
+    def _validate_choices(self) -> None:
+        lines = self.choice_lines()
+        if not 2 <= len(lines) <= MAX_CHOICES:
+            self.choices.errors.append(
+                f"List 2 to {MAX_CHOICES} choices, one per line (you gave {len(lines)})."
+            )
+        else:
+            repeated = next((line for line in lines if lines.count(line) > 1), None)
+            if repeated is not None:
+                self.choices.errors.append(
+                    f"Each choice must be different: \"{repeated[:80]}\" is listed twice."
+                )
+        if self.correct.data is None and not self.correct.errors:
+            self.correct.errors.append("Give the number of the right choice, such as 1.")
+        elif self.correct.data is not None and not 1 <= self.correct.data <= max(len(lines), 1):
+            self.correct.errors.append(
+                f"Give a number from 1 to {len(lines)}: the right choice's line."
+                if lines else "List the choices first, then give the number of the right one."
+            )
 
 
 class ClassForm(FlaskForm):
-    name = StringField("Class name", validators=[DataRequired(), Length(max=120)])
+    name = StringField("Class name", validators=[
+        DataRequired("Give the class a name."),
+        Length(max=120, message="Keep the name to 120 characters or fewer."),
+    ])
     submit = SubmitField("Create class")
 
 
 class JoinClassForm(FlaskForm):
-    code = StringField("Join code", validators=[DataRequired(), Length(max=16)])
+    code = StringField("Join code", validators=[
+        DataRequired("Enter the join code your instructor gave you."),
+        Length(max=16, message="A join code has 8 characters."),
+    ])
     submit = SubmitField("Join")

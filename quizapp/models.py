@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -362,3 +363,15 @@ class StudyQueueItem(db.Model):
     ordinal: Mapped[int] = mapped_column(Integer, default=0)
     added_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     cleared_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class RateLimitCounter(db.Model):
+    """One fixed rate-limit window (log-in attempts from one address), shared by every
+    worker and host that uses this database."""
+
+    __tablename__ = "rate_limit_counter"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+    # Seconds since the epoch: the limits library counts windows in plain timestamps.
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

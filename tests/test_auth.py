@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import csrf_token, login, make_user
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from conftest import CSRF_RE, csrf_token, login, make_user
 
 from quizapp.extensions import db
 from quizapp.models import Deck, User
@@ -18,20 +21,55 @@ def register(client, email="new@example.org", password="long-enough-1", **extra)
     return client.post("/auth/register", data=data)
 
 
-def test_register_logs_in_a_learner(client, app):
+def test_register_then_log_in_as_a_learner(client, app):
     response = register(client)
-    assert response.status_code == 302
+    assert response.status_code == 303 and response.headers["Location"] == "/auth/login"
     user = db.session.scalars(db.select(User)).one()
     assert (user.email, user.role, user.timezone) == ("new@example.org", "learner", "Europe/Paris")
     assert user.password_hash != "long-enough-1"
+    form = client.get("/auth/login").get_data(as_text=True)
+    assert "your account is ready" in form
+    assert 'value="new@example.org"' in form  # only the password left to type
+    login(client, "new@example.org", "long-enough-1")
     assert "New Person" in client.get("/").get_data(as_text=True)
 
 
-def test_register_refuses_a_taken_email_whatever_its_case(client, app):
-    make_user("Taken@Example.org")
-    response = register(client, email="taken@example.ORG")
-    assert response.status_code == 400
-    assert "exists" in response.get_data(as_text=True)
+def registration_answer(client, email: str) -> tuple[int, str | None, str]:
+    response = register(client, email=email, display_name="Someone")
+    page = client.get("/auth/login").get_data(as_text=True)
+    page = CSRF_RE.sub("TOKEN", page).replace(email, "EMAIL")
+    return response.status_code, response.headers.get("Location"), page
+
+
+def test_register_answers_alike_for_new_and_taken_emails(client, app):
+    """No account enumeration: a taken address (whatever its case) gets the very answer a
+    new one gets, and the existing account is left as it was."""
+    owner = make_user("Taken@Example.org", password="owners-password")
+    taken = registration_answer(app.test_client(), "taken@example.ORG")
+    new = registration_answer(app.test_client(), "fresh@example.org")
+    assert taken == new
+    assert "nothing about it has changed" in taken[2]
+    db.session.expire_all()
+    assert db.session.get(User, owner.id).check_password("owners-password")
+    assert db.session.get(User, owner.id).display_name == "Taken"
+    assert db.session.query(User).count() == 2
+    login(client, "taken@example.org", "owners-password")
+
+
+def test_parallel_registrations_of_one_address_end_alike(app):
+    clients = [app.test_client() for _ in range(8)]
+    forms = [{"email": "race@example.org", "display_name": "R", "password": "long-enough-1",
+              "confirm": "long-enough-1", "timezone": "UTC",
+              "csrf_token": csrf_token(c, "/auth/register")} for c in clients]
+    barrier = threading.Barrier(len(clients))
+
+    def send(job):
+        client, form = job
+        barrier.wait()
+        return client.post("/auth/register", data=form).status_code
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        assert list(pool.map(send, zip(clients, forms, strict=True))) == [303] * len(clients)
     assert db.session.query(User).count() == 1
 
 

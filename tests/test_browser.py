@@ -310,7 +310,7 @@ def test_progress_and_class_dashboard_show_the_database_figures(contexts, live):
     expect(teacher_page.locator(".flash")).to_have_text(f"Assigned {deck.title}.")
     # Nothing left to assign: no empty drop-down whose button could only fail.
     expect(teacher_page.locator("#deck_id")).to_have_count(0)
-    expect(teacher_page.locator("main")).to_contain_text("Every deck you can assign is assigned.")
+    expect(teacher_page.locator("main")).to_contain_text("Every published deck is assigned.")
 
     # The learner joins with the code and studies with the mouse.
     page = contexts()

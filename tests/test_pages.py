@@ -76,7 +76,8 @@ def test_deck_page_progress_and_exports_render(client, learner):
                       CardData(guid="c", kind="cloze", prompt="{{c1::Paris}} is in France")])
     login(client, learner.email)
     page = client.get(f"/decks/{deck.id}").get_data(as_text=True)
-    assert "Export to Anki" in page and "Question a" in page
+    assert "Export to Anki" in page and "Question a" not in page
+    assert "Question a" in client.get(f"/decks/{deck.id}?cards=1").get_data(as_text=True)
     assert client.get(f"/decks/{deck.id}/export.apkg").data[:2] == b"PK"
     assert client.get(f"/decks/{deck.id}/export.apkg?progress=1").data[:2] == b"PK"
     assert "guid" in client.get(f"/decks/{deck.id}/export.csv").get_data(as_text=True)

@@ -41,7 +41,7 @@ TABLE = [
     ("GET", "/auth/register", "/auth/register", None, [200] * 6),
     ("POST", "/auth/register", "/auth/register",
      {"email": "brand-new@example.org", "display_name": "New", "password": "long-enough-1",
-      "confirm": "long-enough-1", "timezone": "UTC"}, [302] * 6),
+      "confirm": "long-enough-1", "timezone": "UTC"}, [303] * 6),
     ("GET", "/auth/login", "/auth/login", None, [200] * 6),
     ("POST", "/auth/login", "/auth/login",
      {"email": "learner@example.org", "password": PASSWORD}, [302] * 6),
@@ -159,11 +159,11 @@ TABLE = [
     ("GET", "/classes/<int:class_id>", "/classes/999999", None, [L, 403, 403, 404, 404, 404]),
     ("GET", "/classes/<int:class_id>/dashboard.csv", "/classes/{class}/dashboard.csv", None,
      [L, 403, 403, 200, 403, 200]),
+    # Only published decks can be assigned: a draft, A's own or B's, is refused to everyone.
     ("POST", "/classes/<int:class_id>/decks", "/classes/{class}/decks", {"deck_id": "{draft}"},
-     [L, 403, 403, 303, 403, 303]),
-    # Instructor A may not put B's unpublished deck in a class; an admin may.
+     [L, 403, 403, 400, 403, 400]),
     ("POST", "/classes/<int:class_id>/decks", "/classes/{class}/decks",
-     {"deck_id": "{foreign}"}, [L, 403, 403, 400, 403, 303]),
+     {"deck_id": "{foreign}"}, [L, 403, 403, 400, 403, 400]),
     ("POST", "/classes/<int:class_id>/decks/<int:deck_id>/remove",
      "/classes/{class}/decks/{pub}/remove", {}, [L, 403, 403, 303, 403, 303]),
 ]
@@ -256,10 +256,11 @@ def test_draft_titles_are_listed_only_for_their_owner_and_admins(client, world, 
         assert ("Secret draft deck" in page) == (role in ("owner", "admin")), (url, role)
         # Another instructor's draft is never offered to A (admins see everything).
         assert ("Foreign draft" in page) == (role in ("other_instructor", "admin")), (url, role)
-    if role == "owner":
-        # The class dashboard offers A's own draft for assignment, never B's.
+    if role in ("owner", "admin"):
+        # The class dashboard offers only published decks for assignment, never a draft.
         page = client.get(f"/classes/{world.ids['class']}").get_data(as_text=True)
-        assert "Secret draft deck" in page and "Foreign draft" not in page
+        assert "Secret draft deck" not in page and "Foreign draft" not in page
+        assert "Published deck" in page
 
 
 def test_a_pending_upload_cannot_be_confirmed_by_another_instructor(client, world):

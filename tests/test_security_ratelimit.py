@@ -20,6 +20,10 @@ import uuid
 import pytest
 import redis
 from conftest import REPO, csrf_token, make_user
+from sqlalchemy import select
+
+from quizapp.extensions import db
+from quizapp.models import RateLimitCounter
 
 REDIS_URL = os.environ.get("QUIZAPP_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
 
@@ -49,8 +53,7 @@ print(json.dumps(out))
 """
 
 
-def run_worker(app, posts, *, storage: str | None = None, limit: str | None = None,
-               prefix: str = "") -> list[dict]:
+def worker_env(storage: str | None = None, limit: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("QUIZAPP_RATELIMIT_STORAGE_URL", "QUIZAPP_LOGIN_RATE_LIMIT")}
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
@@ -58,6 +61,12 @@ def run_worker(app, posts, *, storage: str | None = None, limit: str | None = No
         env["QUIZAPP_RATELIMIT_STORAGE_URL"] = storage
     if limit:
         env["QUIZAPP_LOGIN_RATE_LIMIT"] = limit
+    return env
+
+
+def run_worker(app, posts, *, storage: str | None = None, limit: str | None = None,
+               prefix: str = "") -> list[dict]:
+    env = worker_env(storage, limit)
     spec = {"db": app.config["SQLALCHEMY_DATABASE_URI"], "posts": posts, "prefix": prefix}
     done = subprocess.run([sys.executable, "-c", WORKER, json.dumps(spec)], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=120)
@@ -89,7 +98,7 @@ def redis_prefix():
     server.close()
 
 
-def test_login_is_limited_in_memory_by_default(app):
+def test_login_is_limited_by_default(app):
     make_user("ann@example.org")
     results = run_worker(app, [bad_login()] * 10 + [bad_login("nobody@example.org")] * 2
                          + [["/auth/login", {"email": "ann@example.org",
@@ -98,8 +107,12 @@ def test_login_is_limited_in_memory_by_default(app):
     # The shipped default: 10 per minute, whoever the email names, even the right password.
     assert statuses == [400] * 10 + [429] * 3
     limited = results[-1]
-    assert "Too Many Requests" in limited["body"] and "Error 429" in limited["body"]
-    assert "Retry-After" in limited["headers"]
+    assert "Too many attempts" in limited["body"] and "Error 429" in limited["body"]
+    # The styled page says how long to wait, in agreement with the Retry-After header.
+    wait = int(re.search(r"Try again in (\d+) seconds?\.", limited["body"]).group(1))
+    assert 1 <= wait <= 60
+    assert abs(wait - int(limited["headers"]["Retry-After"])) <= 1
+    assert 'href="/static/app.css"' in limited["body"]
     assert "frame-ancestors 'none'" in limited["headers"]["Content-Security-Policy"]
     assert limited["headers"]["X-Content-Type-Options"] == "nosniff"
 
@@ -110,11 +123,39 @@ def test_register_is_limited_too(app):
 
 
 def test_in_memory_counts_are_per_process(app):
-    """The control for the Redis test: without shared storage each worker counts alone."""
+    """The control for the shared tests: memory:// lets each worker count alone."""
     make_user("ann@example.org")
-    first = run_worker(app, [bad_login()] * 2, limit="3 per 5 minutes")
-    second = run_worker(app, [bad_login()] * 3, limit="3 per 5 minutes")
+    first = run_worker(app, [bad_login()] * 2, storage="memory://", limit="3 per 5 minutes")
+    second = run_worker(app, [bad_login()] * 3, storage="memory://", limit="3 per 5 minutes")
     assert [r["status"] for r in first + second] == [400] * 5
+
+
+def test_workers_share_the_count_through_the_database_by_default(app):
+    """Two processes, no storage setting (as `make serve` runs): one shared count."""
+    make_user("ann@example.org")
+    limit = "3 per 5 minutes"
+    first = run_worker(app, [bad_login()] * 2, limit=limit)
+    second = run_worker(app, [bad_login(), bad_login(), bad_register()], limit=limit)
+    assert [r["status"] for r in first] == [400, 400]
+    assert [r["status"] for r in second] == [400, 429, 400]  # register counts on its own
+    rows = db.session.scalars(select(RateLimitCounter)).all()
+    assert sorted(r.hits for r in rows) == [1, 4]
+
+
+def test_parallel_attempts_are_all_counted(app):
+    """Eight processes at once against one database: no hit is lost to a race."""
+    make_user("ann@example.org")
+    env = worker_env(limit="100 per 5 minutes")
+    spec = {"db": app.config["SQLALCHEMY_DATABASE_URI"], "posts": [bad_login()] * 3,
+            "prefix": ""}
+    processes = [subprocess.Popen([sys.executable, "-c", WORKER, json.dumps(spec)], cwd=REPO,
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(8)]
+    for process in processes:
+        _, errors = process.communicate(timeout=180)
+        assert process.returncode == 0, errors[-3000:]
+    db.session.expire_all()
+    assert [r.hits for r in db.session.scalars(select(RateLimitCounter))] == [24]
 
 
 def test_workers_share_the_count_through_redis(app, redis_prefix):

@@ -6,8 +6,18 @@ import secrets
 from functools import cache
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db, limiter
@@ -17,6 +27,8 @@ from ..models import User, user_by_email
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 BAD_LOGIN = "Wrong email or password."
+# Carries the address just registered to the log-in form, so the person types only a password.
+REGISTERED_EMAIL = "registered_email"
 
 
 @cache
@@ -38,26 +50,36 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.index")
 
 
+# The same words whether the address was new or already had an account, so that the form
+# cannot be used to learn who has an account here (the app sends no email to confirm one).
+REGISTERED = (
+    "If this email address was new, your account is ready: log in with the password you "
+    "just chose. If the address already had an account, nothing about it has changed: log "
+    "in with that account's password."
+)
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
-        if user_by_email(form.email.data):
-            form.email.errors.append("An account with this email exists; log in instead.")
-        else:
-            user = User(
-                email=form.email.data.strip(),
-                display_name=form.display_name.data.strip(),
-                timezone=form.timezone.data,
-                role="learner",
-            )
-            user.set_password(form.password.data)
-            db.session.add(user)
-            db.session.commit()
-            login_user(user)
-            flash("Welcome! Pick a deck to start studying.", "success")
-            return redirect(url_for("main.index"))
+        email = form.email.data.strip()
+        # Hashing either way makes a taken address take as long as a new one.
+        password_hash = generate_password_hash(form.password.data)
+        if user_by_email(email) is None:
+            db.session.add(User(
+                email=email, display_name=form.display_name.data.strip(),
+                timezone=form.timezone.data, role="learner", password_hash=password_hash,
+            ))
+            try:
+                db.session.commit()
+            except IntegrityError:
+                # The same address registered at the same moment: it exists now, as above.
+                db.session.rollback()
+        session[REGISTERED_EMAIL] = email
+        flash(REGISTERED, "info")
+        return redirect(url_for("auth.login"), code=303)
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
 
@@ -65,6 +87,8 @@ def register():
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
     form = LoginForm()
+    if request.method == "GET" and REGISTERED_EMAIL in session:
+        form.email.data = session.pop(REGISTERED_EMAIL)
     if form.validate_on_submit():
         user = user_by_email(form.email.data)
         if user is None:

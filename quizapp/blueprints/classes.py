@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from ..access import instructor_required
 from ..extensions import db
 from ..forms import ClassForm, JoinClassForm
-from ..models import ClassDeck, ClassMembership, Classroom, Deck
-from ..services import progress
+from ..models import ClassMembership, Classroom, Deck
+from ..services import classes, progress
 from ..stats.classroom import class_csv
 from . import attachment
 
 bp = Blueprint("classes", __name__, url_prefix="/classes")
-
-# No 0/O or 1/I/L: codes are read aloud and copied from a board.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
-
-def _new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
 
 
 def _is_id(value: str) -> bool:
@@ -40,9 +31,7 @@ def _own_class(class_id: int) -> Classroom:
     return classroom
 
 
-@bp.get("/")
-@login_required
-def index():
+def _index_page(create_form: ClassForm | None = None, join_form: JoinClassForm | None = None):
     teaching = db.session.scalars(
         select(Classroom).where(Classroom.instructor_id == current_user.id)
         .order_by(Classroom.name)
@@ -51,10 +40,19 @@ def index():
         select(Classroom).join(ClassMembership)
         .where(ClassMembership.user_id == current_user.id).order_by(Classroom.name)
     ).all()
+    status = 400 if (create_form and create_form.errors) or (join_form and join_form.errors) \
+        else 200
     return render_template(
         "classes/index.html", teaching=teaching, joined=joined,
-        create_form=ClassForm(), join_form=JoinClassForm(),
-    )
+        create_form=create_form or ClassForm(formdata=None),
+        join_form=join_form or JoinClassForm(formdata=None),
+    ), status
+
+
+@bp.get("/")
+@login_required
+def index():
+    return _index_page()
 
 
 @bp.post("/")
@@ -62,11 +60,8 @@ def index():
 def create():
     form = ClassForm()
     if not form.validate_on_submit():
-        abort(400, "Give the class a name of at most 120 characters.")
-    classroom = Classroom(name=form.name.data.strip(), instructor_id=current_user.id,
-                          join_code=_new_code())
-    db.session.add(classroom)
-    db.session.commit()
+        return _index_page(create_form=form)
+    classroom = classes.create_class(form.name.data, current_user)
     flash(f"Class created. Students join with the code {classroom.join_code}.", "success")
     return redirect(url_for("classes.dashboard", class_id=classroom.id), code=303)
 
@@ -75,34 +70,29 @@ def create():
 @login_required
 def join():
     form = JoinClassForm()
-    code = (form.code.data or "").strip().upper() if form.validate_on_submit() else ""
-    classroom = db.session.scalars(select(Classroom).where(Classroom.join_code == code)).first()
+    classroom = classes.class_by_code(form.code.data or "") if form.validate_on_submit() \
+        else None
     if classroom is None:
-        flash("No class has that join code. Check it with your instructor.", "error")
-        return redirect(url_for("classes.index"), code=303)
-    if db.session.get(ClassMembership, (classroom.id, current_user.id)) is None:
-        db.session.add(ClassMembership(class_id=classroom.id, user_id=current_user.id))
-        db.session.commit()
+        if not form.code.errors:
+            form.code.errors.append("No class has that join code. Check it with your instructor.")
+        return _index_page(join_form=form)
+    classes.join_class(classroom, current_user)
     flash(f"You joined {classroom.name}.", "success")
     return redirect(url_for("classes.index"), code=303)
+
+
+def _dashboard_page(classroom: Classroom, assign_error: str | None = None):
+    return render_template(
+        "classes/dashboard.html", classroom=classroom,
+        assignable=classes.assignable_decks(classroom), assign_error=assign_error,
+        dashboard=progress.class_dashboard(classroom),
+    ), 400 if assign_error else 200
 
 
 @bp.get("/<int:class_id>")
 @instructor_required
 def dashboard(class_id: int):
-    classroom = _own_class(class_id)
-    visible = Deck.published.is_(True)
-    if not current_user.is_admin:
-        visible = or_(visible, Deck.owner_id == current_user.id)
-    assigned = {d.id for d in classroom.decks}
-    assignable = [
-        d for d in db.session.scalars(select(Deck).where(visible).order_by(Deck.title))
-        if d.id not in assigned
-    ]
-    return render_template(
-        "classes/dashboard.html", classroom=classroom, assignable=assignable,
-        dashboard=progress.class_dashboard(classroom),
-    )
+    return _dashboard_page(_own_class(class_id))
 
 
 @bp.get("/<int:class_id>/dashboard.csv")
@@ -119,11 +109,10 @@ def assign(class_id: int):
     classroom = _own_class(class_id)
     deck_id = request.form.get("deck_id", "")
     deck = db.session.get(Deck, int(deck_id)) if _is_id(deck_id) else None
-    if deck is None or not (deck.published or current_user.can_edit(deck)):
-        abort(400, "Choose one of your decks or a published deck.")
-    if db.session.get(ClassDeck, (classroom.id, deck.id)) is None:
-        db.session.add(ClassDeck(class_id=classroom.id, deck_id=deck.id))
-        db.session.commit()
+    try:
+        classes.assign_deck(classroom, deck)
+    except classes.NotAssignable as refusal:
+        return _dashboard_page(classroom, assign_error=str(refusal))
     flash(f"Assigned {deck.title}.", "success")
     return redirect(url_for("classes.dashboard", class_id=classroom.id), code=303)
 
@@ -132,9 +121,6 @@ def assign(class_id: int):
 @instructor_required
 def unassign(class_id: int, deck_id: int):
     classroom = _own_class(class_id)
-    link = db.session.get(ClassDeck, (classroom.id, deck_id))
-    if link is not None:
-        db.session.delete(link)
-        db.session.commit()
+    classes.unassign_deck(classroom, deck_id)
     flash("Deck removed from the class.", "success")
     return redirect(url_for("classes.dashboard", class_id=classroom.id), code=303)

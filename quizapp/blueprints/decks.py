@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections import Counter
 from datetime import timedelta
 
 from flask import (
@@ -23,10 +25,17 @@ from ..deckfile import CARD_KINDS, CardData, DeckFileError, from_dict
 from ..extensions import db
 from ..formats.detect import ImportFailed, read_upload
 from ..forms import CardForm, DeckSettingsForm, DeckUploadForm, SourceUploadForm
-from ..models import MAX_ID, Card, Deck, Media, PendingUpload, utcnow
-from ..services import exports
+from ..models import MAX_ID, Card, Deck, Media, PendingUpload, ReviewLog, utcnow
+from ..services import exports, progress
 from ..services import review as review_service
-from ..services.decks import apply_card, card_data, clean_card, slugify, store_deck
+from ..services.decks import (
+    apply_card,
+    card_data,
+    card_evidence,
+    clean_card,
+    slugify,
+    store_deck,
+)
 from ..services.generation import GenerationFailed, draft_from_uploads
 from . import attachment
 
@@ -35,18 +44,34 @@ bp = Blueprint("decks", __name__, url_prefix="/decks")
 PENDING_LIFETIME = timedelta(hours=2)
 
 
+CARDS_PER_PAGE = 50
+
+
 @bp.get("/<int:deck_id>")
 @login_required
 def show(deck_id: int):
+    """The deck's overview. Its owner also gets every card with edit tools; anyone else
+    browses the cards, answers and all, only on asking (?cards=1), a page at a time."""
     deck = deck_for_study(deck_id)
     cards = [c for c in deck.cards if not c.retired]
-    kinds = {kind: sum(1 for c in cards if c.kind == kind) for kind in CARD_KINDS}
+    can_edit = current_user.can_edit(deck)
+    browsing = can_edit or request.args.get("cards") == "1"
+    pages = max(1, -(-len(cards) // CARDS_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    shown = cards if can_edit else cards[(page - 1) * CARDS_PER_PAGE:page * CARDS_PER_PAGE]
     return render_template(
         "decks/show.html",
         deck=deck,
         cards=cards,
-        kinds=kinds,
-        can_edit=current_user.can_edit(deck),
+        shown=shown if browsing else [],
+        browsing=browsing,
+        page=page,
+        pages=pages if not can_edit else 1,
+        first_number=1 if can_edit else (page - 1) * CARDS_PER_PAGE + 1,
+        kinds={kind: sum(1 for c in cards if c.kind == kind) for kind in CARD_KINDS},
+        tags=Counter(tag for c in cards for tag in c.tags or ()).most_common(),
+        figures=progress.learner_summary(current_user, [deck], utcnow()).decks[0],
+        can_edit=can_edit,
         retired=sum(1 for c in deck.cards if c.retired),
         dropped=_retired_card(deck, request.args.get("dropped")),
     )
@@ -263,8 +288,14 @@ def publish(deck_id: int):
     return redirect(url_for("decks.show", deck_id=deck.id), code=303)
 
 
-def _card_from_form(form: CardForm, guid: str) -> CardData | str:
-    """The card the form describes, or the reason it is not a valid card."""
+# A problem the deck-file check still finds, by the field it names: the form's own checks
+# catch the common ones in plainer words first, so these are the rare leftovers.
+FIELD_OF_PROBLEM = re.compile(r"field '(\w+)")
+CARD_TEXT_FIELDS = ("prompt", "answer", "choices", "correct", "explanation", "tags")
+
+
+def _card_from_form(form: CardForm, guid: str) -> CardData | None:
+    """The card the form describes, or None after putting each problem under its field."""
     raw = {
         "guid": guid,
         "kind": form.kind.data,
@@ -273,7 +304,7 @@ def _card_from_form(form: CardForm, guid: str) -> CardData | str:
         "tags": (form.tags.data or "").split(),
     }
     if form.kind.data == "mcq":
-        raw["choices"] = [c.strip() for c in (form.choices.data or "").splitlines() if c.strip()]
+        raw["choices"] = form.choice_lines()
         raw["correct"] = (form.correct.data or 0) - 1
     else:
         raw["answer"] = form.answer.data or ""
@@ -284,7 +315,13 @@ def _card_from_form(form: CardForm, guid: str) -> CardData | str:
     try:
         return clean_card(from_dict(document, "card").cards[0])
     except DeckFileError as error:
-        return "; ".join(p.split(": ", 1)[-1] for p in error.problems)
+        for problem in error.problems:
+            named = FIELD_OF_PROBLEM.search(problem)
+            name = named.group(1) if named else "prompt"
+            field = form[name] if name in CARD_TEXT_FIELDS else form.prompt
+            message = problem.split(": ", 1)[-1]
+            field.errors.append(message[0].upper() + message[1:] + ".")
+        return None
 
 
 @bp.route("/<int:deck_id>/cards/new", methods=["GET", "POST"])
@@ -309,9 +346,7 @@ def edit_card(deck_id: int, card_id: int | None = None):
     if form.validate_on_submit():
         guid = card.guid if card else "u" + secrets.token_hex(10)
         data = _card_from_form(form, guid)
-        if isinstance(data, str):
-            form.prompt.errors.append(data)
-        else:
+        if data is not None:
             if card is None:
                 position = db.session.scalar(
                     select(func.coalesce(func.max(Card.position), -1)).where(

@@ -26,10 +26,14 @@ def learner_decks(user: User) -> list[Deck]:
         .join(ClassMembership, ClassMembership.class_id == Classroom.id)
         .where(ClassMembership.user_id == user.id)
     )
+    # A deck unpublished after the learner studied it is withdrawn: its title is the
+    # author's again, so only the decks the learner may still open are listed.
+    visible = or_(Deck.published.is_(True), Deck.owner_id == user.id)
     return list(
         db.session.scalars(
             select(Deck)
             .where(or_(Deck.id.in_(studied), Deck.id.in_(reviewed), Deck.id.in_(assigned)))
+            .where(visible)
             .order_by(Deck.title)
         )
     )
@@ -117,7 +121,8 @@ def hardest_cards(user: User, deck_id: int, count: int) -> tuple[learner_stats.H
 
 
 def class_dashboard(classroom: Classroom) -> class_stats.ClassDashboard:
-    deck_ids = [d.id for d in classroom.decks]
+    # A deck its author unpublished is withdrawn: out of the figures until published again.
+    deck_ids = [d.id for d in classroom.decks if d.published]
     students = [class_stats.Student(user_id=u.id, name=u.display_name)
                 for u in classroom.members]
     states = card_states([s.user_id for s in students], deck_ids)
