@@ -51,10 +51,14 @@ def _source_id(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def generate_deck(documents: list[tuple[str, str]], title: str | None = None) -> DeckData:
-    """Build a generated deck from ``(file_name, text)`` pairs (plain text, Markdown or HTML)."""
+def generate_deck(
+    documents: list[tuple[str, str]] | list[tuple[str, str, str]], title: str | None = None
+) -> DeckData:
+    """Build a generated deck from ``(file_name, text)`` pairs (plain text, Markdown or HTML)
+    or ``(file_name, text, fmt)`` triples whose fmt ("text", "md", "html") overrides detection
+    (PDF, DOCX and PPTX arrive as Markdown under their own file names)."""
     ordered = sorted(documents, key=lambda item: (PurePath(item[0]).name, item[1]))
-    read = [read_document(name, text) for name, text in ordered]
+    read = [read_document(*document) for document in ordered]
     taken: set[str] = set()
     ids = [_source_id(document.name, taken) for document in read]
     vocabulary = find_vocabulary(read)

@@ -795,8 +795,8 @@ def _units_from_blocks(blocks: list[_Block]) -> list[Unit]:
     return builder.units
 
 
-def read_document(name: str, text: str) -> Document:
-    fmt = detect_format(name, text)
+def read_document(name: str, text: str, fmt: str | None = None) -> Document:
+    fmt = fmt or detect_format(name, text)
     if fmt == "html":
         blocks = _html_blocks(text)
     elif fmt == "md":

@@ -12,6 +12,7 @@ from ..deckfile import CardData, DeckData, MediaFile, SourceDoc, SourceRef
 from ..extensions import db
 from ..formats.sanitize import sanitize_html
 from ..models import Card, Deck, Media, SourceDocument, User, utcnow
+from ..sources import location_at
 
 
 @dataclass
@@ -222,6 +223,9 @@ def card_evidence(card: Card) -> list[Evidence]:
         if doc is None:
             continue
         label = f"{doc.title} ({doc.name})" if doc.title and doc.title != doc.name else doc.name
+        if doc.locations and ref.get("start") is not None:
+            where = location_at(doc.locations, ref["start"])
+            label = f"{label}, {where}" if where else label
         sentence = None
         if doc.text is not None and ref.get("start") is not None and ref.get("end") is not None:
             sentence = doc.text[ref["start"]:ref["end"]].strip() or None
