@@ -83,6 +83,29 @@ def _short(error: Exception) -> str:
     return (str(error) or type(error).__name__)[:120]
 
 
+def _unpacked_size(name: str, number: int, page, limits: SourceLimits) -> int:
+    """Bytes the page's content inflates to (pypdf stops at the bound and so do we: its text
+    extraction would skip an over-long stream silently)."""
+    from pypdf.errors import LimitReachedError, PyPdfError
+
+    try:
+        with _bounded(limits):
+            contents = page.get_contents()
+            return len(contents.get_data()) if contents is not None else 0
+    except LimitReachedError:
+        return limits.max_unpacked_bytes + 1
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            RecursionError, OSError, ZeroDivisionError) as error:
+        raise SourceRefused(f"{name}: page {number} is damaged ({_short(error)}).") from None
+
+
+def _too_big(name: str, limits: SourceLimits) -> SourceRefused:
+    return SourceRefused(
+        f"{name}: its pages unpack to more than "
+        f"{limits.max_unpacked_bytes / 1024 / 1024:,.0f} MB, more than allowed."
+    )
+
+
 def _page_lines(name: str, page, limits: SourceLimits) -> list[_Line]:
     from pypdf.errors import PyPdfError
 
@@ -123,7 +146,11 @@ def check_pdf(name: str, data: bytes, limits: SourceLimits) -> None:
     """Opens, counts pages and looks for text on the first pages (scans have none)."""
     reader = _open(name, data, limits)
     deadline = limits.deadline()
-    for page in list(reader.pages)[:TEXT_PROBE_PAGES]:
+    unpacked = 0
+    for number, page in enumerate(list(reader.pages)[:TEXT_PROBE_PAGES], start=1):
+        unpacked += _unpacked_size(name, number, page, limits)
+        if unpacked > limits.max_unpacked_bytes:
+            raise _too_big(name, limits)
         if _page_lines(name, page, limits):
             return
         deadline.check(name)
@@ -136,7 +163,11 @@ def read_pdf(name: str, data: bytes, limits: SourceLimits, progress=None) -> Sou
     deadline = limits.deadline()
     pages: list[list[_Line]] = []
     total = len(reader.pages)
+    unpacked = 0
     for number, page in enumerate(reader.pages, start=1):
+        unpacked += _unpacked_size(name, number, page, limits)
+        if unpacked > limits.max_unpacked_bytes:
+            raise _too_big(name, limits)
         pages.append(_page_lines(name, page, limits))
         deadline.check(name)
         if progress:
@@ -175,6 +206,15 @@ def _outline(name: str, pages: list[list[_Line]], limits: SourceLimits) -> Outli
             text = printable(line.text).strip()
             if text in repeated or _PAGE_NUMBER.match(text):
                 continue
+            bullet = _BULLET.match(text)
+            if bullet and not text[bullet.end():]:
+                # A bullet glyph drawn on its own (often larger than the text): the item's
+                # text follows.
+                if paragraph:
+                    flush(kind, paragraph)
+                kind = "item"
+                previous = line
+                continue
             if line.size in heading_sizes:
                 if paragraph:
                     flush(kind, paragraph)
@@ -186,17 +226,10 @@ def _outline(name: str, pages: list[list[_Line]], limits: SourceLimits) -> Outli
                     outline.extend_heading(text)
                 else:
                     outline.heading(text, level)
+                kind = "para"
                 previous = line
                 continue
-            bullet = _BULLET.match(text)
             starts_item = bool(bullet) or bool(_NUMBERED.match(text))
-            if bullet and not text[bullet.end():]:
-                # A bullet glyph on a line of its own: the item's text follows.
-                if paragraph:
-                    flush(kind, paragraph)
-                kind = "item"
-                previous = line
-                continue
             gap = previous is not None and abs(previous.y - line.y) > 1.5 * max(line.size, 1)
             if paragraph and (starts_item or gap or (previous and previous.size != line.size)):
                 flush(kind, paragraph)
