@@ -76,7 +76,15 @@ def queue_job(
     user: User, kind: str, *, files: list[tuple[str, bytes]] = (), title: str | None = None,
     upload_token: str | None = None,
 ) -> Job:
-    """Store the job with its files, commit, and hand it to the queue."""
+    """Store the job with its files, commit, and hand it to the queue. Confirming one upload
+    twice finds the job already following it."""
+    if upload_token is not None:
+        existing = db.session.scalars(
+            select(Job).where(Job.user_id == user.id, Job.upload_token == upload_token,
+                              Job.status.in_(ACTIVE))
+        ).first()
+        if existing is not None:
+            return existing
     check_job_allowance(user)
     check_storage_allowance(user, sum(len(data) for _, data in files))
     job = Job(
@@ -251,15 +259,12 @@ def _run_import(job: Job, report) -> int:
     result = read_upload(pending.filename, pending.data)
     owner = db.session.get(User, job.user_id)
     total = sum(len(deck.cards) for deck in result.decks)
-    stored = 0
+    # The last report before the transaction that stores the decks begins: on SQLite a
+    # report from another connection would wait for that transaction to end.
+    report(stage=f"Saving {total} cards", cards=total, percent=50)
     first = None
     for deck in result.decks:
-        report(stage=f"Importing {deck.title}", cards=stored,
-               percent=10 + int(85 * stored / max(total, 1)))
-        deck_report = store_deck(deck, owner=owner)
-        first = first or deck_report.deck
-        stored += len(deck.cards)
-    report(stage="Saving", cards=stored, percent=95)
+        first = first or store_deck(deck, owner=owner).deck
     db.session.delete(pending)
     db.session.flush()
     return first.id
