@@ -48,12 +48,19 @@ def start_recovery(app: Flask) -> threading.Event:
     return stop
 
 
-def start_in_process(app: Flask) -> None:
+def start_in_process(app: Flask):
     """Run one worker thread inside this (web) process; jobs stop when the process does and
-    are taken up again by the stale-job check when it restarts."""
+    are taken up again by the stale-job check when it restarts. Returns a function that
+    stops the worker (after the job it is running)."""
     consumer = _EmbeddedConsumer(app.extensions[EXTENSION].huey, workers=1, periodic=False)
     consumer.start()
-    start_recovery(app)
+    recovery = start_recovery(app)
+
+    def stop() -> None:
+        recovery.set()
+        consumer.stop(graceful=True)
+
+    return stop
 
 
 def run_worker(app: Flask, threads: int) -> None:
