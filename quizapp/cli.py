@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import sys
 from pathlib import Path
 
 import click
@@ -149,7 +150,7 @@ def generate(sources: tuple[Path, ...], output: Path, title: str | None) -> None
         fail(f"{error.filename}: cannot read ({error.strerror})")
     # Two steps per document (reading, then its share of generating): the bar moves on a
     # terminal and stays silent when the output is not one.
-    with click.progressbar(length=100, label="Reading", file=click.get_text_stream("stderr"),
+    with click.progressbar(length=100, label="Reading", file=sys.stderr,
                            show_percent=True) as bar:
         def report(percent: int | None = None, stage: str | None = None, **_) -> None:
             if stage:
@@ -186,7 +187,7 @@ def import_deck(file: Path, owner: str | None, publish: bool) -> None:
     except ImportFailed as error:
         fail(f"{file}: {error}")
     reports = []
-    with click.progressbar(result.decks, label="Importing", file=click.get_text_stream("stderr"),
+    with click.progressbar(result.decks, label="Importing", file=sys.stderr,
                            item_show_func=lambda d: d.title[:40] if d else None) as decks:
         for deck in decks:
             reports.append(store_deck(deck, owner=owner_user, publish=publish))
