@@ -166,3 +166,14 @@ def test_a_running_job_page_has_a_progress_bar_and_a_no_javascript_refresh(clien
     assert "Reading notes.pdf: page 40 of 100" in page
     assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page
     assert 'src="/static/job.js"' in page
+
+
+def test_a_file_that_breaks_only_when_read_fails_its_job_with_the_reason(client, instructor):
+    from test_sources import docx_with_document_xml
+
+    login(client, instructor.email)
+    response = post_sources(client, [("notes.docx", docx_with_document_xml(b"<w:document"))])
+    assert response.status_code == 303
+    page = client.get(response.location).get_data(as_text=True)
+    assert "notes.docx: a damaged Office file" in page
+    assert counts() == {"Deck": 0, "Job": 1, "JobFile": 0, "SourceDocument": 0}

@@ -242,3 +242,42 @@ def test_limits_on_pages_characters_and_time_are_settings():
         read_source("notes.pdf", data, SourceLimits(max_seconds=0))
     with pytest.raises(SourceRefused, match="41 slides, more than the 40 allowed"):
         read_source("deck.pptx", build_pptx(lecture_blocks(41)), SourceLimits(max_slides=40))
+
+
+def docx_with_document_xml(xml: bytes) -> bytes:
+    """A real DOCX whose main part is replaced by ``xml``."""
+    source = zipfile.ZipFile(io.BytesIO(build_docx(blocks_of_markdown("Some text."))))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            data = xml if item.filename == "word/document.xml" else source.read(item)
+            archive.writestr(item, data)
+    return buffer.getvalue()
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lolololololololololol">
+<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+<!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+<!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+<!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+<!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+<!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">]>
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+<w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>"""
+
+
+def test_xml_entities_in_office_files_are_never_expanded():
+    try:
+        source = read_source("laughs.docx", docx_with_document_xml(BILLION_LAUGHS), LIMITS)
+    except SourceRefused as refused:
+        assert str(refused).startswith("laughs.docx")
+    else:
+        assert len(source.text) < 1000
+
+
+def test_broken_xml_inside_an_office_file_is_a_reason_not_a_crash():
+    with pytest.raises(SourceRefused, match="damaged Office file"):
+        read_source("notes.docx", docx_with_document_xml(b"<w:document><unclosed"), LIMITS)
