@@ -72,7 +72,17 @@ class Workers:
 
 @pytest.fixture
 def workers(app, tmp_path):
-    queue_url = f"sqlite:///{tmp_path / 'queue.sqlite'}"
+    yield from _workers_on(app, tmp_path, f"sqlite:///{tmp_path / 'queue.sqlite'}")
+
+
+@pytest.fixture
+def redis_workers(app, tmp_path):
+    """The server mode: the queue in Redis, shared by every web host and worker."""
+    url = os.environ.get("QUIZAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    yield from _workers_on(app, tmp_path, url)
+
+
+def _workers_on(app, tmp_path, queue_url: str):
     saved = app.extensions[EXTENSION]
     app.extensions[EXTENSION] = make_queue(app, queue_url)
     pool = Workers(app, queue_url, tmp_path)
@@ -131,6 +141,18 @@ def test_a_15_mb_upload_answers_at_once_and_the_worker_makes_the_draft(
     assert deck.title == "Worker draft" and not deck.published and len(deck.cards) > 20
     assert client.get(response.location).location == f"/decks/{deck.id}/review"
     assert db.session.query(JobFile).count() == 0
+
+
+def test_the_redis_queue_carries_jobs_to_a_worker(client, instructor, redis_workers):
+    from source_builders import build_docx, lecture_blocks
+
+    login(client, instructor.email)
+    redis_workers.start()
+    response = post_sources(client, [("handout.docx", build_docx(lecture_blocks(6)))])
+    job_id = int(response.location.rsplit("/", 1)[1])
+    job = wait_for(job_id, lambda job: job.finished, 120, redis_workers)
+    assert job.status == "done", job.message
+    assert client.get(response.location).location.endswith("/review")
 
 
 def kill_mid_job_then_restart(client, instructor, workers, **restart_settings) -> Job:
