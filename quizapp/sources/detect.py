@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
+import zlib
 from pathlib import PurePath
 
 from .limits import SourceRefused
 
 KINDS = ("pdf", "docx", "pptx", "html", "md", "text")
+# What zipfile raises on a damaged or unusual archive (unknown versions and methods,
+# encrypted members, cut-off data).
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError,
+              NotImplementedError, RuntimeError, LookupError, struct.error, zlib.error)
 
 _BINARY_SIGNATURES = {
     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": (
@@ -64,7 +70,7 @@ def _office_kind(name: str, data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, ValueError, OSError) as error:
+    except ZIP_ERRORS as error:
         raise SourceRefused(f"{name}: a damaged ZIP/Office file ({error}).") from None
     if "word/document.xml" in names:
         return "docx"

@@ -10,7 +10,9 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from contextlib import contextmanager
 
+from .detect import ZIP_ERRORS
 from .limits import SourceLimits, SourceRefused
 from .outline import Outline, SourceText
 
@@ -23,7 +25,7 @@ def check_office(name: str, data: bytes, kind: str, limits: SourceLimits) -> Non
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as error:
+    except ZIP_ERRORS as error:
         raise SourceRefused(f"{name}: a damaged Office file ({error}).") from None
     if len(members) > MAX_ARCHIVE_MEMBERS:
         raise SourceRefused(f"{name}: the file holds {len(members):,} parts; too many to read.")
@@ -41,12 +43,15 @@ def check_office(name: str, data: bytes, kind: str, limits: SourceLimits) -> Non
             )
 
 
-def _opened(name: str, open_document, data: bytes):
+@contextmanager
+def _damage_is_a_reason(name: str):
+    """python-docx and python-pptx read parts lazily and raise many kinds of error for a
+    broken one (missing relationships, bad XML, odd values), while opening or later."""
     try:
-        return open_document(io.BytesIO(data))
+        yield
     except SourceRefused:
         raise
-    except Exception as error:  # the libraries raise many kinds for broken parts
+    except Exception as error:
         raise SourceRefused(
             f"{name}: a damaged Office file that cannot be read "
             f"({(str(error) or type(error).__name__)[:120]})."
@@ -54,11 +59,16 @@ def _opened(name: str, open_document, data: bytes):
 
 
 def read_docx(name: str, data: bytes, limits: SourceLimits, progress=None) -> SourceText:
+    with _damage_is_a_reason(name):
+        return _read_docx(name, data, limits, progress)
+
+
+def _read_docx(name: str, data: bytes, limits: SourceLimits, progress) -> SourceText:
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
-    document = _opened(name, docx.Document, data)
+    document = docx.Document(io.BytesIO(data))
     deadline = limits.deadline()
     outline = Outline(name, limits)
     body = document.element.body
@@ -103,9 +113,14 @@ def _is_list(paragraph, style: str) -> bool:
 
 
 def read_pptx(name: str, data: bytes, limits: SourceLimits, progress=None) -> SourceText:
+    with _damage_is_a_reason(name):
+        return _read_pptx(name, data, limits, progress)
+
+
+def _read_pptx(name: str, data: bytes, limits: SourceLimits, progress) -> SourceText:
     import pptx
 
-    presentation = _opened(name, pptx.Presentation, data)
+    presentation = pptx.Presentation(io.BytesIO(data))
     deadline = limits.deadline()
     outline = Outline(name, limits)
     slides = list(presentation.slides)

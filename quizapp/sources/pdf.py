@@ -25,6 +25,18 @@ _PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?\s*
 TEXT_PROBE_PAGES = 5
 
 
+def _pdf_errors() -> tuple[type[BaseException], ...]:
+    """What pypdf raises on a damaged file: its own errors and the plain ones a malformed
+    object graph provokes inside it."""
+    import struct
+    import zlib
+
+    from pypdf.errors import PyPdfError
+
+    return (PyPdfError, ValueError, LookupError, TypeError, AttributeError, ArithmeticError,
+            RecursionError, NotImplementedError, OSError, struct.error, zlib.error)
+
+
 @dataclass
 class _Line:
     text: str
@@ -34,7 +46,6 @@ class _Line:
 
 def _open(name: str, data: bytes, limits: SourceLimits):
     import pypdf
-    from pypdf.errors import PdfReadError, PyPdfError
 
     try:
         with _bounded(limits):
@@ -46,8 +57,7 @@ def _open(name: str, data: bytes, limits: SourceLimits):
             count = len(reader.pages)
     except SourceRefused:
         raise
-    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError,
-            IndexError, RecursionError, OSError, ZeroDivisionError) as error:
+    except _pdf_errors() as error:
         raise SourceRefused(f"{name}: a damaged PDF that cannot be read ({_short(error)}).") \
             from None
     if count == 0:
@@ -67,7 +77,7 @@ def _opens_without_password(reader) -> bool:
 
 
 def _bounded(limits: SourceLimits):
-    from pypdf._configuration import apply_configuration
+    from pypdf import apply_configuration
 
     cap = limits.max_unpacked_bytes
     return apply_configuration(
@@ -86,7 +96,7 @@ def _short(error: Exception) -> str:
 def _unpacked_size(name: str, number: int, page, limits: SourceLimits) -> int:
     """Bytes the page's content inflates to (pypdf stops at the bound and so do we: its text
     extraction would skip an over-long stream silently)."""
-    from pypdf.errors import LimitReachedError, PyPdfError
+    from pypdf.errors import LimitReachedError
 
     try:
         with _bounded(limits):
@@ -94,8 +104,7 @@ def _unpacked_size(name: str, number: int, page, limits: SourceLimits) -> int:
             return len(contents.get_data()) if contents is not None else 0
     except LimitReachedError:
         return limits.max_unpacked_bytes + 1
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError, OSError, ZeroDivisionError) as error:
+    except _pdf_errors() as error:
         raise SourceRefused(f"{name}: page {number} is damaged ({_short(error)}).") from None
 
 
@@ -107,8 +116,6 @@ def _too_big(name: str, limits: SourceLimits) -> SourceRefused:
 
 
 def _page_lines(name: str, page, limits: SourceLimits) -> list[_Line]:
-    from pypdf.errors import PyPdfError
-
     lines: list[_Line] = []
     current: list[str] = []
     state = {"y": 0.0, "size": 0.0}
@@ -133,8 +140,7 @@ def _page_lines(name: str, page, limits: SourceLimits) -> list[_Line]:
     try:
         with _bounded(limits):
             page.extract_text(visitor_text=visit)
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError, OSError, ZeroDivisionError, MemoryError) as error:
+    except (*_pdf_errors(), MemoryError) as error:
         raise SourceRefused(f"{name}: a damaged PDF page cannot be read ({_short(error)}).") \
             from None
     if current:
