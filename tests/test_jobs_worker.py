@@ -135,7 +135,7 @@ def test_a_15_mb_upload_answers_at_once_and_the_worker_makes_the_draft(
     # The default heartbeat allowance: storing 15 MB of evidence may hold SQLite's write
     # lock (and so the heartbeat) for longer than the short one the other tests use.
     workers.start(QUIZAPP_JOB_STALE_SECONDS=60)
-    job = wait_for(job_id, lambda job: job.finished, 900, workers)
+    job = wait_for(job_id, lambda job: job.finished, 1200, workers)
     assert job.status == "done", job.message
     deck = db.session.get(Deck, job.deck_id)
     assert deck.title == "Worker draft" and not deck.published and len(deck.cards) > 20
