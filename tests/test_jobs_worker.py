@@ -115,8 +115,11 @@ def wait_for(job_id: int, predicate, seconds: float, workers: Workers) -> Job:
         if predicate(job):
             return job
         time.sleep(0.1)
-    raise AssertionError(f"job {job_id} never got there: {vars(job_row(job_id))}\n"
-                         f"{workers.logs()[-3000:]}")
+    job = job_row(job_id)
+    raise AssertionError(
+        f"job {job_id} never got there: {job.status} {job.stage!r} {job.percent} % "
+        f"attempt {job.attempts} {job.message!r}\n{workers.logs()[-3000:]}"
+    )
 
 
 def test_a_15_mb_upload_answers_at_once_and_the_worker_makes_the_draft(
