@@ -8,7 +8,7 @@ BIN = $(VENV)/bin
 FLASK = $(BIN)/flask --app wsgi
 PIP = $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: run test install install-test db demo bench lint lock serve
+.PHONY: run test install install-test db demo bench lint lock serve worker
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,18 @@ db: install
 demo: db
 	$(FLASK) users demo
 
+# The development server runs background jobs on a thread of its own (queue in
+# instance/jobs.sqlite), so nothing but Python is needed.
 run: demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	QUIZAPP_WORKER=thread $(FLASK) run --host 127.0.0.1 --port 5000
 
+# gunicorn with one job worker process beside it (stopped with it).
 serve: db
+	$(FLASK) jobs worker & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 4 --bind 127.0.0.1:8000 wsgi:app
+
+worker: install
+	$(FLASK) jobs worker
 
 test: install-test
 	$(BIN)/ruff check .

@@ -71,12 +71,15 @@ def create_app(config: dict | None = None) -> Flask:
     from .services import ratelimit  # noqa: F401
     limiter.init_app(app)
 
-    from . import auth_loader, cli, templating
+    from . import auth_loader, cli, jobs, templating
     from .blueprints import auth, classes, decks, main, progress, study
+    from .blueprints import jobs as job_pages
 
     auth_loader.register(login_manager)
     templating.register(app)
-    for blueprint in (main.bp, auth.bp, decks.bp, study.bp, progress.bp, classes.bp):
+    jobs.init_app(app)
+    for blueprint in (main.bp, auth.bp, decks.bp, study.bp, progress.bp, classes.bp,
+                      job_pages.bp):
         app.register_blueprint(blueprint)
     cli.register(app)
     _register_error_pages(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import sys
 from pathlib import Path
 
 import click
@@ -19,9 +20,10 @@ from .models import ROLES, Deck, User, user_by_email
 from .scheduling.day import is_known_zone
 from .services import exports
 from .services.decks import store_deck
-from .services.generation import GenerationFailed, read_sources
+from .services.generation import GenerationFailed, read_sources, source_limits
 
 users_cli = AppGroup("users", help="Manage accounts.")
+jobs_cli = AppGroup("jobs", help="Run background jobs.")
 decks_cli = AppGroup("decks", help="Load, generate, import and export decks.")
 
 
@@ -141,14 +143,28 @@ def load_decks(paths: tuple[Path, ...], publish: bool, sources_dir: Path | None)
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path))
 @click.option("--title", default=None)
 def generate(sources: tuple[Path, ...], output: Path, title: str | None) -> None:
-    """Generate a deck file from source documents (txt, md, html)."""
+    """Generate a deck file from source documents (PDF, DOCX, PPTX, HTML, Markdown, text)."""
     try:
-        documents = read_sources([(str(p), p.read_bytes()) for p in sources])
+        uploads = [(str(p), p.read_bytes()) for p in sources]
     except OSError as error:
         fail(f"{error.filename}: cannot read ({error.strerror})")
-    except GenerationFailed as error:
-        fail(str(error))
-    deck = generate_deck(documents, title=title)
+    # Two steps per document (reading, then its share of generating): the bar moves on a
+    # terminal and stays silent when the output is not one.
+    with click.progressbar(length=100, label="Reading", file=sys.stderr,
+                           show_percent=True) as bar:
+        def report(percent: int | None = None, stage: str | None = None, **_) -> None:
+            if stage:
+                bar.label = stage[:60]
+            if percent is not None and percent > bar.pos:
+                bar.update(percent - bar.pos)
+
+        try:
+            documents = read_sources(uploads, source_limits(), report)
+        except GenerationFailed as error:
+            fail(str(error))
+        report(percent=65, stage="Finding facts and writing cards")
+        deck = generate_deck([document.document() for document in documents], title=title)
+        report(percent=100, stage="Done")
     output.write_text(dumps(deck), encoding="utf-8")
     click.echo(f"Wrote {output}: {len(deck.cards)} cards from {len(documents)} documents")
 
@@ -170,7 +186,11 @@ def import_deck(file: Path, owner: str | None, publish: bool) -> None:
         fail(f"{file}: cannot read ({error.strerror})")
     except ImportFailed as error:
         fail(f"{file}: {error}")
-    reports = [store_deck(deck, owner=owner_user, publish=publish) for deck in result.decks]
+    reports = []
+    with click.progressbar(result.decks, label="Importing", file=sys.stderr,
+                           item_show_func=lambda d: d.title[:40] if d else None) as decks:
+        for deck in decks:
+            reports.append(store_deck(deck, owner=owner_user, publish=publish))
     db.session.commit()
     for warning in result.warnings:
         click.echo(f"warning: {warning}")
@@ -196,6 +216,18 @@ def export_deck(deck: str, output: Path) -> None:
     click.echo(f"Wrote {output}: {found.title!r}, {len(found.cards)} cards")
 
 
+@jobs_cli.command("worker")
+@click.option("--threads", default=1, show_default=True, help="Jobs run at once.")
+def jobs_worker(threads: int) -> None:
+    """Run background jobs until stopped (Ctrl-C finishes the running job first)."""
+    from flask import current_app
+
+    from .jobs.worker import run_worker
+
+    run_worker(current_app._get_current_object(), threads)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(decks_cli)

@@ -51,6 +51,26 @@ def from_environment(instance_path: str) -> dict:
         "QUIZAPP_LOGIN_RATE_LIMIT": os.environ.get(
             "QUIZAPP_LOGIN_RATE_LIMIT", "10 per minute;100 per hour"
         ),
+        # Background jobs: "" keeps the queue in instance/jobs.sqlite (one machine),
+        # redis://... shares it between hosts, "immediate" runs each job inside the request.
+        "QUIZAPP_QUEUE_URL": os.environ.get("QUIZAPP_QUEUE_URL", ""),
+        # "thread": this process also runs the jobs (make run); otherwise run
+        # `flask jobs worker` beside the web server.
+        "QUIZAPP_WORKER": os.environ.get("QUIZAPP_WORKER", ""),
+        "QUIZAPP_JOB_STALE_SECONDS": _int_env("QUIZAPP_JOB_STALE_SECONDS", 60),
+        "QUIZAPP_JOB_ATTEMPTS": _int_env("QUIZAPP_JOB_ATTEMPTS", 2),
+        "QUIZAPP_MAX_ACTIVE_JOBS": _int_env("QUIZAPP_MAX_ACTIVE_JOBS", 3),
+        "QUIZAPP_MAX_STORED_UPLOAD_BYTES": _int_env(
+            "QUIZAPP_MAX_STORED_UPLOAD_BYTES", 50 * 1024 * 1024
+        ),
+        "QUIZAPP_IMPORT_JOB_BYTES": _int_env("QUIZAPP_IMPORT_JOB_BYTES", 2 * 1024 * 1024),
+        "QUIZAPP_SOURCE_MAX_PAGES": _int_env("QUIZAPP_SOURCE_MAX_PAGES", 500),
+        "QUIZAPP_SOURCE_MAX_SLIDES": _int_env("QUIZAPP_SOURCE_MAX_SLIDES", 500),
+        "QUIZAPP_SOURCE_MAX_UNPACKED_BYTES": _int_env(
+            "QUIZAPP_SOURCE_MAX_UNPACKED_BYTES", 100 * 1024 * 1024
+        ),
+        "QUIZAPP_SOURCE_MAX_CHARS": _int_env("QUIZAPP_SOURCE_MAX_CHARS", 20 * 1024 * 1024),
+        "QUIZAPP_SOURCE_SECONDS": _int_env("QUIZAPP_SOURCE_SECONDS", 120),
         "SESSION_COOKIE_SECURE": os.environ.get("QUIZAPP_SECURE_COOKIES", "") == "1",
         "REMEMBER_COOKIE_SECURE": os.environ.get("QUIZAPP_SECURE_COOKIES", "") == "1",
     }

@@ -80,7 +80,9 @@ class DeckUploadForm(FlaskForm):
 
 
 class SourceUploadForm(FlaskForm):
-    files = MultipleFileField("Source documents (.txt, .md, .html)")
+    files = MultipleFileField(
+        "Source documents (PDF, Word .docx, PowerPoint .pptx, HTML, Markdown or text)"
+    )
     title = StringField("Deck title", validators=[Optional(), Length(max=200)])
     submit = SubmitField("Generate draft deck")
 

@@ -47,6 +47,9 @@ def _app(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": test_database_url(tmp_path_factory),
             "SECRET_KEY": "test-secret-key",
             "RATELIMIT_ENABLED": False,
+            # Jobs run inside the request that queues them; tests of real workers
+            # (tests/test_jobs_worker.py) start their own.
+            "QUIZAPP_QUEUE_URL": "immediate",
         }
     )
     app.test_client_class = IsolatedClient

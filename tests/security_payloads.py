@@ -11,7 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from quizapp.deckfile import CardData, DeckData, MediaFile
 from quizapp.extensions import db
-from quizapp.models import ClassDeck, ClassMembership, Classroom, PendingUpload, User
+from quizapp.models import ClassDeck, ClassMembership, Classroom, Job, PendingUpload, User
 from quizapp.services.decks import store_deck
 
 PASSWORD = "correct-horse-1"
@@ -53,6 +53,13 @@ DANGEROUS_TAGS = {"iframe", "object", "embed", "frame", "frameset", "base", "met
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")
 
 
+def _reloads_itself(tag: str, attrs: dict) -> bool:
+    """A refresh of the same page after some seconds (the job page's no-JS fallback): it names
+    no URL, so nothing injected can ride on it."""
+    return (tag == "meta" and (attrs.get("http-equiv") or "").lower() == "refresh"
+            and (attrs.get("content") or "").strip().isdigit())
+
+
 class PageAudit(HTMLParser):
     """Everything in a page that a browser could run."""
 
@@ -70,7 +77,7 @@ class PageAudit(HTMLParser):
         if tag == "style":
             self.problems.append("<style> element")
         if tag in DANGEROUS_TAGS and not (tag == "meta" and set(dict(attrs)) <= {
-                "charset", "name", "content"}):
+                "charset", "name", "content"}) and not _reloads_itself(tag, dict(attrs)):
             self.problems.append(f"<{tag}> element")
         for name, value in attrs:
             name = name.lower()
@@ -177,11 +184,15 @@ class World:
         self.pending = PendingUpload(token="pending-token-of-a", user_id=owner.id,
                                      filename="deck.csv", data=b"front,back\nQ1,A1\n")
         db.session.add(self.pending)
+        # A job of A's, still running: only A may follow it.
+        self.job = Job(user_id=owner.id, kind="generate", status="running",
+                       stage="Reading notes.pdf: page 3 of 9", percent=20)
+        db.session.add(self.job)
         db.session.commit()
         self.ids = {
             "pub": self.pub.id, "draft": self.draft.id, "foreign": self.foreign.id,
             "pub_card": self.pub.cards[0].id, "draft_card": self.draft.cards[0].id,
-            "class": self.classroom.id,
+            "class": self.classroom.id, "job": self.job.id,
         }
 
 

@@ -10,7 +10,7 @@ from conftest import SEEDS, csrf_token, login
 
 from quizapp.citations import clean_sentence
 from quizapp.extensions import db
-from quizapp.models import Card, Deck, SourceDocument
+from quizapp.models import Card, Deck, Job, SourceDocument
 
 
 def post_sources(client, files, title="Atrophy draft"):
@@ -93,10 +93,9 @@ def test_learner_sees_the_source_after_answering(client, app, instructor, learne
     ("files", "message"),
     [
         ([], "at least one"),
-        ([("virus.exe", b"MZ\x90\x00")], "only .txt, .md and .html"),
+        ([("virus.exe", b"MZ\x90\x00")], "this is a program, not a document"),
+        ([("notes.txt", b"GIF89a" + b"\x00" * 20)], "an image (GIF)"),
         ([("blob.txt", b"\x00\x01\x02\x03" * 10)], "binary"),
-        ([("huge.txt", b"a " * (1024 * 1024 + 10))], "larger than"),
-        ([("notes.txt", b"Nothing here about any condition at all.")], "No facts"),
     ],
 )
 def test_unusable_documents_get_a_clear_400(client, instructor, files, message):
@@ -104,6 +103,31 @@ def test_unusable_documents_get_a_clear_400(client, instructor, files, message):
     response = post_sources(client, files)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
+    assert db.session.query(Deck).count() == 0
+    assert db.session.query(Job).count() == 0
+
+
+def test_text_over_the_character_cap_is_refused_in_the_request(client, app, instructor):
+    login(client, instructor.email)
+    app.config["QUIZAPP_SOURCE_MAX_CHARS"] = 1000
+    try:
+        response = post_sources(client, [("huge.txt", b"a " * 600)])
+    finally:
+        app.config["QUIZAPP_SOURCE_MAX_CHARS"] = 20 * 1024 * 1024
+    assert response.status_code == 400
+    assert "more than 1,000 characters" in response.get_data(as_text=True)
+    assert db.session.query(Job).count() == 0
+
+
+def test_documents_without_facts_end_in_a_failed_job_with_the_reason(client, instructor):
+    login(client, instructor.email)
+    response = post_sources(client, [("notes.txt", b"Nothing here about any condition.")])
+    assert response.status_code == 303 and "/jobs/" in response.location
+    page = client.get(response.location)
+    assert page.status_code == 200
+    assert "No facts could be extracted" in page.get_data(as_text=True)
+    job = db.session.scalars(db.select(Job)).one()
+    assert job.status == "failed" and not job.files
     assert db.session.query(Deck).count() == 0
 
 

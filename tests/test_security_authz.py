@@ -37,6 +37,7 @@ def _upload():
 TABLE = [
     ("GET", "/static/<path:filename>", "/static/app.css", None, [200] * 6),
     ("GET", "/static/<path:filename>", "/static/study.js", None, [200] * 6),
+    ("GET", "/static/<path:filename>", "/static/job.js", None, [200] * 6),
     ("GET", "/", "/", None, [200] * 6),
     ("GET", "/auth/register", "/auth/register", None, [200] * 6),
     ("POST", "/auth/register", "/auth/register",
@@ -135,6 +136,11 @@ TABLE = [
      [L] + [200] * 5),
     ("GET", "/decks/<int:deck_id>/export.csv", "/decks/{draft}/export.csv", None,
      [L, 404, 404, 200, 404, 200]),
+    # A job (and the files it holds) is its owner's alone, admins included.
+    ("GET", "/jobs/<int:job_id>", "/jobs/{job}", None, [L, 404, 404, 200, 404, 404]),
+    ("GET", "/jobs/<int:job_id>/status", "/jobs/{job}/status", None,
+     [L, 404, 404, 200, 404, 404]),
+    ("GET", "/jobs/<int:job_id>", "/jobs/999999", None, [L] + [404] * 5),
     ("GET", "/study/<int:deck_id>", "/study/{pub}", None, [L] + [200] * 5),
     ("GET", "/study/<int:deck_id>", "/study/{pub}?mode=cram", None, [L] + [200] * 5),
     ("GET", "/study/<int:deck_id>", "/study/{draft}", None, [L, 404, 404, 200, 404, 200]),

@@ -47,11 +47,15 @@ def test_an_upload_over_the_size_limit_gets_a_clear_413(owner, app, monkeypatch)
     assert snapshot() == before
 
 
-def test_a_source_document_over_its_own_limit_is_refused(owner):
+def test_a_source_document_over_its_own_limit_is_refused(owner, app, monkeypatch):
+    # Text is capped in characters (QUIZAPP_SOURCE_MAX_CHARS), checked in the request.
+    monkeypatch.setitem(app.config, "QUIZAPP_SOURCE_MAX_CHARS", 2_000_000)
+    before = snapshot()
     response = upload(owner, "huge.txt", b"Muscle atrophy is wasting. " * 90_000,
                       "/decks/generate", "files")
     assert response.status_code == 400
-    assert "larger than 2 MB" in errors_of(response)
+    assert "more than 2,000,000 characters" in errors_of(response)
+    assert snapshot() == before
 
 
 @pytest.mark.parametrize(("name", "data", "reason"), [

@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -36,7 +37,8 @@ from ..services.decks import (
     slugify,
     store_deck,
 )
-from ..services.generation import GenerationFailed, draft_from_uploads
+from ..services.generation import GenerationFailed, check_uploads, source_limits
+from ..services.jobs import JobRefused, check_storage_allowance, queue_job
 from . import attachment
 
 bp = Blueprint("decks", __name__, url_prefix="/decks")
@@ -115,6 +117,11 @@ def upload():
             form.file.errors.append(str(error))
             return render_template("decks/upload.html", form=form), 400
         _forget_stale_uploads()
+        try:
+            check_storage_allowance(current_user, len(data))
+        except JobRefused as error:
+            form.file.errors.append(str(error))
+            return render_template("decks/upload.html", form=form), 400
         pending = PendingUpload(
             token=secrets.token_urlsafe(24), user_id=current_user.id, filename=filename,
             data=data,
@@ -154,6 +161,12 @@ def confirm_upload():
     ).first()
     if pending is None:
         abort(400, "This upload has expired or was already imported. Upload the file again.")
+    if len(pending.data) > current_app.config["QUIZAPP_IMPORT_JOB_BYTES"]:
+        try:
+            job = queue_job(current_user, "import", upload_token=pending.token)
+        except JobRefused as error:
+            abort(400, str(error))
+        return redirect(url_for("jobs.show", job_id=job.id), code=303)
     try:
         result = read_upload(pending.filename, pending.data)
     except ImportFailed as error:
@@ -176,13 +189,12 @@ def generate():
     if form.validate_on_submit():
         uploads = [(f.filename or "source.txt", f.read()) for f in form.files.data if f]
         try:
-            deck = draft_from_uploads(uploads, title=form.title.data or None, owner=current_user)
-        except GenerationFailed as error:
+            files = check_uploads(uploads, source_limits())
+            job = queue_job(current_user, "generate", files=files, title=form.title.data or None)
+        except (GenerationFailed, JobRefused) as error:
             form.files.errors = [str(error)]
             return render_template("decks/generate.html", form=form), 400
-        db.session.commit()
-        flash("Draft deck generated. Review the cards and publish when ready.", "success")
-        return redirect(url_for("decks.review", deck_id=deck.id), code=303)
+        return redirect(url_for("jobs.show", job_id=job.id), code=303)
     return render_template("decks/generate.html", form=form), 400 if form.errors else 200
 
 

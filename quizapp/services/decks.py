@@ -13,6 +13,7 @@ from ..deckfile import CardData, DeckData, MediaFile, SourceDoc, SourceRef
 from ..extensions import db
 from ..formats.sanitize import sanitize_html
 from ..models import Card, Deck, Media, SourceDocument, User, utcnow
+from ..sources import location_at
 
 
 @dataclass
@@ -214,6 +215,8 @@ class Evidence:
 
     document: str
     sentence: str | None
+    # Where a person finds it again: "page 3", "slide 7", "paragraph 12" (converted formats).
+    location: str | None = None
 
 
 def cited_evidence(deck: Deck, refs: list[dict]) -> list[Evidence]:
@@ -229,7 +232,9 @@ def cited_evidence(deck: Deck, refs: list[dict]) -> list[Evidence]:
         if doc.text is not None and isinstance(start, int) and isinstance(end, int):
             span = doc.text[max(start, 0):max(end, 0)]
             sentence = clean_sentence(span, html=is_html_name(doc.name)) or None
-        evidence = Evidence(document_label(doc.title, doc.name, doc.text), sentence)
+        where = location_at(doc.locations, start) if doc.locations and isinstance(start, int) \
+            else None
+        evidence = Evidence(document_label(doc.title, doc.name, doc.text), sentence, where)
         if evidence not in shown:
             shown.append(evidence)
     return shown

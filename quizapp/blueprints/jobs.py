@@ -1,0 +1,37 @@
+"""A background job's page (progress bar, then the result) and its status as JSON."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from ..services.jobs import job_for, job_status
+
+bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+
+def _result_url(job) -> str | None:
+    if job.status != "done" or job.deck_id is None:
+        return None
+    if job.kind == "generate":
+        return url_for("decks.review", deck_id=job.deck_id)
+    return url_for("decks.show", deck_id=job.deck_id)
+
+
+@bp.get("/<int:job_id>")
+@login_required
+def show(job_id: int):
+    job = job_for(current_user, job_id)
+    result = _result_url(job)
+    if result is not None:
+        return redirect(result, code=303)
+    return render_template("jobs/show.html", job=job, status=job_status(job))
+
+
+@bp.get("/<int:job_id>/status")
+@login_required
+def status(job_id: int):
+    job = job_for(current_user, job_id)
+    response = jsonify({**job_status(job), "result_url": _result_url(job)})
+    response.headers["Cache-Control"] = "no-store"
+    return response

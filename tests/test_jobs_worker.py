@@ -1,0 +1,192 @@
+"""Real workers: ``flask jobs worker`` processes beside the app, on the test database (SQLite
+or PostgreSQL) with the queue in an SQLite file, as ``make run`` and production use them."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO, SEEDS, csrf_token, login
+
+from quizapp.extensions import db
+from quizapp.jobs import EXTENSION, make_queue
+from quizapp.models import Card, Deck, Job, JobFile, SourceDocument
+
+pytestmark = pytest.mark.slow
+
+
+def seed_text(megabytes: float) -> bytes:
+    """The seed documents repeated to the size asked: text the generator has facts in."""
+    text = "\n\n".join(path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt")))
+    block = (text + "\n\n").encode("utf-8")
+    return block * max(1, int(megabytes * 1024 * 1024 / len(block)))
+
+
+class Workers:
+    """Starts and kills ``flask jobs worker`` processes against the app's database and queue."""
+
+    def __init__(self, app, queue_url: str, log_dir: Path):
+        self.app = app
+        self.queue_url = queue_url
+        self.log_dir = log_dir
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self, **settings) -> subprocess.Popen:
+        env = {
+            **os.environ,
+            "QUIZAPP_DATABASE_URL": self.app.config["SQLALCHEMY_DATABASE_URI"],
+            "QUIZAPP_QUEUE_URL": self.queue_url,
+            "QUIZAPP_SECRET_KEY": "test-secret-key",
+            # Killed workers are noticed within seconds (the default is a minute).
+            "QUIZAPP_JOB_STALE_SECONDS": "5",
+            **{key: str(value) for key, value in settings.items()},
+        }
+        log = open(self.log_dir / f"worker-{len(self.processes)}.log", "wb")  # noqa: SIM115
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker"],
+            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        self.processes.append(process)
+        return process
+
+    def kill(self, process: subprocess.Popen) -> None:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+                process.wait(timeout=10)
+
+    def logs(self) -> str:
+        return "\n".join(path.read_text(errors="replace")
+                         for path in sorted(self.log_dir.glob("worker-*.log")))
+
+
+@pytest.fixture
+def workers(app, tmp_path):
+    yield from _workers_on(app, tmp_path, f"sqlite:///{tmp_path / 'queue.sqlite'}")
+
+
+@pytest.fixture
+def redis_workers(app, tmp_path):
+    """The server mode: the queue in Redis, shared by every web host and worker."""
+    url = os.environ.get("QUIZAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    yield from _workers_on(app, tmp_path, url)
+
+
+def _workers_on(app, tmp_path, queue_url: str):
+    saved = app.extensions[EXTENSION]
+    app.extensions[EXTENSION] = make_queue(app, queue_url)
+    pool = Workers(app, queue_url, tmp_path)
+    try:
+        yield pool
+    finally:
+        pool.stop_all()
+        app.extensions[EXTENSION] = saved
+
+
+def post_sources(client, files, title="Worker draft"):
+    token = csrf_token(client, "/decks/generate")
+    return client.post("/decks/generate", data={
+        "csrf_token": token, "title": title,
+        "files": [(io.BytesIO(data), name) for name, data in files]},
+        content_type="multipart/form-data")
+
+
+def job_row(job_id: int) -> Job:
+    db.session.expire_all()
+    job = db.session.get(Job, job_id)
+    db.session.rollback()
+    return job
+
+
+def wait_for(job_id: int, predicate, seconds: float, workers: Workers) -> Job:
+    ends = time.monotonic() + seconds
+    while time.monotonic() < ends:
+        job = job_row(job_id)
+        if predicate(job):
+            return job
+        time.sleep(0.1)
+    job = job_row(job_id)
+    raise AssertionError(
+        f"job {job_id} never got there: {job.status} {job.stage!r} {job.percent} % "
+        f"attempt {job.attempts} {job.message!r}\n{workers.logs()[-3000:]}"
+    )
+
+
+def test_a_15_mb_upload_answers_at_once_and_the_worker_makes_the_draft(
+        client, instructor, workers):
+    login(client, instructor.email)
+    data = seed_text(15)
+    assert len(data) >= 14.5 * 1024 * 1024
+    started = time.monotonic()
+    response = post_sources(client, [("lecture-notes.txt", data)])
+    elapsed = time.monotonic() - started
+    assert response.status_code == 303 and response.location.startswith("/jobs/")
+    assert elapsed < 1.0, f"the upload took {elapsed:.2f} s"
+    page = client.get(response.location)
+    assert page.status_code == 200 and b'id="job-progress"' in page.data
+    job_id = int(response.location.rsplit("/", 1)[1])
+    # The default heartbeat allowance: storing 15 MB of evidence may hold SQLite's write
+    # lock (and so the heartbeat) for longer than the short one the other tests use.
+    workers.start(QUIZAPP_JOB_STALE_SECONDS=60)
+    job = wait_for(job_id, lambda job: job.finished, 1200, workers)
+    assert job.status == "done", job.message
+    deck = db.session.get(Deck, job.deck_id)
+    assert deck.title == "Worker draft" and not deck.published and len(deck.cards) > 20
+    assert client.get(response.location).location == f"/decks/{deck.id}/review"
+    assert db.session.query(JobFile).count() == 0
+
+
+def test_the_redis_queue_carries_jobs_to_a_worker(client, instructor, redis_workers):
+    from source_builders import build_docx, lecture_blocks
+
+    login(client, instructor.email)
+    redis_workers.start()
+    response = post_sources(client, [("handout.docx", build_docx(lecture_blocks(6)))])
+    job_id = int(response.location.rsplit("/", 1)[1])
+    job = wait_for(job_id, lambda job: job.finished, 120, redis_workers)
+    assert job.status == "done", job.message
+    assert client.get(response.location).location.endswith("/review")
+
+
+def kill_mid_job_then_restart(client, instructor, workers, **restart_settings) -> Job:
+    login(client, instructor.email)
+    response = post_sources(client, [("lecture-notes.txt", seed_text(1.5))])
+    job_id = int(response.location.rsplit("/", 1)[1])
+    first = workers.start()
+    wait_for(job_id, lambda job: job.status == "running" and job.percent >= 60, 120, workers)
+    workers.kill(first)
+    # Killed mid-job: nothing of the draft exists, the job still says "running".
+    job = job_row(job_id)
+    assert job.status == "running" and job.attempts == 1
+    assert (db.session.query(Deck).count(), db.session.query(Card).count(),
+            db.session.query(SourceDocument).count()) == (0, 0, 0)
+    workers.start(**restart_settings)
+    return wait_for(job_id, lambda job: job.finished, 300, workers)
+
+
+def test_a_job_whose_worker_is_killed_is_retried_by_the_next_worker(
+        client, instructor, workers):
+    job = kill_mid_job_then_restart(client, instructor, workers, QUIZAPP_JOB_ATTEMPTS=2)
+    assert job.status == "done" and job.attempts == 2, job.message
+    assert db.session.query(Deck).count() == 1
+    deck = db.session.get(Deck, job.deck_id)
+    assert len(deck.cards) > 20 and len(deck.sources) == 1
+
+
+def test_a_job_out_of_attempts_is_failed_with_a_message(client, instructor, workers):
+    job = kill_mid_job_then_restart(client, instructor, workers, QUIZAPP_JOB_ATTEMPTS=1)
+    assert job.status == "failed"
+    assert "The worker stopped while working on this job" in job.message
+    assert db.session.query(Deck).count() == 0 and db.session.query(JobFile).count() == 0
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert "The worker stopped while working on this job" in page
