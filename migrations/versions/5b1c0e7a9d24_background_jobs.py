@@ -1,7 +1,7 @@
 """Background jobs (job, job_file) and source document locations
 
 Revision ID: 5b1c0e7a9d24
-Revises: 82ac7c92e3a0
+Revises: c4e1b7d2a9f3
 Create Date: 2026-11-26 13:05:00
 
 """
@@ -12,7 +12,7 @@ import quizapp.models
 
 
 revision = '5b1c0e7a9d24'
-down_revision = '82ac7c92e3a0'
+down_revision = "c4e1b7d2a9f3"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Study sessions and their queues on the server
 
 Revision ID: 5d1e7c3a9b20
-Revises: 82ac7c92e3a0
+Revises: 5c1e7d2a9b40
 Create Date: 2026-11-26 13:20:00
 
 """
@@ -13,7 +13,7 @@ import quizapp.models
 
 # revision identifiers, used by Alembic.
 revision = '5d1e7c3a9b20'
-down_revision = '82ac7c92e3a0'
+down_revision = "5c1e7d2a9b40"
 branch_labels = None
 depends_on = None
 

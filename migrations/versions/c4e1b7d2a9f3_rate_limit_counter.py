@@ -1,7 +1,7 @@
 """Rate-limit counters in the database, shared by every worker
 
 Revision ID: c4e1b7d2a9f3
-Revises: 82ac7c92e3a0
+Revises: 5d1e7c3a9b20
 Create Date: 2026-11-26 13:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'c4e1b7d2a9f3'
-down_revision = '82ac7c92e3a0'
+down_revision = "5d1e7c3a9b20"
 branch_labels = None
 depends_on = None
 

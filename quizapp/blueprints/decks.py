@@ -26,13 +26,12 @@ from ..deckfile import CARD_KINDS, CardData, DeckFileError, from_dict
 from ..extensions import db
 from ..formats.detect import ImportFailed, read_upload
 from ..forms import CardForm, DeckSettingsForm, DeckUploadForm, SourceUploadForm
-from ..models import MAX_ID, Card, Deck, Media, PendingUpload, ReviewLog, utcnow
+from ..models import MAX_ID, Card, Deck, Media, PendingUpload, utcnow
 from ..services import exports, progress
 from ..services import review as review_service
 from ..services.decks import (
     apply_card,
     card_data,
-    card_evidence,
     clean_card,
     slugify,
     store_deck,
