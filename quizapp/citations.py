@@ -63,6 +63,14 @@ def document_label(title: str, name: str, text: str | None) -> str:
     return "Untitled document"
 
 
+def located_label(label: str, name: str, location: str) -> str:
+    """A converted document's citation: "Lecture notes (handout.pdf), page 3". The file name
+    is what a person opens to find the page again, so it is shown when it is made of words."""
+    if _name_words(name) and name not in label:
+        label = f"{label} ({name})"
+    return f"{label}, {location}"
+
+
 def _looks_like_file_name(text: str) -> bool:
     return " " not in text and bool(_DOCUMENT_SUFFIX_RE.search(text))
 

@@ -154,10 +154,11 @@ def _type(record: dict[str, Any]) -> TypeRecord:
         aliases=_texts(record.get("aliases")),
         source_count=len(sources) if isinstance(sources, list) else 0,
         reversible=_text(reversibility.get("value")),
-        wordings=tuple(
+        # A wording repeated on every page of a long handout is shown once.
+        wordings=tuple(dict.fromkeys(
             w for w in (_text(s.get("wording")) for s in _records(reversibility.get("statements")))
             if w
-        ),
+        )),
         confidence=confidence_of(record.get("confidence")),
     )
 

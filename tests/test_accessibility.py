@@ -20,7 +20,7 @@ from study_helpers import make_deck
 from quizapp.deckfile import CardData
 from quizapp.extensions import db
 from quizapp.services import classes
-from quizapp.services.generation import draft_from_uploads
+from quizapp.services.generation import generate_draft
 
 pytestmark = pytest.mark.browser
 
@@ -106,7 +106,7 @@ def build_world():
          for i in range(60)], title=LONG_NAME, owner=teacher)
     decks["long"] = long_deck
     seeds = sorted(Path(SEEDS).glob("*.txt"))[:3]
-    draft = draft_from_uploads([(p.name, p.read_bytes()) for p in seeds], title="Atrophy draft",
+    draft = generate_draft([(p.name, p.read_bytes()) for p in seeds], title="Atrophy draft",
                                owner=teacher)
     db.session.commit()
     classroom = classes.create_class(LONG_NAME, teacher)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 
-from ..citations import clean_sentence, document_label, is_html_name
+from ..citations import clean_sentence, document_label, is_html_name, located_label
 from ..deckfile import CardData, DeckData, MediaFile, SourceDoc, SourceRef
 from ..extensions import db
 from ..formats.sanitize import sanitize_html
@@ -215,8 +215,6 @@ class Evidence:
 
     document: str
     sentence: str | None
-    # Where a person finds it again: "page 3", "slide 7", "paragraph 12" (converted formats).
-    location: str | None = None
 
 
 def cited_evidence(deck: Deck, refs: list[dict]) -> list[Evidence]:
@@ -232,9 +230,12 @@ def cited_evidence(deck: Deck, refs: list[dict]) -> list[Evidence]:
         if doc.text is not None and isinstance(start, int) and isinstance(end, int):
             span = doc.text[max(start, 0):max(end, 0)]
             sentence = clean_sentence(span, html=is_html_name(doc.name)) or None
+        label = document_label(doc.title, doc.name, doc.text)
         where = location_at(doc.locations, start) if doc.locations and isinstance(start, int) \
             else None
-        evidence = Evidence(document_label(doc.title, doc.name, doc.text), sentence, where)
+        if where:
+            label = located_label(label, doc.name, where)
+        evidence = Evidence(label, sentence)
         if evidence not in shown:
             shown.append(evidence)
     return shown
