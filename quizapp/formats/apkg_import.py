@@ -46,8 +46,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 import zstandard
 
+from quizapp.cloze import MAX_CLOZE_NUMBER, cloze_problem, has_cloze_gap
 from quizapp.deckfile import (
-    CLOZE_RE,
     GUID_RE,
     MAX_CHOICES,
     MAX_FIELD,
@@ -95,9 +95,10 @@ IMAGE_SIGNATURES = {
 
 _UNREADABLE = "The Anki package is damaged or not an Anki package, so it cannot be imported."
 _FIELD_REF_RE = re.compile(r"\{\{([^{}]*)\}\}")
-_IMG_SRC_RE = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")', re.IGNORECASE)
-_LIST_OPEN_RE = re.compile(r"<(ol|ul)\b[^>]*>", re.IGNORECASE)
-_LIST_TAG_RE = re.compile(r"<(/?)(ol|ul|li)\b[^>]*>", re.IGNORECASE)
+# Each tag's inside stops at the next "<": on unclosed "<li<li..." no match rescans the rest.
+_IMG_SRC_RE = re.compile(r'(<img\b[^<>]*?\bsrc=")([^"]*)(")', re.IGNORECASE)
+_LIST_OPEN_RE = re.compile(r"<(ol|ul)\b[^<>]*>", re.IGNORECASE)
+_LIST_TAG_RE = re.compile(r"<(/?)(ol|ul|li)\b[^<>]*>", re.IGNORECASE)
 _CHOICE_NUMBER_RE = re.compile(r"[0-9]{1,3}")
 _SAFE_MEDIA_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$")
 _MEDIA_NAME_FORBIDDEN_RE = re.compile(r"[/\\\x00-\x1f\x7f]")
@@ -922,8 +923,10 @@ class _DeckBuilder:
             return "their question side is empty"
         if kind == "cloze" and "image-occlusion:" in prompt:
             return "image occlusion notes are not supported"
-        if kind == "cloze" and not CLOZE_RE.search(prompt):
+        if kind == "cloze" and not has_cloze_gap(prompt):
             return "their cloze text has no {{c1::...}} gaps"
+        if kind == "cloze" and cloze_problem(prompt):
+            return f"their cloze gaps are not numbered within c1 to c{MAX_CLOZE_NUMBER}"
         # A multiple-choice card's answer is its right choice, even when no field repeats it.
         if kind not in ("cloze", "mcq") and _is_blank(answer):
             return "their answer side is empty"

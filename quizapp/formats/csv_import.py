@@ -20,9 +20,9 @@ import io
 import re
 from pathlib import PurePosixPath
 
+from quizapp.cloze import cloze_problem, has_cloze_gap
 from quizapp.deckfile import (
     CARD_KINDS,
-    CLOZE_RE,
     GUID_RE,
     MAX_CHOICES,
     MAX_GUID,
@@ -236,8 +236,8 @@ def _card_from_row(
             choices, sanitize_html(stated) if stated else back, where, problems
         )
         back = choices[correct] if correct < len(choices) else ""
-    elif kind == "cloze" and not CLOZE_RE.search(prompt):
-        problems.append(f"{where}: a cloze card's front needs a {{{{c1::...}}}} gap")
+    elif kind == "cloze" and (problem := cloze_problem(prompt)):
+        problems.append(f"{where}: a cloze card's front {problem}")
     elif kind in ("basic", "reversed", "typein") and not back.strip():
         problems.append(f"{where}: the back/answer is empty")
     if len(problems) > start:
@@ -257,7 +257,7 @@ def _card_from_row(
 def _inferred_kind(prompt: str, choices_cell: str) -> str:
     if choices_cell:
         return "mcq"
-    if CLOZE_RE.search(prompt):
+    if has_cloze_gap(prompt):
         return "cloze"
     return "basic"
 

@@ -414,10 +414,12 @@ def _markdown_blocks(text: str) -> list[_Block]:
     return blocks
 
 
+# No bracket, parenthesis or tag runs past the next opening one: unclosed "![![![..." or
+# "[a](" repeated would otherwise be rescanned from every opening (quadratic time).
 _MD_INLINE_RE = re.compile(
-    r"!\[[^\]]*\]\([^)]*\)"  # images: dropped
-    r"|\[([^\]]*)\]\([^)]*\)"  # links: keep the text
-    r"|<[^>]+>"  # inline tags
+    r"!\[[^\[\]]*\]\([^()]*\)"  # images: dropped
+    r"|\[([^\[\]]*)\]\([^()]*\)"  # links: keep the text
+    r"|<[^<>]+>"  # inline tags
     r"|\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`"
 )
 

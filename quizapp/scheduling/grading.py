@@ -49,10 +49,14 @@ TYPO_MIN_LENGTH = 6
 
 ENGLISH_ARTICLES = frozenset({"a", "an", "the"})
 _APOSTROPHES = frozenset("'’‘ʼ`´")
+# Both linear on any text (tests/test_regex_linear_time.py): the optional slash brings its
+# own spaces, a tag's inside stops at the next "<", and a separator starts only where a run
+# of white space starts, so no run is rescanned from each of its characters.
 _LINE_BREAKING_TAG = re.compile(
-    r"<\s*/?\s*(?:br|p|div|li|ul|ol|tr|td|th|h[1-6]|hr|blockquote)\b[^>]*>", re.IGNORECASE
+    r"<\s*(?:/\s*)?(?:br|p|div|li|ul|ol|tr|td|th|h[1-6]|hr|blockquote)\b[^<>]*>",
+    re.IGNORECASE,
 )
-_ALTERNATIVE_SEPARATOR = re.compile(r"\s+/\s+|;")
+_ALTERNATIVE_SEPARATOR = re.compile(r"(?<!\s)\s+/\s+|;")
 
 
 def mcq_grade(correct: bool, seconds: float | None) -> int:
