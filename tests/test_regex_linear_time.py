@@ -31,7 +31,8 @@ import pytest
 import quizapp
 from quizapp.cloze import cloze_gaps, cloze_problem, replace_cloze_gaps
 from quizapp.deckfile import card_ordinals
-from quizapp.formats import apkg_import
+from quizapp.formats.anki.choices import choice_lines, list_items
+from quizapp.formats.anki.notetypes import template_references
 from quizapp.formats.csv_import import read_csv
 from quizapp.formats.sanitize import plain_text, sanitize_html
 from quizapp.generation import generate_deck
@@ -172,7 +173,7 @@ def test_the_package_walk_finds_the_patterns_on_user_input():
         "quizapp.formats.sanitize._BLOCK_BOUNDARY_RE",
         "quizapp.rendering.IMG_SRC_RE",
         "quizapp.scheduling.grading._ALTERNATIVE_SEPARATOR",
-        "quizapp.formats.apkg_import._LIST_TAG_RE",
+        "quizapp.formats.anki.choices._LIST_TAG_RE",
         "quizapp.generation.reader._SENTENCE_END_RE",
     ):
         assert name in PATTERNS
@@ -218,8 +219,9 @@ FUNCTION_CASES = {
     "plain text, unclosed tags": (plain_text, lambda n: "<br" * (n // 3) + "&"),
     "typed answer, spaces": (lambda t: typein_matches("x", t), lambda n: " " * n + "x"),
     "typed answer, tags": (html_to_text, lambda n: "<" + " " * n),
-    "anki template": (apkg_import._template_references, lambda n: "{{" * (n // 2)),
-    "anki choices": (apkg_import._list_items, lambda n: "<li" * (n // 3)),
+    "anki template": (template_references, lambda n: "{{" * (n // 2)),
+    "anki choices": (list_items, lambda n: "<li" * (n // 3)),
+    "anki choice lines": (choice_lines, lambda n: "A) " * (n // 3)),
     "csv header": (lambda t: _try(read_csv, t, "deck"), lambda n: "front," + " -_" * n),
     "generation, open parentheses": (
         lambda t: generate_deck([("a.txt", t)]),

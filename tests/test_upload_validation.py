@@ -197,3 +197,36 @@ def test_the_card_form_refuses_impossible_cloze_numbers(owner, prompt):
     assert response.status_code == 400
     assert "gaps are numbered from c1 to c500" in response.get_data(as_text=True)
     assert snapshot() == before
+
+
+# --- the file's name promised another format ----------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("notes.apkg", "an Anki package"),
+    ("notes.colpkg", "an Anki package"),
+    ("notes.json", "a quizapp deck file (JSON)"),
+])
+def test_a_text_file_renamed_is_told_what_it_is_and_what_was_expected(name, expected):
+    with pytest.raises(ImportFailed) as failure:
+        read_upload(name, b"Remember to buy milk\nand eggs\n")
+    message = str(failure.value)
+    assert message.startswith(
+        f"The file is named {name!r}, so {expected} was expected, but it is plain text "
+        "(its first line reads 'Remember to buy milk')."
+    )
+
+
+def test_a_zip_named_csv_is_told_it_is_a_zip():
+    with pytest.raises(ImportFailed, match="so a CSV file with a header row was expected, "
+                                           "but it is a zip archive"):
+        read_upload("deck.csv", b"PK\x03\x04" + b"junk" * 10)
+
+
+def test_the_upload_page_says_what_the_file_is(owner):
+    response = owner.post("/decks/upload", data={
+        "file": (io.BytesIO(b"just some words\n"), "deck.apkg"), "csrf_token": owner.csrf},
+        content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "so an Anki package was expected, but it is plain text" in response.get_data(
+        as_text=True).replace("&#39;", "'")
