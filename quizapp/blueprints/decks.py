@@ -9,10 +9,12 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -21,17 +23,23 @@ from sqlalchemy import delete, func, select
 from ..access import deck_for_edit, deck_for_study, instructor_required
 from ..deckfile import CARD_KINDS, CardData, DeckFileError, from_dict
 from ..extensions import db
+from ..formats import MediaLimits
 from ..formats.detect import ImportFailed, read_upload
 from ..forms import CardForm, DeckSettingsForm, DeckUploadForm, SourceUploadForm
-from ..models import Card, Deck, Media, PendingUpload, ReviewLog, utcnow
+from ..models import Card, Deck, PendingUpload, ReviewLog, utcnow
 from ..services import exports
 from ..services.decks import (
+    OPAQUE_MEDIA_TYPE,
     apply_card,
     card_data,
     card_evidence,
+    claim_pending_upload,
     clean_card,
+    find_media,
+    media_pieces,
+    media_type,
     slugify,
-    store_deck,
+    store_decks_racing,
 )
 from ..services.generation import GenerationFailed, draft_from_uploads
 from . import attachment
@@ -39,6 +47,7 @@ from . import attachment
 bp = Blueprint("decks", __name__, url_prefix="/decks")
 
 PENDING_LIFETIME = timedelta(hours=2)
+UPLOAD_GONE = "This upload has expired or was already imported. Upload the file again."
 
 
 @bp.get("/<int:deck_id>")
@@ -61,20 +70,26 @@ def show(deck_id: int):
 @login_required
 def media(deck_id: int, name: str):
     deck = deck_for_study(deck_id)
-    item = db.session.scalars(
-        select(Media).where(Media.deck_id == deck.id, Media.name == name)
-    ).first()
+    item = find_media(deck.id, name)
     if item is None:
         abort(404, "No such image.")
-    response = Response(item.data, mimetype=item.mime)
-    # Served from our origin: never let a browser sniff an "image" into HTML or script.
-    response.headers["Content-Disposition"] = "inline"
+    mime = media_type(item.name)
+    response = Response(
+        stream_with_context(media_pieces(item)), mimetype=mime, direct_passthrough=True
+    )
+    response.content_length = item.size
     response.headers["Cache-Control"] = "private, max-age=3600"
-    if not item.mime.startswith("image/") or item.mime == "image/svg+xml":
-        response.headers["Content-Disposition"] = "attachment"
-        response.headers["Content-Security-Policy"] = (
-            "sandbox; default-src 'none'; frame-ancestors 'none'"
-        )
+    # Served from our origin, so never as anything a browser would run: only pictures,
+    # sound and video display inline, everything else downloads, nothing is sniffed, and
+    # a document opened from here gets no script, plugins or same-origin rights.
+    response.headers["Content-Disposition"] = (
+        "inline" if mime != OPAQUE_MEDIA_TYPE else "attachment"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; "
+        "style-src 'unsafe-inline'; frame-ancestors 'none'"
+    )
     return response
 
 
@@ -90,7 +105,7 @@ def upload():
         data = storage.read()
         filename = (storage.filename or "upload")[:300]
         try:
-            result = read_upload(filename, data)
+            result = read_upload(filename, data, media_limits=_media_limits())
         except ImportFailed as error:
             form.file.errors.append(str(error))
             return render_template("decks/upload.html", form=form), 400
@@ -106,6 +121,13 @@ def upload():
             existing=_existing_titles(result.decks),
         )
     return render_template("decks/upload.html", form=form), 400 if form.errors else 200
+
+
+def _media_limits() -> MediaLimits:
+    return MediaLimits(
+        file_bytes=current_app.config["QUIZAPP_MAX_MEDIA_FILE_BYTES"],
+        deck_bytes=current_app.config["QUIZAPP_MAX_DECK_MEDIA_BYTES"],
+    )
 
 
 def _existing_titles(decks) -> set[str]:
@@ -126,21 +148,27 @@ def _forget_stale_uploads() -> None:
 @bp.post("/upload/confirm")
 @instructor_required
 def confirm_upload():
-    pending = db.session.scalars(
-        select(PendingUpload).where(
-            PendingUpload.token == request.form.get("token", ""),
-            PendingUpload.user_id == current_user.id,
+    token = request.form.get("token", "")
+    pending = db.session.execute(
+        select(PendingUpload.filename, PendingUpload.data).where(
+            PendingUpload.token == token, PendingUpload.user_id == current_user.id
         )
     ).first()
     if pending is None:
-        abort(400, "This upload has expired or was already imported. Upload the file again.")
+        abort(400, UPLOAD_GONE)
     try:
-        result = read_upload(pending.filename, pending.data)
+        result = read_upload(pending.filename, pending.data, media_limits=_media_limits())
     except ImportFailed as error:
         abort(400, str(error))
-    reports = [store_deck(deck, owner=current_user) for deck in result.decks]
-    db.session.delete(pending)
-    db.session.commit()
+    # Only now is the upload claimed: of confirms racing on one token, one stores the decks
+    # and the others answer as a repeat confirm does.
+    reports = store_decks_racing(
+        result.decks,
+        owner=current_user,
+        claim=lambda: claim_pending_upload(token, current_user),
+    )
+    if reports is None:
+        abort(400, UPLOAD_GONE)
     for report in reports:
         flash(report.summary(), "success")
     return redirect(url_for("decks.show", deck_id=reports[0].deck.id), code=303)
