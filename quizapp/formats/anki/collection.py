@@ -28,7 +28,7 @@ MAX_DECKS = 10_000
 MAX_SCHEMA_ENTRIES = 500
 # One value (a note's fields, the legacy JSON of all note types) and all values together.
 MAX_SQLITE_VALUE_BYTES = 8 * 1024 * 1024
-MAX_COLLECTION_READ_BYTES = 48 * 1024 * 1024
+MAX_COLLECTION_READ_BYTES = 32 * 1024 * 1024
 # The progress handler runs every SQLITE_STEPS_PER_CHECK virtual-machine steps; a hostile
 # file whose queries need more than SQLITE_MAX_CHECKS of those is refused.
 SQLITE_STEPS_PER_CHECK = 1_000
