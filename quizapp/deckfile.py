@@ -229,6 +229,14 @@ def unstorable_text(value: str) -> str | None:
     return None
 
 
+def storable_text(value: str) -> str:
+    """``value`` without what :func:`unstorable_text` refuses: NULs dropped, lone surrogates
+    replaced, for text the app writes itself from someone else's words."""
+    if not unstorable_text(value):
+        return value
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
 def _text(
     obj: dict, key: str, where: str, problems: list[str], *, required=False, limit=MAX_FIELD
 ) -> str:

@@ -87,8 +87,7 @@ def media(deck_id: int, name: str):
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = (
-        "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; "
-        "style-src 'unsafe-inline'; frame-ancestors 'none'"
+        "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; frame-ancestors 'none'"
     )
     return response
 
