@@ -35,6 +35,8 @@ MAX_TAG = 100
 MAX_MEDIA_NAME = 200
 # Whole numbers go into 32-bit integer columns (PostgreSQL's INTEGER).
 MAX_INT32 = 2**31 - 1
+# Every edit adds one to a deck's version: room for a billion more below MAX_INT32.
+MAX_DECK_VERSION = 1_000_000_000
 # The deck settings form's bounds: more than anyone studies in a day, far inside INTEGER.
 MAX_NEW_PER_DAY = 9_999
 MAX_REVIEWS_PER_DAY = 99_999
@@ -167,7 +169,7 @@ def from_dict(raw: Any, source: str = "<deck>") -> DeckData:
     origin = meta.get("origin", "uploaded")
     if origin not in ORIGINS:
         problems.append(f"deck: field 'origin' must be one of {', '.join(ORIGINS)}")
-    version = _int(meta, "version", "deck", problems, default=1, low=1, high=MAX_INT32)
+    version = _int(meta, "version", "deck", problems, default=1, low=1, high=MAX_DECK_VERSION)
     settings = meta.get("settings", {})
     if not isinstance(settings, dict):
         problems.append("deck: field 'settings' must be an object")

@@ -65,6 +65,8 @@ HOSTILE_JSON = {
     "two media with one name": (_append(["media"], None), "repeats the name"),
     "two sources with one id": (_append(["sources"], None), "same source id twice"),
     "version 10**20": (_set(["deck", "version"], 10**20), "'version' must be between"),
+    # Each edit adds one: at the 32-bit limit the first edit would overflow.
+    "version 2**31 - 1": (_set(["deck", "version"], 2**31 - 1), "'version' must be between"),
     "new cards a day 2**31": (
         _set(["deck", "settings", "new_per_day"], 2**31), "'new_per_day' must be between"),
     "reviews a day 2**40": (
