@@ -188,3 +188,27 @@ def test_csv_export_and_media_route_and_apkg_export_never_load_whole_blobs(
         names = json.loads(archive.read("media"))
         assert {name: archive.read(member) for member, name in names.items()} == {
             "big.png": big, "b.png": PNG}
+
+
+def test_re_uploads_cannot_grow_a_decks_media_past_the_limit(app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "QUIZAPP_MAX_DECK_MEDIA_BYTES", 2 * len(PNG) + 10)
+    owner = world.users["owner"]
+    client = _client(app, owner)
+
+    def upload_with(name: str):
+        deck = json.loads(_deck_file("Growing deck"))
+        deck["media"] = [{"name": name, "data": base64.b64encode(PNG).decode()}]
+        token = _preview(client, json.dumps(deck).encode())
+        return client.post("/decks/upload/confirm", data={"token": token})
+
+    assert upload_with("one.png").status_code == 303
+    assert upload_with("two.png").status_code == 303
+    refused = upload_with("three.png")
+    assert refused.status_code == 400
+    assert "would carry" in refused.get_data(as_text=True)
+    deck = db.session.scalars(select(Deck).where(Deck.title == "Growing deck")).one()
+    assert sorted(db.session.scalars(select(Media.name).where(Media.deck_id == deck.id))) == [
+        "one.png", "two.png"]
+    # The refused upload is still pending: nothing of it was stored or consumed.
+    assert db.session.scalar(select(func.count(PendingUpload.id)).where(
+        PendingUpload.filename == "deck.json")) == 1

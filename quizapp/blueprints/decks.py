@@ -30,6 +30,7 @@ from ..models import Card, Deck, PendingUpload, ReviewLog, utcnow
 from ..services import exports
 from ..services.decks import (
     OPAQUE_MEDIA_TYPE,
+    MediaOverLimit,
     apply_card,
     card_data,
     card_evidence,
@@ -161,11 +162,15 @@ def confirm_upload():
         abort(400, str(error))
     # Only now is the upload claimed: of confirms racing on one token, one stores the decks
     # and the others answer as a repeat confirm does.
-    reports = store_decks_racing(
-        result.decks,
-        owner=current_user,
-        claim=lambda: claim_pending_upload(token, current_user),
-    )
+    try:
+        reports = store_decks_racing(
+            result.decks,
+            owner=current_user,
+            claim=lambda: claim_pending_upload(token, current_user),
+            max_media_bytes=_media_limits().deck_bytes,
+        )
+    except MediaOverLimit as error:
+        abort(400, str(error))
     if reports is None:
         abort(400, UPLOAD_GONE)
     for report in reports:

@@ -146,6 +146,10 @@ def apply_card(card: Card, data: CardData) -> None:
     card.content_changed_at = utcnow()
 
 
+class MediaOverLimit(ValueError):
+    """Storing the upload would leave a deck carrying more media than it may."""
+
+
 def store_deck(
     data: DeckData,
     *,
@@ -153,6 +157,7 @@ def store_deck(
     slug: str | None = None,
     source_texts: dict[str, str] | None = None,
     publish: bool | None = None,
+    max_media_bytes: int | None = None,
 ) -> StoreReport:
     """Create or update the owner's deck called ``slug``; the caller commits.
 
@@ -214,7 +219,7 @@ def store_deck(
             report.retired += 1
 
     _store_sources(deck, data, source_texts or {})
-    _store_media(deck, data)
+    _store_media(deck, data, max_media_bytes)
     if not created and (report.changed or meta_changed):
         deck.version += 1
         deck.updated_at = utcnow()
@@ -237,7 +242,9 @@ def claim_pending_upload(token: str, user: User) -> bool:
     return deleted.rowcount == 1
 
 
-def store_decks_racing(decks: list[DeckData], *, owner: User, claim) -> list[StoreReport] | None:
+def store_decks_racing(
+    decks: list[DeckData], *, owner: User, claim, max_media_bytes: int | None = None
+) -> list[StoreReport] | None:
     """Store the decks and commit; ``claim()`` is run first in the same transaction and
     returns False when there is nothing (left) to store.
 
@@ -250,9 +257,15 @@ def store_decks_racing(decks: list[DeckData], *, owner: User, claim) -> list[Sto
             db.session.rollback()
             return None
         try:
-            reports = [store_deck(deck, owner=owner) for deck in decks]
+            reports = [
+                store_deck(deck, owner=owner, max_media_bytes=max_media_bytes)
+                for deck in decks
+            ]
             db.session.commit()
             return reports
+        except MediaOverLimit:
+            db.session.rollback()
+            raise
         except IntegrityError:
             db.session.rollback()
             if attempt:
@@ -272,10 +285,25 @@ def _store_sources(deck: Deck, data: DeckData, texts: dict[str, str]) -> None:
             doc.text = texts[source.id]
 
 
-def _store_media(deck: Deck, data: DeckData) -> None:
+def _store_media(deck: Deck, data: DeckData, max_bytes: int | None) -> None:
     if not data.media:
         return
     names = [item.name for item in data.media]
+    if max_bytes is not None:
+        # Files the upload does not replace stay, so a deck re-uploaded with new images
+        # each time would otherwise grow past the limit one upload at a time.
+        kept = db.session.scalar(
+            select(func.coalesce(func.sum(func.length(Media.data)), 0)).where(
+                Media.deck_id == deck.id, Media.name.not_in(names)
+            )
+        )
+        total = kept + sum(len(item.data) for item in data.media)
+        if total > max_bytes:
+            raise MediaOverLimit(
+                f"With this upload the deck {deck.title!r} would carry "
+                f"{total / 2**20:.1f} MB of media; a deck may carry at most "
+                f"{max_bytes / 2**20:.1f} MB."
+            )
     existing = {
         m.name: m
         for m in db.session.scalars(
