@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .formats import DEFAULT_MAX_DECK_MEDIA_BYTES, DEFAULT_MAX_MEDIA_FILE_BYTES
+
 SECRET_KEY_FILE = "secret_key"
 
 
@@ -44,6 +46,12 @@ def from_environment(instance_path: str) -> dict:
     settings = {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MAX_CONTENT_LENGTH": _int_env("QUIZAPP_MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
+        "QUIZAPP_MAX_MEDIA_FILE_BYTES": _int_env(
+            "QUIZAPP_MAX_MEDIA_FILE_BYTES", DEFAULT_MAX_MEDIA_FILE_BYTES
+        ),
+        "QUIZAPP_MAX_DECK_MEDIA_BYTES": _int_env(
+            "QUIZAPP_MAX_DECK_MEDIA_BYTES", DEFAULT_MAX_DECK_MEDIA_BYTES
+        ),
         # Counted in the app's database unless told otherwise, so that every worker and host
         # shares one count (memory:// would give each worker a limit of its own).
         "RATELIMIT_STORAGE_URI": os.environ.get("QUIZAPP_RATELIMIT_STORAGE_URL")

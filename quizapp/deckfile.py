@@ -18,6 +18,9 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from quizapp.cloze import cloze_gaps, cloze_problem
+from quizapp.knowledge_schema import knowledge_problems
+
 FORMAT_NAME = "quizapp.deck"
 FORMAT_VERSION = 1
 
@@ -30,11 +33,17 @@ MAX_FIELD = 20_000
 MAX_CHOICES = 8
 MAX_TAG = 100
 MAX_MEDIA_NAME = 200
+# Whole numbers go into 32-bit integer columns (PostgreSQL's INTEGER).
+MAX_INT32 = 2**31 - 1
+# Every edit adds one to a deck's version: room for a billion more below MAX_INT32.
+MAX_DECK_VERSION = 1_000_000_000
+# The deck settings form's bounds: more than anyone studies in a day, far inside INTEGER.
+MAX_NEW_PER_DAY = 9_999
+MAX_REVIEWS_PER_DAY = 99_999
 
-CLOZE_RE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
 GUID_RE = re.compile(r"^[\x21-\x7e]+$")
 TAG_RE = re.compile(r"^[^\s]+$")
-MEDIA_NAME_RE = re.compile(r"^[^/\\\x00-\x1f]+$")
+MEDIA_NAME_RE = re.compile(r"^[^/\\\x00-\x1f\x7f]+$")
 
 
 class DeckFileError(ValueError):
@@ -121,8 +130,8 @@ def card_ordinals(kind: str, prompt: str) -> tuple[int, ...]:
     if kind == "reversed":
         return (0, 1)
     if kind == "cloze":
-        numbers = sorted({int(m.group(1)) for m in CLOZE_RE.finditer(prompt)})
-        return tuple(n - 1 for n in numbers if n >= 1) or (0,)
+        numbers = sorted({gap.number for gap in cloze_gaps(prompt) if gap.number})
+        return tuple(n - 1 for n in numbers) or (0,)
     return (0,)
 
 
@@ -160,18 +169,23 @@ def from_dict(raw: Any, source: str = "<deck>") -> DeckData:
     origin = meta.get("origin", "uploaded")
     if origin not in ORIGINS:
         problems.append(f"deck: field 'origin' must be one of {', '.join(ORIGINS)}")
-    version = _int(meta, "version", "deck", problems, default=1, low=1)
+    version = _int(meta, "version", "deck", problems, default=1, low=1, high=MAX_DECK_VERSION)
     settings = meta.get("settings", {})
     if not isinstance(settings, dict):
         problems.append("deck: field 'settings' must be an object")
         settings = {}
-    new_per_day = _int(settings, "new_per_day", "deck.settings", problems, default=20, low=0)
+    new_per_day = _int(
+        settings, "new_per_day", "deck.settings", problems, default=20, low=0, high=MAX_NEW_PER_DAY
+    )
     reviews_per_day = _int(
-        settings, "reviews_per_day", "deck.settings", problems, default=200, low=0
+        settings, "reviews_per_day", "deck.settings", problems, default=200, low=0,
+        high=MAX_REVIEWS_PER_DAY,
     )
 
     sources = _read_sources(raw.get("sources", []), problems)
     source_ids = {s.id for s in sources}
+    if len(source_ids) != len(sources):
+        problems.append("field 'sources' lists the same source id twice")
     cards_raw = raw.get("cards")
     cards: list[CardData] = []
     if not isinstance(cards_raw, list):
@@ -188,8 +202,8 @@ def from_dict(raw: Any, source: str = "<deck>") -> DeckData:
         cards.append(card)
     media = _read_media(raw.get("media", []), problems)
     knowledge = raw.get("knowledge")
-    if knowledge is not None and not isinstance(knowledge, dict):
-        problems.append("field 'knowledge' must be an object")
+    if knowledge is not None:
+        problems.extend(knowledge_problems(knowledge, unstorable_text))
     if problems:
         raise DeckFileError(source, problems)
     return DeckData(
@@ -206,6 +220,25 @@ def from_dict(raw: Any, source: str = "<deck>") -> DeckData:
     )
 
 
+def unstorable_text(value: str) -> str | None:
+    """Why no database or page can hold ``value`` (a NUL, a lone surrogate), or None."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains an unpaired surrogate (not a valid Unicode character)"
+    return None
+
+
+def storable_text(value: str) -> str:
+    """``value`` without what :func:`unstorable_text` refuses: NULs dropped, lone surrogates
+    replaced, for text the app writes itself from someone else's words."""
+    if not unstorable_text(value):
+        return value
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
 def _text(
     obj: dict, key: str, where: str, problems: list[str], *, required=False, limit=MAX_FIELD
 ) -> str:
@@ -219,16 +252,20 @@ def _text(
         return ""
     if len(value) > limit:
         problems.append(f"{where}: field '{key}' is longer than {limit} characters")
+    elif problem := unstorable_text(value):
+        problems.append(f"{where}: field '{key}' {problem}")
     return value
 
 
-def _int(obj: dict, key: str, where: str, problems: list[str], *, default: int, low: int) -> int:
+def _int(
+    obj: dict, key: str, where: str, problems: list[str], *, default: int, low: int, high: int
+) -> int:
     value = obj.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int):
         problems.append(f"{where}: field '{key}' must be a whole number")
         return default
-    if value < low:
-        problems.append(f"{where}: field '{key}' must be at least {low}")
+    if not low <= value <= high:
+        problems.append(f"{where}: field '{key}' must be between {low} and {high}")
     return value
 
 
@@ -284,9 +321,11 @@ def _read_card(
             not isinstance(choices_raw, list)
             or not all(isinstance(c, str) and c.strip() for c in choices_raw)
             or not 2 <= len(choices_raw) <= MAX_CHOICES
+            or any(len(c) > MAX_FIELD or unstorable_text(c) for c in choices_raw)
         ):
             problems.append(
-                f"{where}: field 'choices' must list 2 to {MAX_CHOICES} non-blank strings"
+                f"{where}: field 'choices' must list 2 to {MAX_CHOICES} non-blank strings "
+                f"of at most {MAX_FIELD} characters each"
             )
         else:
             choices = tuple(choices_raw)
@@ -303,12 +342,13 @@ def _read_card(
         problems.append(f"{where}: fields 'choices' and 'correct' belong to mcq cards only")
     if kind in ("basic", "reversed", "typein") and not answer.strip():
         problems.append(f"{where}: field 'answer' is required for {kind} cards")
-    if kind == "cloze" and prompt and not CLOZE_RE.search(prompt):
-        problems.append(f"{where}: field 'prompt' of a cloze card needs a {{{{c1::...}}}} gap")
+    if kind == "cloze" and prompt and (problem := cloze_problem(prompt)):
+        problems.append(f"{where}: field 'prompt' of a cloze card {problem}")
     tags_raw = raw.get("tags", [])
     tags: tuple[str, ...] = ()
     if not isinstance(tags_raw, list) or not all(
-        isinstance(t, str) and TAG_RE.match(t) and len(t) <= MAX_TAG for t in tags_raw
+        isinstance(t, str) and TAG_RE.match(t) and len(t) <= MAX_TAG and not unstorable_text(t)
+        for t in tags_raw
     ):
         problems.append(f"{where}: field 'tags' must be a list of words without spaces")
     else:
@@ -348,8 +388,13 @@ def _read_refs(
         numbers = {}
         for key in ("start", "end", "sentence"):
             value = item.get(key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                problems.append(f"{where}: field 'sources.{key}' must be a whole number")
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int)
+                or not 0 <= value <= MAX_INT32
+            ):
+                problems.append(
+                    f"{where}: field 'sources.{key}' must be a whole number from 0 to {MAX_INT32}"
+                )
                 value = None
             numbers[key] = value
         refs.append(SourceRef(source=item["source"], **numbers))
@@ -361,6 +406,7 @@ def _read_media(raw: Any, problems: list[str]) -> list[MediaFile]:
         problems.append("field 'media' must be a list")
         return []
     files = []
+    names: set[str] = set()
     for index, item in enumerate(raw):
         where = f"media {index + 1}"
         if not isinstance(item, dict):
@@ -370,6 +416,10 @@ def _read_media(raw: Any, problems: list[str]) -> list[MediaFile]:
         if name and (not MEDIA_NAME_RE.match(name) or name in (".", "..")):
             problems.append(f"{where}: field 'name' must be a plain file name")
             continue
+        if name in names:
+            problems.append(f"{where}: field 'name' repeats the name of another media file")
+            continue
+        names.add(name)
         try:
             data = base64.b64decode(item.get("data", ""), validate=True)
         except (binascii.Error, TypeError, ValueError):

@@ -11,11 +11,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .deckfile import CLOZE_RE
+from .cloze import ClozeGap, replace_cloze_gaps
 from .formats.sanitize import sanitize_html
 
 # nh3 writes every attribute double-quoted and escaped, so this finds each src reliably.
-IMG_SRC_RE = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
+# A tag's inside stops at the next "<", so unclosed "<img<img..." is not rescanned.
+IMG_SRC_RE = re.compile(r'(<img\b[^<>]*?\bsrc=")([^"]*)(")')
 
 
 @dataclass(frozen=True)
@@ -39,16 +40,15 @@ def with_media_urls(fragment: str, media_url: Callable[[str], str]) -> str:
 def cloze_side(text: str, ordinal: int, *, reveal: bool) -> str:
     """Anki's cloze: the gaps of ``ordinal`` are hidden (or shown marked); others read plainly."""
 
-    def replace(match: re.Match) -> str:
-        number, answer, hint = int(match.group(1)), match.group(2), match.group(3)
-        if number - 1 != ordinal:
-            return answer
+    def replace(gap: ClozeGap) -> str:
+        if gap.number is None or gap.number - 1 != ordinal:
+            return gap.answer
         # <mark> survives sanitizing (class attributes do not) and the stylesheet styles it.
         if reveal:
-            return f"<mark>{answer}</mark>"
-        return f"<mark>[{hint or '…'}]</mark>"
+            return f"<mark>{gap.answer}</mark>"
+        return f"<mark>[{gap.hint or '…'}]</mark>"
 
-    return CLOZE_RE.sub(replace, text)
+    return replace_cloze_gaps(text, replace)
 
 
 def card_side(

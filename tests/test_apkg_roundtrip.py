@@ -97,7 +97,8 @@ def every_kind_deck() -> DeckData:
 def uploaded_again(deck: DeckData, deck_key: str = "biology-cells") -> DeckData:
     result = read_upload("export.apkg", build_apkg(deck, deck_key=deck_key))
     assert result.kind == "apkg"
-    assert result.warnings == []
+    # The preview says that source names (which cannot be linked back) stay out; nothing else.
+    assert all("field(s) 'Source' will not be imported" in w for w in result.warnings)
     [imported] = result.decks
     return imported
 

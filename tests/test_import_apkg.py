@@ -16,7 +16,9 @@ from anki._backend import RustBackend
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from anki.media import media_paths_from_col_path
 
-from quizapp.formats import ImportFailed, apkg_import
+from quizapp.formats import ImportFailed
+from quizapp.formats.anki import collection as anki_collection
+from quizapp.formats.anki import package as anki_package
 from quizapp.formats.detect import read_upload
 from quizapp.formats.sanitize import sanitize_html
 
@@ -85,8 +87,11 @@ def _what_anki_sees(package: Path, workdir: Path) -> tuple[dict[str, AnkiNote], 
 
 def _kind_from_anki(notetype: dict, ordinals: set[int]) -> str:
     templates = notetype["tmpls"]
+    fields = {field["name"].casefold() for field in notetype["flds"]}
     if notetype["type"] == 1:
         return "cloze"
+    if {"question", "choices"} <= fields and fields & {"answer", "correct"}:
+        return "mcq"
     if len(templates) == 1 and "{{type:" in templates[0]["qfmt"]:
         return "typein"
     if len(templates) == 2 and 1 in ordinals:
@@ -110,6 +115,8 @@ def _assert_matches_anki(package: Path, workdir: Path, origin_kind: str = "apkg"
         assert card.prompt == sanitize_html(expected.fields[0])
         if card.kind == "cloze":
             assert card.explanation == sanitize_html(expected.fields[1])
+        elif card.kind == "mcq":
+            assert card.answer == card.choices[card.correct]
         else:
             assert card.answer == sanitize_html(expected.fields[1])
     for deck in result.decks:
@@ -169,12 +176,15 @@ def test_missing_media_is_a_warning_not_a_failure():
     assert any("quiz_dot.png" in warning for warning in result.warnings)
 
 
-def test_unknown_note_type_becomes_basic_with_a_warning():
+def test_the_samples_multiple_choice_note_type_keeps_its_answer_and_explanation():
+    # Question / Choices (an HTML list) / Answer ("A") / Explanation / QuizAppId: once read
+    # as a basic card whose back listed the choices, losing the answer and explanation.
     result = read_upload("g.apkg", (SAMPLES / "genanki_sample.apkg").read_bytes())
     [mcq] = [card for deck in result.decks for card in deck.cards if "mcq" in card.tags]
-    assert mcq.kind == "basic"
-    assert mcq.answer.startswith("<li>Blue</li>")
-    assert any("'Quiz App MCQ'" in warning for warning in result.warnings)
+    assert (mcq.kind, mcq.choices, mcq.correct) == (
+        "mcq", ("Blue", "Red", "Green <i>&amp;</i> yellow"), 0)
+    assert mcq.explanation == "&lt;script&gt; tags are escaped by the exporter<br>103"
+    assert result.warnings == []
 
 
 # --- packages built for the test ----------------------------------------------------------------
@@ -276,7 +286,11 @@ def test_fields_shown_only_when_filled_in_are_the_explanation(tmp_path):
         "n4": ("cloze", "CO<sub>2</sub>"),
     }
     assert not any("Atlas" in card.answer + card.explanation for card in cards.values())
-    assert result.warnings == []
+    assert result.warnings == [
+        f"Note type {name!r}: field(s) 'Source' will not be imported (a source's name cannot "
+        "be linked to a document)."
+        for name in ("Basic with notes", "Both ways with notes", "Cloze with source")
+    ]
 
 
 def _multiple_choice_model(model_id: int, fields: list[str]):
@@ -323,7 +337,7 @@ def test_multiple_choice_notes_are_read_from_their_fields(tmp_path):
     ("choices", "correct"),
     [
         ("<ol><li>Blue</li><li>Red</li></ol>", "3"),
-        ("<ol><li>Blue</li><li>Red</li></ol>", "B"),
+        ("<ol><li>Blue</li><li>Red</li></ol>", "Purple"),
         ("Blue or red", "1"),
         ("<ol><li>Blue</li></ol>", "1"),
         ("<ol><li>Blue</li><li>Blue</li></ol>", "1"),
@@ -343,8 +357,9 @@ def test_unreadable_multiple_choice_notes_become_basic_cards(tmp_path, choices, 
     assert (card.kind, card.answer, card.choices, card.correct) == ("basic", "Blue", (), None)
     assert card.prompt == "Sky colour?" + sanitize_html(choices)
     assert result.warnings == [
-        "1 multiple-choice note(s) did not hold 2 to 8 different choices as a list and the "
-        "number of the right one, so they became basic cards with the choices in the question."
+        "1 multiple-choice note(s) did not hold 2 to 8 different choices and the letter, "
+        "number or text of the right one, so they became basic cards with the choices in the "
+        "question."
     ]
 
 
@@ -450,7 +465,7 @@ def test_sqlite_without_anki_tables_is_refused(tmp_path):
         connection.execute("CREATE VIEW cards AS SELECT 1 AS nid")
         connection.execute("CREATE TABLE col (id INTEGER)")
     connection.close()
-    _expect_failure(_zip({"collection.anki2": path.read_bytes()}), "not an Anki collection")
+    _expect_failure(_zip({"collection.anki2": path.read_bytes()}), "has a view .'cards'.")
 
 
 def test_sqlite_values_beyond_the_length_limit_are_refused(tmp_path):
@@ -460,7 +475,7 @@ def test_sqlite_values_beyond_the_length_limit_are_refused(tmp_path):
     with sqlite3.connect(path) as connection:
         connection.execute(
             "UPDATE notes SET flds = ? WHERE rowid = (SELECT min(rowid) FROM notes)",
-            ("x" * (apkg_import.MAX_SQLITE_VALUE_BYTES + 1),),
+            ("x" * (anki_collection.MAX_SQLITE_VALUE_BYTES + 1),),
         )
     connection.close()
     members["collection.anki21"] = path.read_bytes()
@@ -468,8 +483,8 @@ def test_sqlite_values_beyond_the_length_limit_are_refused(tmp_path):
 
 
 def test_runaway_queries_are_stopped(monkeypatch):
-    monkeypatch.setattr(apkg_import, "SQLITE_MAX_CHECKS", 0)
-    monkeypatch.setattr(apkg_import, "SQLITE_STEPS_PER_CHECK", 1)
+    monkeypatch.setattr(anki_collection, "SQLITE_MAX_CHECKS", 0)
+    monkeypatch.setattr(anki_collection, "SQLITE_STEPS_PER_CHECK", 1)
     _expect_failure((SAMPLES / "sample_legacy_nosched.apkg").read_bytes(), "damaged")
 
 
@@ -480,7 +495,7 @@ def test_a_zip_bomb_is_refused():
         zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
         archive.open("collection.anki2", "w", force_zip64=True) as member,
     ):
-        for _ in range(apkg_import.MAX_UNPACKED_BYTES // len(block) + 8):
+        for _ in range(anki_package.MAX_UNPACKED_BYTES // len(block) + 8):
             member.write(block)
     data = buffer.getvalue()
     assert len(data) < 2 * 1024 * 1024
@@ -493,7 +508,7 @@ def test_a_zstd_bomb_inside_the_package_is_refused():
     stream = io.BytesIO()
     with compressor.stream_writer(stream, closefd=False) as writer:
         block = b"\x00" * (1 << 20)
-        for _ in range(apkg_import.MAX_UNPACKED_BYTES // len(block) + 8):
+        for _ in range(anki_package.MAX_UNPACKED_BYTES // len(block) + 8):
             writer.write(block)
     members["collection.anki21b"] = stream.getvalue()
     _expect_failure(_zip(members), "zip bomb")

@@ -11,9 +11,9 @@ import pytest
 from conftest import csrf_token
 from security_payloads import PNG, World, assert_security_headers, log_in_as, snapshot
 
-from quizapp.blueprints import decks as decks_blueprint
 from quizapp.extensions import db
 from quizapp.models import Card, Deck, Media, PendingUpload
+from quizapp.services import decks as deck_service
 
 
 @pytest.fixture
@@ -180,21 +180,21 @@ def test_an_import_failing_while_storing_leaves_no_deck(owner, monkeypatch):
         PendingUpload.filename == "half.json")).one()
     before_decks = db.session.query(Deck).count()
     before_cards = db.session.query(Card).count()
-    real = decks_blueprint.store_deck
+    real = deck_service.store_deck
 
     def store_then_fail(*args, **kwargs):
         real(*args, **kwargs)  # cards flushed to the database, not committed
         assert db.session.query(Card).count() == before_cards + 50
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(decks_blueprint, "store_deck", store_then_fail)
+    monkeypatch.setattr(deck_service, "store_deck", store_then_fail)
     failed = owner.post("/decks/upload/confirm", data={"token": token, "csrf_token": owner.csrf})
     assert failed.status_code == 500
     db.session.expire_all()
     assert db.session.query(Deck).count() == before_decks
     assert db.session.query(Card).count() == before_cards
     # The upload is still there, so the instructor can simply try again.
-    monkeypatch.setattr(decks_blueprint, "store_deck", real)
+    monkeypatch.setattr(deck_service, "store_deck", real)
     retried = owner.post("/decks/upload/confirm", data={"token": token, "csrf_token": owner.csrf})
     assert retried.status_code == 303
     assert db.session.query(Card).count() == before_cards + 50

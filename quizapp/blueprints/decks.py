@@ -16,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -26,15 +27,22 @@ from ..deckfile import CARD_KINDS, CardData, DeckFileError, from_dict
 from ..extensions import db
 from ..formats.detect import ImportFailed, read_upload
 from ..forms import CardForm, DeckSettingsForm, DeckUploadForm, SourceUploadForm
-from ..models import MAX_ID, Card, Deck, Media, PendingUpload, utcnow
+from ..models import MAX_ID, Card, Deck, PendingUpload, utcnow
 from ..services import exports, progress
 from ..services import review as review_service
 from ..services.decks import (
+    OPAQUE_MEDIA_TYPE,
+    MediaOverLimit,
     apply_card,
     card_data,
+    claim_pending_upload,
     clean_card,
+    find_media,
+    media_limits,
+    media_pieces,
+    media_type,
     slugify,
-    store_deck,
+    store_decks_racing,
 )
 from ..services.generation import GenerationFailed, check_uploads, source_limits
 from ..services.jobs import JobRefused, check_storage_allowance, queue_job
@@ -43,6 +51,7 @@ from . import attachment
 bp = Blueprint("decks", __name__, url_prefix="/decks")
 
 PENDING_LIFETIME = timedelta(hours=2)
+UPLOAD_GONE = "This upload has expired or was already imported. Upload the file again."
 
 
 CARDS_PER_PAGE = 50
@@ -82,20 +91,25 @@ def show(deck_id: int):
 @login_required
 def media(deck_id: int, name: str):
     deck = deck_for_study(deck_id)
-    item = db.session.scalars(
-        select(Media).where(Media.deck_id == deck.id, Media.name == name)
-    ).first()
+    item = find_media(deck.id, name)
     if item is None:
         abort(404, "No such image.")
-    response = Response(item.data, mimetype=item.mime)
-    # Served from our origin: never let a browser sniff an "image" into HTML or script.
-    response.headers["Content-Disposition"] = "inline"
+    mime = media_type(item.name)
+    response = Response(
+        stream_with_context(media_pieces(item)), mimetype=mime, direct_passthrough=True
+    )
+    response.content_length = item.size
     response.headers["Cache-Control"] = "private, max-age=3600"
-    if not item.mime.startswith("image/") or item.mime == "image/svg+xml":
-        response.headers["Content-Disposition"] = "attachment"
-        response.headers["Content-Security-Policy"] = (
-            "sandbox; default-src 'none'; frame-ancestors 'none'"
-        )
+    # Served from our origin, so never as anything a browser would run: only pictures,
+    # sound and video display inline, everything else downloads, nothing is sniffed, and
+    # a document opened from here gets no script, plugins or same-origin rights.
+    response.headers["Content-Disposition"] = (
+        "inline" if mime != OPAQUE_MEDIA_TYPE else "attachment"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; frame-ancestors 'none'"
+    )
     return response
 
 
@@ -111,7 +125,7 @@ def upload():
         data = storage.read()
         filename = (storage.filename or "upload")[:300]
         try:
-            result = read_upload(filename, data)
+            result = read_upload(filename, data, media_limits=media_limits())
         except ImportFailed as error:
             form.file.errors.append(str(error))
             return render_template("decks/upload.html", form=form), 400
@@ -152,14 +166,14 @@ def _forget_stale_uploads() -> None:
 @bp.post("/upload/confirm")
 @instructor_required
 def confirm_upload():
-    pending = db.session.scalars(
-        select(PendingUpload).where(
-            PendingUpload.token == request.form.get("token", ""),
-            PendingUpload.user_id == current_user.id,
+    token = request.form.get("token", "")
+    pending = db.session.execute(
+        select(PendingUpload.filename, PendingUpload.data).where(
+            PendingUpload.token == token, PendingUpload.user_id == current_user.id
         )
     ).first()
     if pending is None:
-        abort(400, "This upload has expired or was already imported. Upload the file again.")
+        abort(400, UPLOAD_GONE)
     if len(pending.data) > current_app.config["QUIZAPP_IMPORT_JOB_BYTES"]:
         try:
             job = queue_job(current_user, "import", upload_token=pending.token)
@@ -167,12 +181,22 @@ def confirm_upload():
             abort(400, str(error))
         return redirect(url_for("jobs.show", job_id=job.id), code=303)
     try:
-        result = read_upload(pending.filename, pending.data)
+        result = read_upload(pending.filename, pending.data, media_limits=media_limits())
     except ImportFailed as error:
         abort(400, str(error))
-    reports = [store_deck(deck, owner=current_user) for deck in result.decks]
-    db.session.delete(pending)
-    db.session.commit()
+    # Only now is the upload claimed: of confirms racing on one token, one stores the decks
+    # and the others answer as a repeat confirm does.
+    try:
+        reports = store_decks_racing(
+            result.decks,
+            owner=current_user,
+            claim=lambda: claim_pending_upload(token, current_user),
+            max_media_bytes=media_limits().deck_bytes,
+        )
+    except MediaOverLimit as error:
+        abort(400, str(error))
+    if reports is None:
+        abort(400, UPLOAD_GONE)
     for report in reports:
         flash(report.summary(), "success")
     return redirect(url_for("decks.show", deck_id=reports[0].deck.id), code=303)

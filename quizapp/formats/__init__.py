@@ -20,6 +20,39 @@ class ImportFailed(Exception):
         super().__init__(message)
 
 
+# Media of one deck is held in memory while an upload is previewed and stored, and each
+# file is sent whole to learners: these bounds keep both small (README, "Settings").
+DEFAULT_MAX_MEDIA_FILE_BYTES = 4 * 1024 * 1024
+DEFAULT_MAX_DECK_MEDIA_BYTES = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    file_bytes: int = DEFAULT_MAX_MEDIA_FILE_BYTES
+    deck_bytes: int = DEFAULT_MAX_DECK_MEDIA_BYTES
+
+
+def megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
+
+
+def media_problem(deck: DeckData, limits: MediaLimits) -> str | None:
+    """Why the deck's media is more than the limits allow, or None."""
+    for item in deck.media:
+        if len(item.data) > limits.file_bytes:
+            return (
+                f"The media file {item.name[:80]!r} is {megabytes(len(item.data))} MB; each "
+                f"file may be at most {megabytes(limits.file_bytes)} MB."
+            )
+    total = sum(len(item.data) for item in deck.media)
+    if total > limits.deck_bytes:
+        return (
+            f"The deck {deck.title!r} carries {megabytes(total)} MB of media; a deck may "
+            f"carry at most {megabytes(limits.deck_bytes)} MB."
+        )
+    return None
+
+
 @dataclass
 class ImportResult:
     decks: list[DeckData]

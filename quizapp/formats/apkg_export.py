@@ -29,7 +29,7 @@ import re
 import sqlite3
 import time
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -234,8 +234,12 @@ def build_apkg(
     modified: Mapping[str, int] | None = None,
     progress: Mapping[ProgressKey, CardProgress] | None = None,
     exported_at: int | None = None,
+    media: Iterable[tuple[str, Iterable[bytes]]] | None = None,
 ) -> bytes:
     """The deck as an Anki package.
+
+    ``media`` gives each file as a name and its bytes in pieces, so a caller can read one
+    piece at a time from storage; without it the deck's own ``media`` is packed.
 
     ``deck_key`` names the deck for good (e.g. its database id or slug): the Anki deck id is
     derived from it, so exports of the same deck land in the same Anki deck. ``modified``
@@ -275,7 +279,9 @@ def build_apkg(
         collection = connection.serialize()
     finally:
         connection.close()
-    return _zip_package(collection, deck)
+    if media is None:
+        media = ((item.name, (item.data,)) for item in deck.media)
+    return _zip_package(collection, media)
 
 
 class _StampedNote(genanki.Note):
@@ -378,12 +384,16 @@ def _write_progress(
             )
 
 
-def _zip_package(collection: bytes, deck: DeckData) -> bytes:
-    media = {item.name: item.data for item in deck.media}
+def _zip_package(collection: bytes, media: Iterable[tuple[str, Iterable[bytes]]]) -> bytes:
     buffer = io.BytesIO()
+    names = {}
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("collection.anki2", collection)
-        archive.writestr("media", json.dumps({str(i): name for i, name in enumerate(media)}))
-        for index, data in enumerate(media.values()):
-            archive.writestr(str(index), data)
+        for index, (name, pieces) in enumerate(media):
+            names[str(index)] = name
+            with archive.open(str(index), "w") as member:
+                for piece in pieces:
+                    member.write(piece)
+        # Anki reads the media map by name, wherever it sits in the zip.
+        archive.writestr("media", json.dumps(names))
     return buffer.getvalue()

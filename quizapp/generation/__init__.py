@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePath
 from typing import Any
 
-from quizapp.deckfile import DeckData, SourceDoc, SourceRef
+from quizapp.deckfile import DeckData, SourceDoc, SourceRef, storable_text
 from quizapp.deckfile import _card_dict as card_to_dict
 from quizapp.generation.boilerplate import repeated_lines
 from quizapp.generation.cards import DeckWriter
@@ -80,8 +80,8 @@ def generate_deck(documents: list[tuple[str, ...]], title: str | None = None) ->
     sources = [
         SourceDoc(
             id=source_id,
-            name=document.name[:MAX_SOURCE_NAME],
-            title=document.title[:MAX_SOURCE_TITLE],
+            name=storable_text(document.name)[:MAX_SOURCE_NAME],
+            title=storable_text(document.title)[:MAX_SOURCE_TITLE],
             # A str from Python (not from decoding an upload) may hold lone surrogates,
             # which strict UTF-8 refuses; surrogatepass still hashes every character.
             sha256=hashlib.sha256(document.text.encode("utf-8", "surrogatepass")).hexdigest(),
@@ -89,7 +89,7 @@ def generate_deck(documents: list[tuple[str, ...]], title: str | None = None) ->
         for document, source_id in zip(read, ids, strict=True)
     ]
     condition = vocabulary.condition
-    title = (title or "").strip() or condition[:1].upper() + condition[1:]
+    title = storable_text(title or "").strip() or condition[:1].upper() + condition[1:]
     return DeckData(
         title=title[:MAX_DECK_TITLE].strip(),
         description=(

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import mimetypes
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..citations import clean_sentence, document_label, is_html_name, located_label
 from ..deckfile import CardData, DeckData, MediaFile, SourceDoc, SourceRef
 from ..extensions import db
+from ..formats import MediaLimits
 from ..formats.sanitize import sanitize_html
-from ..models import Card, Deck, Media, SourceDocument, User, utcnow
+from ..models import Card, Deck, Media, PendingUpload, SourceDocument, User, utcnow
 from ..sources import location_at
 
 
@@ -36,6 +40,64 @@ class StoreReport:
             f"{self.deck.title!r} {verb}: {self.added} added, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.retired} retired"
         )
+
+
+# The only types media is served as: pictures, sound and video a card can show. Anything
+# else (.html, .js, .svg, which can carry script) is stored as opaque bytes and served as a
+# download, never as something a browser would run.
+SAFE_MEDIA_TYPES = {
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+    ".webp": "image/webp", ".bmp": "image/bmp", ".avif": "image/avif",
+    ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".wav": "audio/wav",
+    ".m4a": "audio/mp4", ".flac": "audio/flac",
+    ".mp4": "video/mp4", ".webm": "video/webm", ".ogv": "video/ogg",
+}  # fmt: skip
+OPAQUE_MEDIA_TYPE = "application/octet-stream"
+MEDIA_CHUNK_BYTES = 256 * 1024
+
+
+def media_type(name: str) -> str:
+    return SAFE_MEDIA_TYPES.get(PurePosixPath(name).suffix.lower(), OPAQUE_MEDIA_TYPE)
+
+
+@dataclass(frozen=True)
+class StoredMedia:
+    id: int
+    name: str
+    size: int
+
+
+def find_media(deck_id: int, name: str) -> StoredMedia | None:
+    """A media file's id and size, without reading its bytes."""
+    row = db.session.execute(
+        select(Media.id, Media.name, func.length(Media.data)).where(
+            Media.deck_id == deck_id, Media.name == name
+        )
+    ).first()
+    return None if row is None else StoredMedia(id=row[0], name=row[1], size=row[2] or 0)
+
+
+def deck_media(deck_id: int) -> list[StoredMedia]:
+    rows = db.session.execute(
+        select(Media.id, Media.name, func.length(Media.data))
+        .where(Media.deck_id == deck_id)
+        .order_by(Media.name)
+    )
+    return [StoredMedia(id=i, name=n, size=size or 0) for i, n, size in rows]
+
+
+def media_pieces(media: StoredMedia) -> Iterator[bytes]:
+    """The file's bytes a piece at a time, each piece one query: never the whole file."""
+    for offset in range(0, media.size, MEDIA_CHUNK_BYTES):
+        # SQL's substr counts from 1, for SQLite blobs and PostgreSQL bytea alike.
+        piece = db.session.scalar(
+            select(func.substr(Media.data, offset + 1, MEDIA_CHUNK_BYTES)).where(
+                Media.id == media.id
+            )
+        )
+        if not piece:
+            return
+        yield bytes(piece)
 
 
 def slugify(text: str) -> str:
@@ -88,6 +150,18 @@ def apply_card(card: Card, data: CardData) -> None:
     card.content_changed_at = utcnow()
 
 
+def media_limits() -> MediaLimits:
+    """The app's caps on an uploaded deck's media (settings)."""
+    return MediaLimits(
+        file_bytes=current_app.config["QUIZAPP_MAX_MEDIA_FILE_BYTES"],
+        deck_bytes=current_app.config["QUIZAPP_MAX_DECK_MEDIA_BYTES"],
+    )
+
+
+class MediaOverLimit(ValueError):
+    """Storing the upload would leave a deck carrying more media than it may."""
+
+
 def store_deck(
     data: DeckData,
     *,
@@ -95,6 +169,7 @@ def store_deck(
     slug: str | None = None,
     source_texts: dict[str, str] | None = None,
     publish: bool | None = None,
+    max_media_bytes: int | None = None,
 ) -> StoreReport:
     """Create or update the owner's deck called ``slug``; the caller commits.
 
@@ -156,12 +231,58 @@ def store_deck(
             report.retired += 1
 
     _store_sources(deck, data, source_texts or {})
-    _store_media(deck, data)
+    _store_media(deck, data, max_media_bytes)
     if not created and (report.changed or meta_changed):
         deck.version += 1
         deck.updated_at = utcnow()
     db.session.flush()
     return report
+
+
+def claim_pending_upload(token: str, user: User) -> bool:
+    """Take the user's pending upload out of the table, in the caller's transaction.
+
+    The delete is the claim: of two confirms of one token, the second waits for the first
+    to commit and then deletes nothing, so it answers as a repeat would. A rollback (a
+    failed import) puts the upload back.
+    """
+    deleted = db.session.execute(
+        delete(PendingUpload)
+        .where(PendingUpload.token == token, PendingUpload.user_id == user.id)
+        .execution_options(synchronize_session=False)
+    )
+    return deleted.rowcount == 1
+
+
+def store_decks_racing(
+    decks: list[DeckData], *, owner: User, claim, max_media_bytes: int | None = None
+) -> list[StoreReport] | None:
+    """Store the decks and commit; ``claim()`` is run first in the same transaction and
+    returns False when there is nothing (left) to store.
+
+    Two confirms that both create the owner's deck called ``slug`` race on the unique
+    (owner, slug) key; the loser rolls back and stores again, now updating the deck the
+    winner made, exactly as a confirm made a moment later would.
+    """
+    for attempt in range(2):
+        if not claim():
+            db.session.rollback()
+            return None
+        try:
+            reports = [
+                store_deck(deck, owner=owner, max_media_bytes=max_media_bytes)
+                for deck in decks
+            ]
+            db.session.commit()
+            return reports
+        except MediaOverLimit:
+            db.session.rollback()
+            raise
+        except IntegrityError:
+            db.session.rollback()
+            if attempt:
+                raise
+    return None
 
 
 def _store_sources(deck: Deck, data: DeckData, texts: dict[str, str]) -> None:
@@ -176,12 +297,33 @@ def _store_sources(deck: Deck, data: DeckData, texts: dict[str, str]) -> None:
             doc.text = texts[source.id]
 
 
-def _store_media(deck: Deck, data: DeckData) -> None:
+def _store_media(deck: Deck, data: DeckData, max_bytes: int | None) -> None:
+    if not data.media:
+        return
+    names = [item.name for item in data.media]
+    if max_bytes is not None:
+        # Files the upload does not replace stay, so a deck re-uploaded with new images
+        # each time would otherwise grow past the limit one upload at a time.
+        kept = db.session.scalar(
+            select(func.coalesce(func.sum(func.length(Media.data)), 0)).where(
+                Media.deck_id == deck.id, Media.name.not_in(names)
+            )
+        )
+        total = kept + sum(len(item.data) for item in data.media)
+        if total > max_bytes:
+            raise MediaOverLimit(
+                f"With this upload the deck {deck.title!r} would carry "
+                f"{total / 2**20:.1f} MB of media; a deck may carry at most "
+                f"{max_bytes / 2**20:.1f} MB."
+            )
     existing = {
-        m.name: m for m in db.session.scalars(select(Media).where(Media.deck_id == deck.id))
+        m.name: m
+        for m in db.session.scalars(
+            select(Media).where(Media.deck_id == deck.id, Media.name.in_(names))
+        )
     }
     for item in data.media:
-        mime = mimetypes.guess_type(item.name)[0] or "application/octet-stream"
+        mime = media_type(item.name)
         media = existing.get(item.name)
         if media is None:
             db.session.add(Media(deck_id=deck.id, name=item.name, mime=mime, data=item.data))
@@ -189,9 +331,18 @@ def _store_media(deck: Deck, data: DeckData) -> None:
             media.mime, media.data = mime, item.data
 
 
-def deck_data_of(deck: Deck, *, include_retired: bool = False) -> DeckData:
-    """The stored deck in the file format's terms (for export and round trips)."""
-    media = db.session.scalars(select(Media).where(Media.deck_id == deck.id)).all()
+def deck_data_of(
+    deck: Deck, *, include_retired: bool = False, with_media: bool = True
+) -> DeckData:
+    """The stored deck in the file format's terms (for export and round trips).
+
+    ``with_media=False`` leaves the media out unread, for exports that do not carry it.
+    """
+    media = (
+        db.session.scalars(select(Media).where(Media.deck_id == deck.id)).all()
+        if with_media
+        else []
+    )
     return DeckData(
         title=deck.title,
         description=deck.description,

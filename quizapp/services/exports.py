@@ -11,7 +11,7 @@ from ..extensions import db
 from ..formats.apkg_export import CardProgress, ReviewEntry, build_apkg
 from ..formats.csv_export import build_csv
 from ..models import Card, CardState, Deck, ReviewLog, User
-from .decks import deck_data_of
+from .decks import deck_data_of, deck_media, media_pieces
 
 
 def deck_key(deck: Deck) -> str:
@@ -69,12 +69,14 @@ def deck_apkg(deck: Deck, learner: User | None = None) -> bytes:
         if not card.retired
     }
     progress = learner_progress(learner, deck) if learner is not None else None
-    return build_apkg(deck_data_of(deck), deck_key=deck_key(deck), modified=modified,
-                      progress=progress)
+    # Media goes into the package one file and one piece at a time, straight from storage.
+    media = ((item.name, media_pieces(item)) for item in deck_media(deck.id))
+    return build_apkg(deck_data_of(deck, with_media=False), deck_key=deck_key(deck),
+                      modified=modified, progress=progress, media=media)
 
 
 def deck_csv(deck: Deck) -> str:
-    return build_csv(deck_data_of(deck))
+    return build_csv(deck_data_of(deck, with_media=False))
 
 
 def deck_json(deck: Deck) -> str:

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..formats.detect import ImportFailed, read_upload
 from ..jobs import enqueue
 from ..models import Job, JobFile, PendingUpload, User, utcnow
-from .decks import store_deck
+from .decks import MediaOverLimit, media_limits, store_deck
 from .generation import GenerationFailed, generate_draft
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ def run_job(job_id: int) -> None:
                 return
             db.session.execute(JobFile.__table__.delete().where(JobFile.job_id == job_id))
             db.session.commit()
-    except (GenerationFailed, ImportFailed, JobRefused) as error:
+    except (GenerationFailed, ImportFailed, JobRefused, MediaOverLimit) as error:
         db.session.rollback()
         _fail(job_id, claim, str(error))
     except Exception:
@@ -256,7 +256,8 @@ def _run_import(job: Job, report) -> int:
     if pending is None:
         raise JobRefused("This upload has expired or was already imported. Upload it again.")
     report(stage=f"Reading {pending.filename}", percent=10)
-    result = read_upload(pending.filename, pending.data)
+    limits = media_limits()
+    result = read_upload(pending.filename, pending.data, media_limits=limits)
     owner = db.session.get(User, job.user_id)
     total = sum(len(deck.cards) for deck in result.decks)
     # The last report before the transaction that stores the decks begins: on SQLite a
@@ -264,7 +265,8 @@ def _run_import(job: Job, report) -> int:
     report(stage=f"Saving {total} cards", cards=total, percent=50)
     first = None
     for deck in result.decks:
-        first = first or store_deck(deck, owner=owner).deck
+        stored = store_deck(deck, owner=owner, max_media_bytes=limits.deck_bytes).deck
+        first = first or stored
     db.session.delete(pending)
     db.session.flush()
     return first.id

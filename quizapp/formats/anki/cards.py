@@ -1,0 +1,242 @@
+"""Turning an Anki collection's notes into quizapp cards, grouped into decks.
+
+Pure Python. Each Anki deck that holds cards becomes one deck titled with its full nested
+name (``Parent::Child``); a note whose cards sit in several decks goes with its first card.
+Only images that notes show are kept, under safe names that their ``<img src>`` is
+rewritten to. What cannot be imported is skipped with a warning naming why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections import Counter, defaultdict
+
+from quizapp.cloze import MAX_CLOZE_NUMBER, cloze_problem, has_cloze_gap
+from quizapp.deckfile import (
+    GUID_RE,
+    MAX_CHOICES,
+    MAX_FIELD,
+    MAX_GUID,
+    MAX_TAG,
+    MAX_TITLE,
+    CardData,
+    DeckData,
+    MediaFile,
+)
+from quizapp.formats import ImportFailed, checked_deck, megabytes
+from quizapp.formats.anki.choices import choice_lines, choices_and_correct, is_blank
+from quizapp.formats.anki.collection import Collection, Note
+from quizapp.formats.anki.media import (
+    MediaStore,
+    has_url_scheme,
+    looks_like_image,
+    safe_media_name,
+)
+from quizapp.formats.anki.notetypes import shape_of
+from quizapp.formats.sanitize import sanitize_html
+
+DEFAULT_DECK_TITLE = "Imported deck"
+# Each tag's inside stops at the next "<": on unclosed "<img<img..." no match rescans the rest.
+_IMG_SRC_RE = re.compile(r'(<img\b[^<>]*?\bsrc=")([^"]*)(")', re.IGNORECASE)
+
+
+def _stable_guid(guid: str) -> str:
+    if guid and len(guid) <= MAX_GUID and GUID_RE.match(guid):
+        return guid
+    return "anki-" + hashlib.sha256(guid.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+def _deck_title(name: str) -> str:
+    title = " ".join(name.split())[:MAX_TITLE].strip()
+    return title or DEFAULT_DECK_TITLE
+
+
+class DeckBuilder:
+    def __init__(self, collection: Collection, media: MediaStore):
+        self.collection = collection
+        self.media = media
+        self.skipped: Counter[str] = Counter()
+        self.fallback_notes: Counter[str] = Counter()
+        self.unreadable_choices = 0
+        self.missing_images: set[str] = set()
+        self.refused_images: set[str] = set()
+        # Note type name -> names of its fields that held text no card keeps.
+        self.unused_fields: defaultdict[str, dict[str, None]] = defaultdict(dict)
+        self.shapes = {key: shape_of(nt) for key, nt in collection.note_types.items()}
+
+    def build(self) -> tuple[list[DeckData], list[str]]:
+        cards_by_title: dict[str, list[CardData]] = defaultdict(list)
+        media_by_title: dict[str, dict[str, bytes]] = defaultdict(dict)
+        seen_guids: set[str] = set()
+        for note in sorted(self.collection.notes, key=lambda n: n.id):
+            placed = self._card_for(note)
+            if placed is None:
+                continue
+            card, deck_id, images = placed
+            if card.guid in seen_guids:
+                self.skipped["it repeats another note's guid"] += 1
+                continue
+            seen_guids.add(card.guid)
+            title = _deck_title(self.collection.deck_names.get(deck_id, ""))
+            cards_by_title[title].append(card)
+            media_by_title[title].update(images)
+        decks = [
+            checked_deck(
+                DeckData(
+                    title=title,
+                    origin="imported",
+                    cards=cards,
+                    media=[
+                        MediaFile(name=name, data=data)
+                        for name, data in sorted(media_by_title[title].items())
+                    ],
+                )
+            )
+            for title, cards in sorted(cards_by_title.items())
+        ]
+        if not decks:
+            raise ImportFailed("The Anki package holds no cards that could be imported.")
+        return decks, self._warnings()
+
+    def _warnings(self) -> list[str]:
+        warnings = [
+            f"Note type {name!r} is not a Basic, reversed, type-in, multiple-choice or Cloze "
+            f"type: {count} note(s) became basic cards from their first two fields (the other "
+            "fields are in the explanation)."
+            for name, count in sorted(self.fallback_notes.items())
+        ]
+        warnings += [
+            f"Note type {name!r}: field(s) " + ", ".join(repr(field) for field in fields)
+            + " will not be imported (a source's name cannot be linked to a document)."
+            for name, fields in sorted(self.unused_fields.items())
+        ]
+        if self.unreadable_choices:
+            warnings.append(
+                f"{self.unreadable_choices} multiple-choice note(s) did not hold 2 to "
+                f"{MAX_CHOICES} different choices and the letter, number or text of the right "
+                "one, so they became basic cards with the choices in the question."
+            )
+        warnings += [
+            f"{count} note(s) were skipped because {reason}."
+            for reason, count in sorted(self.skipped.items())
+        ]
+        if self.missing_images:
+            warnings.append(
+                f"{len(self.missing_images)} image(s) used by notes are not in the package: "
+                + ", ".join(sorted(self.missing_images)[:5])
+            )
+        if self.media.too_large:
+            warnings.append(
+                f"{len(self.media.too_large)} image(s) were left out because each is larger "
+                f"than {megabytes(self.media.limits.file_bytes)} MB: "
+                + ", ".join(sorted(self.media.too_large)[:5])
+            )
+        if self.refused_images:
+            warnings.append(
+                f"{len(self.refused_images)} image(s) were left out because they are not PNG, "
+                "JPEG, GIF, WebP or BMP images: " + ", ".join(sorted(self.refused_images)[:5])
+            )
+        return warnings
+
+    def _card_for(self, note: Note) -> tuple[CardData, int, dict[str, bytes]] | None:
+        note_type = self.collection.note_types.get(note.note_type_id)
+        cards = sorted(self.collection.cards_by_note.get(note.id, []))
+        if note_type is None:
+            self.skipped["their note type is missing"] += 1
+            return None
+        if not cards:
+            self.skipped["they have no cards"] += 1
+            return None
+        shape = self.shapes[note.note_type_id]
+        if not shape.recognised:
+            self.fallback_notes[note_type.name] += 1
+        for position in shape.unused:
+            if position < len(note.fields) and note.fields[position].strip():
+                self.unused_fields[note_type.name][note_type.fields[position]] = None
+        images: dict[str, bytes] = {}
+
+        def field(position: int | None) -> str:
+            if position is None or position >= len(note.fields):
+                return ""
+            return self._with_local_images(sanitize_html(note.fields[position]), images)
+
+        prompt, answer = field(shape.front), field(shape.back)
+        explanation = "<br>".join(part for part in map(field, shape.extras) if part)
+        kind = shape.kind
+        choices: tuple[str, ...] = ()
+        correct = None
+        if kind == "reversed" and not any(ordinal == 1 for ordinal, _ in cards):
+            kind = "basic"
+        if kind == "mcq":
+            if len(shape.choices) == 1:
+                listed = field(shape.choices[0])
+                offered = choice_lines(listed)
+            else:
+                offered = [text for text in map(field, shape.choices) if not is_blank(text)]
+                listed = "<ol>" + "".join(f"<li>{text}</li>" for text in offered) + "</ol>"
+            stated = field(shape.correct)
+            question = choices_and_correct(offered, stated)
+            if question is None:
+                self.unreadable_choices += 1
+                kind, prompt, answer = "basic", prompt + listed, answer or stated
+            else:
+                choices, correct = question
+        problem = self._problem(kind, prompt, answer, explanation, choices)
+        if problem:
+            self.skipped[problem] += 1
+            return None
+        tags = tuple(tag for tag in note.tags if len(tag) <= MAX_TAG)
+        card = CardData(
+            guid=_stable_guid(note.guid),
+            kind=kind,
+            prompt=prompt,
+            answer=answer,
+            choices=choices,
+            correct=correct,
+            explanation=explanation,
+            tags=tags,
+        )
+        return card, cards[0][1], images
+
+    @staticmethod
+    def _problem(
+        kind: str, prompt: str, answer: str, explanation: str, choices: tuple[str, ...]
+    ) -> str | None:
+        if max(len(text) for text in (prompt, answer, explanation, *choices)) > MAX_FIELD:
+            return f"a field is longer than {MAX_FIELD} characters"
+        if is_blank(prompt):
+            return "their question side is empty"
+        if kind == "cloze" and "image-occlusion:" in prompt:
+            return "image occlusion notes are not supported"
+        if kind == "cloze" and not has_cloze_gap(prompt):
+            return "their cloze text has no {{c1::...}} gaps"
+        if kind == "cloze" and cloze_problem(prompt):
+            return f"their cloze gaps are not numbered within c1 to c{MAX_CLOZE_NUMBER}"
+        # A multiple-choice card's answer is its right choice, even when no field repeats it.
+        if kind not in ("cloze", "mcq") and is_blank(answer):
+            return "their answer side is empty"
+        return None
+
+    def _with_local_images(self, markup: str, images: dict[str, bytes]) -> str:
+        def localize(match: re.Match) -> str:
+            reference = html.unescape(match.group(2))
+            if has_url_scheme(reference):
+                return match.group(0)
+            name = self.media.find(reference)
+            if name is None:
+                self.missing_images.add(reference[:80])
+                return match.group(0)
+            data = self.media.content(name)
+            if data is None:
+                self.missing_images.add(name[:80])
+                return match.group(0)
+            if not looks_like_image(name, data):
+                self.refused_images.add(name[:80])
+                return match.group(0)
+            safe_name = safe_media_name(name)
+            images[safe_name] = data
+            return f"{match.group(1)}{html.escape(safe_name)}{match.group(3)}"
+
+        return _IMG_SRC_RE.sub(localize, markup)
