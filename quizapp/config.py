@@ -62,6 +62,7 @@ def from_environment(instance_path: str) -> dict:
         # Background jobs: "" keeps the queue in instance/jobs.sqlite (one machine),
         # redis://... shares it between hosts, "immediate" runs each job inside the request.
         "QUIZAPP_QUEUE_URL": os.environ.get("QUIZAPP_QUEUE_URL", ""),
+        "QUIZAPP_QUEUE_NAME": os.environ.get("QUIZAPP_QUEUE_NAME", "quizapp"),
         # "thread": this process also runs the jobs (make run); otherwise run
         # `flask jobs worker` beside the web server.
         "QUIZAPP_WORKER": os.environ.get("QUIZAPP_WORKER", ""),

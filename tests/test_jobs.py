@@ -177,3 +177,33 @@ def test_a_file_that_breaks_only_when_read_fails_its_job_with_the_reason(client,
     page = client.get(response.location).get_data(as_text=True)
     assert "notes.docx: a damaged Office file" in page
     assert counts() == {"Deck": 0, "Job": 1, "JobFile": 0, "SourceDocument": 0}
+
+
+def test_a_worker_that_lost_its_job_to_another_stores_nothing(app, instructor, monkeypatch):
+    """The stale-job check gave the job to another worker while this one still ran it: this
+    one's result is rolled back, the job and its files stay with the other worker."""
+    from sqlalchemy import update
+
+    from quizapp.services import jobs as job_service
+
+    job = Job(user_id=instructor.id, kind="generate", status="queued", documents_total=1,
+              files=[JobFile(position=0, name="notes.md", size=len(FIXTURE.read_bytes()),
+                             data=FIXTURE.read_bytes())])
+    db.session.add(job)
+    db.session.commit()
+    generate = job_service._RUNNERS["generate"]
+
+    def taken_over_meanwhile(job, report):
+        with db.engine.begin() as connection:
+            connection.execute(update(Job).where(Job.id == job.id).values(claim="other"))
+        return generate(job, report)
+
+    monkeypatch.setitem(job_service._RUNNERS, "generate", taken_over_meanwhile)
+    job_service.run_job(job.id)
+    db.session.expire_all()
+    stored = db.session.get(Job, job.id)
+    assert (stored.status, stored.claim, len(stored.files)) == ("running", "other", 1)
+    assert counts()["Deck"] == 0 and counts()["SourceDocument"] == 0
+    # Run again by hand: a job that is not queued is left alone.
+    job_service.run_job(job.id)
+    assert counts()["Deck"] == 0

@@ -25,15 +25,17 @@ class JobQueue:
     run_job: Any  # the Huey task: calling it with a job id enqueues that job
 
 
-def make_queue(app: Flask, url: str | None = None) -> JobQueue:
+def make_queue(app: Flask, url: str | None = None, name: str | None = None) -> JobQueue:
     url = app.config.get("QUIZAPP_QUEUE_URL", "") if url is None else url
+    # Installations (or test runs) sharing one Redis keep apart by the queue's name.
+    name = name or app.config.get("QUIZAPP_QUEUE_NAME") or "quizapp"
     if url == "immediate":
-        huey: Huey = MemoryHuey("quizapp", immediate=True, results=False)
+        huey: Huey = MemoryHuey(name, immediate=True, results=False)
     elif url.startswith(("redis://", "rediss://", "unix://")):
-        huey = RedisHuey("quizapp", url=url, results=False)
+        huey = RedisHuey(name, url=url, results=False)
     else:
         path = url.removeprefix("sqlite:///") or str(Path(app.instance_path) / "jobs.sqlite")
-        huey = SqliteHuey("quizapp", filename=path, results=False)
+        huey = SqliteHuey(name, filename=path, results=False)
 
     def run_job(job_id: int) -> None:
         from ..services.jobs import run_job as run

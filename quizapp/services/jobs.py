@@ -158,10 +158,11 @@ def _claim(job_id: int) -> str | None:
 
 
 def _fail(job_id: int, claim: str | None, message: str) -> None:
-    _write(job_id, claim, status="failed", message=message, stage="Failed",
-           finished_at=utcnow(), claim=None)
-    db.session.execute(JobFile.__table__.delete().where(JobFile.job_id == job_id))
-    db.session.commit()
+    """Mark the job failed (unless another worker has taken it over) and drop its files."""
+    if _write(job_id, claim, status="failed", message=message, stage="Failed",
+              finished_at=utcnow(), claim=None):
+        db.session.execute(JobFile.__table__.delete().where(JobFile.job_id == job_id))
+        db.session.commit()
 
 
 class _Heartbeat:

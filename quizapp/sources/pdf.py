@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -21,8 +22,11 @@ NO_TEXT = (
 _BULLET = re.compile(r"^\s*[•●▪■◦‣∙·\-–*]\s*")
 _NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+")
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?\s*$", re.I)
-# How many pages the request's quick check reads looking for a text layer.
+# The request's quick check looks for a text layer on the first pages, within a small budget
+# of time and inflated bytes; past the budget the background read decides.
 TEXT_PROBE_PAGES = 5
+TEXT_PROBE_SECONDS = 3.0
+TEXT_PROBE_BYTES = 8 * 1024 * 1024
 
 
 def _pdf_errors() -> tuple[type[BaseException], ...]:
@@ -151,15 +155,18 @@ def _page_lines(name: str, page, limits: SourceLimits) -> list[_Line]:
 def check_pdf(name: str, data: bytes, limits: SourceLimits) -> None:
     """Opens, counts pages and looks for text on the first pages (scans have none)."""
     reader = _open(name, data, limits)
-    deadline = limits.deadline()
+    ends = time.monotonic() + TEXT_PROBE_SECONDS
     unpacked = 0
     for number, page in enumerate(list(reader.pages)[:TEXT_PROBE_PAGES], start=1):
         unpacked += _unpacked_size(name, number, page, limits)
         if unpacked > limits.max_unpacked_bytes:
             raise _too_big(name, limits)
+        if unpacked > TEXT_PROBE_BYTES:
+            return
         if _page_lines(name, page, limits):
             return
-        deadline.check(name)
+        if time.monotonic() > ends:
+            return
     if len(reader.pages) <= TEXT_PROBE_PAGES:
         raise SourceRefused(f"{name}: {NO_TEXT}.")
 
