@@ -149,6 +149,7 @@ def test_fsrs_json_round_trip_and_refusals():
         {"stability": -1.0},
         {"stability": None},
         {"phase": 7},
+        {"step": 0},
         {"reps": "3"},
         {"due_at": "2026-01-01T00:00:00"},
         {"due": 20260101},
@@ -194,3 +195,9 @@ def test_new_fsrs_state_validates_itself():
         FsrsState(Phase.REVIEW, None, 1.0, None, None, None, None, None, 0, 0, 0)
     with pytest.raises(ValueError):
         FsrsState(Phase.REVIEW, None, 1.0, 5.0, date(2026, 1, 1), None, None, None, 0, 0, 0)
+    with pytest.raises(ValueError):  # reviewed, but no memory state
+        FsrsState(Phase.REVIEW, None, None, None, date(2026, 1, 1), None, None,
+                  date(2026, 1, 1), 1, 1, 0)  # fmt: skip
+    with pytest.raises(ValueError):  # relearning needs its step
+        FsrsState(Phase.RELEARNING, None, 1.0, 5.0, date(2026, 1, 1), None, None,
+                  date(2026, 1, 1), 0, 1, 0)  # fmt: skip

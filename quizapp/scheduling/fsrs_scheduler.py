@@ -138,8 +138,11 @@ class FsrsState:
                 raise ValueError(f"{name} must be a non-negative int, got {value!r}")
         if self.step is not None and (isinstance(self.step, bool) or self.step < 0):
             raise ValueError(f"step must be a non-negative int or None, got {self.step!r}")
-        if (self.last_review_day is None) != (self.due is None):
-            raise ValueError("a reviewed card has a due day and a last review day; a new one not")
+        reviewed = (self.last_review_day is not None, self.due is not None, memory[0] is not None)
+        if len(set(reviewed)) != 1:
+            raise ValueError("a reviewed card has a due day, a last review day and a memory state")
+        if (self.phase is Phase.REVIEW) != (self.step is None):
+            raise ValueError("a card has a step exactly when it is in a (re)learning phase")
 
     @property
     def is_new(self) -> bool:

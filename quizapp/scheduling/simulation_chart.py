@@ -7,6 +7,7 @@ be served under the app's Content Security Policy.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
@@ -37,8 +38,8 @@ def simulation_svg(results: Sequence[SchedulerResult], title: str) -> str:
     days = len(results[0].reviews_per_day)
     reviews = [rolling_mean(r.reviews_per_day, SMOOTHING_DAYS) for r in results]
     retention = [list(r.retention_per_day) for r in results]
-    top_reviews = max(max(series) for series in reviews) or 1.0
-    low_retention = min(0.5, min(min(series) for series in retention))
+    top_reviews = math.ceil(max(max(series) for series in reviews) / 20) * 20 or 20.0
+    low_retention = math.floor(min(min(series) for series in retention) * 20 - 0.5) / 20
     height = TOP + 2 * PANEL_HEIGHT + GAP + BOTTOM
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" '
