@@ -46,6 +46,7 @@ def test_settings_json_round_trip_and_validation():
         {"v": 1, "name": "fsrs", "parameters": [1.0, 2.0]},
         {"v": 1, "name": "fsrs", "parameters": "0.2,1.2"},
         {"v": 2, "name": "sm2"},
+        {"v": 1, "name": "sm2", "desired_retention": "high"},
         [],
     ):
         with pytest.raises(ValueError):

@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import IntEnum
 from typing import Any
@@ -55,6 +55,13 @@ from .base import (
     Scheduler,
     Stage,
     stage_for_interval,
+)
+from .json_fields import (
+    date_or_none,
+    instant_or_none,
+    iso_or_none,
+    number_or_none,
+    whole_number,
 )
 from .sm2_scheduler import anki_factor
 
@@ -340,10 +347,10 @@ class FsrsScheduler(Scheduler[FsrsState]):
             "step": state.step,
             "stability": state.stability,
             "difficulty": state.difficulty,
-            "due": _iso(state.due),
-            "due_at": _iso(state.due_at),
-            "last_review_at": _iso(state.last_review_at),
-            "last_review_day": _iso(state.last_review_day),
+            "due": iso_or_none(state.due),
+            "due_at": iso_or_none(state.due_at),
+            "last_review_at": iso_or_none(state.last_review_at),
+            "last_review_day": iso_or_none(state.last_review_day),
             "interval": state.interval,
             "reps": state.reps,
             "lapses": state.lapses,
@@ -353,17 +360,17 @@ class FsrsScheduler(Scheduler[FsrsState]):
         self._checked_json(data, FSRS_JSON_VERSION)
         try:
             return FsrsState(
-                phase=Phase(_int(data["phase"])),
-                step=None if data["step"] is None else _int(data["step"]),
-                stability=_float_or_none(data["stability"]),
-                difficulty=_float_or_none(data["difficulty"]),
-                due=_date_or_none(data["due"]),
-                due_at=_instant_or_none(data["due_at"]),
-                last_review_at=_instant_or_none(data["last_review_at"]),
-                last_review_day=_date_or_none(data["last_review_day"]),
-                interval=_int(data["interval"]),
-                reps=_int(data["reps"]),
-                lapses=_int(data["lapses"]),
+                phase=Phase(whole_number(data["phase"])),
+                step=None if data["step"] is None else whole_number(data["step"]),
+                stability=number_or_none(data["stability"]),
+                difficulty=number_or_none(data["difficulty"]),
+                due=date_or_none(data["due"]),
+                due_at=instant_or_none(data["due_at"]),
+                last_review_at=instant_or_none(data["last_review_at"]),
+                last_review_day=date_or_none(data["last_review_day"]),
+                interval=whole_number(data["interval"]),
+                reps=whole_number(data["reps"]),
+                lapses=whole_number(data["lapses"]),
             )
         except KeyError as missing:
             raise ValueError(f"FSRS state is missing {missing}") from None
@@ -380,40 +387,3 @@ class FsrsScheduler(Scheduler[FsrsState]):
 
 def _as_float(value: float | None) -> float | None:
     return None if value is None else float(value)
-
-
-def _iso(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _int(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"expected an integer, got {value!r}")
-    return value
-
-
-def _float_or_none(value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"expected a number, got {value!r}")
-    return float(value)
-
-
-def _date_or_none(value: object) -> date | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"expected an ISO date, got {value!r}")
-    return date.fromisoformat(value)
-
-
-def _instant_or_none(value: object) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"expected an ISO instant, got {value!r}")
-    instant = datetime.fromisoformat(value)
-    if instant.tzinfo is None:
-        raise ValueError(f"instant must carry its UTC offset, got {value!r}")
-    return instant.astimezone(UTC)

@@ -58,7 +58,10 @@ class SchedulerSettings:
             maximum_interval=data.get("maximum_interval", DEFAULT_MAXIMUM_INTERVAL),
             parameters=tuple(float(w) for w in parameters),
         )
-        create(settings)  # refuses unknown names and out-of-range values here, not later
+        # Refuse unknown names and out-of-range values now, not when a learner studies; FSRS's
+        # values are checked for an SM-2 deck too, as they apply the day it switches.
+        create(settings)
+        _fsrs(settings)
         return settings
 
 
