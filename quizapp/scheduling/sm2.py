@@ -176,7 +176,8 @@ def _easiness_text(easiness: Decimal) -> str:
     # Two decimals keeps stored logs uniform ("2.50", "2.36"); an imported EF with finer
     # precision is written out in full rather than rounded.
     exact = easiness.normalize(_EXACT)
-    if exact.as_tuple().exponent >= -2:
+    exponent = exact.as_tuple().exponent  # an int: easiness is finite (checked on creation)
+    if isinstance(exponent, int) and exponent >= -2:
         return f"{exact:.2f}"
     return format(exact, "f")
 
