@@ -23,7 +23,8 @@ def zone(tz_name: str | None) -> ZoneInfo:
 def is_known_zone(tz_name: str) -> bool:
     try:
         ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a name longer than the file system allows is looked up as a path too.
         return False
     return True
 

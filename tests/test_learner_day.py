@@ -1,0 +1,17 @@
+"""Time-zone names from forms: anything a person can type is answered, never raised."""
+
+import pytest
+
+from quizapp.scheduling.day import is_known_zone
+
+
+@pytest.mark.parametrize("name", ["Europe/Paris", "UTC", "America/Argentina/Buenos_Aires"])
+def test_real_zones_are_known(name):
+    assert is_known_zone(name)
+
+
+@pytest.mark.parametrize("name", [
+    "", "Mars/Olympus", "../../etc/passwd", "Europe/" + "x" * 5000, "a" * 300, "Europe\x00Paris",
+])
+def test_unknown_or_impossible_names_are_refused_without_raising(name):
+    assert is_known_zone(name) is False
