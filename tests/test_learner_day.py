@@ -15,3 +15,13 @@ def test_real_zones_are_known(name):
 ])
 def test_unknown_or_impossible_names_are_refused_without_raising(name):
     assert is_known_zone(name) is False
+
+
+def test_a_lookup_the_file_system_refuses_counts_as_unknown(monkeypatch):
+    # With the tzdata package installed, a name past the file system's limit is opened as a
+    # resource and raises OSError ("File name too long") instead of ZoneInfoNotFoundError.
+    def too_long(name):
+        raise OSError(36, "File name too long")
+
+    monkeypatch.setattr("quizapp.scheduling.day.ZoneInfo", too_long)
+    assert is_known_zone("Europe/" + "x" * 300) is False
