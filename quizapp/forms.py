@@ -29,7 +29,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from .deckfile import CLOZE_RE, MAX_CHOICES
+from .cloze import cloze_gaps, cloze_problem
+from .deckfile import MAX_CHOICES
 from .scheduling.day import is_known_zone
 
 PASSWORD_RULES = [DataRequired(), Length(min=8, max=200, message="Use 8 to 200 characters.")]
@@ -164,10 +165,13 @@ class CardForm(FlaskForm):
                 "Write the answer the learner must type." if kind == "typein"
                 else "Write the answer shown on the back of the card."
             )
-        if kind == "cloze" and self.prompt.data and not CLOZE_RE.search(self.prompt.data):
-            self.prompt.errors.append(
-                "A cloze card needs at least one gap, written as {{c1::hidden words}}."
-            )
+        if kind == "cloze" and self.prompt.data:
+            if not any(cloze_gaps(self.prompt.data)):
+                self.prompt.errors.append(
+                    "A cloze card needs at least one gap, written as {{c1::hidden words}}."
+                )
+            elif problem := cloze_problem(self.prompt.data):
+                self.prompt.errors.append(f"This prompt {problem}.")
         if kind == "mcq":
             self._validate_choices()
         return valid and not any(self.errors.values())

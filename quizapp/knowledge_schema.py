@@ -14,7 +14,14 @@ from typing import Any
 MAX_KNOWLEDGE_PROBLEMS = 5
 _MAX_DEPTH = 12
 
+# Any JSON value whose text the database can hold: a suggestion's ready-made cards are deck
+# cards, checked as such (deckfile) when an instructor accepts them.
+ANY_JSON = object()
+# Confidence and the card threshold: a number from 0 to 1.
+FRACTION = float
+
 _LOCATION = {"source": str, "sentence": (int, None), "start": (int, None), "end": (int, None)}
+_STATEMENT = {"value": str, "wording": str, "location": _LOCATION}
 _ENTITY = {
     "id": str,
     "name": str,
@@ -22,6 +29,7 @@ _ENTITY = {
     "types": [str],
     "sources": [str],
     "locations": [_LOCATION],
+    "confidence": FRACTION,
 }
 SCHEMA: dict[str, Any] = {
     "condition": {"name": str, "head": str},
@@ -32,11 +40,10 @@ SCHEMA: dict[str, Any] = {
             "aliases": [str],
             "sources": [str],
             "locations": [_LOCATION],
-            "reversibility": {
-                "value": (str, None),
-                "statements": [{"value": str, "wording": str, "location": _LOCATION}],
-            },
+            "reversibility": {"value": (str, None), "statements": [_STATEMENT]},
+            "exceptions": [_STATEMENT],
             "definitions": [_LOCATION],
+            "confidence": FRACTION,
         }
     ],
     "causes": [
@@ -49,6 +56,7 @@ SCHEMA: dict[str, Any] = {
             "agreeing_sources": int,
             "sources": [str],
             "assignments": [{"source": str, "type": (str, None), "locations": [_LOCATION]}],
+            "confidence": FRACTION,
         }
     ],
     "conflicts": [
@@ -62,9 +70,22 @@ SCHEMA: dict[str, Any] = {
     "symptoms": [_ENTITY],
     "tests": [_ENTITY],
     "treatments": [_ENTITY],
+    "minor_typologies": [{"types": [{"id": str, "name": str, "aliases": [str]}]}],
+    "threshold": FRACTION,
+    "suggestions": [
+        {
+            "id": str,
+            "kind": str,
+            "statement": str,
+            "confidence": FRACTION,
+            "reasons": [str],
+            "locations": [_LOCATION],
+            "cards": [ANY_JSON],
+        }
+    ],
 }
 
-_TYPE_NAMES = {str: "text", int: "a whole number", None: "null"}
+_TYPE_NAMES = {str: "text", int: "a whole number", float: "a number from 0 to 1", None: "null"}
 
 
 def knowledge_problems(value: Any, text_problem) -> list[str]:
@@ -79,6 +100,9 @@ def knowledge_problems(value: Any, text_problem) -> list[str]:
 
 def _check(value, spec, path, problems, text_problem, depth) -> None:
     if len(problems) >= MAX_KNOWLEDGE_PROBLEMS or depth > _MAX_DEPTH:
+        return
+    if spec is ANY_JSON:
+        _check_any(value, path, problems, text_problem, depth)
         return
     if isinstance(spec, dict):
         if not isinstance(value, dict):
@@ -104,6 +128,10 @@ def _check(value, spec, path, problems, text_problem, depth) -> None:
         if not 0 <= value < 2**31:
             problems.append(f"field '{path}' must be between 0 and {2**31 - 1}")
         return
+    if float in allowed and isinstance(value, int | float) and not isinstance(value, bool):
+        if not 0 <= value <= 1:
+            problems.append(f"field '{path}' must be a number from 0 to 1")
+        return
     if str in allowed and isinstance(value, str):
         problem = text_problem(value)
         if problem:
@@ -111,3 +139,22 @@ def _check(value, spec, path, problems, text_problem, depth) -> None:
         return
     expected = " or ".join(_TYPE_NAMES[kind] for kind in allowed)
     problems.append(f"field '{path}' must be {expected}")
+
+
+def _check_any(value, path, problems, text_problem, depth) -> None:
+    """Any JSON, as long as it is not nested past the limit and its text can be stored."""
+    if len(problems) >= MAX_KNOWLEDGE_PROBLEMS:
+        return
+    if depth > _MAX_DEPTH:
+        problems.append(f"field '{path}' is nested too deeply")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_any(key, f"{path} key", problems, text_problem, depth + 1)
+            _check_any(item, f"{path}.{str(key)[:40]}", problems, text_problem, depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_any(item, f"{path}[{index}]", problems, text_problem, depth + 1)
+    elif isinstance(value, str):
+        problem = text_problem(value)
+        if problem:
+            problems.append(f"field '{path}' {problem}")
