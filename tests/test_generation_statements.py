@@ -173,3 +173,18 @@ def test_a_card_never_claims_agreement_when_a_source_was_not_read_for_the_cause(
     alone = generate_deck([read])
     card = next(c for c in alone.cards if c.prompt.startswith("Cause: fasting."))
     assert "no source files it under another type" in card.explanation
+
+
+def test_a_disagreement_stays_in_the_deck_even_when_each_side_is_weakly_stated():
+    deck = generate_deck(
+        [
+            ("a.txt", TYPES + "Causes of acute gout may include fasting."),
+            ("b.txt", TYPES + "Causes of chronic gout may include fasting."),
+        ]
+    )
+    causes = {row["id"]: row for row in deck.knowledge["causes"]}
+    conflicts = [c for c in deck.knowledge["conflicts"] if c["id"].startswith("cause-type:")]
+    assert len(conflicts) == 1
+    key = conflicts[0]["id"].removeprefix("cause-type:")
+    assert causes[key]["status"] == "conflict"
+    assert any(c.answer.startswith("No:") for c in deck.cards if "fasting" in c.prompt)
