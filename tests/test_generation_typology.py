@@ -108,3 +108,11 @@ def test_the_count_card_lists_exactly_the_types_it_counts():
     )
     card = next(c for c in deck.cards if "How many main types" in c.prompt)
     assert card.answer == "3: vascular rosacea, papular rosacea, and ocular rosacea."
+
+
+def test_lines_under_a_types_heading_are_the_types():
+    vocabulary = vocabulary_of(
+        "Glaucoma\n\nTypes of glaucoma\n\nOpen-angle glaucoma\nAngle-closure glaucoma\n"
+        "Normal-tension glaucoma\n\nMost people have no symptoms at first.\n"
+    )
+    assert set(vocabulary.type_words) == {"open-angle", "angle-closure", "normal-tension"}

@@ -230,7 +230,15 @@ class TypeCandidates:
                     and before.block == units[unit.intro].block
                 ):
                     intro = fold(before.text) + " " + intro  # "... types of X. The main ones are:"
-                if units[unit.intro].kind != "heading" and re.search(TYPE_LIST_INTRO, intro):
+                typed_heading = units[unit.intro].kind == "heading" and re.search(
+                    rf"\b{CLASS_NOUNS} of {condition}\W*$", intro
+                )
+                if typed_heading and re.search(rf"{self.head_re}\W*$", text):
+                    # "Types of glaucoma" over lines "Open-angle glaucoma", "Congenital ..."
+                    name = self.name_of(unit.text, listed=True)
+                    if name:
+                        listed.setdefault(unit.intro, []).append((name, unit))
+                elif units[unit.intro].kind != "heading" and re.search(TYPE_LIST_INTRO, intro):
                     name = self.name_of(unit.text, listed=True)
                     if name:
                         listed.setdefault(unit.intro, []).append((name, unit))
