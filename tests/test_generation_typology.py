@@ -116,3 +116,15 @@ def test_lines_under_a_types_heading_are_the_types():
         "Normal-tension glaucoma\n\nMost people have no symptoms at first.\n"
     )
     assert set(vocabulary.type_words) == {"open-angle", "angle-closure", "normal-tension"}
+
+
+def test_types_listed_with_including_or_are_when_each_is_named_with_the_condition():
+    assert set(
+        vocabulary_of(
+            "There are several types of arthritis, including rheumatoid arthritis, psoriatic "
+            "arthritis and reactive arthritis."
+        ).type_words
+    ) == {"rheumatoid", "psoriatic", "reactive"}
+    assert not vocabulary_of(
+        "The symptoms of some types of arthritis include pain and swelling."
+    ).type_words

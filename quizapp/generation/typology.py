@@ -194,6 +194,21 @@ class TypeCandidates:
                 number = NUMBER_WORDS.get(enumeration.group(1) or "")
                 parts = split_enumeration(enumeration.group(2))
                 self.declare([self.name_of(p) for p in parts], unit, document.name, number)
+            including = not enumeration and re.search(
+                rf"\b(?:(\w+) (?:main |major |common |different )?)?{CLASS_NOUNS} of {condition}"
+                rf"(?:\s*\([^)]*\))?,? (?:are|include|includes|including|such as)\s+([^.:]+)",
+                text,
+            )
+            if including:
+                # "several types of X, including A X, B X and C X": only members named with X
+                parts = [
+                    p
+                    for p in split_enumeration(including.group(2))
+                    if re.search(rf"{self.head_re}\W*$", p)
+                ]
+                if len(parts) >= 2:
+                    number = NUMBER_WORDS.get(including.group(1) or "")
+                    self.declare([self.name_of(p) for p in parts], unit, document.name, number)
             falls = re.search(rf"falls? into (?:one of )?(?:\w+ )?{CLASS_NOUNS}?:?\s*([^.]+)", text)
             if falls:
                 parts = split_enumeration(falls.group(1))
