@@ -128,3 +128,12 @@ def test_types_listed_with_including_or_are_when_each_is_named_with_the_conditio
     assert not vocabulary_of(
         "The symptoms of some types of arthritis include pain and swelling."
     ).type_words
+
+
+def test_a_type_named_as_a_type_of_the_condition():
+    vocabulary = vocabulary_of(
+        "Guttate psoriasis is a type of psoriasis that appears as small spots. Plaque "
+        "psoriasis is the most common form of psoriasis. Another type of psoriasis is "
+        "pustular psoriasis."
+    )
+    assert set(vocabulary.type_words) == {"guttate", "plaque", "pustular"}

@@ -194,6 +194,16 @@ class TypeCandidates:
                 number = NUMBER_WORDS.get(enumeration.group(1) or "")
                 parts = split_enumeration(enumeration.group(2))
                 self.declare([self.name_of(p) for p in parts], unit, document.name, number)
+            for match in re.finditer(
+                rf"\b(?:another|one|a (?:common|rare|serious|third|second)) (?:type|form|kind) of "
+                rf"{condition} is ((?:[a-z0-9][\w-]* ){{0,2}}[a-z0-9][\w-]*?)[\s-]+{self.head_re}\b"
+                rf"|^(?:the )?((?:[a-z0-9][\w-]* ){{0,2}}[a-z0-9][\w-]*?)[\s-]+{self.head_re} is "
+                rf"(?:a|an|one|the) (?:\w+ ){{0,2}}(?:type|form|kind) of {condition}\b",
+                text,
+            ):
+                self.declare(
+                    [self.name_of(match.group(1) or match.group(2))], unit, document.name, None
+                )
             including = not enumeration and re.search(
                 rf"\b(?:(\w+) (?:main |major |common |different )?)?{CLASS_NOUNS} of {condition}"
                 rf"(?:\s*\([^)]*\))?,? (?:are|include|includes|including|such as)\s+([^.:]+)",
