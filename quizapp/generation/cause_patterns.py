@@ -40,7 +40,7 @@ HEDGES = re.compile(r"\b(?:may|might|could|possibly|sometimes|rarely|can)\b")
 STOP_CLAUSE = (
     r"(?:[.;:]|$| [–—-] |,? (?:but|while|whereas|although|because|meaning|"
     r"which (?:is|are|means))\b| and (?:most|often|usually|can|"
-    r"may|is|are)\b)"
+    r"may|is|are)\b|, (?:is|are|was|were|can|may|will|has|have)\b)"
 )
 
 

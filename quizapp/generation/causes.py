@@ -67,11 +67,13 @@ class CauseRules(IndirectCauseRules):
                 unit,
                 text,
             )
-        clause = re.sub(r"^(?:because|since|as|while|although|if|when)\s+", "", text, flags=flags)
+        clause = re.split(r";\s+", text)[-1]  # "X is Y; A and B are the usual causes of T"
+        clause = re.sub(r"^(?:because|since|as|while|although|if|when)\s+", "", clause, flags=flags)
         are_causes = re.match(
             (
                 r"^(.+?) (?:are|is|can be|may be) (?:also )?(?:an? |the |one "
-                r"of the )?(?:\w+ )?(?:\w+ )?causes?(?: of (.+?))?(?:,|\.|$)"
+                r"of the )?(?:\w+ )?(?:\w+ )?(?:causes?|triggers?|culprits?)"
+                r"(?: of (.+?))?(?:,|\.|$)"
             ),
             clause,
             flags,
@@ -82,6 +84,8 @@ class CauseRules(IndirectCauseRules):
             flags,
         ):
             are_causes = None  # "Testing for X will depend on what ... is the cause"
+        if are_causes and not (are_causes.group(2) or called_type or self.topic(unit)):
+            are_causes = None  # "A and B are frequent culprits, so ...": read on
         if are_causes and not found:
             found = True
             type_word = called_type or self._target_type(are_causes.group(2) or "", unit, None)

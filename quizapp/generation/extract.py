@@ -259,6 +259,10 @@ class _Reader(CauseRules, StatementRules):
             rf"(?:[\s-]+{self.head_re})?(?:\s*\([^)]*\))?\s*(?::|$)",
             text,
         )
+        if label and unit.kind == "item" and unit.intro is not None:
+            # an entry "Post-renal (blocked outflow):" labels its own nested list only
+            self.mention_type(self.vocabulary.canonical_type(label.group(1)), unit)
+            return
         if label:
             self.label_type = self.vocabulary.canonical_type(label.group(1))
             self.mention_type(self.label_type, unit)
