@@ -38,6 +38,19 @@ def test_a_cause_stated_either_way_is_filed_under_its_type(sentence):
     assert causes_of(("a.txt", TYPES + sentence))["dehydration"] == ["acute"]
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Acute gout is not caused by dehydration.",
+        "Dehydration does not cause acute gout.",
+        "Dehydration is not a cause of acute gout.",
+        "Acute gout is never due to dehydration.",
+    ],
+)
+def test_a_denied_cause_is_not_a_cause(sentence):
+    assert "dehydration" not in causes_of(("a.txt", TYPES + sentence))
+
+
 def test_an_origin_stated_as_an_adjective_is_a_cause():
     causes = causes_of(("a.txt", TYPES + "Chronic gout can be inherited or acquired."))
     assert causes == {"inherited": ["chronic"]}

@@ -22,6 +22,7 @@ from quizapp.generation.cause_patterns import (
     HEDGE_PENALTY,
     HEDGES,
     MECHANISM_RE,
+    NEGATION,
     STOP_CLAUSE,
     antecedent,
     drop_appositive,
@@ -84,6 +85,8 @@ class CauseRules(IndirectCauseRules):
             flags,
         ):
             are_causes = None  # "Testing for X will depend on what ... is the cause"
+        if are_causes and NEGATION.search(are_causes.group(0)[len(are_causes.group(1)) :]):
+            are_causes = None  # "X is not a cause of T"
         if are_causes and not (are_causes.group(2) or called_type or self.topic(unit)):
             are_causes = None  # "A and B are frequent culprits, so ...": read on
         if are_causes and not found:
@@ -269,6 +272,10 @@ class CauseRules(IndirectCauseRules):
             re.IGNORECASE,
         ):
             target = verbs.group(2)
+            if NEGATION.search(verbs.group(1).split(",")[-1]) or NEGATION.search(
+                text[verbs.end(1) : verbs.start(2)]
+            ):
+                continue  # "Stress does not cause it"
             links = self._chain_links(target, unit)
             if links is not None:
                 middle, type_word = links
@@ -352,6 +359,8 @@ class CauseRules(IndirectCauseRules):
             re.IGNORECASE,
         ):
             subject = result.group(1)
+            if NEGATION.search(text[result.end(1) : result.start(3)]):
+                continue  # "Primary headaches are not caused by another condition."
             if not (self.condition_re.search(subject) or self.subject_type(subject, unit)):
                 continue
             if len(subject.split()) > 8:
