@@ -201,3 +201,15 @@ def test_a_disagreement_stays_in_the_deck_even_when_each_side_is_weakly_stated()
     key = conflicts[0]["id"].removeprefix("cause-type:")
     assert causes[key]["status"] == "conflict"
     assert any(c.answer.startswith("No:") for c in deck.cards if "fasting" in c.prompt)
+
+
+def test_a_cause_holding_the_conditions_own_word_stays_whole():
+    page = (
+        "Hepatitis\n\nViral hepatitis\n\nViral hepatitis is caused by hepatitis viruses.\n\n"
+        "Alcoholic hepatitis\n\nAlcoholic hepatitis results from drinking large amounts of "
+        "alcohol over many years.\n"
+    )
+    assert causes_of(("a.txt", page)) == {
+        "hepatitis viruses": ["viral"],
+        "drinking large amounts of alcohol": ["alcoholic"],
+    }

@@ -35,7 +35,7 @@ from quizapp.generation.names import (
     is_generic,
 )
 from quizapp.generation.reader import Unit
-from quizapp.generation.text import fold, stem
+from quizapp.generation.text import fold
 
 
 class CauseRules(IndirectCauseRules):
@@ -254,15 +254,13 @@ class CauseRules(IndirectCauseRules):
             self.facts.definitions.append((type_word, phrase, self.location(unit)))
 
     def _restates_condition(self, phrase: str) -> bool:
-        """A definition's phrase: the condition's own name, a negated verb, a vague noun, or
-        a mechanism ("damage to ...", "underuse of ...")."""
+        """A definition's phrase: a negated verb, a vague noun, or a mechanism ("damage to
+        ...", "underuse of ...")."""
         folded = fold(phrase)
-        words = {stem(w)[:4] for w in re.findall(r"[a-z]+", folded)}
         return (
-            stem(self.vocabulary.head)[:4] in words
-            or bool(re.match(r"(?:not|never|no longer|lack of use)\b", folded))
+            bool(re.match(r"(?:not|never|no longer|lack of use)\b", folded))
             or is_generic(phrase)
-            or bool(MECHANISM_RE.match(fold(phrase)))
+            or bool(MECHANISM_RE.match(folded))
         )
 
     def _forward(self, unit: Unit, text: str) -> None:
