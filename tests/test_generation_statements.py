@@ -38,6 +38,19 @@ def test_a_cause_stated_either_way_is_filed_under_its_type(sentence):
     assert causes_of(("a.txt", TYPES + sentence))["dehydration"] == ["acute"]
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Acute gout is not caused by dehydration.",
+        "Dehydration does not cause acute gout.",
+        "Dehydration is not a cause of acute gout.",
+        "Acute gout is never due to dehydration.",
+    ],
+)
+def test_a_denied_cause_is_not_a_cause(sentence):
+    assert "dehydration" not in causes_of(("a.txt", TYPES + sentence))
+
+
 def test_an_origin_stated_as_an_adjective_is_a_cause():
     causes = causes_of(("a.txt", TYPES + "Chronic gout can be inherited or acquired."))
     assert causes == {"inherited": ["chronic"]}
@@ -173,3 +186,30 @@ def test_a_card_never_claims_agreement_when_a_source_was_not_read_for_the_cause(
     alone = generate_deck([read])
     card = next(c for c in alone.cards if c.prompt.startswith("Cause: fasting."))
     assert "no source files it under another type" in card.explanation
+
+
+def test_a_disagreement_stays_in_the_deck_even_when_each_side_is_weakly_stated():
+    deck = generate_deck(
+        [
+            ("a.txt", TYPES + "Causes of acute gout may include fasting."),
+            ("b.txt", TYPES + "Causes of chronic gout may include fasting."),
+        ]
+    )
+    causes = {row["id"]: row for row in deck.knowledge["causes"]}
+    conflicts = [c for c in deck.knowledge["conflicts"] if c["id"].startswith("cause-type:")]
+    assert len(conflicts) == 1
+    key = conflicts[0]["id"].removeprefix("cause-type:")
+    assert causes[key]["status"] == "conflict"
+    assert any(c.answer.startswith("No:") for c in deck.cards if "fasting" in c.prompt)
+
+
+def test_a_cause_holding_the_conditions_own_word_stays_whole():
+    page = (
+        "Hepatitis\n\nViral hepatitis\n\nViral hepatitis is caused by hepatitis viruses.\n\n"
+        "Alcoholic hepatitis\n\nAlcoholic hepatitis results from drinking large amounts of "
+        "alcohol over many years.\n"
+    )
+    assert causes_of(("a.txt", page)) == {
+        "hepatitis viruses": ["viral"],
+        "drinking large amounts of alcohol": ["alcoholic"],
+    }

@@ -108,3 +108,32 @@ def test_the_count_card_lists_exactly_the_types_it_counts():
     )
     card = next(c for c in deck.cards if "How many main types" in c.prompt)
     assert card.answer == "3: vascular rosacea, papular rosacea, and ocular rosacea."
+
+
+def test_lines_under_a_types_heading_are_the_types():
+    vocabulary = vocabulary_of(
+        "Glaucoma\n\nTypes of glaucoma\n\nOpen-angle glaucoma\nAngle-closure glaucoma\n"
+        "Normal-tension glaucoma\n\nMost people have no symptoms at first.\n"
+    )
+    assert set(vocabulary.type_words) == {"open-angle", "angle-closure", "normal-tension"}
+
+
+def test_types_listed_with_including_or_are_when_each_is_named_with_the_condition():
+    assert set(
+        vocabulary_of(
+            "There are several types of arthritis, including rheumatoid arthritis, psoriatic "
+            "arthritis and reactive arthritis."
+        ).type_words
+    ) == {"rheumatoid", "psoriatic", "reactive"}
+    assert not vocabulary_of(
+        "The symptoms of some types of arthritis include pain and swelling."
+    ).type_words
+
+
+def test_a_type_named_as_a_type_of_the_condition():
+    vocabulary = vocabulary_of(
+        "Guttate psoriasis is a type of psoriasis that appears as small spots. Plaque "
+        "psoriasis is the most common form of psoriasis. Another type of psoriasis is "
+        "pustular psoriasis."
+    )
+    assert set(vocabulary.type_words) == {"guttate", "plaque", "pustular"}

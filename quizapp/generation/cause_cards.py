@@ -245,7 +245,9 @@ class CauseCards:
                             locations=entity.locations()[:4],
                         )
                     elif not is_acronym(alias.split()[0]) and fold(alias) != fold(name):
-                        key = "|".join(sorted((name_key(name), name_key(alias))))
+                        key = "|".join(
+                            sorted((name_key(name, ordered=True), name_key(alias, ordered=True)))
+                        )
                         self.add(
                             f"other-name:{key}",
                             "reversed",

@@ -34,13 +34,15 @@ MECHANISM_RE = re.compile(
     r"|problems? or diseases?)\s+(?:to|in|of|within|inside|affecting|at|around)\b"
     r"|(?:an? |the |some )?\w+ (?:problems?|damage|injury)(?: or diseases?)?$"
 )
+# A statement that denies what it names ("is not caused by", "does not cause").
+NEGATION = re.compile(r"\b(?:not|never|no longer|neither|nor)\b|n't\b", re.IGNORECASE)
 # How much a "may", "might" or "could" takes from a statement's strength.
 HEDGE_PENALTY = 0.05
 HEDGES = re.compile(r"\b(?:may|might|could|possibly|sometimes|rarely|can)\b")
 STOP_CLAUSE = (
     r"(?:[.;:]|$| [–—-] |,? (?:but|while|whereas|although|because|meaning|"
     r"which (?:is|are|means))\b| and (?:most|often|usually|can|"
-    r"may|is|are)\b)"
+    r"may|is|are)\b|, (?:is|are|was|were|can|may|will|has|have)\b)"
 )
 
 

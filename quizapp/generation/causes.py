@@ -22,6 +22,7 @@ from quizapp.generation.cause_patterns import (
     HEDGE_PENALTY,
     HEDGES,
     MECHANISM_RE,
+    NEGATION,
     STOP_CLAUSE,
     antecedent,
     drop_appositive,
@@ -34,7 +35,7 @@ from quizapp.generation.names import (
     is_generic,
 )
 from quizapp.generation.reader import Unit
-from quizapp.generation.text import fold, stem
+from quizapp.generation.text import fold
 
 
 class CauseRules(IndirectCauseRules):
@@ -67,11 +68,13 @@ class CauseRules(IndirectCauseRules):
                 unit,
                 text,
             )
-        clause = re.sub(r"^(?:because|since|as|while|although|if|when)\s+", "", text, flags=flags)
+        clause = re.split(r";\s+", text)[-1]  # "X is Y; A and B are the usual causes of T"
+        clause = re.sub(r"^(?:because|since|as|while|although|if|when)\s+", "", clause, flags=flags)
         are_causes = re.match(
             (
                 r"^(.+?) (?:are|is|can be|may be) (?:also )?(?:an? |the |one "
-                r"of the )?(?:\w+ )?(?:\w+ )?causes?(?: of (.+?))?(?:,|\.|$)"
+                r"of the )?(?:\w+ )?(?:\w+ )?(?:causes?|triggers?|culprits?)"
+                r"(?: of (.+?))?(?:,|\.|$)"
             ),
             clause,
             flags,
@@ -82,6 +85,10 @@ class CauseRules(IndirectCauseRules):
             flags,
         ):
             are_causes = None  # "Testing for X will depend on what ... is the cause"
+        if are_causes and NEGATION.search(are_causes.group(0)[len(are_causes.group(1)) :]):
+            are_causes = None  # "X is not a cause of T"
+        if are_causes and not (are_causes.group(2) or called_type or self.topic(unit)):
+            are_causes = None  # "A and B are frequent culprits, so ...": read on
         if are_causes and not found:
             found = True
             type_word = called_type or self._target_type(are_causes.group(2) or "", unit, None)
@@ -247,15 +254,13 @@ class CauseRules(IndirectCauseRules):
             self.facts.definitions.append((type_word, phrase, self.location(unit)))
 
     def _restates_condition(self, phrase: str) -> bool:
-        """A definition's phrase: the condition's own name, a negated verb, a vague noun, or
-        a mechanism ("damage to ...", "underuse of ...")."""
+        """A definition's phrase: a negated verb, a vague noun, or a mechanism ("damage to
+        ...", "underuse of ...")."""
         folded = fold(phrase)
-        words = {stem(w)[:4] for w in re.findall(r"[a-z]+", folded)}
         return (
-            stem(self.vocabulary.head)[:4] in words
-            or bool(re.match(r"(?:not|never|no longer|lack of use)\b", folded))
+            bool(re.match(r"(?:not|never|no longer|lack of use)\b", folded))
             or is_generic(phrase)
-            or bool(MECHANISM_RE.match(fold(phrase)))
+            or bool(MECHANISM_RE.match(folded))
         )
 
     def _forward(self, unit: Unit, text: str) -> None:
@@ -265,6 +270,10 @@ class CauseRules(IndirectCauseRules):
             re.IGNORECASE,
         ):
             target = verbs.group(2)
+            if NEGATION.search(verbs.group(1).split(",")[-1]) or NEGATION.search(
+                text[verbs.end(1) : verbs.start(2)]
+            ):
+                continue  # "Stress does not cause it"
             links = self._chain_links(target, unit)
             if links is not None:
                 middle, type_word = links
@@ -348,6 +357,8 @@ class CauseRules(IndirectCauseRules):
             re.IGNORECASE,
         ):
             subject = result.group(1)
+            if NEGATION.search(text[result.end(1) : result.start(3)]):
+                continue  # "Primary headaches are not caused by another condition."
             if not (self.condition_re.search(subject) or self.subject_type(subject, unit)):
                 continue
             if len(subject.split()) > 8:

@@ -86,9 +86,15 @@ def head_pattern(head: str, qualifiers: frozenset[str], synonyms: tuple[str, ...
     atrophy", or one of its other names ("AKI"), in either spelling."""
     qualifier = "|".join(re.escape(q[:4]) + r"\w*" for q in sorted(qualifiers))
     optional = rf"(?:(?:{qualifier})[\s-]+){{0,3}}" if qualifier else ""
-    own = rf"{optional}{spelling_pattern(american(head))}"
+    own = rf"{optional}{_singular_or_plural(head)}"
     others = [spaced(name) for name in sorted(synonyms, key=len, reverse=True)]
     return rf"(?:{'|'.join([*others, own])})" if others else own
+
+
+def _singular_or_plural(word: str) -> str:
+    """ "headaches" matches "headache" too, and "stroke" matches "strokes"."""
+    singular = word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+    return spelling_pattern(american(singular)) + "s?"
 
 
 def spaced(phrase: str) -> str:

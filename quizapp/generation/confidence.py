@@ -41,7 +41,12 @@ def entity_confidence(entity: Entity, type_word: str | None = None) -> tuple[flo
 
 
 def is_suggestion(entity: Entity) -> bool:
-    """Whether no reading of ``entity`` reaches the threshold (then it gets no card)."""
+    """Whether no reading of ``entity`` reaches the threshold (then it gets no card).
+
+    A cause the sources file under different types stays in the deck whatever its
+    confidence: the disagreement is what its card teaches, and the conflict refers to it."""
+    if len(entity.types) > 1:
+        return False
     readings = entity.types or [None]
     return all(entity_confidence(entity, t)[0] < THRESHOLD for t in readings) and (
         entity_confidence(entity)[0] < THRESHOLD

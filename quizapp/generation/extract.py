@@ -148,8 +148,15 @@ class _Reader(CauseRules, StatementRules):
     def topic(self, unit: Unit | None = None) -> str | None:
         """The type the passage around ``unit`` is about, if any."""
         if unit is not None and unit.gloss_of is not None:
-            term = self.types_in(self.document.units[unit.gloss_of].text)
-            return term[0] if term else None
+            # a gloss is about its term's type, or about the type its list is part of
+            # ("Common primary headaches include: Tension headaches. Stress triggers them.")
+            term = self.document.units[unit.gloss_of]
+            named = [
+                t
+                for link in [term, *self._intro_chain(self._unit(term.intro))]
+                for t in self.types_in(link.text)
+            ]
+            return named[0] if named else None
         if self.section_untyped and not (self.label_type or self.paragraph_type):
             return None
         return self.label_type or self.paragraph_type or self.section_type
@@ -259,6 +266,10 @@ class _Reader(CauseRules, StatementRules):
             rf"(?:[\s-]+{self.head_re})?(?:\s*\([^)]*\))?\s*(?::|$)",
             text,
         )
+        if label and unit.kind == "item" and unit.intro is not None:
+            # an entry "Post-renal (blocked outflow):" labels its own nested list only
+            self.mention_type(self.vocabulary.canonical_type(label.group(1)), unit)
+            return
         if label:
             self.label_type = self.vocabulary.canonical_type(label.group(1))
             self.mention_type(self.label_type, unit)
@@ -301,6 +312,9 @@ class _Reader(CauseRules, StatementRules):
         self.causes(unit, text)
 
     # -- list items --
+
+    def _unit(self, index: int | None) -> Unit | None:
+        return self.document.units[index] if index is not None else None
 
     def _intro_chain(self, intro: Unit | None) -> list[Unit]:
         chain = []

@@ -315,7 +315,9 @@ def clean_entry(text: str, verb_phrase: bool) -> tuple[str, tuple[str, ...]] | N
         text = re.split(r",?\s+(?:that|which|who|whose|where|when)\s+", text)[0]
     while len(text.split()) > MAX_NAME_WORDS:
         # "buildup of fatty plaque inside the artery wall": the name, without where it is
-        places = list(re.finditer(r"\s(?:inside|in|within|on|at|around|during|after)\s", text))
+        places = list(
+            re.finditer(r"\s(?:inside|in|within|on|at|around|during|after|over)\s", text)
+        )
         if not places:
             break
         text = text[: places[-1].start()]

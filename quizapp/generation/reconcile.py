@@ -89,22 +89,30 @@ def _location_order(location: Location) -> tuple:
     return (location.source, location.sentence, location.start)
 
 
-def _entity_key(name: str, vocabulary: Vocabulary) -> str:
+def _entity_key(name: str, vocabulary: Vocabulary, *, ordered: bool = False) -> str:
     """A name's key without the condition's own words ("age-related atrophy" -> "ag") and
-    without a generic head noun ("exercise program" -> "exercis")."""
+    without a generic head noun ("exercise program" -> "exercis").
+
+    Names merge by the sorted key; an entity is identified (and its cards' guids made) by
+    the ``ordered`` key, the one earlier versions used, so a regenerated deck keeps them.
+    """
     own = {stem(vocabulary.head), *vocabulary.qualifiers}
-    # "high blood pressure that is not controlled" is high blood pressure.
-    main = re.split(r"\s+(?:that|which|who)\s+", name)[0]
-    if len(main.split()) >= 2:
-        name = main
+    if not ordered:
+        # "high blood pressure that is not controlled" is high blood pressure.
+        main = re.split(r"\s+(?:that|which|who)\s+", name)[0]
+        if len(main.split()) >= 2:
+            name = main
     tokens = [
         t
-        for t in name_key(name).split()
+        for t in name_key(name, ordered=ordered).split()
         if t not in own and t[:4] not in {q[:4] for q in vocabulary.qualifiers}
     ]
-    if len(tokens) > 1:
+    if ordered:
+        while len(tokens) > 1 and tokens[-1] in GENERIC_HEAD_STEMS:
+            tokens.pop()
+    elif len(tokens) > 1:
         tokens = [t for t in tokens if t not in GENERIC_HEAD_STEMS] or tokens[:1]
-    return " ".join(tokens) or name_key(name)
+    return " ".join(tokens) or name_key(name, ordered=ordered)
 
 
 def _similar(first: str, second: str) -> bool:
@@ -206,7 +214,7 @@ def merge_entities(
     for mention in mentions:
         groups[root(_entity_key(spelled(mention.name), vocabulary))].append(mention)
     entities = []
-    for key, members in groups.items():
+    for members in groups.values():
         name = _preferred_name([spelled(m.name) for m in members])
         written = {m.name for m in members} | {a for m in members for a in m.aliases}
         aliases = sorted(
@@ -215,7 +223,11 @@ def merge_entities(
         )
         pairs = sorted({(m.name, a) for m in members for a in m.aliases})
         ordered = sorted(members, key=lambda m: (_location_order(m.location), m.type or ""))
-        entities.append(Entity(key, name, aliases, ordered, pairs))
+        identity = min(
+            _entity_key(written_name, vocabulary, ordered=True)
+            for written_name in {spelled(m.name) for m in members} | written
+        )
+        entities.append(Entity(identity, name, aliases, ordered, pairs))
     return sorted(entities, key=lambda e: e.key)
 
 

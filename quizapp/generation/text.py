@@ -182,7 +182,9 @@ def american(word: str) -> str:
         word = re.sub(r"^oe(?=[a-z])", "e", word)  # oedema, oesophagus, oestrogen
         word = re.sub(r"(?<=h)oea$", "ea", word)  # diarrhoea
         word = re.sub(r"our$", "or", word)
-        word = re.sub(r"is(e|ed|es|ing|ation)$", r"iz\1", word)
+        # only suffixes that are British -ise for certain (not "exercise", "promise")
+        word = re.sub(r"isation$", "ization", word)
+        word = re.sub(r"(?<=al)is(e|ed|es|ing)$", r"iz\1", word)
     return word
 
 
@@ -239,11 +241,17 @@ def stem(word: str) -> str:
 _SYNONYM_STEMS = {stem(word): stem(same) for word, same in SYNONYMS.items()}
 
 
-def name_key(text: str, *, drop_qualifiers: bool = True) -> str:
+def name_key(text: str, *, drop_qualifiers: bool = True, ordered: bool = False) -> str:
     """A comparison key for an entity name: stems of its content words, sorted, so word order
-    ("exposure to noise" / "noise exposure") and general synonyms do not matter."""
+    ("exposure to noise" / "noise exposure") and general synonyms do not matter.
+
+    ``ordered`` gives the stems in the order written, without synonyms: the stable key a
+    card's guid is made from, as earlier versions made it.
+    """
     tokens = []
-    folded = re.sub(r"\bbuild[\s-]up\b", "buildup", fold(text).replace("'s ", " "))
+    folded = fold(text).replace("'s ", " ")
+    if not ordered:
+        folded = re.sub(r"\bbuild[\s-]up\b", "buildup", folded)
     for token in re.split(r"[^a-z0-9']+", folded):
         token = token.strip("'")
         if token.endswith("'s"):
@@ -253,8 +261,8 @@ def name_key(text: str, *, drop_qualifiers: bool = True) -> str:
         if drop_qualifiers and token in QUALIFIER_WORDS:
             continue
         stemmed = stem(token)
-        tokens.append(_SYNONYM_STEMS.get(stemmed, stemmed))
-    return " ".join(sorted(tokens))
+        tokens.append(stemmed if ordered else _SYNONYM_STEMS.get(stemmed, stemmed))
+    return " ".join(tokens if ordered else sorted(tokens))
 
 
 def within_one_edit(first: str, second: str) -> bool:

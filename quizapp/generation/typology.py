@@ -194,6 +194,31 @@ class TypeCandidates:
                 number = NUMBER_WORDS.get(enumeration.group(1) or "")
                 parts = split_enumeration(enumeration.group(2))
                 self.declare([self.name_of(p) for p in parts], unit, document.name, number)
+            for match in re.finditer(
+                rf"\b(?:another|one|a (?:common|rare|serious|third|second)) (?:type|form|kind) of "
+                rf"{condition} is ((?:[a-z0-9][\w-]* ){{0,2}}[a-z0-9][\w-]*?)[\s-]+{self.head_re}\b"
+                rf"|^(?:the )?((?:[a-z0-9][\w-]* ){{0,2}}[a-z0-9][\w-]*?)[\s-]+{self.head_re} is "
+                rf"(?:a|an|one|the) (?:\w+ ){{0,2}}(?:type|form|kind) of {condition}\b",
+                text,
+            ):
+                self.declare(
+                    [self.name_of(match.group(1) or match.group(2))], unit, document.name, None
+                )
+            including = not enumeration and re.search(
+                rf"\b(?:(\w+) (?:main |major |common |different )?)?{CLASS_NOUNS} of {condition}"
+                rf"(?:\s*\([^)]*\))?,? (?:are|include|includes|including|such as)\s+([^.:]+)",
+                text,
+            )
+            if including:
+                # "several types of X, including A X, B X and C X": only members named with X
+                parts = [
+                    p
+                    for p in split_enumeration(including.group(2))
+                    if re.search(rf"{self.head_re}\W*$", p)
+                ]
+                if len(parts) >= 2:
+                    number = NUMBER_WORDS.get(including.group(1) or "")
+                    self.declare([self.name_of(p) for p in parts], unit, document.name, number)
             falls = re.search(rf"falls? into (?:one of )?(?:\w+ )?{CLASS_NOUNS}?:?\s*([^.]+)", text)
             if falls:
                 parts = split_enumeration(falls.group(1))
@@ -230,7 +255,15 @@ class TypeCandidates:
                     and before.block == units[unit.intro].block
                 ):
                     intro = fold(before.text) + " " + intro  # "... types of X. The main ones are:"
-                if units[unit.intro].kind != "heading" and re.search(TYPE_LIST_INTRO, intro):
+                typed_heading = units[unit.intro].kind == "heading" and re.search(
+                    rf"\b{CLASS_NOUNS} of {condition}\W*$", intro
+                )
+                if typed_heading and re.search(rf"{self.head_re}\W*$", text):
+                    # "Types of glaucoma" over lines "Open-angle glaucoma", "Congenital ..."
+                    name = self.name_of(unit.text, listed=True)
+                    if name:
+                        listed.setdefault(unit.intro, []).append((name, unit))
+                elif units[unit.intro].kind != "heading" and re.search(TYPE_LIST_INTRO, intro):
                     name = self.name_of(unit.text, listed=True)
                     if name:
                         listed.setdefault(unit.intro, []).append((name, unit))
