@@ -32,6 +32,8 @@ BENCHMARKS = [
      ["--repeats", "1", "--inner", "2"]),
     ("generation", "bench_generation.py", "Deck generation", [], []),
     ("progress", "bench_progress.py", "Progress page (5k cards, 100k reviews)", [], []),
+    ("simulate", "bench_simulate.py", "Simulated learners: SM-2 vs FSRS for a year", [],
+     ["--quick"]),
 ]
 
 
