@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -56,10 +56,17 @@ def _source_id(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def generate_deck(documents: list[tuple[str, ...]], title: str | None = None) -> DeckData:
+def generate_deck(
+    documents: list[tuple[str, ...]],
+    title: str | None = None,
+    progress: Callable[..., None] | None = None,
+) -> DeckData:
     """Build a generated deck from ``(file_name, text)`` or ``(file_name, text, fmt)``
     documents; ``fmt`` ("text", "md", "html") overrides detecting the format (documents
-    converted from PDF, DOCX or PPTX arrive as Markdown under their original name)."""
+    converted from PDF, DOCX or PPTX arrive as Markdown under their original name).
+
+    ``progress`` (keyword arguments ``documents_read``, ``facts``, ``cards``) hears how far
+    the work has gone, for a progress bar."""
     normalised = [
         (str(item[0]), str(item[1]), str(item[2]) if len(item) > 2 and item[2] else "")
         for item in documents
@@ -70,13 +77,16 @@ def generate_deck(documents: list[tuple[str, ...]], title: str | None = None) ->
     taken: set[str] = set()
     ids = [_source_id(document.name, taken) for document in read]
     vocabulary = find_vocabulary(read)
-    facts = [
-        read_facts(document, source_id, vocabulary)
-        for document, source_id in zip(read, ids, strict=True)
-    ]
+    facts = []
+    for document, source_id in zip(read, ids, strict=True):
+        facts.append(read_facts(document, source_id, vocabulary))
+        if progress:
+            progress(documents_read=len(facts), facts=sum(f.count() for f in facts))
     knowledge = reconcile(vocabulary, facts)
     writer = DeckWriter(knowledge, {source_id: source_id for source_id in ids})
     cards = writer.write()
+    if progress:
+        progress(cards=len(cards))
     sources = [
         SourceDoc(
             id=source_id,

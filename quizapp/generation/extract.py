@@ -112,6 +112,13 @@ class DocumentFacts:
     tests: list[Mention] = field(default_factory=list)
     treatments: list[Mention] = field(default_factory=list)
 
+    def count(self) -> int:
+        """Statements found in this document (before sources are reconciled)."""
+        return (
+            len(self.types) + len(self.reversibility) + len(self.causes) + len(self.symptoms)
+            + len(self.tests) + len(self.treatments)
+        )
+
 
 class _Reader(CauseRules, StatementRules):
     def __init__(self, document: Document, source: str, vocabulary: Vocabulary):

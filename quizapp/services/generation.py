@@ -100,6 +100,20 @@ def _unit(name: str, data: bytes) -> str:
     return {"pdf": "page", "pptx": "slide", "docx": "block"}.get(sniff(name, data), "part")
 
 
+def _finding(report: Report, total: int) -> Report:
+    """The generator's counts as the job's progress: facts per document read, then cards."""
+
+    def progress(documents_read: int | None = None, facts: int | None = None,
+                 cards: int | None = None) -> None:
+        if cards is not None:
+            report(stage="Writing the cards", cards=cards, percent=88)
+        elif documents_read is not None:
+            report(stage=f"Finding facts: document {documents_read} of {total}", facts=facts,
+                   percent=65 + 20 * documents_read // max(total, 1))
+
+    return progress
+
+
 def generate_draft(
     uploads: list[tuple[str, bytes]], *, title: str | None, owner: User,
     report: Report | None = None,
@@ -109,7 +123,10 @@ def generate_draft(
     documents = read_sources(uploads, source_limits(), report)
     if report:
         report(stage="Finding facts and writing cards", percent=65)
-    deck_data = generate_deck([document.document() for document in documents], title=title)
+    deck_data = generate_deck(
+        [document.document() for document in documents], title=title,
+        progress=_finding(report, len(documents)) if report else None,
+    )
     knowledge = deck_data.knowledge or {}
     facts = sum(len(value) for value in knowledge.values() if isinstance(value, list))
     if not deck_data.cards:
