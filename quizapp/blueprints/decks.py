@@ -176,7 +176,7 @@ def confirm_upload():
         abort(400, UPLOAD_GONE)
     if len(pending.data) > current_app.config["QUIZAPP_IMPORT_JOB_BYTES"]:
         try:
-            job = queue_job(current_user, "import", upload_token=pending.token)
+            job = queue_job(current_user, "import", upload_token=token)
         except JobRefused as error:
             abort(400, str(error))
         return redirect(url_for("jobs.show", job_id=job.id), code=303)
