@@ -18,7 +18,9 @@ OPENING_WORDS = 8
 
 _SPACE_RE = re.compile(r"\s+")
 # A space before closing punctuation; before "." only at a sentence end, so ".5 mg" stays.
-_SPACE_BEFORE_RE = re.compile(r"\s+(?=[,;:!?)\]]|\.(?:\s|$|[.,;:!?)\]]))")
+# A match starts only where a run of white space starts, so no run is rescanned from each of
+# its characters (linear on any text).
+_SPACE_BEFORE_RE = re.compile(r"(?<!\s)\s+(?=[,;:!?)\]]|\.(?:\s|$|[.,;:!?)\]]))")
 _SPACE_AFTER_OPENING_RE = re.compile(r"(?<=[(\[])\s+")
 _BULLET_RE = re.compile(r"^(?:[-*•·–—▪◦●]\s*)+")
 _HTML_NAME_RE = re.compile(r"\.html?$", re.IGNORECASE)

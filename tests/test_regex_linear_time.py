@@ -141,7 +141,8 @@ def expected_pieces(pattern: str) -> list[str]:
 
 
 def adversarial_texts(pattern: re.Pattern) -> dict[str, object]:
-    pieces = expected_pieces(pattern.pattern)
+    source = pattern.pattern
+    pieces = expected_pieces(source.decode("latin-1") if isinstance(source, bytes) else source)
     texts: dict[str, object] = {}
     for count in range(1, min(len(pieces), MAX_PIECES) + 1):
         prefix = "".join(pieces[:count])
@@ -155,7 +156,8 @@ def adversarial_texts(pattern: re.Pattern) -> dict[str, object]:
 def scans_in_linear_time(pattern: re.Pattern) -> list[str]:
     """The adversarial texts on which ``pattern`` is not linear (empty when it is)."""
     def scan(text: str) -> None:
-        for _ in pattern.finditer(text):
+        subject = text.encode("utf-8") if isinstance(pattern.pattern, bytes) else text
+        for _ in pattern.finditer(subject):
             pass
 
     return [

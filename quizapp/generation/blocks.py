@@ -296,7 +296,7 @@ def _split_trailing_heading(line: Piece) -> tuple[Piece, Piece | None]:
     return line, None
 
 
-_TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{2,}")
+_TABLE_RULE_RE = re.compile(r"^\s*(?:\|\s*)?:?-{2,}")
 
 
 def _markdown_blocks(text: str) -> list[Block]:
@@ -374,9 +374,11 @@ def _markdown_blocks(text: str) -> list[Block]:
 
 
 _MD_INLINE_RE = re.compile(
-    r"!\[[^\]]*\]\([^)]*\)"  # images: dropped
-    r"|\[([^\]]*)\]\([^)]*\)"  # links: keep the text
-    r"|<[^>]+>"  # inline tags
+    # Each part stops at the next opening bracket, so a run of unclosed "[" or "<" is scanned
+    # once, not once from each of them.
+    r"!\[[^\[\]]*\]\([^()]*\)"  # images: dropped
+    r"|\[([^\[\]]*)\]\([^()]*\)"  # links: keep the text
+    r"|<[^<>]+>"  # inline tags
     r"|\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`"
 )
 

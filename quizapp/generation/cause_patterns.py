@@ -28,11 +28,11 @@ BACKWARD = (
 # "a blockage in the outer ear", "damage to the bone marrow", "an injury or disease of the
 # nerves": a mechanism and a place in the body define a type, they do not name a cause.
 MECHANISM_RE = re.compile(
-    r"(?:an? |the |some )?(?:\w+ )?(?:damage|blockage|obstruction|problems?|injury|injuries"
+    r"\b(?:an? |the |some )?(?:\w+ )?(?:damage|blockage|obstruction|problems?|injury|injuries"
     r"|disease|loss|failure|breakdown|destruction|lack|injury or disease|disease or injury"
     r"|underuse|overuse|misuse"
     r"|problems? or diseases?)\s+(?:to|in|of|within|inside|affecting|at|around)\b"
-    r"|(?:an? |the |some )?\w+ (?:problems?|damage|injury)(?: or diseases?)?$"
+    r"|\b(?:an? |the |some )?\w+ (?:problems?|damage|injury)(?: or diseases?)?$"
 )
 # A statement that denies what it names ("is not caused by", "does not cause").
 NEGATION = re.compile(r"\b(?:not|never|no longer|neither|nor)\b|n't\b", re.IGNORECASE)
