@@ -38,6 +38,7 @@ from quizapp.formats.sanitize import plain_text, sanitize_html
 from quizapp.generation import generate_deck
 from quizapp.rendering import card_side, with_media_urls
 from quizapp.scheduling.grading import html_to_text, typein_matches
+from quizapp.sources.detect import sniff
 
 MAX_GROWTH = 20  # at 8 times the input; linear is about 8
 FAST_ENOUGH = 0.003  # seconds at 8n
@@ -236,6 +237,10 @@ FUNCTION_CASES = {
     "generation, a long sentence": (
         lambda t: generate_deck([("a.txt", t)]),
         lambda n: "Disuse atrophy is caused by " + "lack of use and " * (n // 16),
+    ),    # Each comment could once be split two ways (2^k tries for k comments before a non-HTML
+    # byte): 22 comments took half a second, 30 would take minutes.
+    "sniffing a page of comments": (
+        lambda t: sniff("page.html", t.encode()), lambda n: "<!-- a -->" * (n // 10) + "x",
     ),
 }
 
