@@ -29,6 +29,10 @@ CHROMIUM_ARGS = [
 PASSWORD = "correct-horse-1"
 
 
+DESKTOP = {"width": 1100, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
 class LiveServer:
     """``app`` served by werkzeug in a daemon thread on 127.0.0.1 and a port the OS picks."""
 

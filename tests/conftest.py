@@ -8,8 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
+from browser_support import LiveServer, launch
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from playwright.sync_api import sync_playwright
 from sqlalchemy import text
 
 from quizapp import create_app
@@ -75,6 +77,22 @@ def app(_app):
             else:
                 for name in tables:
                     connection.execute(text(f'DELETE FROM "{name}"'))
+
+
+# Browser tests: one live server and one Chromium per test module.
+@pytest.fixture(scope="module")
+def live(_app):
+    server = LiveServer(_app)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browser_support import LiveServer, Problems, launch, log_in, page_widths, shot
+from browser_support import Problems, log_in, page_widths, shot
 from conftest import SEEDS, make_user
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from study_helpers import make_deck
 
 from quizapp.deckfile import CardData
@@ -32,21 +32,6 @@ SIZES = {
 BLOCKING = ("serious", "critical")
 # 120 characters without a space: the worst case for wrapping a title.
 LONG_NAME = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 2 + "X" * 30
-
-
-@pytest.fixture(scope="module")
-def live(_app):
-    server = LiveServer(_app)
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 class Audit:

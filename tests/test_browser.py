@@ -15,17 +15,17 @@ from datetime import timedelta
 
 import pytest
 from browser_support import (
+    DESKTOP,
     PASSWORD,
-    LiveServer,
+    PHONE,
     Problems,
-    launch,
     log_in,
     page_widths,
     shot,
 )
 from conftest import make_user
 from flask import current_app
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import select
 from study_helpers import make_deck
 
@@ -38,23 +38,6 @@ from quizapp.services import study
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"width": 1100, "height": 800}
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def live(_app):
-    server = LiveServer(_app)
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_support import LiveServer, Problems, launch, log_in, page_widths, shot
+from browser_support import DESKTOP, PHONE, Problems, log_in, page_widths, shot
 from conftest import make_user
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from source_builders import blocks_of_markdown, build_docx, build_pdf, build_pptx, lecture_blocks
 
 from quizapp.jobs import EXTENSION, make_queue
@@ -20,23 +20,6 @@ from quizapp.jobs.worker import start_in_process
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 FIXTURE = Path(__file__).parent / "fixtures" / "generation" / "hearing-loss.md"
-DESKTOP = {"width": 1100, "height": 800}
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def live(_app):
-    server = LiveServer(_app)
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

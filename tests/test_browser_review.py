@@ -5,14 +5,14 @@ at desktop and phone sizes."""
 from __future__ import annotations
 
 import pytest
-from browser_support import log_in, shot
+
+# The browser, live server and watched contexts of the main browser tests.
+from browser_support import PHONE, log_in, shot
 from conftest import make_user
 from playwright.sync_api import expect
 from review_helpers import draft_deck
 from sqlalchemy import select
-
-# The browser, live server and watched contexts of the main browser tests.
-from test_browser import PHONE, assert_fits, browser, contexts, fresh_view, live  # noqa: F401
+from test_browser import assert_fits, contexts, fresh_view  # noqa: F401
 
 from quizapp.extensions import db
 from quizapp.models import Card, SuggestionDecision

@@ -20,7 +20,7 @@ from quizapp.models import utcnow
 pytestmark = pytest.mark.browser
 
 # The browser test fixtures: a live server, Chromium, watched contexts.
-live, browser, contexts = test_browser.live, test_browser.browser, test_browser.contexts
+contexts = test_browser.contexts
 
 SIZES = {
     "desktop": {"viewport": {"width": 1280, "height": 900}},
