@@ -239,6 +239,16 @@ def storable_text(value: str) -> str:
     return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
+def storable_in_place(value: str) -> str:
+    """``value`` with each character no database can hold (a NUL, a lone surrogate) turned
+    into U+FFFD, one for one, so offsets into it still point at the same places."""
+    if not unstorable_text(value):
+        return value
+    return "".join(
+        "\ufffd" if char == "\x00" or "\ud800" <= char <= "\udfff" else char for char in value
+    )
+
+
 def _text(
     obj: dict, key: str, where: str, problems: list[str], *, required=False, limit=MAX_FIELD
 ) -> str:

@@ -13,6 +13,7 @@ import string
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -282,6 +283,12 @@ huge_lines = st.tuples(
 @given(st.lists(st.tuples(file_names, any_text), max_size=3), st.none() | st.text(max_size=250))
 def test_random_text_gives_a_valid_deck(documents, title):
     assert_valid_deck(documents, title)
+
+
+@pytest.mark.parametrize("text", ["\U0001d538\ud800", "Anemia\x00 types", "\ud800" * 3])
+def test_a_document_with_unstorable_characters_still_gives_a_valid_deck(text):
+    # Found by the fuzz test: the condition's name, and so the deck's title, came from them.
+    assert_valid_deck([("notes.txt", text)], None)
 
 
 @FUZZ

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path, PurePath
 from typing import Any
 
-from quizapp.deckfile import DeckData, SourceDoc, SourceRef, storable_text
+from quizapp.deckfile import DeckData, SourceDoc, SourceRef, storable_in_place, storable_text
 from quizapp.deckfile import _card_dict as card_to_dict
 from quizapp.generation.boilerplate import repeated_lines
 from quizapp.generation.cards import DeckWriter
@@ -67,8 +67,10 @@ def generate_deck(
 
     ``progress`` (keyword arguments ``documents_read``, ``facts``, ``cards``) hears how far
     the work has gone, for a progress bar."""
+    # Whatever a document holds, the names and sentences taken from it must be storable.
     normalised = [
-        (str(item[0]), str(item[1]), str(item[2]) if len(item) > 2 and item[2] else "")
+        (str(item[0]), storable_in_place(str(item[1])), str(item[2]) if len(item) > 2 and item[2]
+         else "")
         for item in documents
     ]
     ordered = sorted(normalised, key=lambda item: (PurePath(item[0]).name, item[1], item[2]))
