@@ -126,6 +126,25 @@ def login(client, email: str, password: str = "correct-horse-1"):
     return response
 
 
+class AuthActions:
+    """Log the test client in and out, as flaskr's tests do."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str = "learner@example.org", password: str = "correct-horse-1"):
+        return login(self._client, email, password)
+
+    def logout(self):
+        token = csrf_token(self._client, "/")
+        return self._client.post("/auth/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
 @pytest.fixture
 def learner(app):
     return make_user("learner@example.org", "learner")
