@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 from flask_login import UserMixin
@@ -17,7 +16,6 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -118,6 +116,8 @@ class Deck(db.Model):
     new_per_day: Mapped[int] = mapped_column(Integer, default=20)
     reviews_per_day: Mapped[int] = mapped_column(Integer, default=200)
     knowledge: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # registry.SchedulerSettings JSON; None is the default (SM-2).
+    scheduler: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -190,7 +190,8 @@ class Media(db.Model):
 
 
 class CardState(db.Model):
-    """One learner's SM-2 state for one side of one card."""
+    """One learner's schedule for one side of one card: the state JSON of the scheduler that
+    wrote it (``scheduling.base.Scheduler.to_json``), beside the columns queries need."""
 
     __tablename__ = "card_state"
     __table_args__ = (
@@ -204,9 +205,8 @@ class CardState(db.Model):
     card_id: Mapped[int] = mapped_column(ForeignKey("card.id", ondelete="CASCADE"), index=True)
     deck_id: Mapped[int] = mapped_column(ForeignKey("deck.id", ondelete="CASCADE"))
     ordinal: Mapped[int] = mapped_column(Integer, default=0)
-    easiness: Mapped[Decimal] = mapped_column(Numeric(6, 3), default=Decimal("2.5"))
-    interval: Mapped[int] = mapped_column(Integer, default=0)
-    repetitions: Mapped[int] = mapped_column(Integer, default=0)
+    scheduler: Mapped[str] = mapped_column(String(20), default="sm2")
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
     due: Mapped[date] = mapped_column(Date)
     lapses: Mapped[int] = mapped_column(Integer, default=0)
     last_review_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -229,14 +229,18 @@ class ReviewLog(db.Model):
     card_id: Mapped[int] = mapped_column(ForeignKey("card.id", ondelete="CASCADE"))
     deck_id: Mapped[int] = mapped_column(ForeignKey("deck.id", ondelete="CASCADE"))
     ordinal: Mapped[int] = mapped_column(Integer, default=0)
-    # learn (first answer), review, repeat (same-session re-ask), cram (no schedule change)
+    # A scheduling.phase.Phase: learn, review, repeat or cram.
     phase: Mapped[str] = mapped_column(String(10))
+    # The rating on the scale of ``scheduler`` (SM-2: 0-5; FSRS: 1-4), and whether it passes.
     grade: Mapped[int] = mapped_column(Integer)
+    scheduler: Mapped[str] = mapped_column(String(20), default="sm2")
+    passed: Mapped[bool] = mapped_column(Boolean, default=False)
     response: Mapped[str | None] = mapped_column(Text, nullable=True)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
-    # Copied out of state_before so statistics over long histories need no JSON parsing.
-    repetitions_before: Mapped[int] = mapped_column(Integer, default=0)
+    # Copied out of state_before (a scheduling.base.Stage and days) so statistics over long
+    # histories need no JSON parsing.
+    stage_before: Mapped[str] = mapped_column(String(10), default="new")
     interval_before: Mapped[int] = mapped_column(Integer, default=0)
     state_before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     state_after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
@@ -324,7 +328,7 @@ class SuggestionDecision(db.Model):
 
 
 class StudySession(db.Model):
-    """A learner's study session in one deck and mode ("sm2" or "cram").
+    """A learner's study session in one deck and mode ("scheduled" or "cram").
 
     Kept on the server rather than in the session cookie, so a session may last any number of
     answers and follows the learner to another browser.

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-MODES = ("learn", "review", "repeat", "cram")
+from ..scheduling.phase import Phase
+
+MODES = tuple(Phase)
 
 
 class StudyError(ValueError):
