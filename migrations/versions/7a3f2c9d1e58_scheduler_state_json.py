@@ -4,7 +4,8 @@ card_state: easiness, interval and repetitions move into ``state`` (``Scheduler.
 beside ``scheduler`` (its name) and the columns queries need (due, lapses, last_review_at,
 version). review_log: which scheduler rated the answer, whether the rating passes on its
 scale, and the stage before it (instead of SM-2's repetitions). deck: ``scheduler``, the
-``SchedulerSettings`` JSON (NULL: SM-2). study_session: the scheduled session's mode is
+``SchedulerSettings`` JSON (NULL: SM-2); scheduler_override: a learner's own settings for a
+deck. study_session: the scheduled session's mode is
 "scheduled" whatever the algorithm, no longer "sm2".
 
 Downgrade puts SM-2 columns back; a state another scheduler wrote is converted to SM-2 first
@@ -126,12 +127,28 @@ def upgrade():
 
     with op.batch_alter_table("deck") as batch_op:
         batch_op.add_column(sa.Column("scheduler", sa.JSON(), nullable=True))
+    op.create_table(
+        "scheduler_override",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("deck_id", sa.Integer(), nullable=False),
+        sa.Column("settings", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["deck_id"], ["deck.id"], name=op.f("fk_scheduler_override_deck_id_deck"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user.id"], name=op.f("fk_scheduler_override_user_id_user"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", "deck_id", name=op.f("pk_scheduler_override")),
+    )
 
     op.execute("UPDATE study_session SET mode = 'scheduled' WHERE mode = 'sm2'")
 
 
 def downgrade():
     op.execute("UPDATE study_session SET mode = 'sm2' WHERE mode = 'scheduled'")
+    op.drop_table("scheduler_override")
     with op.batch_alter_table("deck") as batch_op:
         batch_op.drop_column("scheduler")
 

@@ -196,6 +196,7 @@ class Scheduler(ABC, Generic[StateT]):
     """A spaced-repetition algorithm; subclasses are registered in ``registry``."""
 
     name: str
+    label: str  # how settings pages name it: "SM-2", "FSRS"
     scale: RatingScale
 
     @abstractmethod

@@ -149,6 +149,7 @@ class FsrsState:
 
 class FsrsScheduler(Scheduler[FsrsState]):
     name = "fsrs"
+    label = "FSRS"
     scale = FSRS_SCALE
 
     def __init__(

@@ -67,6 +67,7 @@ def anki_button_for_grade(grade: int) -> int:
 
 class Sm2Scheduler(Scheduler[sm2.Sm2State]):
     name = "sm2"
+    label = "SM-2"
     scale = SM2_SCALE
 
     def new_state(self) -> sm2.Sm2State:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import CardState, Deck, ReviewLog, User
+from ..models import CardState, Deck, ReviewLog, SchedulerOverride, User
 from ..scheduling import registry
 from ..scheduling.base import Moment, RatingOption, Scheduler, interval_text
 from ..scheduling.conversions import PastAnswer, convert
@@ -32,12 +32,41 @@ def deck_settings(deck: Deck) -> registry.SchedulerSettings:
 
 
 def settings_for(user: User, deck: Deck) -> registry.SchedulerSettings:
-    """The settings the learner studies ``deck`` with."""
-    return deck_settings(deck)
+    """The settings the learner studies ``deck`` with: their own, else the deck's."""
+    override = own_settings(user, deck)
+    return override if override is not None else deck_settings(deck)
 
 
-def scheduler_for(user: User, deck: Deck) -> Scheduler[Any]:
-    return registry.create(settings_for(user, deck))
+def own_settings(user: User, deck: Deck) -> registry.SchedulerSettings | None:
+    row = db.session.get(SchedulerOverride, (user.id, deck.id))
+    return None if row is None else registry.SchedulerSettings.from_json(row.settings)
+
+
+def set_deck_settings(deck: Deck, settings: registry.SchedulerSettings) -> None:
+    """Every learner's states follow lazily (see the module docstring)."""
+    deck.scheduler = settings.to_json()
+
+
+def set_own_settings(
+    user: User, deck: Deck, settings: registry.SchedulerSettings | None
+) -> None:
+    """The learner's own settings for ``deck``; None goes back to the deck's."""
+    row = db.session.get(SchedulerOverride, (user.id, deck.id))
+    if settings is None:
+        if row is not None:
+            db.session.delete(row)
+    elif row is None:
+        db.session.add(
+            SchedulerOverride(user_id=user.id, deck_id=deck.id, settings=settings.to_json())
+        )
+    else:
+        row.settings = settings.to_json()
+    db.session.flush()
+
+
+def choices() -> list[tuple[str, str]]:
+    """(name, label) of every registered scheduler, for settings forms."""
+    return [(name, writer_of_name(name).label) for name in registry.names()]
 
 
 def writer_of_name(name: str) -> Scheduler[Any]:

@@ -1,4 +1,5 @@
-"""Every table of the app, in SQLAlchemy 2 typed style."""
+"""Every table of the app, in SQLAlchemy 2 typed style (some in modules of this package,
+re-exported at the end so ``from quizapp.models import X`` finds every one)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .extensions import db
+from ..extensions import db
 
 ROLES = ("learner", "instructor", "admin")
 # The largest id an integer column holds on every engine; larger ones name no row.
@@ -441,3 +442,7 @@ class JobFile(db.Model):
     name: Mapped[str] = mapped_column(String(300))
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# Tables kept in modules of their own, importable from here like every other.
+from .scheduling import SchedulerOverride as SchedulerOverride  # noqa: E402
