@@ -215,3 +215,18 @@ def test_an_instructor_sets_the_decks_scheduler(client, auth, instructor):
         "desired_retention": "0.9", "maximum_interval": "36500",
     })
     assert unknown.status_code == 400
+
+
+def test_a_learning_step_waits_for_its_minutes_unless_nothing_else_is_left(app, learner):
+    deck = make_deck([basic("a"), basic("b")])
+    use(deck, "fsrs")
+    show_and_answer(learner, deck, 3, NOON)  # Good on a new card: back in 10 minutes
+    queue = study_queue.open_session(learner, deck.id, cram=False, now=NOON)
+    card_of = {card.id: card.guid for card in deck.cards}
+    p = study.choose_next(learner, deck, queue, cram=False, now=NOON + timedelta(minutes=1))
+    assert (card_of[p.card_id], p.mode) == ("b", "learn")
+    show_and_answer(learner, deck, 4, NOON + timedelta(minutes=1))  # Easy: days away
+    p = study.choose_next(learner, deck, queue, cram=False, now=NOON + timedelta(minutes=2))
+    assert (card_of[p.card_id], p.mode) == ("a", "review")  # learnt ahead: nothing else
+    p = study.choose_next(learner, deck, queue, cram=False, now=NOON + timedelta(minutes=11))
+    assert (card_of[p.card_id], p.mode) == ("a", "review")

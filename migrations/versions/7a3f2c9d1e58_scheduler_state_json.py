@@ -1,8 +1,8 @@
 """Scheduling state as the scheduler's versioned JSON; scheduler settings per deck
 
 card_state: easiness, interval and repetitions move into ``state`` (``Scheduler.to_json``),
-beside ``scheduler`` (its name) and the columns queries need (due, lapses, last_review_at,
-version). review_log: which scheduler rated the answer, whether the rating passes on its
+beside ``scheduler`` (its name) and the columns queries need (due, the new ``due_at`` instant
+for learning steps of minutes, lapses, last_review_at, version). review_log: which scheduler rated the answer, whether the rating passes on its
 scale, and the stage before it (instead of SM-2's repetitions). deck: ``scheduler``, the
 ``SchedulerSettings`` JSON (NULL: SM-2); scheduler_override: a learner's own settings for a
 deck. study_session: the scheduled session's mode is
@@ -21,6 +21,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from alembic import op
 
+import quizapp.models
 from quizapp.scheduling import registry
 from quizapp.scheduling.conversions import convert
 from quizapp.scheduling.sm2 import Sm2State
@@ -74,6 +75,9 @@ def upgrade():
             sa.Column("scheduler", sa.String(20), nullable=False, server_default="sm2")
         )
         batch_op.add_column(sa.Column("state", sa.JSON(), nullable=True))
+        batch_op.add_column(
+            sa.Column("due_at", quizapp.models.UTCDateTime(timezone=True), nullable=True)
+        )
 
     connection = op.get_bind()
     old = sa.select(
@@ -190,4 +194,5 @@ def downgrade():
         batch_op.alter_column("interval", existing_type=sa.Integer(), nullable=False)
         batch_op.alter_column("repetitions", existing_type=sa.Integer(), nullable=False)
         batch_op.drop_column("state")
+        batch_op.drop_column("due_at")
         batch_op.drop_column("scheduler")

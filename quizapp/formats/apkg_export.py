@@ -38,6 +38,7 @@ import genanki
 from quizapp.citations import document_label
 from quizapp.deckfile import CardData, DeckData
 from quizapp.scheduling.base import AnkiSchedule
+from quizapp.scheduling.day import ROLLOVER_HOUR
 
 CSS = """\
 .card { font-family: sans-serif; font-size: 20px; text-align: left; color: black;
@@ -198,7 +199,6 @@ ProgressKey = tuple[str, int]  # (card guid, ordinal: which Anki card of the not
 # so a due date lands on the same calendar day whatever day the package is imported on.
 # A date well in the past keeps every due day number positive.
 COLLECTION_DAY_ZERO = date(2000, 1, 1)
-ROLLOVER_HOUR = 4
 
 ANKI_REVLOG_LEARN = 0
 ANKI_REVLOG_REVIEW = 1

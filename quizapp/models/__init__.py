@@ -209,6 +209,9 @@ class CardState(db.Model):
     scheduler: Mapped[str] = mapped_column(String(20), default="sm2")
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     due: Mapped[date] = mapped_column(Date)
+    # The instant within the due day (``Due.at``): a learning step of minutes waits for it.
+    # None: the start of the day.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     lapses: Mapped[int] = mapped_column(Integer, default=0)
     last_review_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Optimistic lock: an answer applies only to the state version it was shown with.

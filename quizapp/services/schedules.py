@@ -101,8 +101,16 @@ def snapshot(row: CardState | None) -> dict[str, Any] | None:
     """What the review log keeps of a row, to restore it on undo (None: no row yet)."""
     if row is None:
         return None
-    reviewed = row.last_review_at.isoformat() if row.last_review_at else None
-    return {"state": row.state, "last_review_at": reviewed}
+    return {"state": row.state, "last_review_at": _iso(row.last_review_at),
+            "due_at": _iso(row.due_at)}
+
+
+def _iso(instant: datetime | None) -> str | None:
+    return None if instant is None else instant.isoformat()
+
+
+def _instant(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
 
 
 def snapshot_state(data: dict[str, Any]) -> dict[str, Any]:
@@ -116,9 +124,9 @@ def restore(row: CardState, data: dict[str, Any]) -> None:
     """Put the snapshot ``data`` back into ``row``."""
     stored = snapshot_state(data)
     scheduler = writer_of_name(registry.scheduler_of(stored))
-    last = data.get("last_review_at")
     columns = state_columns(
-        scheduler, scheduler.from_json(stored), datetime.fromisoformat(last) if last else None
+        scheduler, scheduler.from_json(stored), _instant(data.get("last_review_at")),
+        _instant(data.get("due_at")),
     )
     write_state(row, columns)
 
@@ -148,13 +156,14 @@ def _history_since_switch(row: CardState) -> tuple[list[PastAnswer], dict[str, A
 
 
 def state_columns(
-    scheduler: Scheduler[Any], state: Any, now: datetime | None
+    scheduler: Scheduler[Any], state: Any, now: datetime | None, due_at: datetime | None
 ) -> dict[str, Any]:
-    """The ``card_state`` column values for ``state``."""
+    """The ``card_state`` column values for ``state``, due at ``due_at`` (``Due.at``)."""
     return {
         "scheduler": scheduler.name,
         "state": scheduler.to_json(state),
         "due": state.due,
+        "due_at": due_at,
         "lapses": state.lapses,
         "last_review_at": now,
     }

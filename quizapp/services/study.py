@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -68,8 +68,13 @@ def _answered_today(user: User, deck: Deck, today: date) -> dict[str, int]:
     return dict(rows)
 
 
-def next_due_review(user: User, deck: Deck, today: date) -> CardState | None:
-    """The most overdue side of a live card in ``deck``, or None."""
+def next_due_review(
+    user: User, deck: Deck, today: date, now: datetime, *, ahead: bool = False
+) -> CardState | None:
+    """The most overdue side of a live card in ``deck``, or None. A side in a learning step
+    (due later today, at ``due_at``) waits for it; with ``ahead``, only those, soonest first,
+    for when nothing else is left (Anki's "learn ahead")."""
+    waiting = CardState.due_at > now
     return db.session.scalars(
         select(CardState)
         .join(Card, Card.id == CardState.card_id)
@@ -77,9 +82,11 @@ def next_due_review(user: User, deck: Deck, today: date) -> CardState | None:
             CardState.user_id == user.id,
             CardState.deck_id == deck.id,
             CardState.due <= today,
+            waiting if ahead else or_(CardState.due_at.is_(None), ~waiting),
             Card.retired.is_(False),
         )
-        .order_by(CardState.due, CardState.card_id, CardState.ordinal)
+        .order_by(*((CardState.due_at,) if ahead else ()), CardState.due, CardState.card_id,
+                  CardState.ordinal)
         .limit(1)
     ).first()
 
@@ -113,13 +120,15 @@ def next_new_side(user: User, deck: Deck) -> tuple[Card, int] | None:
 def choose_next(
     user: User, deck: Deck, queue: SessionQueue, *, cram: bool, now: datetime | None = None
 ) -> Presentation | None:
-    """Due reviews first (most overdue), then new cards within the daily limit, then repeats."""
+    """Due reviews first (most overdue), then new cards within the daily limit, then repeats,
+    then sides in a learning step due later today."""
     if cram:
         return _next_cram(deck, queue)
+    now = now or utcnow()
     today = today_for(user, now)
     answered = _answered_today(user, deck, today)
     if answered.get(Phase.REVIEW, 0) < deck.reviews_per_day:
-        state = next_due_review(user, deck, today)
+        state = next_due_review(user, deck, today, now)
         if state is not None:
             return _present(state.card_id, state.ordinal, Phase.REVIEW, state.version)
     if answered.get(Phase.LEARN, 0) < deck.new_per_day + queue.extra_new:
@@ -131,6 +140,9 @@ def choose_next(
         card = db.session.get(Card, card_id)
         if card is not None and card.deck_id == deck.id and not card.retired:
             return _present(card_id, ordinal, Phase.REPEAT, 0)
+    state = next_due_review(user, deck, today, now, ahead=True)
+    if state is not None:
+        return _present(state.card_id, state.ordinal, Phase.REVIEW, state.version)
     return None
 
 
@@ -265,7 +277,7 @@ def record_answer(
             new, record = scheduler.review(state, rating, Moment(now, user.timezone))
             log.interval_before = record.interval_before
             outcome.due = new.due
-            columns = schedules.state_columns(scheduler, new, now)
+            columns = schedules.state_columns(scheduler, new, now, record.due.at)
             if row is None:
                 row = CardState(
                     user_id=user.id, card_id=card.id, deck_id=card.deck_id, ordinal=p.ordinal,

@@ -19,7 +19,7 @@ from ..models import StudyQueueItem, StudySession, User, utcnow
 from ..scheduling.day import learner_day
 from ..scheduling.phase import Phase
 
-SCHEDULED, CRAM = "scheduled", "cram"
+SCHEDULED, CRAM = "scheduled", Phase.CRAM.value
 AGAIN, DONE, ONLY = "again", "done", "only"
 
 
