@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, url_for
 from markupsafe import Markup
 
-from . import rendering
+from . import kinds, rendering
 from .formats.sanitize import plain_text
 from .scheduling.sm2 import GRADE_LABELS
 
@@ -31,4 +31,4 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def globals_():
-        return {"GRADE_LABELS": GRADE_LABELS}
+        return {"GRADE_LABELS": GRADE_LABELS, "card_kind": kinds.get}
