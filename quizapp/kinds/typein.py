@@ -31,9 +31,7 @@ class TypeIn(CardKind):
     ) -> Verdict:
         if response.typed is None:
             raise AnswerRefused("Type your answer first.")
-        verdict = self.typed_match(response.typed, answer)
-        assert verdict is not None
-        return verdict
+        return self.typed_match(response.typed, answer)
 
     def typed_match(self, response: str, answer: str) -> Verdict:
         try:
