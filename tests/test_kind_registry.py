@@ -133,9 +133,10 @@ def test_a_throwaway_kind_is_studied_end_to_end(client, auth, learner, yesno):
             assert '<span class="right-answer">no</span>' in feedback
     db.session.expire_all()
     logs = {db.session.get(Card, log.card_id).prompt: log for log in db.session.query(ReviewLog)}
-    assert logs["The Moon orbits the Earth."].response == "yes"
-    assert logs["The Moon orbits the Earth."].grade >= 3
-    assert logs["Spiders are insects."].grade == 1
+    moon, spiders = logs["The Moon orbits the Earth."], logs["Spiders are insects."]
+    assert moon.response == spiders.response == "yes"
+    # Whatever the scheduler's scale, a right answer rates above a wrong one.
+    assert moon.grade > spiders.grade
 
 
 def test_an_answer_the_kind_refuses_records_nothing(client, auth, learner, yesno):
