@@ -94,11 +94,11 @@ def _genanki_deck_builder(deck: DeckData):
     build_apkg writes; everything but the genanki calls is computed beforehand."""
     import genanki
 
-    from quizapp.formats.apkg_export import MODEL_BUILDERS, _anki_tag, _note_fields, stable_id
+    from quizapp.formats.apkg_export import _anki_tag, note_fields, note_models, stable_id
 
-    models = {kind: build() for kind, build in MODEL_BUILDERS.items()}
+    models = note_models()
     names = {doc.id: doc.name for doc in deck.sources}
-    notes = [(card.kind, _note_fields(card, names), [_anki_tag(t) for t in card.tags],
+    notes = [(card.kind, note_fields(card, names), [_anki_tag(t) for t in card.tags],
               card.guid) for card in deck.cards]
 
     def build():

@@ -12,27 +12,29 @@ is reported in full and nothing from it is loaded.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from quizapp.cloze import cloze_gaps, cloze_problem
+from quizapp import kinds
+from quizapp.deckfile_fields import MediaFile as MediaFile
+from quizapp.deckfile_fields import int_field, read_media, text_field
 from quizapp.knowledge_schema import knowledge_problems
+from quizapp.storable import MAX_CHOICES as MAX_CHOICES
+from quizapp.storable import MAX_FIELD as MAX_FIELD
+from quizapp.storable import storable_in_place as storable_in_place
+from quizapp.storable import storable_text as storable_text
+from quizapp.storable import unstorable_text
 
 FORMAT_NAME = "quizapp.deck"
 FORMAT_VERSION = 1
 
-CARD_KINDS = ("basic", "reversed", "cloze", "mcq", "typein")
 ORIGINS = ("generated", "uploaded", "imported")
 
 MAX_TITLE = 200
 MAX_GUID = 64
-MAX_FIELD = 20_000
-MAX_CHOICES = 8
 MAX_TAG = 100
-MAX_MEDIA_NAME = 200
 # Whole numbers go into 32-bit integer columns (PostgreSQL's INTEGER).
 MAX_INT32 = 2**31 - 1
 # Every edit adds one to a deck's version: room for a billion more below MAX_INT32.
@@ -43,7 +45,6 @@ MAX_REVIEWS_PER_DAY = 99_999
 
 GUID_RE = re.compile(r"^[\x21-\x7e]+$")
 TAG_RE = re.compile(r"^[^\s]+$")
-MEDIA_NAME_RE = re.compile(r"^[^/\\\x00-\x1f\x7f]+$")
 
 
 class DeckFileError(ValueError):
@@ -103,13 +104,7 @@ class CardData:
     @property
     def ordinals(self) -> tuple[int, ...]:
         """The separately scheduled sides of this card (Anki's cards of one note)."""
-        return card_ordinals(self.kind, self.prompt)
-
-
-@dataclass(frozen=True)
-class MediaFile:
-    name: str
-    data: bytes
+        return kinds.get(self.kind).ordinals(self.prompt)
 
 
 @dataclass
@@ -124,15 +119,6 @@ class DeckData:
     sources: list[SourceDoc] = field(default_factory=list)
     media: list[MediaFile] = field(default_factory=list)
     knowledge: dict[str, Any] | None = None
-
-
-def card_ordinals(kind: str, prompt: str) -> tuple[int, ...]:
-    if kind == "reversed":
-        return (0, 1)
-    if kind == "cloze":
-        numbers = sorted({gap.number for gap in cloze_gaps(prompt) if gap.number})
-        return tuple(n - 1 for n in numbers) or (0,)
-    return (0,)
 
 
 # --- reading -------------------------------------------------------------------------
@@ -162,22 +148,22 @@ def from_dict(raw: Any, source: str = "<deck>") -> DeckData:
     if not isinstance(meta, dict):
         problems.append("field 'deck' must be an object")
         meta = {}
-    title = _text(meta, "title", "deck", problems, required=True, limit=MAX_TITLE)
+    title = text_field(meta, "title", "deck", problems, required=True, limit=MAX_TITLE)
     if not title.strip() and "title" in meta:
         problems.append("deck: field 'title' must not be blank")
-    description = _text(meta, "description", "deck", problems)
+    description = text_field(meta, "description", "deck", problems)
     origin = meta.get("origin", "uploaded")
     if origin not in ORIGINS:
         problems.append(f"deck: field 'origin' must be one of {', '.join(ORIGINS)}")
-    version = _int(meta, "version", "deck", problems, default=1, low=1, high=MAX_DECK_VERSION)
+    version = int_field(meta, "version", "deck", problems, default=1, low=1, high=MAX_DECK_VERSION)
     settings = meta.get("settings", {})
     if not isinstance(settings, dict):
         problems.append("deck: field 'settings' must be an object")
         settings = {}
-    new_per_day = _int(
+    new_per_day = int_field(
         settings, "new_per_day", "deck.settings", problems, default=20, low=0, high=MAX_NEW_PER_DAY
     )
-    reviews_per_day = _int(
+    reviews_per_day = int_field(
         settings, "reviews_per_day", "deck.settings", problems, default=200, low=0,
         high=MAX_REVIEWS_PER_DAY,
     )
@@ -200,7 +186,7 @@ def from_dict(raw: Any, source: str = "<deck>") -> DeckData:
             problems.append(f"card {index + 1} (guid {card.guid}): field 'guid' is repeated")
         seen.add(card.guid)
         cards.append(card)
-    media = _read_media(raw.get("media", []), problems)
+    media = read_media(raw.get("media", []), problems)
     knowledge = raw.get("knowledge")
     if knowledge is not None:
         problems.extend(knowledge_problems(knowledge, unstorable_text))
@@ -220,65 +206,6 @@ def from_dict(raw: Any, source: str = "<deck>") -> DeckData:
     )
 
 
-def unstorable_text(value: str) -> str | None:
-    """Why no database or page can hold ``value`` (a NUL, a lone surrogate), or None."""
-    if "\x00" in value:
-        return "contains a NUL character"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "contains an unpaired surrogate (not a valid Unicode character)"
-    return None
-
-
-def storable_text(value: str) -> str:
-    """``value`` without what :func:`unstorable_text` refuses: NULs dropped, lone surrogates
-    replaced, for text the app writes itself from someone else's words."""
-    if not unstorable_text(value):
-        return value
-    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
-
-
-def storable_in_place(value: str) -> str:
-    """``value`` with each character no database can hold (a NUL, a lone surrogate) turned
-    into U+FFFD, one for one, so offsets into it still point at the same places."""
-    if not unstorable_text(value):
-        return value
-    return "".join(
-        "\ufffd" if char == "\x00" or "\ud800" <= char <= "\udfff" else char for char in value
-    )
-
-
-def _text(
-    obj: dict, key: str, where: str, problems: list[str], *, required=False, limit=MAX_FIELD
-) -> str:
-    value = obj.get(key)
-    if value is None:
-        if required:
-            problems.append(f"{where}: field '{key}' is required")
-        return ""
-    if not isinstance(value, str):
-        problems.append(f"{where}: field '{key}' must be a string")
-        return ""
-    if len(value) > limit:
-        problems.append(f"{where}: field '{key}' is longer than {limit} characters")
-    elif problem := unstorable_text(value):
-        problems.append(f"{where}: field '{key}' {problem}")
-    return value
-
-
-def _int(
-    obj: dict, key: str, where: str, problems: list[str], *, default: int, low: int, high: int
-) -> int:
-    value = obj.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int):
-        problems.append(f"{where}: field '{key}' must be a whole number")
-        return default
-    if not low <= value <= high:
-        problems.append(f"{where}: field '{key}' must be between {low} and {high}")
-    return value
-
-
 def _read_sources(raw: Any, problems: list[str]) -> list[SourceDoc]:
     if not isinstance(raw, list):
         problems.append("field 'sources' must be a list")
@@ -289,14 +216,14 @@ def _read_sources(raw: Any, problems: list[str]) -> list[SourceDoc]:
         if not isinstance(item, dict):
             problems.append(f"{where}: must be an object")
             continue
-        doc_id = _text(item, "id", where, problems, required=True, limit=100)
-        name = _text(item, "name", where, problems, required=True, limit=300)
+        doc_id = text_field(item, "id", where, problems, required=True, limit=100)
+        name = text_field(item, "name", where, problems, required=True, limit=300)
         docs.append(
             SourceDoc(
                 id=doc_id,
                 name=name,
-                title=_text(item, "title", where, problems, limit=300),
-                sha256=_text(item, "sha256", where, problems, limit=64),
+                title=text_field(item, "title", where, problems, limit=300),
+                sha256=text_field(item, "sha256", where, problems, limit=64),
             )
         )
     return docs
@@ -310,50 +237,25 @@ def _read_card(
         problems.append(f"{where}: must be an object")
         return None
     start = len(problems)
-    guid = _text(raw, "guid", where, problems, required=True, limit=MAX_GUID)
+    guid = text_field(raw, "guid", where, problems, required=True, limit=MAX_GUID)
     if guid:
         where = f"card {index + 1} (guid {guid})"
         if not GUID_RE.match(guid):
             problems.append(f"{where}: field 'guid' must be printable ASCII without spaces")
     kind = raw.get("kind")
-    if kind not in CARD_KINDS:
-        problems.append(f"{where}: field 'kind' must be one of {', '.join(CARD_KINDS)}")
-    prompt = _text(raw, "prompt", where, problems, required=True)
+    card_kind = kinds.find(kind)
+    if card_kind is None:
+        problems.append(f"{where}: field 'kind' must be one of {', '.join(kinds.names())}")
+    prompt = text_field(raw, "prompt", where, problems, required=True)
     if "prompt" in raw and isinstance(raw["prompt"], str) and not prompt.strip():
         problems.append(f"{where}: field 'prompt' must not be blank")
-    answer = _text(raw, "answer", where, problems)
-    explanation = _text(raw, "explanation", where, problems)
-    choices: tuple[str, ...] = ()
-    correct = None
-    if kind == "mcq":
-        choices_raw = raw.get("choices")
-        if (
-            not isinstance(choices_raw, list)
-            or not all(isinstance(c, str) and c.strip() for c in choices_raw)
-            or not 2 <= len(choices_raw) <= MAX_CHOICES
-            or any(len(c) > MAX_FIELD or unstorable_text(c) for c in choices_raw)
-        ):
-            problems.append(
-                f"{where}: field 'choices' must list 2 to {MAX_CHOICES} non-blank strings "
-                f"of at most {MAX_FIELD} characters each"
-            )
-        else:
-            choices = tuple(choices_raw)
-            if len(set(choices)) != len(choices):
-                problems.append(f"{where}: field 'choices' has the same choice twice")
-        correct = raw.get("correct")
-        if isinstance(correct, bool) or not isinstance(correct, int):
-            problems.append(f"{where}: field 'correct' must be the index of the right choice")
-        elif choices and not 0 <= correct < len(choices):
-            problems.append(f"{where}: field 'correct' is not an index into 'choices'")
-        if choices and isinstance(correct, int) and 0 <= correct < len(choices) and not answer:
-            answer = choices[correct]
-    elif "choices" in raw or "correct" in raw:
-        problems.append(f"{where}: fields 'choices' and 'correct' belong to mcq cards only")
-    if kind in ("basic", "reversed", "typein") and not answer.strip():
-        problems.append(f"{where}: field 'answer' is required for {kind} cards")
-    if kind == "cloze" and prompt and (problem := cloze_problem(prompt)):
-        problems.append(f"{where}: field 'prompt' of a cloze card {problem}")
+    answer = text_field(raw, "answer", where, problems)
+    explanation = text_field(raw, "explanation", where, problems)
+    if card_kind is None:
+        kinds.refuse_choices(raw, where, problems)
+        fields = kinds.KindFields(answer)
+    else:
+        fields = card_kind.read_fields(raw, prompt, answer, where, problems)
     tags_raw = raw.get("tags", [])
     tags: tuple[str, ...] = ()
     if not isinstance(tags_raw, list) or not all(
@@ -370,9 +272,9 @@ def _read_card(
         guid=guid,
         kind=kind,
         prompt=prompt,
-        answer=answer,
-        choices=choices,
-        correct=correct,
+        answer=fields.answer,
+        choices=fields.choices,
+        correct=fields.correct,
         explanation=explanation,
         tags=tags,
         sources=refs,
@@ -411,34 +313,6 @@ def _read_refs(
     return tuple(refs)
 
 
-def _read_media(raw: Any, problems: list[str]) -> list[MediaFile]:
-    if not isinstance(raw, list):
-        problems.append("field 'media' must be a list")
-        return []
-    files = []
-    names: set[str] = set()
-    for index, item in enumerate(raw):
-        where = f"media {index + 1}"
-        if not isinstance(item, dict):
-            problems.append(f"{where}: must be an object")
-            continue
-        name = _text(item, "name", where, problems, required=True, limit=MAX_MEDIA_NAME)
-        if name and (not MEDIA_NAME_RE.match(name) or name in (".", "..")):
-            problems.append(f"{where}: field 'name' must be a plain file name")
-            continue
-        if name in names:
-            problems.append(f"{where}: field 'name' repeats the name of another media file")
-            continue
-        names.add(name)
-        try:
-            data = base64.b64decode(item.get("data", ""), validate=True)
-        except (binascii.Error, TypeError, ValueError):
-            problems.append(f"{where}: field 'data' must be base64")
-            continue
-        files.append(MediaFile(name=name, data=data))
-    return files
-
-
 # --- writing -------------------------------------------------------------------------
 
 
@@ -472,7 +346,7 @@ def to_dict(deck: DeckData) -> dict[str, Any]:
 
 def _card_dict(card: CardData) -> dict[str, Any]:
     out: dict[str, Any] = {"guid": card.guid, "kind": card.kind, "prompt": card.prompt}
-    if card.kind == "mcq":
+    if kinds.get(card.kind).has_choices:
         out["choices"] = list(card.choices)
         out["correct"] = card.correct
     else:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -30,7 +28,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from .cloze import cloze_gaps, cloze_problem
+from . import kinds
 from .deckfile import MAX_CHOICES
 from .scheduling.day import is_known_zone
 
@@ -133,13 +131,8 @@ class CardForm(FlaskForm):
 
     kind = SelectField(
         "Kind",
-        choices=[
-            SelectChoice("basic", "Basic (front and back)"),
-            SelectChoice("reversed", "Reversed pair (both directions)"),
-            SelectChoice("cloze", "Cloze (fill in {{c1::gap}})"),
-            SelectChoice("mcq", "Multiple choice"),
-            SelectChoice("typein", "Type the answer"),
-        ],
+        # A callable, so that a kind registered after import is offered too.
+        choices=lambda: [SelectChoice(kind.name, kind.label) for kind in kinds.all_kinds()],
     )
     prompt = TextAreaField("Prompt", validators=[
         DataRequired("Write the question or statement the learner sees."),
@@ -164,32 +157,26 @@ class CardForm(FlaskForm):
     ])
     submit = SubmitField("Save card")
 
-    # The fields only some kinds use (the template marks them for the page script).
-    KIND_FIELDS: ClassVar[dict[str, tuple[str, ...]]] = {
-        "answer": ("basic", "reversed", "cloze", "typein"),
-        "choices": ("mcq",),
-        "correct": ("mcq",),
-    }
+    @property
+    def KIND_FIELDS(self) -> dict[str, tuple[str, ...]]:
+        """The fields only some kinds use (the template marks them for the page script)."""
+        with_choices = tuple(kind.name for kind in kinds.all_kinds() if kind.has_choices)
+        without = tuple(kind.name for kind in kinds.all_kinds() if not kind.has_choices)
+        return {"answer": without, "choices": with_choices, "correct": with_choices}
 
     def choice_lines(self) -> list[str]:
         return [line.strip() for line in (self.choices.data or "").splitlines() if line.strip()]
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        kind = self.kind.data
-        if kind in ("basic", "reversed", "typein") and not (self.answer.data or "").strip():
-            self.answer.errors.append(
-                "Write the answer the learner must type." if kind == "typein"
-                else "Write the answer shown on the back of the card."
-            )
-        if kind == "cloze" and self.prompt.data:
-            if not any(cloze_gaps(self.prompt.data)):
-                self.prompt.errors.append(
-                    "A cloze card needs at least one gap, written as {{c1::hidden words}}."
-                )
-            elif problem := cloze_problem(self.prompt.data):
-                self.prompt.errors.append(f"This prompt {problem}.")
-        if kind == "mcq":
+        kind = kinds.find(self.kind.data)
+        if kind is None:
+            return False
+        if kind.requires_answer and not (self.answer.data or "").strip():
+            self.answer.errors.append(kind.answer_missing)
+        if self.prompt.data and (error := kind.prompt_form_error(self.prompt.data)):
+            self.prompt.errors.append(error)
+        if kind.has_choices:
             self._validate_choices()
         return valid and not any(self.errors.values())
 

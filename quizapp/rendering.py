@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .cloze import ClozeGap, replace_cloze_gaps
+from . import kinds
 from .formats.sanitize import sanitize_html
 
 # nh3 writes every attribute double-quoted and escaped, so this finds each src reliably.
@@ -37,33 +37,11 @@ def with_media_urls(fragment: str, media_url: Callable[[str], str]) -> str:
     return IMG_SRC_RE.sub(replace, fragment)
 
 
-def cloze_side(text: str, ordinal: int, *, reveal: bool) -> str:
-    """Anki's cloze: the gaps of ``ordinal`` are hidden (or shown marked); others read plainly."""
-
-    def replace(gap: ClozeGap) -> str:
-        if gap.number is None or gap.number - 1 != ordinal:
-            return gap.answer
-        # <mark> survives sanitizing (class attributes do not) and the stylesheet styles it.
-        if reveal:
-            return f"<mark>{gap.answer}</mark>"
-        return f"<mark>[{gap.hint or '…'}]</mark>"
-
-    return replace_cloze_gaps(text, replace)
-
-
 def card_side(
     kind: str, prompt: str, answer: str, ordinal: int, media_url: Callable[[str], str]
 ) -> Side:
     """The front and back of one side of a card, safe to insert into a page."""
-    if kind == "cloze":
-        front = cloze_side(prompt, ordinal, reveal=False)
-        back = cloze_side(prompt, ordinal, reveal=True)
-        if answer:
-            back += "<hr>" + answer
-    elif kind == "reversed" and ordinal == 1:
-        front, back = answer, prompt
-    else:
-        front, back = prompt, answer
+    front, back = kinds.get(kind).side(prompt, answer, ordinal)
     return Side(
         front=with_media_urls(sanitize_html(front), media_url),
         back=with_media_urls(sanitize_html(back), media_url),

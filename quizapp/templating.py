@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, url_for
 from markupsafe import Markup
 
-from . import rendering
+from . import kinds, rendering
 from .formats.sanitize import plain_text
 
 
@@ -27,3 +27,7 @@ def register(app: Flask) -> None:
     @app.template_filter("plural")
     def plural(count: int, singular: str, plural_form: str | None = None) -> str:
         return f"{count} {singular if count == 1 else plural_form or singular + 's'}"
+
+    @app.context_processor
+    def globals_():
+        return {"card_kind": kinds.get}

@@ -29,8 +29,8 @@ import time
 import pytest
 
 import quizapp
+from quizapp import kinds
 from quizapp.cloze import cloze_gaps, cloze_problem, replace_cloze_gaps
-from quizapp.deckfile import card_ordinals
 from quizapp.formats.anki.choices import choice_lines, list_items
 from quizapp.formats.anki.notetypes import template_references
 from quizapp.formats.csv_import import read_csv
@@ -212,7 +212,7 @@ FUNCTION_CASES = {
     "cloze gaps, unclosed openings": (lambda t: list(cloze_gaps(t)), lambda n: "{{c1::" * (n // 6)),
     "cloze gaps, separators": (lambda t: list(cloze_gaps(t)), lambda n: "{{c1::" + "::" * n + "}"),
     "cloze gaps, digits": (lambda t: list(cloze_gaps(t)), lambda n: "{{c" * (n // 3)),
-    "cloze ordinals": (lambda t: card_ordinals("cloze", t), lambda n: "{{c1::a}}" * (n // 9)),
+    "cloze ordinals": (lambda t: kinds.get("cloze").ordinals(t), lambda n: "{{c1::a}}" * (n // 9)),
     "cloze validation": (cloze_problem, lambda n: "{{c" + "9" * n + "::x}}"),
     "cloze replacing": (lambda t: replace_cloze_gaps(t, str), lambda n: "{{c1::a::" * (n // 9)),
     "card rendering": (_render, lambda n: "{{c1::" * (n // 6)),

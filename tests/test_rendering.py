@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from quizapp.rendering import card_side, cloze_side
+from quizapp.kinds.cloze import cloze_side
+from quizapp.rendering import card_side
 
 
 def media(name: str) -> str:

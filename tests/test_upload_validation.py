@@ -18,11 +18,11 @@ import pytest
 from conftest import csrf_token
 from security_payloads import PNG, World, log_in_as, snapshot
 
+from quizapp import kinds
 from quizapp.cloze import MAX_CLOZE_NUMBER, cloze_gaps, cloze_problem
-from quizapp.deckfile import card_ordinals
 from quizapp.formats import ImportFailed
 from quizapp.formats.detect import read_upload
-from quizapp.rendering import cloze_side
+from quizapp.kinds.cloze import cloze_side
 
 BASE = {
     "format": "quizapp.deck",
@@ -120,7 +120,8 @@ def test_the_shipped_generated_deck_keeps_its_knowledge():
 def test_cloze_numbers_are_bounded_by_ankis_own_maximum():
     assert cloze_problem(f"{{{{c{MAX_CLOZE_NUMBER}::x}}}}") is None
     assert "c1 to c500" in cloze_problem(f"{{{{c{MAX_CLOZE_NUMBER + 1}::x}}}}")
-    assert card_ordinals("cloze", "{{c2::a}} {{c500::b}} {{c99999999999999999999::c}}") == (1, 499)
+    ordinals = kinds.get("cloze").ordinals("{{c2::a}} {{c500::b}} {{c99999999999999999999::c}}")
+    assert ordinals == (1, 499)
     # A gap with an impossible number reads as plain text, never as a side.
     assert cloze_side("{{c99999999999999999999::x}}", 0, reveal=False) == "x"
 

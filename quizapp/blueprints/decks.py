@@ -22,8 +22,9 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import delete, func, select
 
+from .. import kinds
 from ..access import deck_for_edit, deck_for_study, instructor_required
-from ..deckfile import CARD_KINDS, CardData, DeckFileError, from_dict
+from ..deckfile import CardData, DeckFileError, from_dict
 from ..extensions import db
 from ..formats.detect import ImportFailed, read_upload
 from ..forms import CardForm, DeckSettingsForm, DeckUploadForm, SourceUploadForm
@@ -78,7 +79,7 @@ def show(deck_id: int):
         page=page,
         pages=pages if not can_edit else 1,
         first_number=1 if can_edit else (page - 1) * CARDS_PER_PAGE + 1,
-        kinds={kind: sum(1 for c in cards if c.kind == kind) for kind in CARD_KINDS},
+        kinds={kind: sum(1 for c in cards if c.kind == kind) for kind in kinds.names()},
         tags=Counter(tag for c in cards for tag in c.tags or ()).most_common(),
         figures=progress.learner_summary(current_user, [deck], utcnow()).decks[0],
         can_edit=can_edit,
@@ -338,7 +339,7 @@ def _card_from_form(form: CardForm, guid: str) -> CardData | None:
         "explanation": form.explanation.data or "",
         "tags": (form.tags.data or "").split(),
     }
-    if form.kind.data == "mcq":
+    if kinds.get(form.kind.data).has_choices:
         raw["choices"] = form.choice_lines()
         raw["correct"] = (form.correct.data or 0) - 1
     else:
@@ -375,7 +376,9 @@ def edit_card(deck_id: int, card_id: int | None = None):
         form.prompt.data = card.prompt
         form.answer.data = card.answer
         form.choices.data = "\n".join(card.choices or [])
-        form.correct.data = (card.correct_index or 0) + 1 if card.kind == "mcq" else None
+        form.correct.data = (
+            (card.correct_index or 0) + 1 if kinds.get(card.kind).has_choices else None
+        )
         form.explanation.data = card.explanation
         form.tags.data = " ".join(card.tags or [])
     if form.validate_on_submit():

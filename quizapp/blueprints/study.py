@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from .. import kinds
 from ..access import deck_for_study
 from ..extensions import db
 from ..models import Card, utcnow
@@ -89,7 +90,7 @@ def session_page(deck_id: int):
         presentation, current_user.id, current_app.config["SECRET_KEY"]
     )
     choices = [(i, card.choices[original]) for i, original in
-               enumerate(presentation.choice_order)] if card.kind == "mcq" else []
+               enumerate(presentation.choice_order)]
     ratings = schedules.rating_buttons(
         current_user, deck,
         study.state_row(current_user, presentation.card_id, presentation.ordinal),
@@ -99,6 +100,7 @@ def session_page(deck_id: int):
         "study/card.html",
         deck=deck,
         card=card,
+        kind=kinds.get(card.kind),
         side=side,
         token=token,
         presentation=presentation,
@@ -164,7 +166,8 @@ def answer(deck_id: int):
     next_url = url_for(
         "study.session_page", deck_id=deck.id, mode=Phase.CRAM.value if cram else None
     )
-    if card.kind in ("mcq", "typein") and not outcome.conflict:
+    kind = kinds.get(card.kind)
+    if kind.auto_graded and not outcome.conflict:
         side = card_side(
             card.kind, card.prompt, card.answer, presentation.ordinal, media_url_for(deck.id)
         )
@@ -172,6 +175,7 @@ def answer(deck_id: int):
             "study/feedback.html",
             deck=deck,
             card=card,
+            kind=kind,
             side=side,
             outcome=outcome,
             options=_options_after(card, presentation, choice),
@@ -186,7 +190,7 @@ def answer(deck_id: int):
 
 def _options_after(card: Card, presentation: study.Presentation, choice: int | None):
     """The options as shown, each (text, "right" | "wrong" | None, picked)."""
-    if card.kind != "mcq" or choice is None:
+    if not presentation.choice_order or choice is None:
         return []
     picked = presentation.choice_order[choice]
     return [

@@ -35,8 +35,10 @@ from datetime import UTC, date, datetime
 
 import genanki
 
+from quizapp import kinds
 from quizapp.citations import document_label
 from quizapp.deckfile import CardData, DeckData
+from quizapp.kinds import AnkiNoteType
 from quizapp.scheduling.base import AnkiSchedule
 from quizapp.scheduling.day import ROLLOVER_HOUR
 
@@ -48,13 +50,6 @@ CSS = """\
 .correct { font-weight: bold; }
 """
 
-BACK_EXTRAS = (
-    '{{#Explanation}}<div class="explanation">{{Explanation}}</div>{{/Explanation}}'
-    '{{#Source}}<div class="source">Source: {{Source}}</div>{{/Source}}'
-)
-ANSWER_RULE = '<hr id="answer">'
-
-
 def stable_id(key: str) -> int:
     """An Anki object id derived from ``key``: the same key always gives the same id.
 
@@ -65,104 +60,19 @@ def stable_id(key: str) -> int:
     return (1 << 30) + int.from_bytes(digest[:8], "big") % (1 << 30)
 
 
-def _fields(*names: str) -> list[dict[str, str]]:
-    return [{"name": name} for name in names]
-
-
-def _template(name: str, question: str, answer: str, shown_above: str = "{{FrontSide}}") -> dict:
-    """A card template whose back shows ``shown_above``, the answer and the extras."""
-    return {
-        "name": name,
-        "qfmt": question,
-        "afmt": shown_above + ANSWER_RULE + answer + BACK_EXTRAS,
-    }
-
-
-# Models are built on demand because genanki mutates the template and field dicts it is
-# given; fresh copies keep one export from leaking into the next.
-def _front_back_model(key: str, name: str, templates: list[dict]) -> genanki.Model:
+def _model(note_type: AnkiNoteType) -> genanki.Model:
+    # Built afresh for each export because genanki mutates the template and field dicts it
+    # is given; fresh copies keep one export from leaking into the next.
     return genanki.Model(
-        stable_id(f"quizapp.notetype.{key}.v1"),
-        name,
-        fields=_fields("Front", "Back", "Explanation", "Source"),
-        templates=templates,
-        css=CSS,
-    )
-
-
-def _basic_model() -> genanki.Model:
-    return _front_back_model(
-        "basic", "QuizApp Basic", [_template("Card 1", "{{Front}}", "{{Back}}")]
-    )
-
-
-def _reversed_model() -> genanki.Model:
-    return _front_back_model(
-        "reversed",
-        "QuizApp Basic (and reversed card)",
-        [
-            _template("Card 1", "{{Front}}", "{{Back}}"),
-            _template("Card 2", "{{Back}}", "{{Front}}"),
-        ],
-    )
-
-
-def _typein_model() -> genanki.Model:
-    return _front_back_model(
-        "typein",
-        "QuizApp Type in the answer",
-        [
-            _template(
-                "Card 1", "{{Front}}<br>{{type:Back}}", "{{type:Back}}", shown_above="{{Front}}"
-            )
-        ],
-    )
-
-
-def _cloze_model() -> genanki.Model:
-    return genanki.Model(
-        stable_id("quizapp.notetype.cloze.v1"),
-        "QuizApp Cloze",
-        fields=_fields("Text", "Back Extra", "Source"),
+        stable_id(f"quizapp.notetype.{note_type.key}.v1"),
+        note_type.name,
+        fields=[{"name": name} for name in note_type.fields],
         templates=[
-            {
-                "name": "Cloze",
-                "qfmt": "{{cloze:Text}}",
-                "afmt": (
-                    "{{cloze:Text}}"
-                    '{{#Back Extra}}<div class="explanation">{{Back Extra}}</div>{{/Back Extra}}'
-                    '{{#Source}}<div class="source">Source: {{Source}}</div>{{/Source}}'
-                ),
-            }
+            {"name": t.name, "qfmt": t.question, "afmt": t.answer} for t in note_type.templates
         ],
         css=CSS,
-        model_type=genanki.Model.CLOZE,
+        model_type=genanki.Model.CLOZE if note_type.cloze else genanki.Model.FRONT_BACK,
     )
-
-
-def _mcq_model() -> genanki.Model:
-    return genanki.Model(
-        stable_id("quizapp.notetype.mcq.v1"),
-        "QuizApp Multiple choice",
-        fields=_fields("Question", "Choices", "Correct", "Answer", "Explanation", "Source"),
-        templates=[
-            _template(
-                "Card 1",
-                "{{Question}}{{Choices}}",
-                '<div class="correct">{{Correct}}. {{Answer}}</div>',
-            )
-        ],
-        css=CSS,
-    )
-
-
-MODEL_BUILDERS = {
-    "basic": _basic_model,
-    "reversed": _reversed_model,
-    "typein": _typein_model,
-    "cloze": _cloze_model,
-    "mcq": _mcq_model,
-}
 
 
 @dataclass(frozen=True)
@@ -236,14 +146,14 @@ def build_apkg(
         # Anki shows a deck description as HTML; the app's is plain text.
         stable_id(f"quizapp.deck:{deck_key}"), deck.title, html.escape(deck.description)
     )
-    models = {kind: build() for kind, build in MODEL_BUILDERS.items()}
+    models = note_models()
     # Cited as on the study page: by the document's title, never by a machine-made file name.
     source_names = {doc.id: document_label(doc.title, doc.name, None) for doc in deck.sources}
     for position, card in enumerate(deck.cards, start=1):
         anki_deck.add_note(
             _StampedNote(
                 model=models[card.kind],
-                fields=_note_fields(card, source_names),
+                fields=note_fields(card, source_names),
                 tags=[_anki_tag(tag) for tag in card.tags],
                 guid=card.guid,
                 due=position,
@@ -277,19 +187,15 @@ class _StampedNote(genanki.Note):
         super().write_to_db(cursor, self.modified, deck_id, id_gen)
 
 
-def _note_fields(card: CardData, source_names: Mapping[str, str]) -> list[str]:
+def note_models() -> dict[str, genanki.Model]:
+    """Each registered kind's note type as a genanki model, by kind name."""
+    return {kind.name: _model(kind.note_type) for kind in kinds.all_kinds()}
+
+
+def note_fields(card: CardData, source_names: Mapping[str, str]) -> list[str]:
     names = [source_names.get(ref.source, ref.source) for ref in card.sources]
     source = "; ".join(html.escape(name) for name in dict.fromkeys(names))
-    if card.kind == "cloze":
-        extra = "<br>".join(part for part in (card.answer, card.explanation) if part)
-        return [card.prompt, extra, source]
-    if card.kind == "mcq":
-        choices = "".join(f"<li>{choice}</li>" for choice in card.choices)
-        correct = card.correct if card.correct is not None else 0
-        answer = card.answer or card.choices[correct]
-        return [card.prompt, f"<ol>{choices}</ol>", str(correct + 1), answer,
-                card.explanation, source]
-    return [card.prompt, card.answer, card.explanation, source]
+    return kinds.get(card.kind).anki_fields(card, source)
 
 
 def _anki_tag(tag: str) -> str:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import csv
 import io
 
+from quizapp import kinds
 from quizapp.deckfile import CardData, DeckData
 
 CSV_COLUMNS = ("kind", "front", "back", "choices", "correct", "explanation", "tags", "guid")
@@ -61,7 +62,7 @@ def _row(card: CardData) -> list[str]:
     choices = ""
     correct = ""
     answer = card.answer
-    if card.kind == "mcq" and card.correct is not None:
+    if kinds.get(card.kind).has_choices and card.correct is not None:
         choices = CHOICE_SEPARATOR.join(
             choice.replace(CHOICE_SEPARATOR, ESCAPED_SEPARATOR) for choice in card.choices
         )

@@ -20,9 +20,8 @@ import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from quizapp.cloze import cloze_problem, has_cloze_gap
+from quizapp import kinds
 from quizapp.deckfile import (
-    CARD_KINDS,
     GUID_RE,
     MAX_CHOICES,
     MAX_GUID,
@@ -228,9 +227,12 @@ def _card_from_row(
     back = sanitize_html(_cell(cells, roles, "back"))
     explanation = sanitize_html(_cell(cells, roles, "explanation"))
     choices_cell = _cell(cells, roles, "choices")
-    kind = _cell(cells, roles, "kind").lower() or _inferred_kind(prompt, choices_cell)
-    if kind not in CARD_KINDS:
-        problems.append(f"{where}: the kind must be one of {', '.join(CARD_KINDS)}")
+    kind = _cell(cells, roles, "kind").lower() or kinds.inferred(
+        prompt, choices_given=bool(choices_cell)
+    )
+    card_kind = kinds.find(kind)
+    if card_kind is None:
+        problems.append(f"{where}: the kind must be one of {', '.join(kinds.names())}")
     if not prompt.strip():
         problems.append(f"{where}: the front/question is empty")
     tags = tuple(_cell(cells, roles, "tags").split())
@@ -244,16 +246,18 @@ def _card_from_row(
         )
     choices: tuple[str, ...] = ()
     correct = None
-    if kind == "mcq":
+    if card_kind is None:
+        pass  # reported above
+    elif card_kind.has_choices:
         choices = _split_choices(choices_cell)
         stated = _cell(cells, roles, "correct")
         correct = _correct_choice(
             choices, sanitize_html(stated) if stated else back, where, problems
         )
         back = choices[correct] if correct < len(choices) else ""
-    elif kind == "cloze" and (problem := cloze_problem(prompt)):
-        problems.append(f"{where}: a cloze card's front {problem}")
-    elif kind in ("basic", "reversed", "typein") and not back.strip():
+    elif problem := card_kind.prompt_problem(prompt):
+        problems.append(f"{where}: a {kind} card's front {problem}")
+    elif card_kind.requires_answer and not back.strip():
         problems.append(f"{where}: the back/answer is empty")
     if len(problems) > start:
         return None
@@ -267,14 +271,6 @@ def _card_from_row(
         explanation=explanation,
         tags=tags,
     )
-
-
-def _inferred_kind(prompt: str, choices_cell: str) -> str:
-    if choices_cell:
-        return "mcq"
-    if has_cloze_gap(prompt):
-        return "cloze"
-    return "basic"
 
 
 def _guid_from_front(prompt: str) -> str:

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import kinds
 from ..citations import clean_sentence, document_label, is_html_name, located_label
 from ..deckfile import CardData, DeckData, MediaFile, SourceDoc, SourceRef
 from ..extensions import db
@@ -138,8 +139,9 @@ def apply_card(card: Card, data: CardData) -> None:
     card.kind = data.kind
     card.prompt = data.prompt
     card.answer = data.answer
-    card.choices = list(data.choices) if data.kind == "mcq" else None
-    card.correct_index = data.correct if data.kind == "mcq" else None
+    has_choices = kinds.get(data.kind).has_choices
+    card.choices = list(data.choices) if has_choices else None
+    card.correct_index = data.correct if has_choices else None
     card.explanation = data.explanation
     card.tags = list(data.tags)
     card.sources = [

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import kinds
 from ..extensions import db
 from ..models import Card, CardState, Deck, ReviewLog, User, utcnow
-from ..scheduling import grading
 from ..scheduling.base import Moment, Scheduler
 from ..scheduling.day import day_start, learner_day
 from ..scheduling.phase import SCHEDULING, Phase
@@ -180,11 +180,7 @@ def hard_card_ids(user: User, deck: Deck) -> list[int]:
 
 def _present(card_id: int, ordinal: int, mode: str, state_version: int) -> Presentation:
     card = db.session.get(Card, card_id)
-    order: tuple[int, ...] = ()
-    if card.kind == "mcq" and card.choices:
-        shuffled = list(range(len(card.choices)))
-        random.shuffle(shuffled)
-        order = tuple(shuffled)
+    order = kinds.get(card.kind).choice_order(card.choices or ())
     return Presentation(
         card_id=card_id,
         ordinal=ordinal,
@@ -202,32 +198,22 @@ def grade_response(
 ) -> tuple[int, bool | None, str | None]:
     """(rating on the scheduler's scale, right or wrong for auto-graded kinds, what the
     learner answered)."""
-    if card.kind == "mcq":
-        if choice is None or not 0 <= choice < len(p.choice_order):
-            raise StudyError("Pick one of the options.")
-        picked = p.choice_order[choice]
-        correct = picked == card.correct_index
-        return scheduler.auto_rating(correct, seconds), correct, card.choices[picked]
-    if card.kind == "typein":
-        if typed is None:
-            raise StudyError("Type your answer first.")
-        check = _check_typed(typed, card.answer)
-        return scheduler.auto_rating(check.correct, seconds), check.correct, typed
+    kind = kinds.get(card.kind)
+    if kind.auto_graded:
+        try:
+            verdict = kind.check(
+                kinds.Response(choice=choice, typed=typed), answer=card.answer,
+                choices=card.choices or (), correct=card.correct_index,
+                choice_order=p.choice_order,
+            )
+        except kinds.AnswerRefused as refused:
+            raise StudyError(str(refused)) from None
+        return scheduler.auto_rating(verdict.correct, seconds), verdict.correct, verdict.response
     try:
         return scheduler.scale.check(grade), None, None
     except ValueError:
         labels = ", ".join(option.label for option in scheduler.scale)
         raise StudyError(f"Choose one of the ratings: {labels}.") from None
-
-
-def _check_typed(typed: str, expected: str) -> grading.TypeinCheck:
-    try:
-        return grading.check_typein(typed, expected)
-    except grading.AnswerTooLong:
-        raise StudyError(
-            f"That answer is too long: answers are at most {grading.MAX_ANSWER_CHARS} "
-            "characters."
-        ) from None
 
 
 def state_row(
@@ -316,9 +302,14 @@ def _again(scheduler: Scheduler[Any], phase: Phase, rating: int) -> bool:
 
 
 def _with_typein_match(outcome: Outcome, card: Card) -> Outcome:
-    if card.kind == "typein" and outcome.response is not None:
-        check = _check_typed(outcome.response, card.answer)
-        outcome.matched, outcome.exact = check.alternative, check.exact
+    if outcome.response is None:
+        return outcome
+    try:
+        match = kinds.get(card.kind).typed_match(outcome.response, card.answer)
+    except kinds.AnswerRefused as refused:
+        raise StudyError(str(refused)) from None
+    if match is not None:
+        outcome.matched, outcome.exact = match.matched, match.exact
     return outcome
 
 
@@ -342,7 +333,7 @@ def _outcome_of(log: ReviewLog, *, duplicate: bool) -> Outcome:
         due = scheduler.from_json(schedules.snapshot_state(log.state_after)).due
     card = db.session.get(Card, log.card_id)
     correct = None
-    if card is not None and card.kind in ("mcq", "typein"):
+    if card is not None and kinds.get(card.kind).auto_graded:
         correct = log.passed
     outcome = Outcome(
         log.grade, correct, log.phase, due, _again(scheduler, Phase(log.phase), log.grade),

@@ -13,7 +13,7 @@ import html
 import re
 from collections import Counter, defaultdict
 
-from quizapp.cloze import MAX_CLOZE_NUMBER, cloze_problem, has_cloze_gap
+from quizapp import kinds
 from quizapp.deckfile import (
     GUID_RE,
     MAX_CHOICES,
@@ -164,12 +164,10 @@ class DeckBuilder:
 
         prompt, answer = field(shape.front), field(shape.back)
         explanation = "<br>".join(part for part in map(field, shape.extras) if part)
-        kind = shape.kind
+        kind = kinds.get(shape.kind).kind_for_anki_cards([ordinal for ordinal, _ in cards])
         choices: tuple[str, ...] = ()
         correct = None
-        if kind == "reversed" and not any(ordinal == 1 for ordinal, _ in cards):
-            kind = "basic"
-        if kind == "mcq":
+        if kinds.get(kind).has_choices:
             if len(shape.choices) == 1:
                 listed = field(shape.choices[0])
                 offered = choice_lines(listed)
@@ -180,7 +178,7 @@ class DeckBuilder:
             question = choices_and_correct(offered, stated)
             if question is None:
                 self.unreadable_choices += 1
-                kind, prompt, answer = "basic", prompt + listed, answer or stated
+                kind, prompt, answer = kinds.DEFAULT_KIND, prompt + listed, answer or stated
             else:
                 choices, correct = question
         problem = self._problem(kind, prompt, answer, explanation, choices)
@@ -208,14 +206,10 @@ class DeckBuilder:
             return f"a field is longer than {MAX_FIELD} characters"
         if is_blank(prompt):
             return "their question side is empty"
-        if kind == "cloze" and "image-occlusion:" in prompt:
-            return "image occlusion notes are not supported"
-        if kind == "cloze" and not has_cloze_gap(prompt):
-            return "their cloze text has no {{c1::...}} gaps"
-        if kind == "cloze" and cloze_problem(prompt):
-            return f"their cloze gaps are not numbered within c1 to c{MAX_CLOZE_NUMBER}"
-        # A multiple-choice card's answer is its right choice, even when no field repeats it.
-        if kind not in ("cloze", "mcq") and is_blank(answer):
+        card_kind = kinds.get(kind)
+        if problem := card_kind.anki_prompt_problem(prompt):
+            return problem
+        if card_kind.requires_answer and is_blank(answer):
             return "their answer side is empty"
         return None
 
