@@ -24,9 +24,9 @@ from quizapp.generation.text import (
     fold,
     name_key,
     stem,
-    within_one_edit,
 )
 from quizapp.generation.vocabulary import Vocabulary
+from quizapp.textutil import within_one_edit
 
 CATEGORIES = ("causes", "symptoms", "tests", "treatments")
 GENERIC_HEAD_STEMS = frozenset(stem(word) for word in GENERIC_HEAD_NOUNS)

@@ -13,7 +13,8 @@ from collections import defaultdict
 
 from quizapp.generation.extract import DocumentFacts, Mention
 from quizapp.generation.names import MAX_NAME_WORDS
-from quizapp.generation.text import STOP_WORDS, fold, within_one_edit
+from quizapp.generation.text import STOP_WORDS, fold
+from quizapp.textutil import within_one_edit
 
 # Words shorter than this differ by one letter too often on purpose ("pain" and "paint").
 MIN_SLIP_WORD = 5

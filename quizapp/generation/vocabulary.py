@@ -27,8 +27,9 @@ from quizapp.generation.condition import (
     variant_key,
 )
 from quizapp.generation.reader import Document, Unit
-from quizapp.generation.text import american, fold, stem, within_one_edit
+from quizapp.generation.text import american, fold, stem
 from quizapp.generation.typology import TypeCandidates, contains_in_order, second_axis
+from quizapp.textutil import within_one_edit
 
 __all__ = ["NUMBER_WORDS", "Vocabulary", "find_vocabulary", "statements"]
 
