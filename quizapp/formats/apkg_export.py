@@ -29,10 +29,11 @@ import re
 import sqlite3
 import time
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import genanki
 
@@ -68,7 +69,9 @@ def _fields(*names: str) -> list[dict[str, str]]:
     return [{"name": name} for name in names]
 
 
-def _template(name: str, question: str, answer: str, shown_above: str = "{{FrontSide}}") -> dict:
+def _template(
+    name: str, question: str, answer: str, shown_above: str = "{{FrontSide}}"
+) -> dict[str, str]:
     """A card template whose back shows ``shown_above``, the answer and the extras."""
     return {
         "name": name,
@@ -79,7 +82,7 @@ def _template(name: str, question: str, answer: str, shown_above: str = "{{Front
 
 # Models are built on demand because genanki mutates the template and field dicts it is
 # given; fresh copies keep one export from leaking into the next.
-def _front_back_model(key: str, name: str, templates: list[dict]) -> genanki.Model:
+def _front_back_model(key: str, name: str, templates: list[dict[str, str]]) -> genanki.Model:
     return genanki.Model(
         stable_id(f"quizapp.notetype.{key}.v1"),
         name,
@@ -284,14 +287,16 @@ def build_apkg(
     return _zip_package(collection, media)
 
 
-class _StampedNote(genanki.Note):
+class _StampedNote(genanki.Note):  # type: ignore[misc]  # genanki ships no type hints
     """A note stamped with the time its content last changed instead of the export time."""
 
-    def __init__(self, *, modified: int, **kwargs):
+    def __init__(self, *, modified: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.modified = modified
 
-    def write_to_db(self, cursor, timestamp, deck_id, id_gen):
+    def write_to_db(
+        self, cursor: sqlite3.Cursor, timestamp: float, deck_id: int, id_gen: Iterator[int]
+    ) -> None:
         super().write_to_db(cursor, self.modified, deck_id, id_gen)
 
 

@@ -19,6 +19,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
+from typing import Any
 
 from quizapp.cloze import cloze_problem, has_cloze_gap
 from quizapp.deckfile import (
@@ -169,8 +170,12 @@ def _normal_header(cell: str) -> str:
     return _HEADER_NOISE_RE.sub(" ", cell.strip().strip("\ufeff").lower()).strip()
 
 
-def _header_roles(cells: list[str]) -> dict:
-    roles: dict = {"ignored": []}
+# Each role's column index, and under "ignored" the (column number, header) left unused.
+Roles = dict[str, Any]
+
+
+def _header_roles(cells: list[str]) -> Roles:
+    roles: Roles = {"ignored": []}
     for index, cell in enumerate(cells):
         role = _ROLE_BY_NAME.get(_normal_header(cell))
         if role is None or role in roles:
@@ -180,12 +185,12 @@ def _header_roles(cells: list[str]) -> dict:
     return roles
 
 
-def _is_usable(roles: dict) -> bool:
+def _is_usable(roles: Roles) -> bool:
     return "front" in roles and ("back" in roles or "choices" in roles)
 
 
-def _choose_delimiter(text: str) -> tuple[str, dict]:
-    best: tuple[int, str, dict] | None = None
+def _choose_delimiter(text: str) -> tuple[str, Roles]:
+    best: tuple[int, str, Roles] | None = None
     for delimiter in DELIMITERS:
         try:
             header = next(csv.reader(_lines(text), delimiter=delimiter), [])
@@ -204,8 +209,8 @@ def _choose_delimiter(text: str) -> tuple[str, dict]:
     return best[1], best[2]
 
 
-def _cell(cells: list[str], roles: dict, role: str) -> str:
-    index = roles.get(role)
+def _cell(cells: list[str], roles: Roles, role: str) -> str:
+    index: int | None = roles.get(role)
     if index is None:
         return ""
     cell = cells[index]
@@ -217,7 +222,7 @@ def _cell(cells: list[str], roles: dict, role: str) -> str:
 
 
 def _card_from_row(
-    cells: list[str], roles: dict, row_number: int, problems: list[str]
+    cells: list[str], roles: Roles, row_number: int, problems: list[str]
 ) -> CardData | None:
     where = f"row {row_number}"
     if any(len(cell) > MAX_CELL_CHARS for cell in cells):

@@ -174,8 +174,8 @@ def _type_suffix(documents: list[Document], vocabulary: Vocabulary) -> None:
     if not vocabulary.type_of_word or vocabulary.condition == vocabulary.head:
         return
     pattern = re.compile(vocabulary.type_pattern())
-    full: Counter[str] = Counter()
-    short: Counter[str] = Counter()
+    full: Counter[str | None] = Counter()
+    short: Counter[str | None] = Counter()
     for document in documents:
         for unit in statements(document):
             text = fold(unit.text)

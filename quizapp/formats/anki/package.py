@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import IO, cast
 
 import zstandard
 
@@ -42,7 +43,7 @@ class TooLarge(Exception):
     """One member unpacks to more than its own cap (the package may still be fine)."""
 
 
-def _collect(stream, budget: Budget, cap: int | None) -> bytes:
+def _collect(stream: IO[bytes], budget: Budget, cap: int | None) -> bytes:
     unpacked = bytearray()
     while chunk := stream.read(CHUNK):
         budget.spend(len(chunk))
@@ -72,12 +73,13 @@ def extract_collection(
 ) -> None:
     """Write the collection's SQLite file to ``path``, unpacking zstd on the way."""
     with archive.open(info) as member, open(path, "wb") as file:
-        stream = member
+        stream: IO[bytes] = member
         if info.filename == "collection.anki21b":
             head = member.read(len(ZSTD_MAGIC))
             if head != ZSTD_MAGIC:
                 raise ImportFailed("The collection in the Anki package is damaged.")
-            joined = _Prefixed(head, member)
+            # A RawIOBase is a binary file object; typeshed's IO[bytes] does not say so.
+            joined = cast(IO[bytes], _Prefixed(head, member))
             stream = zstandard.ZstdDecompressor().stream_reader(joined, read_across_frames=True)
         while chunk := stream.read(CHUNK):
             budget.spend(len(chunk))
@@ -87,7 +89,7 @@ def extract_collection(
 class _Prefixed(io.RawIOBase):
     """A stream that yields ``head`` and then the rest of ``rest``."""
 
-    def __init__(self, head: bytes, rest):
+    def __init__(self, head: bytes, rest: IO[bytes]):
         self.head = head
         self.rest = rest
 
