@@ -32,7 +32,7 @@ from quizapp.deckfile import (
     CardData,
     DeckData,
 )
-from quizapp.formats import ImportFailed, checked_deck
+from quizapp.formats import ImportFailed, ImportResult, MediaLimits, Reader, checked_deck
 from quizapp.formats.sanitize import plain_text, sanitize_html
 
 MAX_ROWS = 20_000
@@ -321,3 +321,18 @@ def _correct_choice(choices: tuple[str, ...], answer: str, where: str, problems:
             f"nor a choice number (1-{len(choices)}) or letter (A-{last_letter})"
         )
     return 0
+
+
+def read_csv_upload(data: bytes, filename: str, limits: MediaLimits) -> ImportResult:
+    deck, warnings = read_csv(decode_text(data), title_from_filename(filename))
+    return ImportResult(decks=[deck], warnings=warnings, kind="csv")
+
+
+# Last in the registry: whatever text no other format claims is read as CSV or TSV.
+READER = Reader(
+    kind="csv",
+    description="a CSV file with a header row",
+    suffixes=(".csv", ".tsv"),
+    claims=lambda data: True,
+    read=read_csv_upload,
+)

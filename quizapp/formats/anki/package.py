@@ -20,6 +20,7 @@ MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 MAX_ZIP_MEMBERS = 20_000
 COLLECTION_MEMBERS = ("collection.anki21b", "collection.anki21", "collection.anki2")
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 CHUNK = 1 << 16
 
 
