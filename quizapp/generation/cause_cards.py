@@ -6,11 +6,10 @@ abbreviation stands for. Mixed into ``cards.DeckWriter``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from quizapp.deckfile import CardData
-from quizapp.generation.extract import Location
 from quizapp.generation.reconcile import TAUGHT, Entity, Knowledge, is_ambiguous
 from quizapp.generation.text import (
     acronym_matches,
@@ -55,22 +54,10 @@ class CauseCards:
     cards: list[CardData]
     prompts: set[str]
     guids: set[str]
+    # add(fact_key, kind, prompt, *, answer, choices, ...): see cards.DeckWriter.add.
+    add: Callable[..., None]
 
     if TYPE_CHECKING:
-
-        def add(
-            self,
-            fact_key: str,
-            kind: str,
-            prompt: str,
-            *,
-            answer: str = "",
-            choices: tuple[str, ...] = (),
-            correct: int | None = None,
-            explanation: str = "",
-            tags: tuple[str, ...] = (),
-            locations: Iterable[Location] = (),
-        ) -> None: ...
 
         def type_name(self, type_word: str) -> str: ...
 

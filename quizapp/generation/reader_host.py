@@ -5,7 +5,7 @@ type-checked on its own. Declarations only: nothing here exists at run time."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from quizapp.generation.reader import Unit
@@ -27,6 +27,8 @@ class ReaderHost:
     section_type: str | None
     section_untyped: bool
     section_heading: Unit | None
+    # add(kind, entries, type_word, unit, strength=0.8, notes=()): see extract._Reader.add.
+    add: Callable[..., None]
 
     if TYPE_CHECKING:
 
@@ -37,16 +39,6 @@ class ReaderHost:
         def topic(self, unit: Unit | None = None) -> str | None: ...
 
         def subject_type(self, text: str, unit: Unit | None = None) -> str | None: ...
-
-        def add(
-            self,
-            kind: str,
-            entries: Iterable[Entry],
-            type_word: str | None,
-            unit: Unit,
-            strength: float = 0.8,
-            notes: tuple[str, ...] = (),
-        ) -> None: ...
 
         def define(self, type_word: str, phrase: str, unit: Unit) -> None: ...
 
