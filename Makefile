@@ -39,8 +39,12 @@ serve: db
 worker: install
 	$(FLASK) jobs worker
 
+# Checked strictly by mypy (settings in pyproject.toml), those of them that exist.
+TYPED = quizapp/scheduling quizapp/formats quizapp/generation quizapp/kinds
+
 test: install-test
 	$(BIN)/ruff check .
+	$(BIN)/mypy $(wildcard $(TYPED))
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install-test

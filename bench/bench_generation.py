@@ -36,7 +36,7 @@ def corpus_table() -> str:
     from generation_scorer import load_topics, score, table
 
     results = []
-    for topic, documents, gold in load_topics():
+    for topic, documents, gold in load_topics(SEEDS):
         deck = generate_deck(documents)
         names = {source.id: source.name for source in deck.sources}
         results.append(score(topic, gold, deck.knowledge, names))

@@ -117,27 +117,27 @@ def csrf_token(client, url: str) -> str:
     return match.group(1)
 
 
-def login(client, email: str, password: str = "correct-horse-1"):
-    token = csrf_token(client, "/auth/login")
-    response = client.post(
-        "/auth/login", data={"email": email, "password": password, "csrf_token": token}
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return response
-
-
 class AuthActions:
-    """Log the test client in and out, as flaskr's tests do."""
+    """Log the test client in and out, as flaskr's tests do; ``client=`` names another one
+    (a second browser in the same test)."""
 
     def __init__(self, client):
         self._client = client
 
-    def login(self, email: str = "learner@example.org", password: str = "correct-horse-1"):
-        return login(self._client, email, password)
+    def login(self, email: str = "learner@example.org", password: str = "correct-horse-1", *,
+              client=None):
+        client = client or self._client
+        token = csrf_token(client, "/auth/login")
+        response = client.post(
+            "/auth/login", data={"email": email, "password": password, "csrf_token": token}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
 
-    def logout(self):
-        token = csrf_token(self._client, "/")
-        return self._client.post("/auth/logout", data={"csrf_token": token})
+    def logout(self, *, client=None):
+        client = client or self._client
+        token = csrf_token(client, "/")
+        return client.post("/auth/logout", data={"csrf_token": token})
 
 
 @pytest.fixture

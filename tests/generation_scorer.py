@@ -313,21 +313,22 @@ def table(scores: Iterable[Score]) -> str:
 
 
 CORPUS = Path(__file__).resolve().parent / "generation_corpus"
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SEED_GOLD = Path(__file__).resolve().parent / "gold" / "muscle-atrophy.json"
 DOCUMENT_SUFFIXES = (".txt", ".md", ".html", ".htm")
 
 
-def load_topics(include_seeds: bool = True) -> list[tuple[str, list[tuple[str, str]], dict]]:
+def load_topics(seed_folder: Path | None) -> list[tuple[str, list[tuple[str, str]], dict]]:
     """Every corpus topic as ``(name, documents, gold)``; documents are ``(file, text)``.
 
     A topic is a folder of ``generation_corpus`` holding ``gold.json`` and ``sources/``; the
-    seeds (``../shared/seeds`` with ``tests/gold/muscle-atrophy.json``) come first."""
+    seeds (``seed_folder``, judged by ``tests/gold/muscle-atrophy.json``) come first."""
     topics = []
-    if include_seeds:
-        seeds = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(SEEDS.glob("*.txt"))]
+    if seed_folder is not None:
+        seeds = [
+            (p.name, p.read_text(encoding="utf-8")) for p in sorted(seed_folder.glob("*.txt"))
+        ]
         if not seeds:
-            raise FileNotFoundError(f"no seed documents in {SEEDS}")
+            raise FileNotFoundError(f"no seed documents in {seed_folder}")
         topics.append(("muscle-atrophy (seeds)", seeds, json.loads(SEED_GOLD.read_text())))
     for folder in sorted(p for p in CORPUS.iterdir() if (p / "gold.json").is_file()):
         documents = [

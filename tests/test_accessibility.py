@@ -105,6 +105,7 @@ def build_world():
     for student in (learner, make_user("noor@example.org", name="Noor"),
                     make_user("sam@example.org", name="Sam")):
         classes.join_class(usual, student)
+    db.session.commit()
     return learner, teacher, decks, draft, (classroom, usual)
 
 

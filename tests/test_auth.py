@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import CSRF_RE, csrf_token, login, make_user
+from conftest import CSRF_RE, csrf_token, make_user
 
 from quizapp.extensions import db
 from quizapp.models import Deck, User
@@ -21,7 +21,7 @@ def register(client, email="new@example.org", password="long-enough-1", **extra)
     return client.post("/auth/register", data=data)
 
 
-def test_register_then_log_in_as_a_learner(client, app):
+def test_register_then_log_in_as_a_learner(auth, client, app):
     response = register(client)
     assert response.status_code == 303 and response.headers["Location"] == "/auth/login"
     user = db.session.scalars(db.select(User)).one()
@@ -30,7 +30,7 @@ def test_register_then_log_in_as_a_learner(client, app):
     form = client.get("/auth/login").get_data(as_text=True)
     assert "your account is ready" in form
     assert 'value="new@example.org"' in form  # only the password left to type
-    login(client, "new@example.org", "long-enough-1")
+    auth.login("new@example.org", "long-enough-1")
     assert "New Person" in client.get("/").get_data(as_text=True)
 
 
@@ -41,7 +41,7 @@ def registration_answer(client, email: str) -> tuple[int, str | None, str]:
     return response.status_code, response.headers.get("Location"), page
 
 
-def test_register_answers_alike_for_new_and_taken_emails(client, app):
+def test_register_answers_alike_for_new_and_taken_emails(auth, client, app):
     """No account enumeration: a taken address (whatever its case) gets the very answer a
     new one gets, and the existing account is left as it was."""
     owner = make_user("Taken@Example.org", password="owners-password")
@@ -53,7 +53,7 @@ def test_register_answers_alike_for_new_and_taken_emails(client, app):
     assert db.session.get(User, owner.id).check_password("owners-password")
     assert db.session.get(User, owner.id).display_name == "Taken"
     assert db.session.query(User).count() == 2
-    login(client, "taken@example.org", "owners-password")
+    auth.login("taken@example.org", "owners-password")
 
 
 def test_parallel_registrations_of_one_address_end_alike(app):
@@ -82,7 +82,7 @@ def test_register_validates_fields(client, app):
     assert db.session.query(User).count() == 0
 
 
-def test_login_is_case_insensitive_and_errors_are_identical(client, app):
+def test_login_is_case_insensitive_and_errors_are_identical(auth, client, app):
     make_user("ann@example.org", password="right-password")
     wrong_password = client.post("/auth/login", data={
         "email": "ann@example.org", "password": "nope-nope",
@@ -93,7 +93,7 @@ def test_login_is_case_insensitive_and_errors_are_identical(client, app):
     assert wrong_password.status_code == unknown.status_code == 400
     assert "Wrong email or password." in wrong_password.get_data(as_text=True)
     assert "Wrong email or password." in unknown.get_data(as_text=True)
-    login(client, "ANN@example.org", "right-password")
+    auth.login("ANN@example.org", "right-password")
     assert "Log out" in client.get("/").get_data(as_text=True)
 
 
@@ -116,9 +116,9 @@ def test_forms_without_csrf_token_are_rejected(client, app):
     assert forged.status_code == 400
 
 
-def test_logout_ends_every_copy_of_the_session(client, app):
+def test_logout_ends_every_copy_of_the_session(auth, client, app):
     make_user("ann@example.org")
-    login(client, "ann@example.org")
+    auth.login("ann@example.org")
     stolen_cookie = client.get_cookie("session").value
     client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/")})
     assert client.get("/progress/").status_code == 302
@@ -127,11 +127,11 @@ def test_logout_ends_every_copy_of_the_session(client, app):
     assert other.get("/progress/").status_code == 302
 
 
-def test_password_change_logs_out_other_sessions(client, app):
+def test_password_change_logs_out_other_sessions(auth, client, app):
     make_user("ann@example.org")
-    login(client, "ann@example.org")
+    auth.login("ann@example.org")
     elsewhere = app.test_client()
-    login(elsewhere, "ann@example.org")
+    auth.login("ann@example.org", client=elsewhere)
     response = client.post("/auth/password", data={
         "current": "correct-horse-1", "password": "brand-new-pass", "confirm": "brand-new-pass",
         "csrf_token": csrf_token(client, "/auth/password")})
@@ -139,12 +139,12 @@ def test_password_change_logs_out_other_sessions(client, app):
     assert client.get("/progress/").status_code == 200
     assert elsewhere.get("/progress/").status_code == 302
     fresh = app.test_client()
-    login(fresh, "ann@example.org", "brand-new-pass")
+    auth.login("ann@example.org", "brand-new-pass", client=fresh)
 
 
-def test_password_change_needs_the_current_password(client, app):
+def test_password_change_needs_the_current_password(auth, client, app):
     make_user("ann@example.org")
-    login(client, "ann@example.org")
+    auth.login("ann@example.org")
     response = client.post("/auth/password", data={
         "current": "wrong-one-here", "password": "brand-new-pass", "confirm": "brand-new-pass",
         "csrf_token": csrf_token(client, "/auth/password")})
@@ -152,8 +152,8 @@ def test_password_change_needs_the_current_password(client, app):
     assert db.session.scalars(db.select(User)).one().check_password("correct-horse-1")
 
 
-def test_learner_is_refused_instructor_pages(client, learner):
-    login(client, learner.email)
+def test_learner_is_refused_instructor_pages(auth, client, learner):
+    auth.login(learner.email)
     for url in ("/decks/upload", "/decks/generate", "/decks/mine"):
         assert client.get(url).status_code == 403, url
 
@@ -164,19 +164,19 @@ def test_anonymous_visitor_is_sent_to_log_in(client, app):
     assert "/auth/login" in response.headers["Location"]
 
 
-def test_instructor_edits_only_own_decks_admin_edits_all(client, app, instructor, admin):
+def test_instructor_edits_only_own_decks_admin_edits_all(auth, client, app, instructor, admin):
     other = make_user("other@example.org", "instructor")
     theirs = Deck(slug="theirs", title="Theirs", owner_id=other.id, published=True)
     mine = Deck(slug="mine", title="Mine", owner_id=instructor.id)
     db.session.add_all([theirs, mine])
     db.session.commit()
-    login(client, instructor.email)
+    auth.login(instructor.email)
     assert client.get(f"/decks/{theirs.id}/settings").status_code == 403
     assert client.post(f"/decks/{theirs.id}/publish", data={
         "published": "0", "csrf_token": csrf_token(client, "/")}).status_code == 403
     assert client.get(f"/decks/{mine.id}/settings").status_code == 200
     admin_client = app.test_client()
-    login(admin_client, admin.email)
+    auth.login(admin.email, client=admin_client)
     assert admin_client.get(f"/decks/{theirs.id}/settings").status_code == 200
 
 
@@ -192,9 +192,9 @@ def test_unknown_email_costs_a_password_check_too(client, app, monkeypatch):
     assert checked == ["guess-guess"]
 
 
-def test_account_page_changes_name_and_time_zone(client, app):
+def test_account_page_changes_name_and_time_zone(auth, client, app):
     make_user("ann@example.org")
-    login(client, "ann@example.org")
+    auth.login("ann@example.org")
     token = csrf_token(client, "/auth/account")
     bad = client.post("/auth/account", data={"display_name": "Ann B", "timezone": "Nowhere/X",
                                              "csrf_token": token})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import csrf_token, login
+from conftest import csrf_token
 from study_helpers import basic, make_deck
 
 from quizapp.extensions import db
@@ -19,9 +19,9 @@ def error_of(page: str, field: str) -> str | None:
 
 
 @pytest.fixture
-def editor(client, instructor):
+def editor(auth, client, instructor):
     deck = make_deck([basic("a")], owner=instructor, published=False)
-    login(client, instructor.email)
+    auth.login(instructor.email)
     token = csrf_token(client, f"/decks/{deck.id}/cards/new")
 
     def post(**form):

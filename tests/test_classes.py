@@ -7,7 +7,7 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 
-from conftest import csrf_token, login, make_user
+from conftest import csrf_token, make_user
 from study_helpers import basic, make_deck, mcq
 
 from quizapp.extensions import db
@@ -31,9 +31,9 @@ def answer_mcq(user, deck, pick: str, now=NOON):
     return study.record_answer(user, token, SECRET, choice=shown.index(pick), now=now)
 
 
-def test_join_assign_and_dashboard_figures(client, app, instructor):
+def test_join_assign_and_dashboard_figures(auth, client, app, instructor):
     deck = make_deck([mcq("q", choices=("Alpha", "Beta", "Gamma"), correct=1), basic("b")])
-    login(client, instructor.email)
+    auth.login(instructor.email)
     classroom = create_class(client)
     assert re.fullmatch(r"[A-HJ-NP-Z2-9]{8}", classroom.join_code)
     client.post(f"/classes/{classroom.id}/decks", data={
@@ -41,7 +41,7 @@ def test_join_assign_and_dashboard_figures(client, app, instructor):
     students = [make_user(f"s{i}@example.org", name=f"Student {i}") for i in range(4)]
     for student in students:
         student_client = app.test_client()
-        login(student_client, student.email)
+        auth.login(student.email, client=student_client)
         student_client.post("/classes/join", data={
             "code": classroom.join_code.lower(),
             "csrf_token": csrf_token(student_client, "/classes/")})
@@ -64,11 +64,11 @@ def test_join_assign_and_dashboard_figures(client, app, instructor):
     assert len(table) == 5 and {r[0] for r in table[1:]} == {f"Student {i}" for i in range(4)}
 
 
-def test_wrong_join_code_and_double_join(client, app, instructor, learner):
-    login(client, instructor.email)
+def test_wrong_join_code_and_double_join(auth, client, app, instructor, learner):
+    auth.login(instructor.email)
     classroom = create_class(client)
     learner_client = app.test_client()
-    login(learner_client, learner.email)
+    auth.login(learner.email, client=learner_client)
     token = csrf_token(learner_client, "/classes/")
     bad = learner_client.post("/classes/join", data={"code": "NOPE1234", "csrf_token": token},
                               follow_redirects=True)
@@ -81,29 +81,29 @@ def test_wrong_join_code_and_double_join(client, app, instructor, learner):
     assert "Biology 101" in learner_client.get("/classes/").get_data(as_text=True)
 
 
-def test_instructors_see_only_their_own_classes(client, app, instructor, learner):
-    login(client, instructor.email)
+def test_instructors_see_only_their_own_classes(auth, client, app, instructor, learner):
+    auth.login(instructor.email)
     classroom = create_class(client)
     rival = make_user("rival@example.org", "instructor")
     rival_client = app.test_client()
-    login(rival_client, rival.email)
+    auth.login(rival.email, client=rival_client)
     assert rival_client.get(f"/classes/{classroom.id}").status_code == 403
     assert rival_client.get(f"/classes/{classroom.id}/dashboard.csv").status_code == 403
     learner_client = app.test_client()
-    login(learner_client, learner.email)
+    auth.login(learner.email, client=learner_client)
     assert learner_client.get(f"/classes/{classroom.id}").status_code == 403
     assert learner_client.post("/classes/", data={
         "name": "Mine", "csrf_token": csrf_token(learner_client, "/classes/")}).status_code == 403
 
 
-def test_assigned_decks_appear_in_the_learners_progress(client, app, instructor, learner):
+def test_assigned_decks_appear_in_the_learners_progress(auth, client, app, instructor, learner):
     deck = make_deck([basic("a"), basic("b")], title="Assigned reading")
-    login(client, instructor.email)
+    auth.login(instructor.email)
     classroom = create_class(client)
     client.post(f"/classes/{classroom.id}/decks", data={
         "deck_id": str(deck.id), "csrf_token": csrf_token(client, "/classes/")})
     learner_client = app.test_client()
-    login(learner_client, learner.email)
+    auth.login(learner.email, client=learner_client)
     learner_client.post("/classes/join", data={
         "code": classroom.join_code, "csrf_token": csrf_token(learner_client, "/classes/")})
     page = learner_client.get("/progress/").get_data(as_text=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from conftest import login
 from study_helpers import basic, make_deck, mcq
 
 from quizapp.services import study
@@ -18,7 +17,7 @@ def figure(page: str, element_id: str) -> str:
     return re.search(rf'id="{element_id}">\s*([^<]*?)\s*<', page).group(1)
 
 
-def test_learners_see_an_overview_without_answers(client, learner):
+def test_learners_see_an_overview_without_answers(auth, client, learner):
     cards = [basic(f"b{i}", answer=f"Answer {i}", tags=("muscle",)) for i in range(3)]
     cards += [mcq("m", tags=("nerve", "muscle"))]
     deck = make_deck(cards, title="Atrophy")
@@ -26,7 +25,7 @@ def test_learners_see_an_overview_without_answers(client, learner):
                           now=datetime.now(UTC))
     study.record_answer(learner, study.encode_presentation(p, learner.id, SECRET), SECRET,
                         grade=1, choice=0)
-    login(client, learner.email)
+    auth.login(learner.email)
     page = client.get(f"/decks/{deck.id}").get_data(as_text=True)
     assert figure(page, "card-count") == "4"
     assert "muscle · 4" in page and "nerve · 1" in page
@@ -37,9 +36,9 @@ def test_learners_see_an_overview_without_answers(client, learner):
     assert ">Edit<" not in page and "Add a card" not in page
 
 
-def test_browsing_the_cards_is_paginated(client, learner):
+def test_browsing_the_cards_is_paginated(auth, client, learner):
     deck = make_deck([basic(f"c{i:03}", answer=f"Answer {i:03}") for i in range(120)])
-    login(client, learner.email)
+    auth.login(learner.email)
     first = client.get(f"/decks/{deck.id}?cards=1").get_data(as_text=True)
     assert "Answer 000" in first and "Answer 049" in first and "Answer 050" not in first
     assert "Page 1 of 3" in first and 'rel="next"' in first and 'rel="prev"' not in first
@@ -51,10 +50,10 @@ def test_browsing_the_cards_is_paginated(client, learner):
         assert response.status_code == 200, odd
 
 
-def test_the_owner_keeps_every_card_with_edit_tools(client, instructor):
+def test_the_owner_keeps_every_card_with_edit_tools(auth, client, instructor):
     deck = make_deck([basic(f"c{i:03}", answer=f"Answer {i:03}") for i in range(60)],
                      owner=instructor)
-    login(client, instructor.email)
+    auth.login(instructor.email)
     page = client.get(f"/decks/{deck.id}").get_data(as_text=True)
     assert "Answer 000" in page and "Answer 059" in page
     assert page.count(">Edit<span") == 60 and "Add a card" in page

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from anki_helpers import import_into_fresh_collection
-from conftest import ANKI_SAMPLES, csrf_token, login
+from conftest import ANKI_SAMPLES, csrf_token
 from study_helpers import basic, make_deck, sm2_of, sm2_row
 
 from quizapp import create_app
@@ -33,8 +33,8 @@ def confirm(client, preview_page: str):
         "token": token, "csrf_token": csrf_token(client, "/decks/upload")})
 
 
-def test_upload_shows_a_preview_and_saves_nothing_until_confirmed(client, instructor):
-    login(client, instructor.email)
+def test_upload_shows_a_preview_and_saves_nothing_until_confirmed(auth, client, instructor):
+    auth.login(instructor.email)
     preview = upload(client, CSV.encode(), "capitals.csv")
     page = preview.get_data(as_text=True)
     assert preview.status_code == 200
@@ -51,8 +51,8 @@ def test_upload_shows_a_preview_and_saves_nothing_until_confirmed(client, instru
     assert db.session.query(Card).count() == 2
 
 
-def test_reupload_updates_by_guid_and_keeps_progress(client, instructor, learner):
-    login(client, instructor.email)
+def test_reupload_updates_by_guid_and_keeps_progress(auth, client, instructor, learner):
+    auth.login(instructor.email)
     confirm(client, upload(client, CSV.encode(), "capitals.csv").get_data(as_text=True))
     card = db.session.scalars(db.select(Card).where(Card.answer == "Paris")).one()
     db.session.add(sm2_row(learner, card, interval=6, repetitions=2, due=date(2031, 1, 1)))
@@ -79,9 +79,9 @@ def test_reupload_updates_by_guid_and_keeps_progress(client, instructor, learner
         (b"question;answer\nonly one cell\n", "ragged.csv", "row 2"),
     ],
 )
-def test_malformed_uploads_get_a_clear_400_and_change_nothing(client, instructor, data, name,
+def test_malformed_uploads_get_a_clear_400_and_change_nothing(auth, client, instructor, data, name,
                                                               message):
-    login(client, instructor.email)
+    auth.login(instructor.email)
     response = upload(client, data, name)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -91,17 +91,17 @@ def test_malformed_uploads_get_a_clear_400_and_change_nothing(client, instructor
     assert db.session.query(PendingUpload).count() == 0
 
 
-def test_oversized_upload_is_refused_with_413(app, instructor, tmp_path):
+def test_oversized_upload_is_refused_with_413(auth, app, instructor, tmp_path):
     small = create_app({**app.config, "MAX_CONTENT_LENGTH": 1024})
     client = small.test_client()
-    login(client, instructor.email)
+    auth.login(instructor.email, client=client)
     response = upload(client, b"front,back\n" + b"x,y\n" * 2000, "big.csv")
     assert response.status_code == 413
     assert db.session.query(Deck).count() == 0
 
 
-def test_every_anki_sample_imports_through_the_browser_flow(client, instructor):
-    login(client, instructor.email)
+def test_every_anki_sample_imports_through_the_browser_flow(auth, client, instructor):
+    auth.login(instructor.email)
     for path in sorted(ANKI_SAMPLES.glob("*.apkg")):
         page = upload(client, path.read_bytes(), path.name)
         assert page.status_code == 200, (path.name, page.get_data(as_text=True)[:300])
@@ -110,9 +110,9 @@ def test_every_anki_sample_imports_through_the_browser_flow(client, instructor):
     assert {"Quiz Sample::Basics", "Quiz Sample::Cloze", "Quiz Sample::Reversed"} <= titles
 
 
-def test_instructor_adds_edits_and_deletes_cards(client, instructor, learner):
+def test_instructor_adds_edits_and_deletes_cards(auth, client, instructor, learner):
     deck = make_deck([basic("a")], owner=instructor, published=False)
-    login(client, instructor.email)
+    auth.login(instructor.email)
     token = csrf_token(client, f"/decks/{deck.id}/cards/new")
     response = client.post(f"/decks/{deck.id}/cards/new", data={
         "csrf_token": token, "kind": "mcq", "prompt": "Largest planet?",
@@ -148,26 +148,26 @@ def test_instructor_adds_edits_and_deletes_cards(client, instructor, learner):
     assert not db.session.get(Card, added_id).retired
 
 
-def test_publishing_controls_what_learners_see(client, app, instructor, learner):
+def test_publishing_controls_what_learners_see(auth, client, app, instructor, learner):
     deck = make_deck([basic("a")], owner=instructor, published=False, title="Draft deck")
     learner_client = app.test_client()
-    login(learner_client, learner.email)
+    auth.login(learner.email, client=learner_client)
     assert "Draft deck" not in learner_client.get("/").get_data(as_text=True)
-    login(client, instructor.email)
+    auth.login(instructor.email)
     client.post(f"/decks/{deck.id}/publish", data={
         "published": "1", "csrf_token": csrf_token(client, "/")})
     assert "Draft deck" in learner_client.get("/").get_data(as_text=True)
     assert learner_client.get(f"/study/{deck.id}").status_code == 200
 
 
-def test_progress_export_carries_the_learners_schedule_into_anki(client, learner, tmp_path):
+def test_progress_export_carries_the_learners_schedule_into_anki(auth, client, learner, tmp_path):
     deck = make_deck([basic("a"), basic("b")], title="Capitals")
     queue = study.SessionQueue()
     day_one = datetime.now(UTC) - timedelta(days=3)
     p = study.choose_next(learner, deck, queue, cram=False, now=day_one)
     token = study.encode_presentation(p, learner.id, "test-secret-key")
     study.record_answer(learner, token, "test-secret-key", grade=5, now=day_one)
-    login(client, learner.email)
+    auth.login(learner.email)
     package = client.get(f"/decks/{deck.id}/export.apkg?progress=1").data
     collection = import_into_fresh_collection(package, tmp_path, with_scheduling=True)
     try:
@@ -185,8 +185,8 @@ def test_progress_export_carries_the_learners_schedule_into_anki(client, learner
         collection.close()
 
 
-def test_anki_images_are_served_with_the_cards(client, instructor):
-    login(client, instructor.email)
+def test_anki_images_are_served_with_the_cards(auth, client, instructor):
+    auth.login(instructor.email)
     page = upload(client, (ANKI_SAMPLES / "sample_modern_sched.apkg").read_bytes(), "s.apkg")
     confirm(client, page.get_data(as_text=True))
     with_image = [c for c in db.session.scalars(db.select(Card)) if "<img" in c.prompt + c.answer]

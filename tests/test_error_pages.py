@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import csrf_token, login
+from conftest import csrf_token
 from study_helpers import basic, make_deck
 
 
@@ -20,8 +20,8 @@ def assert_styled(response, status: int, *words: str) -> str:
     return page
 
 
-def test_400_403_404_405(client, app, learner, instructor):
-    login(client, learner.email)
+def test_400_403_404_405(auth, client, app, learner, instructor):
+    auth.login(learner.email)
     assert_styled(client.post("/classes/join", data={"code": "X"}), 400, "Form expired")
     assert_styled(client.get("/decks/upload"), 403, "This page is for instructors.")
     assert_styled(client.get("/no/such/page"), 404, "Page not found", "mistyped")
@@ -29,10 +29,10 @@ def test_400_403_404_405(client, app, learner, instructor):
     assert_styled(client.get("/auth/logout"), 405, "Not a page to open this way")
 
 
-def test_413_on_a_large_upload(app, client, instructor):
+def test_413_on_a_large_upload(auth, app, client, instructor):
     app.config["MAX_CONTENT_LENGTH"] = 1000
     try:
-        login(client, instructor.email)
+        auth.login(instructor.email)
         token = csrf_token(client, "/decks/upload")
         response = client.post("/decks/upload", data={
             "csrf_token": token, "file": (io.BytesIO(b"x" * 5000), "big.csv")},
@@ -42,20 +42,20 @@ def test_413_on_a_large_upload(app, client, instructor):
     assert_styled(response, 413, "File too large")
 
 
-def test_500_is_styled_and_keeps_nothing_of_the_error(app, client, learner, monkeypatch):
+def test_500_is_styled_and_keeps_nothing_of_the_error(auth, app, client, learner, monkeypatch):
     def broken(deck_id):
         raise RuntimeError("secret internals")
 
     deck = make_deck([basic("a")])
     monkeypatch.setitem(app.view_functions, "decks.show", broken)
-    login(client, learner.email)
+    auth.login(learner.email)
     page = assert_styled(client.get(f"/decks/{deck.id}"), 500, "Something went wrong")
     assert "secret internals" not in page
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 121])
-def test_a_bad_class_name_is_a_message_on_the_form(client, instructor, name):
-    login(client, instructor.email)
+def test_a_bad_class_name_is_a_message_on_the_form(auth, client, instructor, name):
+    auth.login(instructor.email)
     response = client.post("/classes/", data={
         "name": name, "csrf_token": csrf_token(client, "/classes/")})
     page = response.get_data(as_text=True)
@@ -64,8 +64,8 @@ def test_a_bad_class_name_is_a_message_on_the_form(client, instructor, name):
     assert 'aria-invalid="true"' in page
 
 
-def test_a_wrong_join_code_is_a_message_on_the_form(client, learner):
-    login(client, learner.email)
+def test_a_wrong_join_code_is_a_message_on_the_form(auth, client, learner):
+    auth.login(learner.email)
     response = client.post("/classes/join", data={
         "code": "NOPE2345", "csrf_token": csrf_token(client, "/classes/")})
     page = response.get_data(as_text=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from anki_helpers import AnkiCollection, import_into_fresh_collection
+from conftest import ANKI_SAMPLES
 
 from quizapp.deckfile import CardData, DeckData, MediaFile, SourceDoc, SourceRef
 from quizapp.formats.apkg_export import (
@@ -390,7 +391,7 @@ def test_ease_is_stored_in_permille_without_float_error():
     assert anki_factor(Decimal("1.3")) == 1300
 
 
-SAMPLE = Path("/work/shared/anki/samples/sample_modern_sched.apkg")
+SAMPLE = ANKI_SAMPLES / "sample_modern_sched.apkg"
 # Which field of the app's note types holds each field of Anki's stock note types.
 STOCK_FIELD_HOMES = {
     "Basic": {"Front": "Front", "Back": "Back"},

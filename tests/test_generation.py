@@ -9,15 +9,14 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from conftest import REPO, SEEDS
 
 from quizapp.deckfile import dumps, loads, to_dict
 from quizapp.generation import evidence_text, generate_deck, generate_deck_from_paths
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds"
-GOLD = json.loads((ROOT / "tests" / "gold" / "muscle-atrophy.json").read_text())
-FIXTURES = ROOT / "tests" / "fixtures" / "generation"
-DECK_FILE = ROOT / "decks" / "muscle-atrophy.json"
+GOLD = json.loads((REPO / "tests" / "gold" / "muscle-atrophy.json").read_text())
+FIXTURES = REPO / "tests" / "fixtures" / "generation"
+DECK_FILE = REPO / "decks" / "muscle-atrophy.json"
 
 
 def seed_paths() -> list[Path]:

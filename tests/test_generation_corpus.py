@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
+from conftest import SEEDS
 from generation_names import NameBook, fragment_reasons, key
 from generation_scorer import (
     CORPUS,
@@ -20,7 +21,7 @@ from generation_scorer import (
 
 from quizapp.generation import generate_deck
 
-TOPICS = {name: (documents, gold) for name, documents, gold in load_topics()}
+TOPICS = {name: (documents, gold) for name, documents, gold in load_topics(SEEDS)}
 NEW_TOPICS = [name for name in TOPICS if "seeds" not in name]
 LAYOUT_ZOO = "hypothyroidism-layout-zoo"
 

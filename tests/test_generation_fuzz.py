@@ -11,16 +11,15 @@ from __future__ import annotations
 import json
 import string
 import time
-from pathlib import Path
 
 import pytest
+from conftest import SEEDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quizapp.deckfile import DeckData, DeckFileError, dumps, from_dict, to_dict
 from quizapp.generation import generate_deck
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SEED_TEXTS = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
 FACT_LISTS = ("types", "causes", "symptoms", "tests", "treatments")
 FUZZ = settings(

@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from conftest import SEEDS, csrf_token, login
+from conftest import SEEDS, csrf_token
 
 from quizapp.citations import clean_sentence
 from quizapp.extensions import db
@@ -25,8 +25,8 @@ def seed_files():
     return [(path.name, path.read_bytes()) for path in sorted(SEEDS.glob("*.txt"))]
 
 
-def test_generating_a_draft_keeps_sources_and_shows_evidence(client, instructor):
-    login(client, instructor.email)
+def test_generating_a_draft_keeps_sources_and_shows_evidence(auth, client, instructor):
+    auth.login(instructor.email)
     response = post_sources(client, seed_files())
     assert response.status_code == 303, response.get_data(as_text=True)[:400]
     deck = db.session.scalars(db.select(Deck)).one()
@@ -52,8 +52,8 @@ def _escaped(text: str) -> str:
         '"', "&#34;").replace("'", "&#39;")
 
 
-def test_regenerating_updates_the_same_draft(client, instructor):
-    login(client, instructor.email)
+def test_regenerating_updates_the_same_draft(auth, client, instructor):
+    auth.login(instructor.email)
     post_sources(client, seed_files())
     first = {c.guid: c.id for c in db.session.scalars(db.select(Card))}
     post_sources(client, seed_files())
@@ -62,14 +62,14 @@ def test_regenerating_updates_the_same_draft(client, instructor):
     assert {c.guid: c.id for c in db.session.scalars(db.select(Card))} == first
 
 
-def test_learner_sees_the_source_after_answering(client, app, instructor, learner):
-    login(client, instructor.email)
+def test_learner_sees_the_source_after_answering(auth, client, app, instructor, learner):
+    auth.login(instructor.email)
     post_sources(client, seed_files())
     deck = db.session.scalars(db.select(Deck)).one()
     client.post(f"/decks/{deck.id}/publish", data={
         "published": "1", "csrf_token": csrf_token(client, "/")})
     learner_client = app.test_client()
-    login(learner_client, learner.email)
+    auth.login(learner.email, client=learner_client)
     for _ in range(len(deck.cards)):
         page = learner_client.get(f"/study/{deck.id}").get_data(as_text=True)
         if 'name="choice"' in page:
@@ -98,8 +98,8 @@ def test_learner_sees_the_source_after_answering(client, app, instructor, learne
         ([("blob.txt", b"\x00\x01\x02\x03" * 10)], "binary"),
     ],
 )
-def test_unusable_documents_get_a_clear_400(client, instructor, files, message):
-    login(client, instructor.email)
+def test_unusable_documents_get_a_clear_400(auth, client, instructor, files, message):
+    auth.login(instructor.email)
     response = post_sources(client, files)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
@@ -107,8 +107,8 @@ def test_unusable_documents_get_a_clear_400(client, instructor, files, message):
     assert db.session.query(Job).count() == 0
 
 
-def test_text_over_the_character_cap_is_refused_in_the_request(client, app, instructor):
-    login(client, instructor.email)
+def test_text_over_the_character_cap_is_refused_in_the_request(auth, client, app, instructor):
+    auth.login(instructor.email)
     app.config["QUIZAPP_SOURCE_MAX_CHARS"] = 1000
     try:
         response = post_sources(client, [("huge.txt", b"a " * 600)])
@@ -119,8 +119,8 @@ def test_text_over_the_character_cap_is_refused_in_the_request(client, app, inst
     assert db.session.query(Job).count() == 0
 
 
-def test_documents_without_facts_end_in_a_failed_job_with_the_reason(client, instructor):
-    login(client, instructor.email)
+def test_documents_without_facts_end_in_a_failed_job_with_the_reason(auth, client, instructor):
+    auth.login(instructor.email)
     response = post_sources(client, [("notes.txt", b"Nothing here about any condition.")])
     assert response.status_code == 303 and "/jobs/" in response.location
     page = client.get(response.location)
@@ -131,6 +131,6 @@ def test_documents_without_facts_end_in_a_failed_job_with_the_reason(client, ins
     assert db.session.query(Deck).count() == 0
 
 
-def test_learners_cannot_generate(client, learner):
-    login(client, learner.email)
+def test_learners_cannot_generate(auth, client, learner):
+    auth.login(learner.email)
     assert post_sources(client, seed_files()).status_code == 403

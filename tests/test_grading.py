@@ -14,7 +14,6 @@ from quizapp.scheduling.grading import (
     MAX_ANSWER_CHARS,
     MAX_NORMALIZED_CHARS,
     AnswerTooLong,
-    _within_one_edit,
     check_typein,
     html_to_text,
     mark_differences,
@@ -23,6 +22,7 @@ from quizapp.scheduling.grading import (
     typein_grade,
     typein_matches,
 )
+from quizapp.textutil import within_one_edit
 
 
 @pytest.mark.parametrize(
@@ -175,7 +175,7 @@ small_words = st.text(alphabet="abcd", max_size=7)
 
 @given(small_words, small_words)
 def test_one_edit_check_agrees_with_full_distance(first, second):
-    assert _within_one_edit(first, second) is (
+    assert within_one_edit(first, second) is (
         optimal_string_alignment_distance(first, second) <= 1
     )
 

@@ -15,6 +15,7 @@ import zstandard
 from anki._backend import RustBackend
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from anki.media import media_paths_from_col_path
+from conftest import ANKI_SAMPLES
 
 from quizapp.formats import ImportFailed
 from quizapp.formats.anki import collection as anki_collection
@@ -22,8 +23,7 @@ from quizapp.formats.anki import package as anki_package
 from quizapp.formats.detect import read_upload
 from quizapp.formats.sanitize import sanitize_html
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "anki" / "samples"
-PACKAGES = sorted(SAMPLES.glob("*.apkg")) + sorted(SAMPLES.glob("*.colpkg"))
+PACKAGES = sorted(ANKI_SAMPLES.glob("*.apkg")) + sorted(ANKI_SAMPLES.glob("*.colpkg"))
 IMG_SRC_RE = re.compile(r'<img[^>]*\ssrc="([^"]+)"')
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
@@ -147,8 +147,8 @@ def test_samples_are_present():
 
 
 def test_modern_and_legacy_layouts_give_the_same_decks():
-    modern = read_upload("m.apkg", (SAMPLES / "sample_modern_sched.apkg").read_bytes())
-    legacy = read_upload("l.apkg", (SAMPLES / "sample_legacy_sched.apkg").read_bytes())
+    modern = read_upload("m.apkg", (ANKI_SAMPLES / "sample_modern_sched.apkg").read_bytes())
+    legacy = read_upload("l.apkg", (ANKI_SAMPLES / "sample_legacy_sched.apkg").read_bytes())
     assert modern.decks == legacy.decks
     assert [deck.title for deck in modern.decks] == [
         "Quiz Sample::Basics",
@@ -163,7 +163,7 @@ def test_modern_and_legacy_layouts_give_the_same_decks():
 
 
 def test_sample_image_is_returned_once_with_its_bare_name():
-    result = read_upload("m.apkg", (SAMPLES / "sample_modern_sched.apkg").read_bytes())
+    result = read_upload("m.apkg", (ANKI_SAMPLES / "sample_modern_sched.apkg").read_bytes())
     [basics] = [deck for deck in result.decks if deck.title.endswith("Basics")]
     assert [media.name for media in basics.media] == ["quiz_dot.png"]
     assert basics.media[0].data.startswith(b"\x89PNG")
@@ -171,7 +171,7 @@ def test_sample_image_is_returned_once_with_its_bare_name():
 
 
 def test_missing_media_is_a_warning_not_a_failure():
-    result = read_upload("n.apkg", (SAMPLES / "sample_modern_nomedia.apkg").read_bytes())
+    result = read_upload("n.apkg", (ANKI_SAMPLES / "sample_modern_nomedia.apkg").read_bytes())
     assert all(not deck.media for deck in result.decks)
     assert any("quiz_dot.png" in warning for warning in result.warnings)
 
@@ -179,7 +179,7 @@ def test_missing_media_is_a_warning_not_a_failure():
 def test_the_samples_multiple_choice_note_type_keeps_its_answer_and_explanation():
     # Question / Choices (an HTML list) / Answer ("A") / Explanation / QuizAppId: once read
     # as a basic card whose back listed the choices, losing the answer and explanation.
-    result = read_upload("g.apkg", (SAMPLES / "genanki_sample.apkg").read_bytes())
+    result = read_upload("g.apkg", (ANKI_SAMPLES / "genanki_sample.apkg").read_bytes())
     [mcq] = [card for deck in result.decks for card in deck.cards if "mcq" in card.tags]
     assert (mcq.kind, mcq.choices, mcq.correct) == (
         "mcq", ("Blue", "Red", "Green <i>&amp;</i> yellow"), 0)
@@ -418,7 +418,7 @@ def _zip(members: dict[str, bytes]) -> bytes:
 
 
 def _sample_members(name: str) -> dict[str, bytes]:
-    with zipfile.ZipFile(SAMPLES / name) as archive:
+    with zipfile.ZipFile(ANKI_SAMPLES / name) as archive:
         return {info.filename: archive.read(info) for info in archive.infolist()}
 
 
@@ -485,7 +485,7 @@ def test_sqlite_values_beyond_the_length_limit_are_refused(tmp_path):
 def test_runaway_queries_are_stopped(monkeypatch):
     monkeypatch.setattr(anki_collection, "SQLITE_MAX_CHECKS", 0)
     monkeypatch.setattr(anki_collection, "SQLITE_STEPS_PER_CHECK", 1)
-    _expect_failure((SAMPLES / "sample_legacy_nosched.apkg").read_bytes(), "damaged")
+    _expect_failure((ANKI_SAMPLES / "sample_legacy_nosched.apkg").read_bytes(), "damaged")
 
 
 def test_a_zip_bomb_is_refused():

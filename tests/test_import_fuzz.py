@@ -5,9 +5,9 @@ import codecs
 import io
 import json
 import zipfile
-from pathlib import Path
 
 import zstandard
+from conftest import ANKI_SAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,14 +15,13 @@ from quizapp.deckfile import CardData, DeckData, DeckFileError, dumps, from_dict
 from quizapp.formats import ImportFailed, ImportResult
 from quizapp.formats.detect import read_upload
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "anki" / "samples"
 SAMPLE_NAMES = [
     "sample_modern_sched.apkg",
     "sample_legacy_nosched.apkg",
     "genanki_sample.apkg",
     "sample_collection.colpkg",
 ]
-SAMPLE_BYTES = {name: (SAMPLES / name).read_bytes() for name in SAMPLE_NAMES}
+SAMPLE_BYTES = {name: (ANKI_SAMPLES / name).read_bytes() for name in SAMPLE_NAMES}
 FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

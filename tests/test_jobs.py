@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import csrf_token, login, make_user
+from conftest import csrf_token, make_user
 from source_builders import blocks_of_markdown, build_docx, build_pdf, build_pptx, lecture_blocks
 from test_sources import HOSTILE
 
@@ -38,9 +38,9 @@ def counts() -> dict[str, int]:
     ("deck.pptx", lambda: build_pptx(lecture_blocks(12)), "slide"),
     ("handout.docx", lambda: build_docx(blocks_of_markdown(FIXTURE.read_text())), "paragraph"),
 ])
-def test_a_document_becomes_a_draft_whose_review_page_cites_locations(
+def test_a_document_becomes_a_draft_whose_review_page_cites_locations(auth,
         client, instructor, name, build, where):
-    login(client, instructor.email)
+    auth.login(instructor.email)
     response = post_sources(client, [(name, build())])
     assert response.status_code == 303
     job_url = response.location
@@ -63,10 +63,10 @@ def test_a_document_becomes_a_draft_whose_review_page_cites_locations(
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
-def test_every_hostile_file_is_refused_in_the_request_and_writes_nothing(
+def test_every_hostile_file_is_refused_in_the_request_and_writes_nothing(auth,
         client, instructor, case):
     name, build, reason = HOSTILE[case]
-    login(client, instructor.email)
+    auth.login(instructor.email)
     before = counts()
     response = post_sources(client, [(name, build())])
     assert response.status_code == 400
@@ -74,8 +74,8 @@ def test_every_hostile_file_is_refused_in_the_request_and_writes_nothing(
     assert counts() == before
 
 
-def test_a_user_has_at_most_a_few_active_jobs(client, app, instructor):
-    login(client, instructor.email)
+def test_a_user_has_at_most_a_few_active_jobs(auth, client, app, instructor):
+    auth.login(instructor.email)
     for _ in range(app.config["QUIZAPP_MAX_ACTIVE_JOBS"]):
         db.session.add(Job(user_id=instructor.id, kind="generate", status="queued"))
     db.session.commit()
@@ -86,8 +86,8 @@ def test_a_user_has_at_most_a_few_active_jobs(client, app, instructor):
     assert counts() == before
 
 
-def test_stored_upload_bytes_are_capped_per_user(client, app, instructor):
-    login(client, instructor.email)
+def test_stored_upload_bytes_are_capped_per_user(auth, client, app, instructor):
+    auth.login(instructor.email)
     app.config["QUIZAPP_MAX_STORED_UPLOAD_BYTES"] = 5000
     try:
         db.session.add(PendingUpload(token="t1", user_id=instructor.id, filename="a.csv",
@@ -107,15 +107,15 @@ def test_stored_upload_bytes_are_capped_per_user(client, app, instructor):
         # Another user's allowance is their own.
         other = make_user("other-teacher@example.com", "instructor")
         other_client = app.test_client()
-        login(other_client, other.email)
+        auth.login(other.email, client=other_client)
         assert post_sources(other_client, [("notes.md", FIXTURE.read_bytes())]).status_code \
             == 303
     finally:
         app.config["QUIZAPP_MAX_STORED_UPLOAD_BYTES"] = 50 * 1024 * 1024
 
 
-def test_a_large_import_is_confirmed_as_a_job(client, app, instructor):
-    login(client, instructor.email)
+def test_a_large_import_is_confirmed_as_a_job(auth, client, app, instructor):
+    auth.login(instructor.email)
     csv = b"front,back\n" + b"".join(b"Question %d,Answer %d\n" % (n, n) for n in range(300))
     token = csrf_token(client, "/decks/upload")
     preview = client.post("/decks/upload", data={
@@ -144,8 +144,8 @@ def test_a_large_import_is_confirmed_as_a_job(client, app, instructor):
     assert db.session.query(Deck).count() == 1
 
 
-def test_a_failed_job_page_shows_the_reason_without_javascript(client, instructor):
-    login(client, instructor.email)
+def test_a_failed_job_page_shows_the_reason_without_javascript(auth, client, instructor):
+    auth.login(instructor.email)
     job = Job(user_id=instructor.id, kind="generate", status="failed", stage="Failed",
               message="notes.pdf: this PDF has no text to read.")
     db.session.add(job)
@@ -155,8 +155,10 @@ def test_a_failed_job_page_shows_the_reason_without_javascript(client, instructo
     assert "http-equiv" not in page and "job.js" not in page
 
 
-def test_a_running_job_page_has_a_progress_bar_and_a_no_javascript_refresh(client, instructor):
-    login(client, instructor.email)
+def test_a_running_job_page_has_a_progress_bar_and_a_no_javascript_refresh(
+    auth, client, instructor
+):
+    auth.login(instructor.email)
     job = Job(user_id=instructor.id, kind="generate", status="running", percent=40,
               stage="Reading notes.pdf: page 40 of 100", documents_total=1)
     db.session.add(job)
@@ -168,10 +170,10 @@ def test_a_running_job_page_has_a_progress_bar_and_a_no_javascript_refresh(clien
     assert 'src="/static/job.js"' in page
 
 
-def test_a_file_that_breaks_only_when_read_fails_its_job_with_the_reason(client, instructor):
+def test_a_file_that_breaks_only_when_read_fails_its_job_with_the_reason(auth, client, instructor):
     from test_sources import docx_with_document_xml
 
-    login(client, instructor.email)
+    auth.login(instructor.email)
     response = post_sources(client, [("notes.docx", docx_with_document_xml(b"<w:document"))])
     assert response.status_code == 303
     page = client.get(response.location).get_data(as_text=True)

@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SEEDS, csrf_token, login
+from conftest import REPO, SEEDS, csrf_token
 
 from quizapp.extensions import db
 from quizapp.jobs import EXTENSION, make_queue
@@ -128,8 +128,8 @@ def wait_for(job_id: int, predicate, seconds: float, workers: Workers) -> Job:
 
 
 def test_a_15_mb_upload_answers_at_once_and_the_worker_makes_the_draft(
-        client, instructor, workers):
-    login(client, instructor.email)
+        auth, client, instructor, workers):
+    auth.login(instructor.email)
     data = seed_text(15)
     assert len(data) >= 14.5 * 1024 * 1024
     started = time.monotonic()
@@ -154,10 +154,10 @@ def test_a_15_mb_upload_answers_at_once_and_the_worker_makes_the_draft(
     assert db.session.query(JobFile).count() == 0
 
 
-def test_the_redis_queue_carries_jobs_to_a_worker(client, instructor, redis_workers):
+def test_the_redis_queue_carries_jobs_to_a_worker(auth, client, instructor, redis_workers):
     from source_builders import build_docx, lecture_blocks
 
-    login(client, instructor.email)
+    auth.login(instructor.email)
     redis_workers.start()
     response = post_sources(client, [("handout.docx", build_docx(lecture_blocks(6)))])
     job_id = int(response.location.rsplit("/", 1)[1])
@@ -166,8 +166,8 @@ def test_the_redis_queue_carries_jobs_to_a_worker(client, instructor, redis_work
     assert client.get(response.location).location.endswith("/review")
 
 
-def kill_mid_job_then_restart(client, instructor, workers, **restart_settings) -> Job:
-    login(client, instructor.email)
+def kill_mid_job_then_restart(auth, client, instructor, workers, **restart_settings) -> Job:
+    auth.login(instructor.email)
     response = post_sources(client, [("lecture-notes.txt", seed_text(1.5))])
     job_id = int(response.location.rsplit("/", 1)[1])
     first = workers.start()
@@ -183,16 +183,16 @@ def kill_mid_job_then_restart(client, instructor, workers, **restart_settings) -
 
 
 def test_a_job_whose_worker_is_killed_is_retried_by_the_next_worker(
-        client, instructor, workers):
-    job = kill_mid_job_then_restart(client, instructor, workers, QUIZAPP_JOB_ATTEMPTS=2)
+        auth, client, instructor, workers):
+    job = kill_mid_job_then_restart(auth, client, instructor, workers, QUIZAPP_JOB_ATTEMPTS=2)
     assert job.status == "done" and job.attempts == 2, job.message
     assert db.session.query(Deck).count() == 1
     deck = db.session.get(Deck, job.deck_id)
     assert len(deck.cards) > 20 and len(deck.sources) == 1
 
 
-def test_a_job_out_of_attempts_is_failed_with_a_message(client, instructor, workers):
-    job = kill_mid_job_then_restart(client, instructor, workers, QUIZAPP_JOB_ATTEMPTS=1)
+def test_a_job_out_of_attempts_is_failed_with_a_message(auth, client, instructor, workers):
+    job = kill_mid_job_then_restart(auth, client, instructor, workers, QUIZAPP_JOB_ATTEMPTS=1)
     assert job.status == "failed"
     assert "The worker stopped while working on this job" in job.message
     assert db.session.query(Deck).count() == 0 and db.session.query(JobFile).count() == 0

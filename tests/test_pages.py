@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from conftest import csrf_token, login
+from conftest import csrf_token
 from study_helpers import basic, make_deck, mcq, sm2_row
 
 from quizapp.deckfile import CardData
@@ -13,9 +13,9 @@ from quizapp.extensions import db
 from quizapp.models import ReviewLog
 
 
-def test_study_flow_through_http(client, learner):
+def test_study_flow_through_http(auth, client, learner):
     deck = make_deck([basic("a", answer="<b>Mitochondria</b>"), mcq("m")])
-    login(client, learner.email)
+    auth.login(learner.email)
     page = client.get(f"/study/{deck.id}").get_data(as_text=True)
     assert "Question a" in page and "Show answer" in page and "Blackout" in page
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
@@ -43,9 +43,9 @@ def test_study_flow_through_http(client, learner):
     assert "<html" not in partial and 'id="study"' in partial
 
 
-def test_answer_without_csrf_is_rejected(client, learner):
+def test_answer_without_csrf_is_rejected(auth, client, learner):
     deck = make_deck([basic("a")])
-    login(client, learner.email)
+    auth.login(learner.email)
     page = client.get(f"/study/{deck.id}").get_data(as_text=True)
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
     response = client.post(f"/study/{deck.id}/answer", data={"token": token, "grade": "5"})
@@ -53,9 +53,9 @@ def test_answer_without_csrf_is_rejected(client, learner):
     assert db.session.query(ReviewLog).count() == 0
 
 
-def test_garbage_answer_fields_do_not_crash(client, learner):
+def test_garbage_answer_fields_do_not_crash(auth, client, learner):
     deck = make_deck([basic("a")])
-    login(client, learner.email)
+    auth.login(learner.email)
     csrf = csrf_token(client, f"/study/{deck.id}")
     for data in ({"token": "garbage", "grade": "5"}, {"grade": "x"}, {"token": "", "grade": ""}):
         response = client.post(f"/study/{deck.id}/answer", data={**data, "csrf_token": csrf})
@@ -63,17 +63,17 @@ def test_garbage_answer_fields_do_not_crash(client, learner):
     assert client.post("/study/999/answer", data={"csrf_token": csrf}).status_code == 404
 
 
-def test_unpublished_deck_is_hidden_from_learners(client, learner, instructor):
+def test_unpublished_deck_is_hidden_from_learners(auth, client, learner, instructor):
     deck = make_deck([basic("a")], owner=instructor, published=False)
-    login(client, learner.email)
+    auth.login(learner.email)
     assert client.get(f"/decks/{deck.id}").status_code == 404
     assert client.get(f"/study/{deck.id}").status_code == 404
 
 
-def test_deck_page_progress_and_exports_render(client, learner):
+def test_deck_page_progress_and_exports_render(auth, client, learner):
     deck = make_deck([basic("a", tags=("topic::one",)),
                       CardData(guid="c", kind="cloze", prompt="{{c1::Paris}} is in France")])
-    login(client, learner.email)
+    auth.login(learner.email)
     page = client.get(f"/decks/{deck.id}").get_data(as_text=True)
     assert "Export to Anki" in page and "Question a" not in page
     assert "Question a" in client.get(f"/decks/{deck.id}?cards=1").get_data(as_text=True)
@@ -86,22 +86,22 @@ def test_deck_page_progress_and_exports_render(client, learner):
     assert "No reviews yet." in progress.get_data(as_text=True)
 
 
-def test_instructor_pages_render(client, instructor):
+def test_instructor_pages_render(auth, client, instructor):
     deck = make_deck([basic("a")], owner=instructor, published=False)
-    login(client, instructor.email)
+    auth.login(instructor.email)
     for url in ("/decks/mine", "/decks/upload", "/decks/generate", f"/decks/{deck.id}/settings",
                 f"/decks/{deck.id}/review", f"/decks/{deck.id}/cards/new",
                 f"/decks/{deck.id}/cards/{deck.cards[0].id}/edit", "/classes/"):
         assert client.get(url).status_code == 200, url
 
 
-def test_hard_cards_link_crams_just_those(client, learner):
+def test_hard_cards_link_crams_just_those(auth, client, learner):
     deck = make_deck([basic("easy"), basic("hard")])
     hard = next(c for c in deck.cards if c.guid == "hard")
     db.session.add(sm2_row(learner, hard, interval=1, repetitions=0, due=date(2030, 1, 1),
                            lapses=2, easiness="1.9"))
     db.session.commit()
-    login(client, learner.email)
+    auth.login(learner.email)
     progress = client.get("/progress/").get_data(as_text=True)
     link = f"/study/{deck.id}?mode=cram&amp;focus=hard&amp;restart=1"
     assert link in progress
@@ -109,10 +109,10 @@ def test_hard_cards_link_crams_just_those(client, learner):
     assert "Question hard" in page
 
 
-def test_progress_for_one_deck_counts_only_that_deck(client, learner):
+def test_progress_for_one_deck_counts_only_that_deck(auth, client, learner):
     studied = make_deck([basic("a"), basic("b")], title="Studied deck")
     other = make_deck([basic("c")], title="Other deck")
-    login(client, learner.email)
+    auth.login(learner.email)
     page = client.get(f"/study/{studied.id}").get_data(as_text=True)
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
     client.post(f"/study/{studied.id}/answer", data={

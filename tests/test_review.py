@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 
-from conftest import csrf_token, login, make_user
+from conftest import csrf_token, make_user
 from review_helpers import (
     CLOT_NAME,
     UNTITLED_NAME,
@@ -41,9 +41,11 @@ def cards_by_guid(deck_id: int) -> dict[str, Card]:
     return {c.guid: c for c in db.session.scalars(db.select(Card).where(Card.deck_id == deck_id))}
 
 
-def test_review_page_shows_confidence_and_suggestions_with_their_sentences(client, instructor):
+def test_review_page_shows_confidence_and_suggestions_with_their_sentences(
+    auth, client, instructor
+):
     deck = draft_deck(instructor)
-    login(client, instructor.email)
+    auth.login(instructor.email)
     response = client.get(f"/decks/{deck.id}/review")
     assert response.status_code == 200
     text = page_text(response)
@@ -60,9 +62,9 @@ def test_review_page_shows_confidence_and_suggestions_with_their_sentences(clien
     assert markup.count('value="accept"') == 2 and markup.count('value="drop"') == 2
 
 
-def test_citations_name_the_document_and_read_cleanly(client, app, instructor):
+def test_citations_name_the_document_and_read_cleanly(auth, client, app, instructor):
     deck = draft_deck(instructor, published=True)
-    login(client, instructor.email)
+    auth.login(instructor.email)
     review = page_text(client.get(f"/decks/{deck.id}/review"))
     assert "“It is usually caused by long periods of sitting.”" in review
     assert "Injury may cause it.”" in review
@@ -73,7 +75,7 @@ def test_citations_name_the_document_and_read_cleanly(client, app, instructor):
 
     learner = make_user("student@example.org")
     learner_client = app.test_client()
-    login(learner_client, learner.email)
+    auth.login(learner.email, client=learner_client)
     for _ in range(3):
         page = learner_client.get(f"/study/{deck.id}").get_data(as_text=True)
         token = re.search(r'name="token" value="([^"]+)"', page).group(1)
@@ -88,10 +90,10 @@ def test_citations_name_the_document_and_read_cleanly(client, app, instructor):
     assert UNTITLED_NAME not in feedback
 
 
-def test_accept_adds_the_suggested_cards_and_undo_takes_them_out(client, instructor):
+def test_accept_adds_the_suggested_cards_and_undo_takes_them_out(auth, client, instructor):
     deck = draft_deck(instructor)
     version = deck.version
-    login(client, instructor.email)
+    auth.login(instructor.email)
     response = decide(client, deck, "cause:clot-buildup", "accept")
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/decks/{deck.id}/review#" + re.search(
@@ -119,9 +121,9 @@ def test_accept_adds_the_suggested_cards_and_undo_takes_them_out(client, instruc
     assert "(2 of 2 open)" in page_text(client.get(f"/decks/{deck.id}/review"))
 
 
-def test_drop_is_recorded_and_undoable_and_can_turn_into_accept(client, instructor, learner):
+def test_drop_is_recorded_and_undoable_and_can_turn_into_accept(auth, client, instructor, learner):
     deck = draft_deck(instructor)
-    login(client, instructor.email)
+    auth.login(instructor.email)
     assert decide(client, deck, "cause:injury", "drop").status_code == 303
     row = db.session.scalars(db.select(SuggestionDecision)).one()
     assert (row.decision, row.added_guids) == ("dropped", [])
@@ -142,12 +144,12 @@ def test_drop_is_recorded_and_undoable_and_can_turn_into_accept(client, instruct
     assert db.session.scalars(db.select(SuggestionDecision)).one().decision == "dropped"
 
 
-def test_a_suggestion_whose_card_already_exists_does_not_take_it_on_undo(client, instructor):
+def test_a_suggestion_whose_card_already_exists_does_not_take_it_on_undo(auth, client, instructor):
     data = knowledge()
     data["suggestions"].append(suggestion("cause:sitting-again", "sitting → deep", "c-sitting",
                                           data["suggestions"][0]["locations"][0]))
     deck = draft_deck(instructor, knowledge_object=data)
-    login(client, instructor.email)
+    auth.login(instructor.email)
     decide(client, deck, "cause:sitting-again", "accept")
     decide(client, deck, "cause:sitting-again", "undo")
     cards = cards_by_guid(deck.id)
@@ -155,12 +157,12 @@ def test_a_suggestion_whose_card_already_exists_does_not_take_it_on_undo(client,
     assert cards["c-sitting"].prompt == "What usually causes DVT?"
 
 
-def test_forged_and_broken_suggestions_get_a_clear_4xx(client, instructor):
+def test_forged_and_broken_suggestions_get_a_clear_4xx(auth, client, instructor):
     data = knowledge()
     data["suggestions"].append(suggestion("cause:broken", "broken → deep", "sg-broken",
                                           {"source": "nowhere"}, kind="mcq"))
     deck = draft_deck(instructor, knowledge_object=data)
-    login(client, instructor.email)
+    auth.login(instructor.email)
     assert decide(client, deck, "cause:nope", "accept").status_code == 404
     assert decide(client, deck, "", "accept").status_code == 404
     assert decide(client, deck, "cause:injury", "explode").status_code == 400
@@ -170,12 +172,12 @@ def test_forged_and_broken_suggestions_get_a_clear_4xx(client, instructor):
     assert "sg-broken" not in cards_by_guid(deck.id)
     other = make_user("other@example.org", "instructor")
     other_client = client.application.test_client()
-    login(other_client, other.email)
+    auth.login(other.email, client=other_client)
     assert decide(other_client, deck, "cause:injury", "accept").status_code == 403
     assert db.session.scalars(db.select(SuggestionDecision)).one().suggestion_id == "cause:broken"
 
 
-def test_hostile_knowledge_renders_without_error(client, instructor):
+def test_hostile_knowledge_renders_without_error(auth, client, instructor):
     hostile = {
         "condition": ["not", "a", "name"], "threshold": "high",
         "types": [{"name": "t", "sources": 5, "confidence": "sure",
@@ -191,7 +193,7 @@ def test_hostile_knowledge_renders_without_error(client, instructor):
         ],
     }
     deck = draft_deck(instructor, knowledge_object=hostile)
-    login(client, instructor.email)
+    auth.login(instructor.email)
     response = client.get(f"/decks/{deck.id}/review")
     assert response.status_code == 200
     text = page_text(response)
@@ -200,9 +202,9 @@ def test_hostile_knowledge_renders_without_error(client, instructor):
     assert decide(client, deck, "s1", "accept").status_code == 400
 
 
-def test_regenerating_keeps_the_accepted_cards(client, instructor):
+def test_regenerating_keeps_the_accepted_cards(auth, client, instructor):
     deck = draft_deck(instructor)
-    login(client, instructor.email)
+    auth.login(instructor.email)
     decide(client, deck, "cause:clot-buildup", "accept")
     db.session.expire_all()
     deck = db.session.get(Deck, deck.id)
@@ -213,10 +215,10 @@ def test_regenerating_keeps_the_accepted_cards(client, instructor):
     assert not cards_by_guid(deck.id)["sg-buildup"].retired
 
 
-def test_drop_stays_on_the_review_page_with_undo_and_restore(client, instructor):
+def test_drop_stays_on_the_review_page_with_undo_and_restore(auth, client, instructor):
     deck = draft_deck(instructor)
     card = next(c for c in deck.cards if c.guid == "c-count")
-    login(client, instructor.email)
+    auth.login(instructor.email)
     token = csrf_token(client, f"/decks/{deck.id}/review")
     response = client.post(f"/decks/{deck.id}/cards/{card.id}/delete",
                            data={"csrf_token": token, "back": "review"})
@@ -243,10 +245,10 @@ def test_drop_stays_on_the_review_page_with_undo_and_restore(client, instructor)
         assert client.get(f"/decks/{deck.id}/review?dropped={value}").status_code == 200
 
 
-def test_delete_on_the_deck_page_offers_undo_and_restore(client, instructor):
+def test_delete_on_the_deck_page_offers_undo_and_restore(auth, client, instructor):
     deck = draft_deck(instructor)
     card = next(c for c in deck.cards if c.guid == "c-sitting")
-    login(client, instructor.email)
+    auth.login(instructor.email)
     token = csrf_token(client, f"/decks/{deck.id}")
     response = client.post(f"/decks/{deck.id}/cards/{card.id}/delete", data={"csrf_token": token})
     assert response.headers["Location"].endswith(
@@ -258,8 +260,8 @@ def test_delete_on_the_deck_page_offers_undo_and_restore(client, instructor):
     assert not cards_by_guid(deck.id)["c-sitting"].retired
 
 
-def test_a_deck_without_knowledge_can_still_be_reviewed(client, instructor):
+def test_a_deck_without_knowledge_can_still_be_reviewed(auth, client, instructor):
     deck = make_deck([basic("a")], owner=instructor, published=False)
-    login(client, instructor.email)
+    auth.login(instructor.email)
     text = page_text(client.get(f"/decks/{deck.id}/review"))
     assert "no knowledge base" in text and "Draft cards (1)" in text

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import csrf_token, login, make_user
+from conftest import csrf_token, make_user
 from security_payloads import ROLES, World, log_in_as, snapshot
 from test_security_authz import TABLE, L, send
 
@@ -119,9 +119,9 @@ def test_secure_cookies_when_asked(app, monkeypatch):
             db.engine.dispose()
 
 
-def test_csrf_tokens_are_not_exposed_in_urls(client, learner):
+def test_csrf_tokens_are_not_exposed_in_urls(auth, client, learner):
     """Every form that carries a token posts it in the body, never a query string."""
-    login(client, learner.email)
+    auth.login(learner.email)
     for url in ("/", "/classes/", "/auth/password", "/progress/"):
         page = client.get(url).get_data(as_text=True)
         assert not re.search(r"[?&]csrf_token=", page), url

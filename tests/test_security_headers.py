@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import REPO, csrf_token, login, make_user
+from conftest import REPO, csrf_token, make_user
 from security_payloads import assert_security_headers, audit_html
 
 from quizapp import CONTENT_SECURITY_POLICY, create_app
@@ -68,9 +68,9 @@ def test_static_files_carry_the_headers(client):
     assert_security_headers(client.get("/static/missing.js"), "missing static file")
 
 
-def test_error_responses_carry_the_headers_and_a_plain_page(client, app, monkeypatch):
+def test_error_responses_carry_the_headers_and_a_plain_page(auth, client, app, monkeypatch):
     make_user("learner@example.org")
-    login(client, "learner@example.org")
+    auth.login("learner@example.org")
     token = csrf_token(client, "/classes/")
     responses = {
         404: client.get("/no/such/page"),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import genanki
 import pytest
-from conftest import CSRF_RE, SEEDS, csrf_token, login
+from conftest import CSRF_RE, SEEDS, csrf_token
 from security_payloads import XSS_PAYLOADS, World, audit_html, log_in_as, visible_text
 
 from quizapp.extensions import db
@@ -284,7 +284,7 @@ def test_generation_sources(app, world):
 # --- display name (register) and class name ------------------------------------------
 
 
-def test_display_names_and_class_names(app, world):
+def test_display_names_and_class_names(auth, app, world):
     owner = as_role(app, world, "owner")
     class_ids = []
     for payload in XSS_PAYLOADS:
@@ -303,7 +303,7 @@ def test_display_names_and_class_names(app, world):
             "password": "long-enough-1", "confirm": "long-enough-1", "timezone": "UTC"},
             token_page="/auth/register")
         assert response.status_code == 303, payload
-        login(client, f"x{number}@example.org", "long-enough-1")
+        auth.login(f"x{number}@example.org", "long-enough-1", client=client)
         home = page_of(client, "/", "home of a hostile name")
         assert_shown_literally(home, payload, "display name in the menu")
         for code in set(codes[:3]) | {"JOINME22"}:

@@ -10,7 +10,7 @@ import sys
 import textwrap
 from datetime import timedelta
 
-from conftest import REPO, login
+from conftest import REPO
 from study_helpers import basic, make_deck, mcq
 from werkzeug.test import Client
 
@@ -114,9 +114,9 @@ def test_the_worst_typed_answer_stays_within_memory_and_time_bounds(tmp_path):
     assert figures["seconds"] < 10, figures
 
 
-def test_an_over_long_answer_gets_a_message_and_records_nothing(client, learner):
+def test_an_over_long_answer_gets_a_message_and_records_nothing(auth, client, learner):
     deck = make_deck([typein("t", "Capital of France?", "Paris")])
-    login(client, learner.email)
+    auth.login(learner.email)
     page = study_page(client, deck.id)
     too_long = post_answer(client, deck.id, page, typed="Paris " * 100)
     assert too_long.status_code == 303
@@ -130,9 +130,9 @@ def test_an_over_long_answer_gets_a_message_and_records_nothing(client, learner)
     assert answer_count() == 1
 
 
-def test_numeric_fields_with_thousands_of_digits_are_refused_cleanly(client, learner):
+def test_numeric_fields_with_thousands_of_digits_are_refused_cleanly(auth, client, learner):
     deck = make_deck([mcq("m"), basic("b")])
-    login(client, learner.email)
+    auth.login(learner.email)
     page = study_page(client, deck.id)
     for field in ("choice", "grade"):
         response = post_answer(client, deck.id, page, **{field: "7" * 5000})
@@ -157,19 +157,19 @@ def cram_through(client: Client, deck_id: int, page: str, answers: int) -> str:
     return page
 
 
-def test_the_session_cookie_does_not_grow_with_answers(client, learner):
+def test_the_session_cookie_does_not_grow_with_answers(auth, client, learner):
     deck = make_deck([basic(f"c{i}") for i in range(101)], title="Deck")
-    login(client, learner.email)
+    auth.login(learner.email)
     page = cram_through(client, deck.id, study_page(client, deck.id, mode="cram", restart=1), 1)
     after_one = len(session_cookie(client))
     cram_through(client, deck.id, page, 100)
     assert len(session_cookie(client)) <= after_one < 1024
 
 
-def test_cramming_a_deck_of_over_2000_cards_finishes(client, learner):
+def test_cramming_a_deck_of_over_2000_cards_finishes(auth, client, learner):
     size = 2_005
     deck = make_deck([basic(f"c{i}") for i in range(size)], title="Big deck")
-    login(client, learner.email)
+    auth.login(learner.email)
     page = study_page(client, deck.id, mode="cram", restart=1)
     # The learner has crammed all but five cards (stored as the answers would have stored it).
     session = db.session.scalars(db.select(StudySession).where(
@@ -183,24 +183,24 @@ def test_cramming_a_deck_of_over_2000_cards_finishes(client, learner):
     assert "Session complete" in page
 
 
-def test_again_cards_follow_the_learner_to_another_browser(app, learner):
+def test_again_cards_follow_the_learner_to_another_browser(auth, app, learner):
     deck = make_deck([basic("a", "Capital of Peru?"), basic("b", "Capital of Chile?")])
     laptop, phone = app.test_client(), app.test_client()
-    login(laptop, learner.email)
+    auth.login(learner.email, client=laptop)
     page = study_page(laptop, deck.id)
     assert "Capital of Peru?" in page
     post_answer(laptop, deck.id, page, grade="1")
     page = study_page(laptop, deck.id)
     post_answer(laptop, deck.id, page, grade="5")
 
-    login(phone, learner.email)
+    auth.login(learner.email, client=phone)
     again = study_page(phone, deck.id)
     assert "Capital of Peru?" in again and "Again, until you know it" in again
 
 
-def test_undo_puts_a_repeat_back_exactly(client, learner):
+def test_undo_puts_a_repeat_back_exactly(auth, client, learner):
     deck = make_deck([basic("a", "Capital of Peru?")])
-    login(client, learner.email)
+    auth.login(learner.email)
     post_answer(client, deck.id, study_page(client, deck.id), grade="2")
     repeat = study_page(client, deck.id)
     assert "Again, until you know it" in repeat
@@ -226,12 +226,12 @@ def feedback_text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-def test_auto_graded_feedback_speaks_plainly(client, learner):
+def test_auto_graded_feedback_speaks_plainly(auth, client, learner):
     deck = make_deck([
         mcq("m", choices=("Sydney", "Canberra", "Melbourne"), correct=1),
         typein("t", "Capital of France?", "Paris"),
     ])
-    login(client, learner.email)
+    auth.login(learner.email)
     page = study_page(client, deck.id)
     shown = re.findall(r'name="choice" value="(\d)"[^>]*>\s*<kbd>\d</kbd> <span>(\w+)', page)
     wrong = next(value for value, text in shown if text == "Sydney")
@@ -249,9 +249,9 @@ def test_auto_graded_feedback_speaks_plainly(client, learner):
     assert "Right." in text and "Next review tomorrow." in text
 
 
-def test_a_forgiven_typo_is_shown_against_the_answer(client, learner):
+def test_a_forgiven_typo_is_shown_against_the_answer(auth, client, learner):
     deck = make_deck([typein("t", "Powerhouse of the cell?", "mitochondria")])
-    login(client, learner.email)
+    auth.login(learner.email)
     html = post_answer(client, deck.id, study_page(client, deck.id),
                        typed="mitochondira").get_data(as_text=True)
     assert "Accepted with a small difference" in html
@@ -262,9 +262,9 @@ def test_a_forgiven_typo_is_shown_against_the_answer(client, learner):
 # --- issue 14: the end of a session says what is held back and offers more ----------------
 
 
-def test_the_summary_says_what_waits_and_offers_more_new_cards_once(client, learner):
+def test_the_summary_says_what_waits_and_offers_more_new_cards_once(auth, client, learner):
     deck = make_deck([basic(f"n{i}") for i in range(5)], new_per_day=2)
-    login(client, learner.email)
+    auth.login(learner.email)
     for _ in range(2):
         post_answer(client, deck.id, study_page(client, deck.id), grade="5")
     summary = feedback_text(study_page(client, deck.id))
@@ -288,10 +288,10 @@ def test_the_summary_says_what_waits_and_offers_more_new_cards_once(client, lear
 # --- issue 14 item 3: the hardest cards are the ones the learner fails --------------------
 
 
-def test_hardest_cards_list_a_card_failed_eight_times(client, learner):
+def test_hardest_cards_list_a_card_failed_eight_times(auth, client, learner):
     deck = make_deck([basic("fail", "Capital of Bhutan?"), basic("fine", "Capital of Chad?")],
                      title="Capitals")
-    login(client, learner.email)
+    auth.login(learner.email)
     page = study_page(client, deck.id)
     assert "Capital of Bhutan?" in page
     post_answer(client, deck.id, page, grade="1")
@@ -314,9 +314,9 @@ def test_hardest_cards_list_a_card_failed_eight_times(client, learner):
 # --- issue 14: empty charts say so --------------------------------------------------------
 
 
-def test_empty_charts_say_no_reviews_yet(client, learner):
+def test_empty_charts_say_no_reviews_yet(auth, client, learner):
     make_deck([basic("a")])
-    login(client, learner.email)
+    auth.login(learner.email)
     page = client.get("/progress/").get_data(as_text=True)
     assert page.count('<p class="panel empty-chart">No reviews yet.</p>') == 3
     assert "<svg" not in page

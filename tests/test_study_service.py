@@ -23,6 +23,7 @@ def show(user, deck, queue=None, cram=False, now=NOON):
     """The next card, with the learner's queue as the server keeps it unless one is given."""
     if queue is None:
         queue = study_queue.open_session(user, deck.id, cram=cram, now=now)
+        db.session.commit()  # as the study page does
     p = study.choose_next(user, deck, queue, cram=cram, now=now)
     return p, (study.encode_presentation(p, user.id, SECRET) if p else None)
 

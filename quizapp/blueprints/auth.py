@@ -17,12 +17,12 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db, limiter
 from ..forms import AccountForm, LoginForm, PasswordForm, RegisterForm
-from ..models import User, user_by_email
+from ..models import user_by_email
+from ..services import accounts
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -67,16 +67,10 @@ def register():
         email = form.email.data.strip()
         # Hashing either way makes a taken address take as long as a new one.
         password_hash = generate_password_hash(form.password.data)
-        if user_by_email(email) is None:
-            db.session.add(User(
-                email=email, display_name=form.display_name.data.strip(),
-                timezone=form.timezone.data, role="learner", password_hash=password_hash,
-            ))
-            try:
-                db.session.commit()
-            except IntegrityError:
-                # The same address registered at the same moment: it exists now, as above.
-                db.session.rollback()
+        accounts.register_learner(
+            email, form.display_name.data.strip(), form.timezone.data, password_hash
+        )
+        db.session.commit()
         session[REGISTERED_EMAIL] = email
         flash(REGISTERED, "info")
         return redirect(url_for("auth.login"), code=303)
@@ -105,7 +99,7 @@ def login():
 @login_required
 def logout():
     # Ending this session ends every copy of its cookie (and the remember-me cookie).
-    current_user.session_version += 1
+    accounts.end_sessions(current_user)
     db.session.commit()
     logout_user()
     flash("You are logged out.", "info")
@@ -117,9 +111,7 @@ def logout():
 def account():
     form = AccountForm(obj=current_user)
     if form.validate_on_submit():
-        current_user.display_name = form.display_name.data.strip()
-        # Due dates already stored stay on their dates; "today" follows the new zone.
-        current_user.timezone = form.timezone.data
+        accounts.update_details(current_user, form.display_name.data, form.timezone.data)
         db.session.commit()
         flash("Account saved.", "success")
         return redirect(url_for("auth.account"), code=303)
@@ -134,8 +126,7 @@ def password():
         if not current_user.check_password(form.current.data):
             form.current.errors.append("That is not your current password.")
         else:
-            current_user.set_password(form.password.data)
-            current_user.session_version += 1
+            accounts.change_password(current_user, form.password.data)
             db.session.commit()
             # Other browsers are logged out; this one carries on with a fresh cookie.
             login_user(current_user._get_current_object())

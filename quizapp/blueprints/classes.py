@@ -62,6 +62,7 @@ def create():
     if not form.validate_on_submit():
         return _index_page(create_form=form)
     classroom = classes.create_class(form.name.data, current_user)
+    db.session.commit()
     flash(f"Class created. Students join with the code {classroom.join_code}.", "success")
     return redirect(url_for("classes.dashboard", class_id=classroom.id), code=303)
 
@@ -77,6 +78,7 @@ def join():
             form.code.errors.append("No class has that join code. Check it with your instructor.")
         return _index_page(join_form=form)
     classes.join_class(classroom, current_user)
+    db.session.commit()
     flash(f"You joined {classroom.name}.", "success")
     return redirect(url_for("classes.index"), code=303)
 
@@ -113,6 +115,7 @@ def assign(class_id: int):
         classes.assign_deck(classroom, deck)
     except classes.NotAssignable as refusal:
         return _dashboard_page(classroom, assign_error=str(refusal))
+    db.session.commit()
     flash(f"Assigned {deck.title}.", "success")
     return redirect(url_for("classes.dashboard", class_id=classroom.id), code=303)
 
@@ -122,5 +125,6 @@ def assign(class_id: int):
 def unassign(class_id: int, deck_id: int):
     classroom = _own_class(class_id)
     classes.unassign_deck(classroom, deck_id)
+    db.session.commit()
     flash("Deck removed from the class.", "success")
     return redirect(url_for("classes.dashboard", class_id=classroom.id), code=303)

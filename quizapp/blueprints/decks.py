@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import secrets
 from collections import Counter
-from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -20,7 +19,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 
 from .. import kinds
 from ..access import deck_for_edit, deck_for_study, instructor_required
@@ -28,15 +27,13 @@ from ..deckfile import CardData, DeckFileError, from_dict
 from ..extensions import db
 from ..formats.detect import ImportFailed, read_upload
 from ..forms import CardForm, DeckSettingsForm, DeckUploadForm, SourceUploadForm
-from ..models import MAX_ID, Card, Deck, PendingUpload, utcnow
-from ..services import exports, progress
+from ..models import MAX_ID, Card, Deck, utcnow
+from ..services import cards as cards_service
+from ..services import exports, progress, uploads
 from ..services import review as review_service
 from ..services.decks import (
     OPAQUE_MEDIA_TYPE,
     MediaOverLimit,
-    apply_card,
-    card_data,
-    claim_pending_upload,
     clean_card,
     find_media,
     media_limits,
@@ -46,12 +43,11 @@ from ..services.decks import (
     store_decks_racing,
 )
 from ..services.generation import GenerationFailed, check_uploads, source_limits
-from ..services.jobs import JobRefused, check_storage_allowance, queue_job
+from ..services.jobs import JobRefused, queue_job
 from . import attachment
 
 bp = Blueprint("decks", __name__, url_prefix="/decks")
 
-PENDING_LIFETIME = timedelta(hours=2)
 UPLOAD_GONE = "This upload has expired or was already imported. Upload the file again."
 
 
@@ -130,49 +126,24 @@ def upload():
         except ImportFailed as error:
             form.file.errors.append(str(error))
             return render_template("decks/upload.html", form=form), 400
-        _forget_stale_uploads()
         try:
-            check_storage_allowance(current_user, len(data))
+            token = uploads.hold_upload(current_user, filename, data)
         except JobRefused as error:
             form.file.errors.append(str(error))
             return render_template("decks/upload.html", form=form), 400
-        pending = PendingUpload(
-            token=secrets.token_urlsafe(24), user_id=current_user.id, filename=filename,
-            data=data,
-        )
-        db.session.add(pending)
         db.session.commit()
         return render_template(
-            "decks/preview.html", result=result, token=pending.token, filename=filename,
-            existing=_existing_titles(result.decks),
+            "decks/preview.html", result=result, token=token, filename=filename,
+            existing=uploads.existing_titles(current_user, result.decks),
         )
     return render_template("decks/upload.html", form=form), 400 if form.errors else 200
-
-
-def _existing_titles(decks) -> set[str]:
-    slugs = [slugify(d.title) for d in decks]
-    return set(
-        db.session.scalars(
-            select(Deck.title).where(Deck.owner_id == current_user.id, Deck.slug.in_(slugs))
-        )
-    )
-
-
-def _forget_stale_uploads() -> None:
-    db.session.execute(
-        delete(PendingUpload).where(PendingUpload.created_at < utcnow() - PENDING_LIFETIME)
-    )
 
 
 @bp.post("/upload/confirm")
 @instructor_required
 def confirm_upload():
     token = request.form.get("token", "")
-    pending = db.session.execute(
-        select(PendingUpload.filename, PendingUpload.data).where(
-            PendingUpload.token == token, PendingUpload.user_id == current_user.id
-        )
-    ).first()
+    pending = uploads.pending_upload(token, current_user)
     if pending is None:
         abort(400, UPLOAD_GONE)
     if len(pending.data) > current_app.config["QUIZAPP_IMPORT_JOB_BYTES"]:
@@ -191,13 +162,14 @@ def confirm_upload():
         reports = store_decks_racing(
             result.decks,
             owner=current_user,
-            claim=lambda: claim_pending_upload(token, current_user),
+            claim=lambda: uploads.claim_pending_upload(token, current_user),
             max_media_bytes=media_limits().deck_bytes,
         )
     except MediaOverLimit as error:
         abort(400, str(error))
     if reports is None:
         abort(400, UPLOAD_GONE)
+    db.session.commit()
     for report in reports:
         flash(report.summary(), "success")
     return redirect(url_for("decks.show", deck_id=reports[0].deck.id), code=303)
@@ -237,13 +209,13 @@ def _retired_card(deck: Deck, card_id: str | None) -> Card | None:
     """The just-dropped card named in the address, offered for undo; None for anything else."""
     if not card_id or not card_id.isdigit() or int(card_id) > MAX_ID:
         return None
-    card = db.session.get(Card, int(card_id))
-    return card if card is not None and card.deck_id == deck.id and card.retired else None
+    card = cards_service.card_in_deck(deck, int(card_id))
+    return card if card is not None and card.retired else None
 
 
 def _card_of(deck: Deck, card_id: int) -> Card:
-    card = db.session.get(Card, card_id)
-    if card is None or card.deck_id != deck.id:
+    card = cards_service.card_in_deck(deck, card_id)
+    if card is None:
         abort(404, "No such card in this deck.")
     return card
 
@@ -276,12 +248,18 @@ def decide_suggestion(deck_id: int):
 @bp.post("/<int:deck_id>/cards/<int:card_id>/restore")
 @instructor_required
 def restore_card(deck_id: int, card_id: int):
-    deck = deck_for_edit(deck_id)
-    card = _card_of(deck, card_id)
-    review_service.restore_card(deck, card)
-    db.session.commit()
+    deck, card = _change_card(deck_id, card_id, cards_service.restore_card)
     flash("Card restored.", "success")
     return _back_to(deck, f"card-{card.id}")
+
+
+def _change_card(deck_id: int, card_id: int, change) -> tuple[Deck, Card]:
+    """Drop or restore one card of a deck the user may edit, and commit."""
+    deck = deck_for_edit(deck_id)
+    card = _card_of(deck, card_id)
+    change(deck, card)
+    db.session.commit()
+    return deck, card
 
 
 # --- editing -------------------------------------------------------------------------
@@ -365,11 +343,7 @@ def _card_from_form(form: CardForm, guid: str) -> CardData | None:
 @instructor_required
 def edit_card(deck_id: int, card_id: int | None = None):
     deck = deck_for_edit(deck_id)
-    card = None
-    if card_id is not None:
-        card = db.session.get(Card, card_id)
-        if card is None or card.deck_id != deck.id:
-            abort(404, "No such card in this deck.")
+    card = None if card_id is None else _card_of(deck, card_id)
     form = CardForm()
     if request.method == "GET" and card is not None:
         form.kind.data = card.kind
@@ -385,21 +359,7 @@ def edit_card(deck_id: int, card_id: int | None = None):
         guid = card.guid if card else "u" + secrets.token_hex(10)
         data = _card_from_form(form, guid)
         if data is not None:
-            if card is None:
-                position = db.session.scalar(
-                    select(func.coalesce(func.max(Card.position), -1)).where(
-                        Card.deck_id == deck.id
-                    )
-                ) + 1
-                card = Card(deck_id=deck.id, guid=guid, position=position)
-                db.session.add(card)
-                changed = True
-            else:
-                changed = card_data(card).content_key() != data.content_key()
-            if changed:
-                apply_card(card, data)
-                deck.version += 1
-                deck.updated_at = utcnow()
+            card = cards_service.save_card(deck, card, data)
             db.session.commit()
             flash("Card saved.", "success")
             return redirect(url_for("decks.show", deck_id=deck.id) + f"#card-{card.id}", code=303)
@@ -411,11 +371,7 @@ def edit_card(deck_id: int, card_id: int | None = None):
 @bp.post("/<int:deck_id>/cards/<int:card_id>/delete")
 @instructor_required
 def delete_card(deck_id: int, card_id: int):
-    deck = deck_for_edit(deck_id)
-    card = _card_of(deck, card_id)
-    # Retired, not erased: learners' history stays meaningful and the drop can be undone.
-    review_service.drop_card(deck, card)
-    db.session.commit()
+    deck, card = _change_card(deck_id, card_id, cards_service.drop_card)
     return _back_to(deck, f"card-{card.id}", dropped=card.id)
 
 

@@ -61,6 +61,12 @@ def _render(template: str, **context):
 @bp.get("/<int:deck_id>")
 @login_required
 def session_page(deck_id: int):
+    page = _session_page(deck_id)
+    db.session.commit()  # opening the session may have begun it, or restarted it
+    return page
+
+
+def _session_page(deck_id: int):
     deck = deck_for_study(deck_id)
     cram = request.args.get("mode") == Phase.CRAM
     restart = bool(request.args.get("restart"))
@@ -227,7 +233,9 @@ def more_new(deck_id: int):
     """Study more new cards today: the daily limit is raised once, for today only."""
     deck = deck_for_study(deck_id)
     batch = deck.new_per_day or DEFAULT_EXTRA_NEW
-    if study_queue.extend_new_today(current_user, deck.id, batch):
+    extended = study_queue.extend_new_today(current_user, deck.id, batch)
+    db.session.commit()
+    if extended:
         flash(f"Today you can study {batch} more new cards.", "success")
     else:
         flash("Today's new-card limit was already raised once.", "info")

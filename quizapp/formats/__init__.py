@@ -7,6 +7,7 @@ sanitized HTML, or raises :class:`ImportFailed` with a message fit to show the u
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from quizapp.deckfile import DeckData, DeckFileError, from_dict, to_dict
@@ -58,6 +59,20 @@ class ImportResult:
     decks: list[DeckData]
     warnings: list[str]
     kind: str
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One import format. The registry (:mod:`quizapp.formats.registry`) tries ``claims``
+    in its order and the first reader that claims the bytes reads them with ``read(data,
+    filename, limits)``; ``suffixes`` are the file name endings that promise this format,
+    ``description`` how messages name it."""
+
+    kind: str
+    description: str
+    suffixes: tuple[str, ...]
+    claims: Callable[[bytes], bool]
+    read: Callable[[bytes, str, MediaLimits], ImportResult]
 
 
 def checked_deck(deck: DeckData) -> DeckData:

@@ -29,9 +29,10 @@ import re
 import sqlite3
 import time
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 import genanki
 
@@ -176,14 +177,16 @@ def build_apkg(
     return _zip_package(collection, media)
 
 
-class _StampedNote(genanki.Note):
+class _StampedNote(genanki.Note):  # type: ignore[misc]  # genanki ships no type hints
     """A note stamped with the time its content last changed instead of the export time."""
 
-    def __init__(self, *, modified: int, **kwargs):
+    def __init__(self, *, modified: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.modified = modified
 
-    def write_to_db(self, cursor, timestamp, deck_id, id_gen):
+    def write_to_db(
+        self, cursor: sqlite3.Cursor, timestamp: float, deck_id: int, id_gen: Iterator[int]
+    ) -> None:
         super().write_to_db(cursor, self.modified, deck_id, id_gen)
 
 

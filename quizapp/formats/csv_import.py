@@ -19,6 +19,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
+from typing import Any
 
 from quizapp import kinds
 from quizapp.deckfile import (
@@ -30,7 +31,7 @@ from quizapp.deckfile import (
     CardData,
     DeckData,
 )
-from quizapp.formats import ImportFailed, checked_deck
+from quizapp.formats import ImportFailed, ImportResult, MediaLimits, Reader, checked_deck
 from quizapp.formats.sanitize import plain_text, sanitize_html
 
 MAX_ROWS = 20_000
@@ -168,8 +169,12 @@ def _normal_header(cell: str) -> str:
     return _HEADER_NOISE_RE.sub(" ", cell.strip().strip("\ufeff").lower()).strip()
 
 
-def _header_roles(cells: list[str]) -> dict:
-    roles: dict = {"ignored": []}
+# Each role's column index, and under "ignored" the (column number, header) left unused.
+Roles = dict[str, Any]
+
+
+def _header_roles(cells: list[str]) -> Roles:
+    roles: Roles = {"ignored": []}
     for index, cell in enumerate(cells):
         role = _ROLE_BY_NAME.get(_normal_header(cell))
         if role is None or role in roles:
@@ -179,12 +184,12 @@ def _header_roles(cells: list[str]) -> dict:
     return roles
 
 
-def _is_usable(roles: dict) -> bool:
+def _is_usable(roles: Roles) -> bool:
     return "front" in roles and ("back" in roles or "choices" in roles)
 
 
-def _choose_delimiter(text: str) -> tuple[str, dict]:
-    best: tuple[int, str, dict] | None = None
+def _choose_delimiter(text: str) -> tuple[str, Roles]:
+    best: tuple[int, str, Roles] | None = None
     for delimiter in DELIMITERS:
         try:
             header = next(csv.reader(_lines(text), delimiter=delimiter), [])
@@ -203,8 +208,8 @@ def _choose_delimiter(text: str) -> tuple[str, dict]:
     return best[1], best[2]
 
 
-def _cell(cells: list[str], roles: dict, role: str) -> str:
-    index = roles.get(role)
+def _cell(cells: list[str], roles: Roles, role: str) -> str:
+    index: int | None = roles.get(role)
     if index is None:
         return ""
     cell = cells[index]
@@ -216,7 +221,7 @@ def _cell(cells: list[str], roles: dict, role: str) -> str:
 
 
 def _card_from_row(
-    cells: list[str], roles: dict, row_number: int, problems: list[str]
+    cells: list[str], roles: Roles, row_number: int, problems: list[str]
 ) -> CardData | None:
     where = f"row {row_number}"
     if any(len(cell) > MAX_CELL_CHARS for cell in cells):
@@ -312,3 +317,18 @@ def _correct_choice(choices: tuple[str, ...], answer: str, where: str, problems:
             f"nor a choice number (1-{len(choices)}) or letter (A-{last_letter})"
         )
     return 0
+
+
+def read_csv_upload(data: bytes, filename: str, limits: MediaLimits) -> ImportResult:
+    deck, warnings = read_csv(decode_text(data), title_from_filename(filename))
+    return ImportResult(decks=[deck], warnings=warnings, kind="csv")
+
+
+# Last in the registry: whatever text no other format claims is read as CSV or TSV.
+READER = Reader(
+    kind="csv",
+    description="a CSV file with a header row",
+    suffixes=(".csv", ".tsv"),
+    claims=lambda data: True,
+    read=read_csv_upload,
+)

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import nh3
 
+from quizapp.textutil import LINE_BREAKING_TAG
+
 ALLOWED_TAGS = frozenset(
     {
         "a", "abbr", "b", "blockquote", "br", "caption", "center", "cite", "code", "col",
@@ -37,13 +39,6 @@ ALLOWED_ATTRIBUTES = {
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 IMAGE_SCHEMES = frozenset({"http", "https"})
 
-# Linear on any text: the optional slash brings its own spaces (two \s* side by side share a
-# run of spaces in quadratically many ways), and a tag's inside stops at the next "<", so a
-# text of unclosed "<br<br..." is not rescanned from every opening.
-_BLOCK_BOUNDARY_RE = re.compile(
-    r"<\s*(?:/\s*)?(?:br|p|div|li|tr|td|th|h[1-6]|hr|blockquote|pre|dt|dd|ul|ol|table)\b[^<>]*>",
-    re.IGNORECASE,
-)
 _WHITESPACE_RE = re.compile(r"\s+")
 
 
@@ -111,6 +106,6 @@ def plain_text(markup: str) -> str:
         return ""
     if not _PARSER_CHANGES_RE.search(markup):
         return _WHITESPACE_RE.sub(" ", markup).strip()
-    spaced = _BLOCK_BOUNDARY_RE.sub(" ", markup)
+    spaced = LINE_BREAKING_TAG.sub(" ", markup)
     text = html.unescape(_TEXT_ONLY.clean(spaced))
     return _WHITESPACE_RE.sub(" ", text).strip()

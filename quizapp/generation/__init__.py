@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -18,7 +18,7 @@ from quizapp.deckfile import DeckData, SourceDoc, SourceRef, storable_in_place, 
 from quizapp.deckfile import _card_dict as card_to_dict
 from quizapp.generation.boilerplate import repeated_lines
 from quizapp.generation.cards import DeckWriter
-from quizapp.generation.confidence import THRESHOLD, entity_confidence, is_suggestion
+from quizapp.generation.confidence import THRESHOLD, entity_confidence, is_suggestion, readings
 from quizapp.generation.extract import Location, find_vocabulary, read_facts
 from quizapp.generation.reader import read_document
 from quizapp.generation.reconcile import (
@@ -57,7 +57,7 @@ def _source_id(name: str, taken: set[str]) -> str:
 
 
 def generate_deck(
-    documents: list[tuple[str, ...]],
+    documents: Sequence[tuple[str, ...]],
     title: str | None = None,
     progress: Callable[..., None] | None = None,
 ) -> DeckData:
@@ -207,18 +207,18 @@ def knowledge_dict(knowledge: Knowledge, writer: DeckWriter) -> dict[str, Any]:
             status = "untyped"
         assignments = []
         for source in entity.sources:
-            for type_word in sorted(
+            for filed_under in sorted(
                 {m.type for m in entity.mentions if m.location.source == source},
                 key=lambda t: t or "",
             ):
                 assignments.append(
                     {
                         "source": source,
-                        "type": type_word,
+                        "type": filed_under,
                         "locations": _locations(
                             m.location
                             for m in entity.mentions
-                            if m.location.source == source and m.type == type_word
+                            if m.location.source == source and m.type == filed_under
                         ),
                     }
                 )
@@ -233,7 +233,7 @@ def knowledge_dict(knowledge: Knowledge, writer: DeckWriter) -> dict[str, Any]:
                 "sources": entity.sources,
                 "assignments": assignments,
                 "confidence": max(
-                    entity_confidence(entity, t)[0] for t in (entity.types or [None])
+                    entity_confidence(entity, t)[0] for t in readings(entity)
                 ),
             }
         )
@@ -297,7 +297,7 @@ def _suggestions(
     """One suggestion per reading of a fact below the threshold, with its ready cards."""
     kind = category.rstrip("s")
     rows = []
-    for type_word in entity.types or [None]:
+    for type_word in readings(entity):
         confidence, reasons = entity_confidence(entity, type_word)
         if type_word is not None:
             statement = f"{entity.name} → {writer.type_name(type_word)}"

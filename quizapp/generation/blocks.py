@@ -146,7 +146,9 @@ def _is_term_gloss(text: str) -> bool:
     """ "Term. Explanation ..." or "Term: explanation": a short verbless term first."""
     term = re.match(r"^([^.!?:]+)[.:]\s", text)
     return (
-        bool(term) and _word_count(term.group(1)) <= MAX_TERM_WORDS and not _has_verb(term.group(1))
+        term is not None
+        and _word_count(term.group(1)) <= MAX_TERM_WORDS
+        and not _has_verb(term.group(1))
     )
 
 

@@ -160,7 +160,7 @@ class DeckWriter(CauseCards):
         ]
         tags = ("topic::types",)
         if counts and counts[0].handling == TAUGHT and self.type_order:
-            accounts: dict[tuple, set[str]] = {}
+            accounts: dict[tuple[int | None, tuple[str, ...]], set[str]] = {}
             for number, named, location in statements:
                 accounts.setdefault((number, named), set()).add(location.source)
             positions = [

@@ -6,8 +6,11 @@ abbreviation stands for. Mixed into ``cards.DeckWriter``.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
-from quizapp.generation.reconcile import TAUGHT, Entity, is_ambiguous
+from quizapp.deckfile import CardData
+from quizapp.generation.reconcile import TAUGHT, Entity, Knowledge, is_ambiguous
 from quizapp.generation.text import (
     acronym_matches,
     fold,
@@ -34,13 +37,38 @@ def capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _stable_pick(items: list, salt: str, count: int) -> list:
+T = TypeVar("T")
+
+
+def _stable_pick(items: list[T], salt: str, count: int) -> list[T]:
     """``count`` items chosen by a hash of ``salt``: varied across cards, fixed across runs."""
     ranked = sorted(items, key=lambda item: hashlib.sha256(f"{salt}|{item!s}".encode()).hexdigest())
     return ranked[:count]
 
 
 class CauseCards:
+    # What this mixin uses of ``cards.DeckWriter``, declared for the type checker only.
+    knowledge: Knowledge
+    condition: str
+    type_order: list[str]
+    cards: list[CardData]
+    prompts: set[str]
+    guids: set[str]
+    # add(fact_key, kind, prompt, *, answer, choices, ...): see cards.DeckWriter.add.
+    add: Callable[..., None]
+
+    if TYPE_CHECKING:
+
+        def type_name(self, type_word: str) -> str: ...
+
+        def type_choices(self, type_word: str) -> tuple[tuple[str, ...], int]: ...
+
+        def sources_phrase(self, count: int) -> str: ...
+
+        def sources_say(self, count: int, verb: str) -> str: ...
+
+        def usable(self, entity: Entity) -> bool: ...
+
     def agreed_causes(self) -> list[tuple[Entity, str]]:
         causes = self.knowledge.entities["causes"]
         agreed = []
@@ -193,7 +221,9 @@ class CauseCards:
             locations=entity.locations(),
         )
 
-    def suggestion_cards(self, category: str, entity: Entity, type_word: str | None) -> list:
+    def suggestion_cards(
+        self, category: str, entity: Entity, type_word: str | None
+    ) -> list[CardData]:
         """The cards a suggestion would add, written aside from the deck's own cards."""
         saved, self.cards = self.cards, []
         saved_prompts, saved_guids = set(self.prompts), set(self.guids)

@@ -11,6 +11,7 @@ import re
 from quizapp.generation.cause_patterns import ADVERBS, FORWARD, PEOPLE, STOP_CLAUSE
 from quizapp.generation.names import display_case, expand_entries
 from quizapp.generation.reader import Unit
+from quizapp.generation.reader_host import ReaderHost
 from quizapp.generation.text import acronym_matches, fold, stem
 
 PEOPLE_CAUSE_PATTERNS = (
@@ -46,7 +47,7 @@ PEOPLE_CAUSE_PATTERNS = (
 )
 
 
-class IndirectCauseRules:
+class IndirectCauseRules(ReaderHost):
     def _when_clause(self, unit: Unit, text: str) -> bool:
         """ "T develops when A causes B": A, and B, are causes of T (a mechanism sentence
         without a causal verb in its clause names none)."""
@@ -176,8 +177,8 @@ class IndirectCauseRules:
             self.add("causes", entries, type_word, unit, *self._strength(text, type_word, unit))
         if affects and not occurs_in:
             head = re.match(r"^(.+?) is caused by (.+?) and (?:most|often)", text, flags)
-            if head and self.subject_type(head.group(1), unit):
-                self.define(self.subject_type(head.group(1), unit), head.group(2), unit)
+            if head and (subject := self.subject_type(head.group(1), unit)):
+                self.define(subject, head.group(2), unit)
         return bool(affects or occurs_in)
 
 

@@ -158,9 +158,9 @@ class CauseRules(IndirectCauseRules):
             bare
             and len(expand_entries(bare.group(1))) <= 1
             and self._restates_condition(bare.group(1))
-            and self.topic(unit)
+            and (topic := self.topic(unit))
         ):
-            self.define(self.topic(unit), bare.group(1), unit)
+            self.define(topic, bare.group(1), unit)
         elif bare and (unit.gloss_of is not None or (text[:1].isupper() and self.topic(unit))):
             type_word = self.topic(unit)
             strength, notes = self._strength(text, type_word, unit)

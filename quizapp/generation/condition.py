@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 from quizapp.generation.reader import Document, Unit
 from quizapp.generation.text import (
@@ -118,26 +119,27 @@ def tight_key(phrase: str) -> str:
 _PHRASE = r"[a-z][\w'-]*(?: [a-z0-9][\w'-]*){0,3}"
 
 
-def find_condition(documents: list[Document]) -> str:
-    counts: Counter[str] = Counter()
+def _captures(documents: list[Document], patterns: tuple[str, ...]) -> Iterator[str]:
+    """The first group of every match of each pattern in every statement (folded)."""
     for document in documents:
         for unit in statements(document):
             text = fold(unit.text)
-            for match in re.finditer(
-                rf"\b{CLASS_NOUNS} of ({_PHRASE}?)"
-                rf"(?=\s*(?:\([^)]*\)\s*)?(?::|\bis\b|\bare\b|\binclude|\.|,|\?|$))",
-                text,
-            ):
-                counts[variant_key(_trim_condition(match.group(1)))] += 2
-            for match in re.finditer(
-                rf"(?:^|[.;] )({_PHRASE}?) (?:is|are|can be|may be) (?:\w+ )?{CLASSIFY_VERBS}",
-                text,
-            ):
-                counts[variant_key(_trim_condition(match.group(1)))] += 2
-            for match in re.finditer(
-                rf"\b{CLASSIFY_ACTIVE} (?:your |the )?({_PHRASE}?) (?:into|by|as)\b", text
-            ):
-                counts[variant_key(_trim_condition(match.group(1)))] += 2
+            for pattern in patterns:
+                for match in re.finditer(pattern, text):
+                    yield match.group(1)
+
+
+def find_condition(documents: list[Document]) -> str:
+    counts: Counter[str] = Counter()
+    named = (
+        rf"\b{CLASS_NOUNS} of ({_PHRASE}?)"
+        rf"(?=\s*(?:\([^)]*\)\s*)?(?::|\bis\b|\bare\b|\binclude|\.|,|\?|$))",
+        rf"(?:^|[.;] )({_PHRASE}?) (?:is|are|can be|may be) (?:\w+ )?{CLASSIFY_VERBS}",
+        rf"\b{CLASSIFY_ACTIVE} (?:your |the )?({_PHRASE}?) (?:into|by|as)\b",
+    )
+    for phrase in _captures(documents, named):
+        counts[variant_key(_trim_condition(phrase))] += 2
+    for document in documents:
         if document.units and document.units[0].kind == "heading":
             title = re.split(r"[:|(]| - ", fold(document.units[0].text))[0].strip()
             if 1 <= len(title.split()) <= 3:
@@ -163,19 +165,11 @@ def _trim_condition(phrase: str) -> str:
 
 
 def find_synonyms(documents: list[Document], condition: str) -> tuple[str, ...]:
-    found: set[str] = set()
     name = spaced(condition)
-    for document in documents:
-        for unit in statements(document):
-            text = fold(unit.text)
-            for match in re.finditer(
-                rf"\b{name},? \(?(?:also (?:called|known as)|or|sometimes called)"
-                rf" ([a-z][\w'-]*(?: [a-z][\w'-]*){{0,2}})",
-                text,
-            ):
-                found.add(match.group(1))
-            for match in re.finditer(rf"\b{name} \(([a-z]{{2,6}})\)", text):
-                found.add(match.group(1))
-            for match in re.finditer(rf"\b([a-z][\w'-]*(?: [a-z][\w'-]*)?) \({name}\)", text):
-                found.add(match.group(1))
+    found = set(_captures(documents, (
+        rf"\b{name},? \(?(?:also (?:called|known as)|or|sometimes called)"
+        rf" ([a-z][\w'-]*(?: [a-z][\w'-]*){{0,2}})",
+        rf"\b{name} \(([a-z]{{2,6}})\)",
+        rf"\b([a-z][\w'-]*(?: [a-z][\w'-]*)?) \({name}\)",
+    )))
     return tuple(sorted(s for s in found if s not in STOP_WORDS and s != condition))

@@ -18,6 +18,11 @@ PER_SOURCE_BONUS = 0.1
 PER_DISAGREEING_SOURCE = 0.1
 
 
+def readings(entity: Entity) -> list[str | None]:
+    """The types a fact is filed under, each a reading of it; [None] when it has no type."""
+    return [*entity.types] or [None]
+
+
 def entity_confidence(entity: Entity, type_word: str | None = None) -> tuple[float, list[str]]:
     """Confidence of ``entity`` (filed under ``type_word``, when given) and why it is lower."""
     mentions = [m for m in entity.mentions if type_word is None or m.type == type_word]
@@ -47,7 +52,6 @@ def is_suggestion(entity: Entity) -> bool:
     confidence: the disagreement is what its card teaches, and the conflict refers to it."""
     if len(entity.types) > 1:
         return False
-    readings = entity.types or [None]
-    return all(entity_confidence(entity, t)[0] < THRESHOLD for t in readings) and (
+    return all(entity_confidence(entity, t)[0] < THRESHOLD for t in readings(entity)) and (
         entity_confidence(entity)[0] < THRESHOLD
     )

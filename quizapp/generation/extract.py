@@ -11,6 +11,7 @@ location and a strength saying how firmly it was stated.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from quizapp.generation.cause_patterns import HEDGE_PENALTY
@@ -18,6 +19,7 @@ from quizapp.generation.causes import CauseRules
 from quizapp.generation.gate import fragment_reason
 from quizapp.generation.names import clean_entry, expand_entries
 from quizapp.generation.reader import Document, Unit
+from quizapp.generation.reader_host import Entry
 from quizapp.generation.statements import StatementRules
 from quizapp.generation.text import fold
 from quizapp.generation.vocabulary import (
@@ -68,7 +70,7 @@ class Location:
     start: int
     end: int
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str | int]:
         return {
             "source": self.source,
             "sentence": self.sentence,
@@ -185,7 +187,7 @@ class _Reader(CauseRules, StatementRules):
     def add(
         self,
         kind: str,
-        entries,
+        entries: Iterable[Entry],
         type_word: str | None,
         unit: Unit,
         strength: float = 0.8,
@@ -210,8 +212,10 @@ class _Reader(CauseRules, StatementRules):
         rest = re.sub(rf"\b(?:{self.head_re}|types?|forms?)\b", " ", rest, flags=re.IGNORECASE)
         return not rest.strip(" -")
 
-    def mention_type(self, type_word: str, unit: Unit) -> None:
-        self.facts.types.setdefault(type_word, []).append(self.location(unit))
+    def mention_type(self, type_word: str | None, unit: Unit) -> None:
+        """Note that ``unit`` names the type (None: a word the vocabulary has no type for)."""
+        if type_word is not None:
+            self.facts.types.setdefault(type_word, []).append(self.location(unit))
 
     # -- reading --
 
@@ -324,7 +328,7 @@ class _Reader(CauseRules, StatementRules):
         return self.document.units[index] if index is not None else None
 
     def _intro_chain(self, intro: Unit | None) -> list[Unit]:
-        chain = []
+        chain: list[Unit] = []
         while intro is not None and len(chain) < 4:
             chain.append(intro)
             intro = self.document.units[intro.intro] if intro.intro is not None else None

@@ -115,7 +115,7 @@ class _HtmlBlocks(HTMLParser):
         self.current = []
         self.current_kind = next_kind
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
         hidden = "hidden" in attributes or attributes.get("aria-hidden") == "true"
         marker = " ".join(filter(None, (attributes.get("class"), attributes.get("id"))))
@@ -140,7 +140,7 @@ class _HtmlBlocks(HTMLParser):
         if tag not in self.VOID_TAGS:
             self.stack.append((tag, skip))
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if not any(open_tag == tag for open_tag, _ in self.stack):
             return
         while self.stack:
@@ -153,7 +153,7 @@ class _HtmlBlocks(HTMLParser):
                 self.list_depth = max(0, self.list_depth - 1)
                 self.pending_break = True
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if not self.skipping:
             start = self._offset()
             self.current.append(Piece(data, list(range(start, start + len(data)))))
@@ -162,13 +162,13 @@ class _HtmlBlocks(HTMLParser):
         if not self.skipping:
             self.current.append(Piece(char, [self._offset()] * len(char)))
 
-    def handle_entityref(self, name):
+    def handle_entityref(self, name: str) -> None:
         self._reference(unescape(f"&{name};"))
 
-    def handle_charref(self, name):
+    def handle_charref(self, name: str) -> None:
         self._reference(unescape(f"&#{name};"))
 
-    def close(self):
+    def close(self) -> None:
         super().close()
         self._flush()
 

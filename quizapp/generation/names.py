@@ -184,11 +184,11 @@ def expand_entries(text: str, verb_phrase: bool = False) -> list[tuple[str, tupl
         inner = re.search(r"\b(?:such as|like)\s+(.+)$", part)
         if inner:
             kind = part[: inner.start()].strip(" ,")
-            head = clean_entry(kind, verb_phrase and position == 0)
-            if head is None or _is_category(kind):
+            kind_entry = clean_entry(kind, verb_phrase and position == 0)
+            if kind_entry is None or _is_category(kind):
                 entries.extend(expand_entries(inner.group(1)))
             else:
-                entries.append(head)  # "NSAIDs such as ibuprofen": the class is the cause
+                entries.append(kind_entry)  # "NSAIDs such as ibuprofen": the class is the cause
             continue
         if re.match(r"other\b", part, re.IGNORECASE):
             break  # "..., or other conditions that ..." closes the enumeration
@@ -264,7 +264,7 @@ def clean_entry(text: str, verb_phrase: bool) -> tuple[str, tuple[str, ...]] | N
     if inside:
         aliases.append(f"{inside.group(2)} {inside.group(3)}")
 
-    def parenthesis(match: re.Match) -> str:
+    def parenthesis(match: re.Match[str]) -> str:
         inner = match.group(1).strip()
         if re.fullmatch(r"[A-Za-z][\w-]+", inner):
             aliases.append(inner)

@@ -285,6 +285,7 @@ def _units_from_blocks(blocks: list[Block]) -> list[Unit]:
                 open_items.clear()
             while open_items and open_items[-1][0] > block.depth:
                 open_items.pop()
+            intro: int | None
             if open_items and (open_items[-1][0] < block.depth or block.depth == 0):
                 intro = open_items[-1][1]
             else:

@@ -24,9 +24,9 @@ from quizapp.generation.text import (
     fold,
     name_key,
     stem,
-    within_one_edit,
 )
 from quizapp.generation.vocabulary import Vocabulary
+from quizapp.textutil import within_one_edit
 
 CATEGORIES = ("causes", "symptoms", "tests", "treatments")
 GENERIC_HEAD_STEMS = frozenset(stem(word) for word in GENERIC_HEAD_NOUNS)
@@ -85,7 +85,7 @@ class Knowledge:
         return {c.key for c in self.conflicts}
 
 
-def _location_order(location: Location) -> tuple:
+def _location_order(location: Location) -> tuple[str, int, int]:
     return (location.source, location.sentence, location.start)
 
 
@@ -139,7 +139,7 @@ def _one_slip_apart(keys: list[str]) -> Iterator[tuple[str, str]]:
     Keys are grouped by the other words plus the differing word with one letter left out,
     so only keys that can be one edit apart are ever compared.
     """
-    groups: dict[tuple, list[str]] = defaultdict(list)
+    groups: dict[tuple[int, tuple[str, ...], str], list[str]] = defaultdict(list)
     for key in keys:
         tokens = key.split()
         if len(tokens) < 2:
@@ -147,9 +147,9 @@ def _one_slip_apart(keys: list[str]) -> Iterator[tuple[str, str]]:
         for position, token in enumerate(tokens):
             if len(token) < MIN_SLIP_WORD:
                 continue
-            others = (position, *tokens[:position], *tokens[position + 1 :])
+            others = (*tokens[:position], *tokens[position + 1 :])
             for skipped in range(len(token) + 1):
-                groups[(others, token[:skipped] + token[skipped + 1 :])].append(key)
+                groups[(position, others, token[:skipped] + token[skipped + 1 :])].append(key)
     for members in groups.values():
         # Every member is compared with the first only, which keeps a crowded group linear.
         first = members[0]

@@ -13,7 +13,8 @@ from collections import defaultdict
 
 from quizapp.generation.extract import DocumentFacts, Mention
 from quizapp.generation.names import MAX_NAME_WORDS
-from quizapp.generation.text import STOP_WORDS, fold, within_one_edit
+from quizapp.generation.text import STOP_WORDS, fold
+from quizapp.textutil import within_one_edit
 
 # Words shorter than this differ by one letter too often on purpose ("pain" and "paint").
 MIN_SLIP_WORD = 5
@@ -22,6 +23,8 @@ MIN_COPIED_LETTERS = 2
 # A phrase that more different words complete than this is a pattern of the text ("X rest"
 # for many X), not one name spelt two ways; its names are not respelled.
 MAX_FRAME_FILLERS = 12
+# A name of so many words with the word at a position left out: (length, position, others).
+Frame = tuple[int, int, tuple[str, ...]]
 TOKEN_RE = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
 
 
@@ -64,7 +67,7 @@ def attested_spellings(
     sources_of: dict[str, set[str]] = defaultdict(set)
     for mention in mentions:
         sources_of[mention.name].add(mention.location.source)
-    candidates: dict[tuple, list[tuple[str, list[str]]]] = defaultdict(list)
+    candidates: dict[Frame, list[tuple[str, list[str]]]] = defaultdict(list)
     wanted: set[str] = set()
     for name, sources in sorted(sources_of.items()):
         words = fold(name).split()
@@ -76,11 +79,11 @@ def attested_spellings(
         for position, word in enumerate(words):
             if word in STOP_WORDS:
                 continue
-            others = (len(words), position, *words[:position], *words[position + 1 :])
+            others = (len(words), position, (*words[:position], *words[position + 1 :]))
             candidates[others].append((name, words))
     # For each candidate's frame (the name with one word left out), the words the sources
     # write in the gap and which sources write each.
-    fillers: dict[tuple, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    fillers: dict[Frame, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     lengths = sorted({key[0] for key in candidates})
     for source, tokens in sorted(words_by_source.items()):
         known = [token in wanted for token in tokens]
@@ -91,7 +94,7 @@ def attested_spellings(
                     continue  # a phrase differing from every candidate in two words or more
                 window = tokens[start : start + size]
                 for position in unknown or range(size):
-                    frame = (size, position, *window[:position], *window[position + 1 :])
+                    frame = (size, position, (*window[:position], *window[position + 1 :]))
                     if frame in candidates:
                         fillers[frame][window[position]].add(source)
     corrections: dict[str, tuple[int, str]] = {}

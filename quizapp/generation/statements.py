@@ -12,6 +12,7 @@ import re
 
 from quizapp.generation.names import clean_entry, expand_entries
 from quizapp.generation.reader import Unit
+from quizapp.generation.reader_host import ReaderHost
 from quizapp.generation.text import STOP_WORDS, fold
 
 IMPROVE_VERBS = (
@@ -37,7 +38,7 @@ REVERSIBLE = re.compile(
 SOMETIMES = re.compile(r"sometimes|at times|occasionally|in some cases|\bmay\b|\bmight\b", re.I)
 
 
-class StatementRules:
+class StatementRules(ReaderHost):
     """Mixed into the per-document reader (``extract._Reader``)."""
 
     def reversibility(self, unit: Unit, text: str) -> None:
@@ -128,8 +129,8 @@ class StatementRules:
             rf"\b((?:\w+,? )+?)(?:forms|types) (?:are|is) treated with (.+?){cut}", text
         )
         if forms:
-            for type_word in self.types_in(forms.group(1)):
-                self.add("treatments", expand_entries(forms.group(2)), type_word, unit)
+            for named_type in self.types_in(forms.group(1)):
+                self.add("treatments", expand_entries(forms.group(2)), named_type, unit)
         include = re.search(
             rf"\btreatments? (?:may |can )?(?:include|includes) (.+?){cut}", text, re.I
         )

@@ -265,23 +265,6 @@ def name_key(text: str, *, drop_qualifiers: bool = True, ordered: bool = False) 
     return " ".join(tokens if ordered else sorted(tokens))
 
 
-def within_one_edit(first: str, second: str) -> bool:
-    """Whether one insertion, deletion, substitution or swap of neighbours turns one into
-    the other (or they are equal)."""
-    if abs(len(first) - len(second)) > 1:
-        return False
-    prefix = 0
-    while prefix < min(len(first), len(second)) and first[prefix] == second[prefix]:
-        prefix += 1
-    rest_first, rest_second = first[prefix:], second[prefix:]
-    return (
-        rest_first[1:] == rest_second[1:]
-        or rest_first[1:] == rest_second
-        or rest_first == rest_second[1:]
-        or (rest_first[:2] == rest_second[1::-1] and rest_first[2:] == rest_second[2:])
-    )
-
-
 def is_acronym(token: str) -> bool:
     return len(token) >= 2 and token.isupper() and token.isalpha()
 

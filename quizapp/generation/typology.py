@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 from quizapp.generation.condition import (
     CLASS_NOUNS,
@@ -157,7 +158,9 @@ class TypeCandidates:
     def is_qualifier(self, word: str) -> bool:
         return any(stem(word)[:4] == q[:4] for q in self.qualifiers)
 
-    def declare(self, names: list[str], unit: Unit, source: str, number: int | None) -> None:
+    def declare(
+        self, names: Iterable[str | None], unit: Unit, source: str, number: int | None
+    ) -> None:
         kept = [n for n in dict.fromkeys(names) if n]
         for name in kept:
             self.declared.add(name)
@@ -244,8 +247,9 @@ class TypeCandidates:
                 rf"{self.head_re}\b",
                 text,
             )
-            if once and heading_type and self.name_of(once.group(1)):
-                self.aliases.append((heading_type, self.name_of(once.group(1))))
+            alias = self.name_of(once.group(1)) if once else None
+            if heading_type and alias:
+                self.aliases.append((heading_type, alias))
             if unit.kind == "item" and unit.intro is not None:
                 intro = fold(units[unit.intro].text)
                 before = units[unit.intro - 1] if unit.intro > 0 else None

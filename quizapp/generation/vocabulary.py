@@ -27,8 +27,9 @@ from quizapp.generation.condition import (
     variant_key,
 )
 from quizapp.generation.reader import Document, Unit
-from quizapp.generation.text import american, fold, stem, within_one_edit
+from quizapp.generation.text import american, fold, stem
 from quizapp.generation.typology import TypeCandidates, contains_in_order, second_axis
+from quizapp.textutil import within_one_edit
 
 __all__ = ["NUMBER_WORDS", "Vocabulary", "find_vocabulary", "statements"]
 
@@ -173,8 +174,8 @@ def _type_suffix(documents: list[Document], vocabulary: Vocabulary) -> None:
     if not vocabulary.type_of_word or vocabulary.condition == vocabulary.head:
         return
     pattern = re.compile(vocabulary.type_pattern())
-    full: Counter[str] = Counter()
-    short: Counter[str] = Counter()
+    full: Counter[str | None] = Counter()
+    short: Counter[str | None] = Counter()
     for document in documents:
         for unit in statements(document):
             text = fold(unit.text)

@@ -50,6 +50,8 @@ from functools import lru_cache
 
 import nh3
 
+from quizapp.textutil import LINE_BREAKING_TAG, within_one_edit
+
 WRONG_ANSWER_GRADE = 1
 FAST_SECONDS = 8.0
 MODERATE_SECONDS = 20.0
@@ -60,12 +62,6 @@ MAX_NORMALIZED_CHARS = 4 * MAX_ANSWER_CHARS
 
 ENGLISH_ARTICLES = frozenset({"a", "an", "the"})
 _APOSTROPHES = frozenset("'’‘ʼ`´")
-# No two unbounded quantifiers may compete for the same characters (e.g. ``\s*/?\s*``, or
-# ``[^>]*`` across another "<"): card text is user input, and such patterns backtrack
-# quadratically on runs of spaces or unclosed tags.
-_LINE_BREAKING_TAG = re.compile(
-    r"<\s*(?:/\s*)?(?:br|p|div|li|ul|ol|tr|td|th|h[1-6]|hr|blockquote)\b[^<>]*>", re.IGNORECASE
-)
 _ALTERNATIVE_SEPARATOR = re.compile(r"(?<=\s)/(?=\s)|;")
 
 
@@ -101,7 +97,7 @@ def mcq_grade(correct: bool, seconds: float | None) -> int:
 
 def html_to_text(card_html: str) -> str:
     """The plain text a learner sees for a card's HTML answer."""
-    spaced = _LINE_BREAKING_TAG.sub(" ", card_html)
+    spaced = LINE_BREAKING_TAG.sub(" ", card_html)
     return html.unescape(nh3.clean(spaced, tags=set()))
 
 
@@ -144,29 +140,6 @@ def normalize_answer(text: str, limit: int = MAX_NORMALIZED_CHARS) -> str:
     return " ".join(words)
 
 
-def _within_one_edit(first: str, second: str) -> bool:
-    """Whether optimal-string-alignment distance between the strings is at most 1."""
-    if first == second:
-        return True
-    if abs(len(first) - len(second)) > 1:
-        return False
-    if len(first) == len(second):
-        mismatches = [i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b]
-        if len(mismatches) == 1:
-            return True
-        if len(mismatches) == 2:
-            left, right = mismatches
-            return (
-                right == left + 1 and first[left] == second[right] and first[right] == second[left]
-            )
-        return False
-    shorter, longer = sorted((first, second), key=len)
-    prefix = 0
-    while prefix < len(shorter) and shorter[prefix] == longer[prefix]:
-        prefix += 1
-    return shorter[prefix:] == longer[prefix + 1 :]
-
-
 def _forgives_typo(alternative: str) -> bool:
     return len(alternative) >= TYPO_MIN_LENGTH and not any(c.isdigit() for c in alternative)
 
@@ -191,7 +164,7 @@ def check_typein(given: str, expected: str) -> TypeinCheck:
             continue
         if typed == accepted:
             return TypeinCheck(True, True, alternative.strip())
-        if typo_match is None and _forgives_typo(accepted) and _within_one_edit(typed, accepted):
+        if typo_match is None and _forgives_typo(accepted) and within_one_edit(typed, accepted):
             typo_match = alternative.strip()
     return TypeinCheck(typo_match is not None, False, typo_match)
 

@@ -2,7 +2,7 @@
 
 Joining and assigning are idempotent and safe to race: twenty students pressing "Join" at
 once, or an instructor double-clicking "Assign", each end with one row and the same answer a
-repeated request gets, never a duplicate-key error.
+repeated request gets, never a duplicate-key error. Operations flush; the caller commits.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import ClassDeck, ClassMembership, Classroom, Deck, User
+from .rows import insert_once
 
 # No 0/O or 1/I/L: codes are read aloud and copied from a board.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -31,7 +31,7 @@ def new_code() -> str:
 def create_class(name: str, instructor: User) -> Classroom:
     classroom = Classroom(name=name.strip(), instructor_id=instructor.id, join_code=new_code())
     db.session.add(classroom)
-    db.session.commit()
+    db.session.flush()
     return classroom
 
 
@@ -44,21 +44,21 @@ def class_by_code(code: str) -> Classroom | None:
 
 def join_class(classroom: Classroom, user: User) -> None:
     """Make ``user`` a member (a no-op when they already are, even if a racer just did it)."""
-    _insert_once(ClassMembership, class_id=classroom.id, user_id=user.id)
+    insert_once(ClassMembership, class_id=classroom.id, user_id=user.id)
 
 
 def assign_deck(classroom: Classroom, deck: Deck | None) -> None:
     """Assign a published deck; a draft would leave students with a page they cannot open."""
     if deck is None or not deck.published:
         raise NotAssignable("Choose a published deck: drafts cannot be assigned to a class.")
-    _insert_once(ClassDeck, class_id=classroom.id, deck_id=deck.id)
+    insert_once(ClassDeck, class_id=classroom.id, deck_id=deck.id)
 
 
 def unassign_deck(classroom: Classroom, deck_id: int) -> None:
     link = db.session.get(ClassDeck, (classroom.id, deck_id))
     if link is not None:
         db.session.delete(link)
-        db.session.commit()
+        db.session.flush()
 
 
 def assignable_decks(classroom: Classroom) -> list[Deck]:
@@ -68,15 +68,3 @@ def assignable_decks(classroom: Classroom) -> list[Deck]:
         select(Deck).where(Deck.published.is_(True), Deck.id.not_in(assigned))
         .order_by(Deck.title)
     ))
-
-
-def _insert_once(model, **values) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING on the primary key, then commit.
-
-    One statement, so a concurrent insert of the same row neither fails nor needs a retry;
-    both engines the app runs on spell it the same way in SQLAlchemy.
-    """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    db.session.commit()

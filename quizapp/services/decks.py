@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import kinds
@@ -17,7 +17,7 @@ from ..deckfile import CardData, DeckData, MediaFile, SourceDoc, SourceRef
 from ..extensions import db
 from ..formats import MediaLimits
 from ..formats.sanitize import sanitize_html
-from ..models import Card, Deck, Media, PendingUpload, SourceDocument, User, utcnow
+from ..models import Card, Deck, Media, SourceDocument, User, utcnow
 from ..sources import location_at
 
 
@@ -135,6 +135,12 @@ def card_data(card: Card) -> CardData:
     )
 
 
+def mark_changed(deck: Deck) -> None:
+    """A new deck version: learners' and exports' copies of the old one are out of date."""
+    deck.version += 1
+    deck.updated_at = utcnow()
+
+
 def apply_card(card: Card, data: CardData) -> None:
     card.kind = data.kind
     card.prompt = data.prompt
@@ -235,32 +241,16 @@ def store_deck(
     _store_sources(deck, data, source_texts or {})
     _store_media(deck, data, max_media_bytes)
     if not created and (report.changed or meta_changed):
-        deck.version += 1
-        deck.updated_at = utcnow()
+        mark_changed(deck)
     db.session.flush()
     return report
-
-
-def claim_pending_upload(token: str, user: User) -> bool:
-    """Take the user's pending upload out of the table, in the caller's transaction.
-
-    The delete is the claim: of two confirms of one token, the second waits for the first
-    to commit and then deletes nothing, so it answers as a repeat would. A rollback (a
-    failed import) puts the upload back.
-    """
-    deleted = db.session.execute(
-        delete(PendingUpload)
-        .where(PendingUpload.token == token, PendingUpload.user_id == user.id)
-        .execution_options(synchronize_session=False)
-    )
-    return deleted.rowcount == 1
 
 
 def store_decks_racing(
     decks: list[DeckData], *, owner: User, claim, max_media_bytes: int | None = None
 ) -> list[StoreReport] | None:
-    """Store the decks and commit; ``claim()`` is run first in the same transaction and
-    returns False when there is nothing (left) to store.
+    """Store the decks, flushed for the caller to commit; ``claim()`` is run first in the
+    same transaction and returns False when there is nothing (left) to store.
 
     Two confirms that both create the owner's deck called ``slug`` race on the unique
     (owner, slug) key; the loser rolls back and stores again, now updating the deck the
@@ -271,12 +261,10 @@ def store_decks_racing(
             db.session.rollback()
             return None
         try:
-            reports = [
+            return [
                 store_deck(deck, owner=owner, max_media_bytes=max_media_bytes)
                 for deck in decks
             ]
-            db.session.commit()
-            return reports
         except MediaOverLimit:
             db.session.rollback()
             raise

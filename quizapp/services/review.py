@@ -1,8 +1,8 @@
-"""Reviewing a draft: generation suggestions accepted or dropped, cards dropped and restored.
+"""Reviewing a draft: the review page, and generation suggestions accepted or dropped.
 
-Every change here is undoable from the review page: a dropped card is retired (kept with its
-content and history) until it is restored, and an accepted suggestion records exactly which
-cards it put into the deck so that undo takes out those and no others. The caller commits.
+Every decision is undoable from the review page: an accepted suggestion records exactly which
+cards it put into the deck so that undo takes out those and no others (single cards are
+dropped and restored by ``services.cards``). The caller commits.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from ..deckfile import FORMAT_NAME, FORMAT_VERSION, CardData, DeckFileError, fro
 from ..extensions import db
 from ..knowledge import KnowledgeView, SuggestionRecord, read_knowledge
 from ..models import Card, Deck, ReviewLog, SuggestionDecision, User, utcnow
-from .decks import Evidence, apply_card, cited_evidence, clean_card
+from .cards import next_position
+from .decks import Evidence, apply_card, cited_evidence, clean_card, mark_changed
 
 ACTIONS = ("accept", "drop", "undo")
 
@@ -184,9 +185,7 @@ def decide(deck: Deck, suggestion_id: str, action: str, user: User) -> str:
 def _add_cards(deck: Deck, cards: tuple[CardData, ...]) -> list[str]:
     """Puts the cards into the deck (a retired one comes back); the guids it changed."""
     by_guid = {card.guid: card for card in deck.cards}
-    position = db.session.scalar(
-        select(func.coalesce(func.max(Card.position), -1)).where(Card.deck_id == deck.id)
-    )
+    position = next_position(deck) - 1
     added = []
     for data in cards:
         card = by_guid.get(data.guid)
@@ -200,7 +199,7 @@ def _add_cards(deck: Deck, cards: tuple[CardData, ...]) -> list[str]:
         card.retired = False
         added.append(data.guid)
     if added:
-        _changed(deck)
+        mark_changed(deck)
     return added
 
 
@@ -215,7 +214,7 @@ def _take_back(deck: Deck, row: SuggestionDecision) -> None:
         else:
             deck.cards.remove(card)
             db.session.delete(card)
-    _changed(deck)
+    mark_changed(deck)
 
 
 def reapply_accepted(deck: Deck) -> None:
@@ -232,28 +231,10 @@ def reapply_accepted(deck: Deck) -> None:
     db.session.flush()
 
 
-def drop_card(deck: Deck, card: Card) -> None:
-    """Takes the card out of the deck, undoably: it is retired, never erased."""
-    if not card.retired:
-        card.retired = True
-        _changed(deck)
-
-
-def restore_card(deck: Deck, card: Card) -> None:
-    if card.retired:
-        card.retired = False
-        _changed(deck)
-
-
 def _has_history(card: Card) -> bool:
     return bool(db.session.scalar(
         select(func.count(ReviewLog.id)).where(ReviewLog.card_id == card.id)
     )) if card.id is not None else False
-
-
-def _changed(deck: Deck) -> None:
-    deck.version += 1
-    deck.updated_at = utcnow()
 
 
 def _flush() -> None:

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import StudyQueueItem, StudySession, User, utcnow
 from ..scheduling.day import learner_day
 from ..scheduling.phase import Phase
+from .rows import insert_once
 
 SCHEDULED, CRAM = "scheduled", Phase.CRAM.value
 AGAIN, DONE, ONLY = "again", "done", "only"
@@ -55,14 +55,10 @@ def _get_or_create(user: User, deck_id: int, mode: str, now: datetime) -> StudyS
     row = _find(user.id, deck_id, mode)
     if row is not None:
         return row
-    db.session.add(
-        StudySession(user_id=user.id, deck_id=deck_id, mode=mode, started_at=now, extra_new=0)
+    # Another tab may open the same session at the same moment: then both use the one row.
+    insert_once(
+        StudySession, user_id=user.id, deck_id=deck_id, mode=mode, started_at=now, extra_new=0
     )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Another tab opened the same session at the same moment: use that one.
-        db.session.rollback()
     return _find(user.id, deck_id, mode)
 
 
@@ -76,7 +72,8 @@ def open_session(
     only: list[int] | None = None, now: datetime | None = None,
 ) -> SessionQueue:
     """The learner's session in the deck, started afresh on ``restart`` and, for the scheduled
-    session, on a new learner day (yesterday's misses are due again by their schedule)."""
+    session, on a new learner day (yesterday's misses are due again by their schedule).
+    The caller commits."""
     now = now or utcnow()
     row = _get_or_create(user, deck_id, session_mode(cram), now)
     today = learner_day(now, user.timezone)
@@ -85,7 +82,7 @@ def open_session(
         _reset(row, now)
         for card_id in only or ():
             db.session.add(StudyQueueItem(session_id=row.id, kind=ONLY, card_id=card_id))
-        db.session.commit()
+        db.session.flush()
     return _snapshot(row, today, user)
 
 
@@ -157,7 +154,8 @@ def undo_answer_in_queue(user_id: int, log_id: int) -> None:
 
 
 def extend_new_today(user: User, deck_id: int, batch: int, now: datetime | None = None) -> bool:
-    """Allow ``batch`` more new cards today, once a day; False when already extended today."""
+    """Allow ``batch`` more new cards today, once a day; False when already extended today.
+    The caller commits."""
     now = now or utcnow()
     row = _get_or_create(user, deck_id, SCHEDULED, now)
     today = learner_day(now, user.timezone)
@@ -165,5 +163,5 @@ def extend_new_today(user: User, deck_id: int, batch: int, now: datetime | None 
         return False
     row.extra_new_day = today
     row.extra_new = batch
-    db.session.commit()
+    db.session.flush()
     return True

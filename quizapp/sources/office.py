@@ -8,6 +8,7 @@ declared total bounds memory) and a presentation's slides are counted from its l
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import zipfile
 from contextlib import contextmanager
@@ -69,20 +70,16 @@ def _read_docx(name: str, data: bytes, limits: SourceLimits, progress) -> Source
     from docx.text.paragraph import Paragraph
 
     document = docx.Document(io.BytesIO(data))
-    deadline = limits.deadline()
-    outline = Outline(name, limits)
-    body = document.element.body
-    blocks = list(body.iterchildren())
-    number = 0
-    for index, element in enumerate(blocks, start=1):
+    numbers = itertools.count(1)
+
+    def read_block(element, outline: Outline) -> None:
         tag = element.tag.rsplit("}", 1)[-1]
         if tag == "p":
             paragraph = Paragraph(element, document)
             text = paragraph.text
             if not text.strip():
-                continue
-            number += 1
-            outline.at(f"paragraph {number}")
+                return
+            outline.at(f"paragraph {next(numbers)}")
             style = (paragraph.style.name if paragraph.style is not None else "") or ""
             heading = _HEADING_STYLE.match(style.strip())
             if heading:
@@ -92,16 +89,28 @@ def _read_docx(name: str, data: bytes, limits: SourceLimits, progress) -> Source
             else:
                 outline.add(text)
         elif tag == "tbl":
-            number += 1
-            outline.at(f"paragraph {number}")
+            outline.at(f"paragraph {next(numbers)}")
             table = Table(element, document)
             outline.table([[cell.text for cell in row.cells] for row in table.rows])
+
+    blocks = list(document.element.body.iterchildren())
+    return _outline_of(name, limits, progress, blocks, read_block, "document")
+
+
+def _outline_of(
+    name: str, limits: SourceLimits, progress, parts: list, read_part, what: str
+) -> SourceText:
+    """One outline of the parts (paragraphs, slides) read in order, within the time limit."""
+    deadline = limits.deadline()
+    outline = Outline(name, limits)
+    for index, part in enumerate(parts, start=1):
+        read_part(part, outline)
         deadline.check(name)
         if progress:
-            progress(index, len(blocks))
+            progress(index, len(parts))
     result = outline.result("md")
     if not result.text:
-        raise SourceRefused(f"{name}: the document has no text.")
+        raise SourceRefused(f"{name}: the {what} has no text.")
     return result
 
 
@@ -121,25 +130,20 @@ def _read_pptx(name: str, data: bytes, limits: SourceLimits, progress) -> Source
     import pptx
 
     presentation = pptx.Presentation(io.BytesIO(data))
-    deadline = limits.deadline()
-    outline = Outline(name, limits)
-    slides = list(presentation.slides)
-    for number, slide in enumerate(slides, start=1):
-        outline.at(f"slide {number}")
-        title_shape = slide.shapes.title
-        if title_shape is not None and title_shape.has_text_frame:
-            outline.heading(title_shape.text_frame.text, 1)
-        for shape in _reading_order(slide.shapes):
-            if title_shape is not None and shape.shape_id == title_shape.shape_id:
-                continue
-            _read_shape(shape, outline)
-        deadline.check(name)
-        if progress:
-            progress(number, len(slides))
-    result = outline.result("md")
-    if not result.text:
-        raise SourceRefused(f"{name}: the presentation has no text.")
-    return result
+    slides = list(enumerate(presentation.slides, start=1))
+    return _outline_of(name, limits, progress, slides, _read_slide, "presentation")
+
+
+def _read_slide(numbered_slide, outline: Outline) -> None:
+    number, slide = numbered_slide
+    outline.at(f"slide {number}")
+    title_shape = slide.shapes.title
+    if title_shape is not None and title_shape.has_text_frame:
+        outline.heading(title_shape.text_frame.text, 1)
+    for shape in _reading_order(slide.shapes):
+        if title_shape is not None and shape.shape_id == title_shape.shape_id:
+            continue
+        _read_shape(shape, outline)
 
 
 def _reading_order(shapes):

@@ -27,12 +27,13 @@ import zlib
 import zstandard
 
 from quizapp.deckfile import DeckData
-from quizapp.formats import ImportFailed, MediaLimits
+from quizapp.formats import ImportFailed, ImportResult, MediaLimits, Reader
 from quizapp.formats.anki.cards import DeckBuilder
 from quizapp.formats.anki.collection import read_collection
 from quizapp.formats.anki.media import MediaStore
 from quizapp.formats.anki.package import (
     MAX_UNPACKED_BYTES,
+    ZIP_MAGIC,
     Budget,
     extract_collection,
     open_package,
@@ -81,3 +82,17 @@ def _read_package(data: bytes, limits: MediaLimits) -> tuple[list[DeckData], lis
         collection = read_collection(path)
         media = MediaStore(archive, members, budget, limits)
         return DeckBuilder(collection, media).build()
+
+
+def read_anki_upload(data: bytes, filename: str, limits: MediaLimits) -> ImportResult:
+    decks, warnings = read_anki_package(data, limits)
+    return ImportResult(decks=decks, warnings=warnings, kind="apkg")
+
+
+READER = Reader(
+    kind="apkg",
+    description="an Anki package",
+    suffixes=(".apkg", ".colpkg"),
+    claims=lambda data: data.startswith(ZIP_MAGIC),
+    read=read_anki_upload,
+)

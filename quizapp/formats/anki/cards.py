@@ -214,7 +214,7 @@ class DeckBuilder:
         return None
 
     def _with_local_images(self, markup: str, images: dict[str, bytes]) -> str:
-        def localize(match: re.Match) -> str:
+        def localize(match: re.Match[str]) -> str:
             reference = html.unescape(match.group(2))
             if has_url_scheme(reference):
                 return match.group(0)

@@ -66,9 +66,10 @@ def choice_lines(markup: str) -> list[str]:
     for opening in _LINE_OPENINGS:
         text = text.replace(opening, "")
     lines = [line.strip() for line in text.split("\n") if line.strip()]
-    labels = [_LABEL_RE.match(line) for line in lines]
-    if lines and all(labels):
-        expected = CHOICE_LETTERS if lines and labels[0].group(1) in "Aa" else "12345678"
+    matches = [_LABEL_RE.match(line) for line in lines]
+    labels = [label for label in matches if label is not None]
+    if lines and len(labels) == len(lines):
+        expected = CHOICE_LETTERS if labels[0].group(1) in "Aa" else "12345678"
         if all(
             label.group(1).upper() == expected[position]
             for position, label in enumerate(labels[: len(expected)])

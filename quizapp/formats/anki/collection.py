@@ -16,6 +16,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from quizapp.formats import ImportFailed, megabytes
@@ -101,7 +102,7 @@ def _check_schema(connection: sqlite3.Connection) -> None:
     table standing where Anki keeps a plain table produces its values only when a query
     reads them, so no size on disk bounds them. Anki's collections have none of these.
     """
-    tables = {}
+    tables: dict[str, str | None] = {}
     for kind, name, sql in connection.execute(
         "SELECT type, name, sql FROM sqlite_master LIMIT ?", (MAX_SCHEMA_ENTRIES + 1,)
     ):
@@ -174,7 +175,7 @@ class _Reader:
         self.connection = connection
         self.left = MAX_COLLECTION_READ_BYTES
 
-    def rows(self, query: str, limit: int, what: str) -> Iterator[tuple]:
+    def rows(self, query: str, limit: int, what: str) -> Iterator[tuple[Any, ...]]:
         cursor = self.connection.execute(f"{query} LIMIT ?", (limit + 1,))
         for count, row in enumerate(cursor, start=1):
             if count > limit:
@@ -238,7 +239,7 @@ def _legacy_note_types_and_decks(
     return note_types, deck_names
 
 
-def _ordinal_of(item: dict) -> int:
+def _ordinal_of(item: dict[str, Any]) -> int:
     value = item.get("ord", 0)
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 

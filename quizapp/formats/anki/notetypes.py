@@ -145,7 +145,7 @@ def _multiple_choice_shape(note_type: NoteType) -> Shape | None:
     if listed is not None:
         choices: tuple[int, ...] = (listed,)
     else:
-        labelled = {}
+        labelled: dict[str, int] = {}
         for name, position in by_name.items():
             label = _CHOICE_FIELD_RE.fullmatch(name)
             if label and position not in (question, correct):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import IO, cast
 
 import zstandard
 
@@ -19,6 +20,7 @@ MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 MAX_ZIP_MEMBERS = 20_000
 COLLECTION_MEMBERS = ("collection.anki21b", "collection.anki21", "collection.anki2")
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 CHUNK = 1 << 16
 
 
@@ -42,7 +44,7 @@ class TooLarge(Exception):
     """One member unpacks to more than its own cap (the package may still be fine)."""
 
 
-def _collect(stream, budget: Budget, cap: int | None) -> bytes:
+def _collect(stream: IO[bytes], budget: Budget, cap: int | None) -> bytes:
     unpacked = bytearray()
     while chunk := stream.read(CHUNK):
         budget.spend(len(chunk))
@@ -72,12 +74,13 @@ def extract_collection(
 ) -> None:
     """Write the collection's SQLite file to ``path``, unpacking zstd on the way."""
     with archive.open(info) as member, open(path, "wb") as file:
-        stream = member
+        stream: IO[bytes] = member
         if info.filename == "collection.anki21b":
             head = member.read(len(ZSTD_MAGIC))
             if head != ZSTD_MAGIC:
                 raise ImportFailed("The collection in the Anki package is damaged.")
-            joined = _Prefixed(head, member)
+            # A RawIOBase is a binary file object; typeshed's IO[bytes] does not say so.
+            joined = cast(IO[bytes], _Prefixed(head, member))
             stream = zstandard.ZstdDecompressor().stream_reader(joined, read_across_frames=True)
         while chunk := stream.read(CHUNK):
             budget.spend(len(chunk))
@@ -87,7 +90,7 @@ def extract_collection(
 class _Prefixed(io.RawIOBase):
     """A stream that yields ``head`` and then the rest of ``rest``."""
 
-    def __init__(self, head: bytes, rest):
+    def __init__(self, head: bytes, rest: IO[bytes]):
         self.head = head
         self.rest = rest
 

@@ -1,0 +1,19 @@
+"""Row-level helpers that operations share."""
+
+from __future__ import annotations
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..extensions import db
+
+
+def insert_once(model, **values) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING on the primary or a unique key, in the caller's
+    transaction.
+
+    One statement, so a concurrent insert of the same row neither fails nor needs a retry or
+    a rollback; both engines the app runs on spell it the same way in SQLAlchemy.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
