@@ -245,6 +245,41 @@ class ReviewLog(db.Model):
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class LearnerSchedulerParams(db.Model):
+    """The latest fit of FSRS parameters to one learner's history in one deck.
+
+    ``parameters`` is null when the fit did not beat the defaults on held-out answers: the
+    learner keeps the defaults, and the row still says how both scored."""
+
+    __tablename__ = "learner_scheduler_params"
+    __table_args__ = (UniqueConstraint("user_id", "deck_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    deck_id: Mapped[int] = mapped_column(ForeignKey("deck.id", ondelete="CASCADE"), index=True)
+    parameters: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
+    reviews_used: Mapped[int] = mapped_column(Integer)
+    log_loss_default: Mapped[float] = mapped_column(Float)
+    log_loss_fitted: Mapped[float | None] = mapped_column(Float, nullable=True)
+    fitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeckSimulation(db.Model):
+    """The learner simulator's figures for one deck, kept until the deck changes.
+
+    ``fingerprint`` names what the run depended on (card count, daily limits, run size); a
+    deck whose fingerprint no longer matches shows the figures as out of date."""
+
+    __tablename__ = "deck_simulation"
+
+    deck_id: Mapped[int] = mapped_column(
+        ForeignKey("deck.id", ondelete="CASCADE"), primary_key=True
+    )
+    fingerprint: Mapped[str] = mapped_column(String(200))
+    results: Mapped[dict[str, Any]] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Classroom(db.Model):
     __tablename__ = "classroom"
 
@@ -379,7 +414,7 @@ class RateLimitCounter(db.Model):
     expires_at: Mapped[float] = mapped_column(Float, index=True)
 
 
-JOB_KINDS = ("generate", "import")
+JOB_KINDS = ("generate", "import", "fit", "simulate")
 JOB_STATUSES = ("queued", "running", "done", "failed")
 
 

@@ -28,7 +28,7 @@ from ..extensions import db
 from ..formats.detect import ImportFailed, read_upload
 from ..forms import CardForm, DeckSettingsForm, DeckUploadForm, SourceUploadForm
 from ..models import MAX_ID, Card, Deck, PendingUpload, utcnow
-from ..services import exports, progress
+from ..services import deck_simulation, exports, progress
 from ..services import review as review_service
 from ..services.decks import (
     OPAQUE_MEDIA_TYPE,
@@ -307,9 +307,10 @@ def settings(deck_id: int):
         db.session.commit()
         flash("Deck settings saved.", "success")
         return redirect(url_for("decks.show", deck_id=deck.id), code=303)
-    return render_template("decks/settings.html", deck=deck, form=form), (
-        400 if form.errors else 200
-    )
+    return render_template(
+        "decks/settings.html", deck=deck, form=form,
+        simulation=deck_simulation.view_for(deck),
+    ), (400 if form.errors else 200)
 
 
 @bp.post("/<int:deck_id>/publish")

@@ -24,6 +24,9 @@ hundredth and kept from 1.3 to :data:`MAX_CONVERTED_EASINESS`; it continues as a
 two successes behind it, so the next interval is interval × easiness. A card still in a
 (re)learning step becomes an SM-2 card that failed its last answer (repetitions 0), due when
 it was due. Lapses carry over both ways (SM-2's count is kept on the way in).
+
+**A logged answer as an FSRS rating** (:func:`fsrs_rating_of`, for fitting personal
+parameters): the one place that reads a review-log row's grade as Again/Hard/Good/Easy.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from . import sm2
 from .base import Moment
@@ -49,6 +53,18 @@ class PastAnswer:
 
     at: datetime
     grade: int
+
+
+class LoggedAnswer(Protocol):
+    """What :func:`fsrs_rating_of` reads of a review-log row."""
+
+    grade: int
+
+
+def fsrs_rating_of(answer: LoggedAnswer) -> int:
+    """The FSRS rating (1–4) of a logged answer; today's log holds SM-2 grades 0–5, mapped
+    as Anki maps its buttons."""
+    return int(rating_for_sm2_grade(answer.grade))
 
 
 def sm2_to_fsrs(

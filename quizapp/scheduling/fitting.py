@@ -1,0 +1,198 @@
+"""Personal FSRS parameters fitted to one learner's review history (pure).
+
+The optimizer is FSRS's Rust core through its Python bindings (``fsrs-rs-python``, pinned in
+``constraints.txt``): the same code Anki runs for "Optimize", without a deep-learning stack.
+
+**Items.** A card's answers, in order, become one training item per answer after the first:
+the answers up to and including it, each with the learner days since the one before (0 for the
+first answer and for answers on the same day). The optimizer learns from the last answer of
+each item whether the memory state built from the earlier ones predicted it.
+
+**Before / after.** Both sets of parameters are scored by log loss on answers the fit never
+saw: the learner's cards are dealt, at random but reproducibly, into :data:`FOLDS` groups; each
+group's answers are predicted by parameters fitted on the other groups, and the defaults predict
+the same answers. Only the answers that come a day or more after the one before are scored
+(what a schedule decides). The fit counts as better only when its held-out log loss is lower;
+the parameters handed back are then fitted on the whole history, and a caller keeps the
+defaults otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import fsrs_rs_python as fsrs_rs
+
+from .fsrs_scheduler import DEFAULT_PARAMETERS, FsrsScheduler, Rating
+
+FOLDS = 5
+SPLIT_SEED = 20261126
+
+
+class FitFailed(ValueError):
+    """The history cannot be fitted (too little of it); the message says why."""
+
+
+@dataclass(frozen=True)
+class PastReview:
+    """One answer that tested recall: which card, on which learner day, rated 1–4.
+
+    Answers of one card on one day keep the order they are given in."""
+
+    card: Hashable
+    day: date
+    rating: int
+
+
+@dataclass(frozen=True)
+class FitResult:
+    parameters: tuple[float, ...]
+    reviews: int
+    log_loss_default: float
+    log_loss_fitted: float
+
+    @property
+    def improved(self) -> bool:
+        return self.log_loss_fitted < self.log_loss_default
+
+
+def by_card(history: Iterable[PastReview]) -> dict[Hashable, list[PastReview]]:
+    cards: dict[Hashable, list[PastReview]] = defaultdict(list)
+    for review in history:
+        cards[review.card].append(review)
+    for reviews in cards.values():
+        reviews.sort(key=lambda review: review.day)  # stable: same-day order is kept
+    return dict(cards)
+
+
+Item = tuple[tuple[int, int], ...]  # (rating, days since the answer before) per answer
+
+
+def items_for(reviews: Sequence[PastReview]) -> list[Item]:
+    """One card's training items (see the module docstring)."""
+    steps: list[tuple[int, int]] = []
+    items = []
+    previous: date | None = None
+    for review in reviews:
+        elapsed = 0 if previous is None else (review.day - previous).days
+        steps.append((int(Rating(review.rating)), elapsed))
+        previous = review.day
+        if len(steps) > 1:
+            items.append(tuple(steps))
+    return items
+
+
+def _library_items(items: Iterable[Item]) -> list[fsrs_rs.FSRSItem]:
+    return [
+        fsrs_rs.FSRSItem([fsrs_rs.FSRSReview(rating, elapsed) for rating, elapsed in item])
+        for item in items
+    ]
+
+
+def folds_of(cards: Iterable[Hashable], folds: int = FOLDS, seed: int = SPLIT_SEED
+             ) -> list[list[Hashable]]:
+    """The cards dealt at random, but reproducibly, into ``folds`` groups (fewer when there
+    are fewer cards), none empty."""
+    ordered = sorted(cards, key=repr)
+    random.Random(seed).shuffle(ordered)
+    count = min(folds, len(ordered))
+    return [ordered[index::count] for index in range(count)]
+
+
+def log_loss(parameters: Sequence[float], items: Iterable[Item]) -> float:
+    """How well ``parameters`` predict the last answer of each item (lower is better)."""
+    return float(fsrs_rs.FSRS(list(parameters)).evaluate(_library_items(items)).log_loss)
+
+
+def fit(history: Iterable[PastReview], default: Sequence[float] = DEFAULT_PARAMETERS) -> FitResult:
+    """Parameters fitted to ``history`` and the held-out log loss of default and fitted."""
+    cards = by_card(history)
+    reviews = sum(len(answers) for answers in cards.values())
+    groups = [[item for card in group for item in items_for(cards[card])]
+              for group in folds_of(cards)]
+    scored = [sum(map(_tests_recall, group)) for group in groups]
+    if len(groups) < 2 or sum(1 for count in scored if count) < 2:
+        raise FitFailed(
+            f"{reviews} answers on {len(cards)} cards hold too few reviews on a later day to fit"
+        )
+    try:
+        held_out = 0.0
+        for index, group in enumerate(groups):
+            if scored[index]:
+                training = [item for other in groups if other is not group for item in other]
+                held_out += scored[index] * log_loss(_optimized(default, training), group)
+        fitted = _optimized(default, [item for group in groups for item in group])
+        before = log_loss(default, [item for group in groups for item in group])
+    except Exception as error:  # the Rust core reports bad data as a plain exception
+        raise FitFailed(f"the optimizer could not fit this history: {error}") from error
+    after = held_out / sum(scored)
+    if not _usable(fitted) or not math.isfinite(after):
+        return FitResult(tuple(default), reviews, before, math.inf)
+    return FitResult(fitted, reviews, before, after)
+
+
+def _optimized(default: Sequence[float], items: Sequence[Item]) -> tuple[float, ...]:
+    optimizer = fsrs_rs.FSRS(list(default))
+    return tuple(float(w) for w in optimizer.compute_parameters(_library_items(items)))
+
+
+def _tests_recall(item: Item) -> bool:
+    """Whether the item's last answer comes on a later day than the one before it: what the
+    log loss is scored on."""
+    return item[-1][1] > 0
+
+
+def _usable(parameters: Sequence[float]) -> bool:
+    """Whether the app's scheduler (py-fsrs, which checks bounds) accepts the parameters."""
+    try:
+        FsrsScheduler(parameters=parameters)
+    except ValueError:
+        return False
+    return True
+
+
+def synthetic_history(
+    parameters: Sequence[float],
+    *,
+    cards: int,
+    answers_per_card: int,
+    seed: int = 0,
+    scheduled_by: Sequence[float] = DEFAULT_PARAMETERS,
+    start: date = date(2026, 1, 5),
+) -> list[PastReview]:
+    """A learner whose memory follows FSRS with ``parameters`` exactly, studying under FSRS
+    with the ``scheduled_by`` parameters (the defaults, as before a fit) at a desired
+    retention drawn from 0.7-0.95 for each review: a history to check that a fit finds its way
+    back to the parameters that made it."""
+    truth, scheduler = fsrs_rs.FSRS(list(parameters)), fsrs_rs.FSRS(list(scheduled_by))
+    decay = -parameters[20]
+    factor = 0.9 ** (1 / decay) - 1
+    chance = random.Random(seed)
+    history = []
+    for card in range(cards):
+        memory = believed = None
+        day, elapsed = start, 0
+        for _ in range(answers_per_card):
+            if memory is None:
+                rating = chance.choices(range(1, 5), (0.25, 0.10, 0.50, 0.15))[0]
+            else:
+                recall = (1 + factor * elapsed / memory.stability) ** decay
+                remembered = chance.random() < recall
+                rating = chance.choices((2, 3, 4), (0.2, 0.65, 0.15))[0] if remembered else 1
+            history.append(PastReview(card, day, rating))
+            memory = _after(truth, memory, elapsed, rating)
+            believed = _after(scheduler, believed, elapsed, rating)
+            interval = scheduler.next_interval(believed.stability, chance.uniform(0.7, 0.95), 3)
+            elapsed = max(1, round(interval))
+            day += timedelta(days=elapsed)
+    return history
+
+
+def _after(model: fsrs_rs.FSRS, memory, elapsed: int, rating: int):
+    states = model.next_states(memory, 0.9, elapsed)
+    return (states.again, states.hard, states.good, states.easy)[rating - 1].memory
