@@ -416,6 +416,7 @@ class RateLimitCounter(db.Model):
 
 JOB_KINDS = ("generate", "import", "fit", "simulate")
 JOB_STATUSES = ("queued", "running", "done", "failed")
+ACTIVE_JOB_STATUSES = ("queued", "running")
 
 
 class Job(db.Model):
@@ -459,6 +460,16 @@ class Job(db.Model):
     @property
     def finished(self) -> bool:
         return self.status in ("done", "failed")
+
+
+def job_under_way(kind: str, deck_id: int, user_id: int | None = None) -> bool:
+    """Whether a job of ``kind`` on the deck (by the user, if given) is waiting or running."""
+    query = db.select(Job.id).where(
+        Job.kind == kind, Job.deck_id == deck_id, Job.status.in_(ACTIVE_JOB_STATUSES)
+    )
+    if user_id is not None:
+        query = query.where(Job.user_id == user_id)
+    return db.session.scalars(query).first() is not None
 
 
 class JobFile(db.Model):

@@ -15,7 +15,7 @@ from quizapp.extensions import db
 from quizapp.models import Job, LearnerSchedulerParams, ReviewLog
 from quizapp.scheduling.fitting import FitResult, synthetic_history
 from quizapp.scheduling.fsrs_scheduler import DEFAULT_PARAMETERS
-from quizapp.services import personal_params
+from quizapp.services import personal_params, scheduler_jobs
 
 SM2_GRADE_FOR_RATING = {1: 1, 2: 3, 3: 4, 4: 5}
 
@@ -152,3 +152,22 @@ def test_the_command_fits_every_learner_with_enough_reviews(app, learner, deck, 
     assert db.session.scalars(select(LearnerSchedulerParams)).one().user_id == learner.id
     unknown = runner.invoke(args=["sched", "fit", "--user", "nobody@example.org"])
     assert unknown.exit_code == 1 and "no account for nobody@example.org" in unknown.output
+
+
+def test_a_fit_becomes_due_by_itself_when_a_session_ends(client, auth, learner, app,
+                                                         monkeypatch):
+    deck = make_deck([basic(f"c{n}") for n in range(60)], title="Done for today",
+                     new_per_day=0)
+    monkeypatch.setitem(app.config, "QUIZAPP_FSRS_FIT_MIN_REVIEWS", 200)
+    history = synthetic_history(LEARNER, cards=60, answers_per_card=5)
+    seed_history(learner, deck, history[:150])
+    auth.login(learner.email)
+    client.get(f"/study/{deck.id}")  # nothing left to study: the session's summary
+    assert db.session.scalar(select(func.count(Job.id))) == 0  # 150 of 200 reviews
+    seed_history(learner, deck, history[150:])
+    client.get(f"/study/{deck.id}")
+    fitted = db.session.scalars(select(LearnerSchedulerParams)).one()
+    assert fitted.reviews_used == 300
+    client.get(f"/study/{deck.id}")  # not again until another 200 reviews
+    assert db.session.scalar(select(func.count(Job.id))) == 1
+    assert not scheduler_jobs.fit_is_due(learner, deck)

@@ -8,8 +8,10 @@ from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from ..access import deck_for_edit, deck_for_study, instructor_required
-from ..services import deck_simulation, personal_params
-from ..services.jobs import JobRefused, queue_job
+from ..models import Job
+from ..services import scheduler_jobs
+from ..services.deck_simulation import SimulationRefused
+from ..services.jobs import JobRefused
 
 bp = Blueprint("scheduling", __name__)
 
@@ -18,46 +20,31 @@ bp = Blueprint("scheduling", __name__)
 @login_required
 def fit_parameters(deck_id: int):
     deck = deck_for_study(deck_id)
-    back = redirect(url_for("progress.deck", deck_id=deck.id, _anchor="parameters"), code=303)
-    status = personal_params.status(current_user, deck)
-    if not status.eligible:
-        flash(f"Personal parameters need {status.needed:,} reviews in this deck; you have "
-              f"{status.reviews:,}.", "error")
-        return back
-    if status.fitting:
-        flash("Your parameters are already being fitted.", "info")
-        return back
     try:
-        job = queue_job(current_user, "fit", deck_id=deck.id, title=deck.title[:200])
+        job = scheduler_jobs.queue_fit(current_user, deck)
     except JobRefused as refused:
         flash(str(refused), "error")
-        return back
-    if job.status == "failed":
-        flash(job.message, "error")
-    elif job.status != "done":
-        flash("Fitting your parameters: this page shows the result when it is done.", "info")
-    return back
+    else:
+        _say(job, "Fitting your parameters: this page shows the result when it is done.")
+    return redirect(url_for("progress.deck", deck_id=deck.id, _anchor="parameters"), code=303)
 
 
 @bp.post("/decks/<int:deck_id>/simulation")
 @instructor_required
 def simulate_deck(deck_id: int):
     deck = deck_for_edit(deck_id)
-    back = redirect(url_for("decks.settings", deck_id=deck.id, _anchor="simulation"), code=303)
-    view = deck_simulation.view_for(deck)
-    if view.problem:
-        flash(view.problem, "error")
-        return back
-    if view.running:
-        flash("The simulator is already running for this deck.", "info")
-        return back
     try:
-        job = queue_job(current_user, "simulate", deck_id=deck.id, title=deck.title[:200])
-    except JobRefused as refused:
+        job = scheduler_jobs.queue_simulation(current_user, deck)
+    except (JobRefused, SimulationRefused) as refused:
         flash(str(refused), "error")
-        return back
+    else:
+        _say(job, "The simulator is running: this page shows its figures when it is done.")
+    return redirect(url_for("decks.settings", deck_id=deck.id, _anchor="simulation"), code=303)
+
+
+def _say(job: Job, waiting: str) -> None:
+    """A job run at once (the immediate queue) has its outcome on the page already."""
     if job.status == "failed":
         flash(job.message, "error")
     elif job.status != "done":
-        flash("The simulator is running: this page shows its figures when it is done.", "info")
-    return back
+        flash(waiting, "info")

@@ -21,7 +21,7 @@ from ..models import Card
 from ..rendering import card_side
 from ..scheduling import grading, sm2
 from ..scheduling.day import due_in_words
-from ..services import study, study_queue, study_summary
+from ..services import scheduler_jobs, study, study_queue, study_summary
 from ..services.decks import card_evidence
 from ..templating import media_url_for
 
@@ -72,6 +72,8 @@ def session_page(deck_id: int):
     )
     presentation = study.choose_next(current_user, deck, queue, cram=cram)
     if presentation is None:
+        if not cram:
+            scheduler_jobs.queue_fit_if_due(current_user, deck)
         summary = study_summary.session_summary(current_user, deck, queue)
         return _render(
             "study/summary.html", deck=deck, summary=summary, cram=cram,

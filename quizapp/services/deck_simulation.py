@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Card, Deck, DeckSimulation, Job, utcnow
+from ..models import Card, Deck, DeckSimulation, Job, job_under_way, utcnow
 from ..scheduling.simulate import SimulationConfig, simulate
 from ..scheduling.simulation_report import COMPARED, Report, checkpoints_for, report
 
@@ -63,14 +63,7 @@ class SimulationView:
 
 def view_for(deck: Deck) -> SimulationView:
     stored = db.session.get(DeckSimulation, deck.id)
-    running = bool(
-        db.session.scalar(
-            select(func.count(Job.id)).where(
-                Job.deck_id == deck.id, Job.kind == "simulate",
-                Job.status.in_(("queued", "running")),
-            )
-        )
-    )
+    running = job_under_way("simulate", deck.id)
     try:
         current, problem = fingerprint(deck_config(deck)), None
     except SimulationRefused as refused:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from ..extensions import db
 from ..formats.detect import ImportFailed, read_upload
 from ..jobs import enqueue
-from ..models import Job, JobFile, PendingUpload, User, utcnow
+from ..models import ACTIVE_JOB_STATUSES, Job, JobFile, PendingUpload, User, utcnow
 from ..scheduling.fitting import FitFailed
 from .deck_simulation import SimulationRefused, run_simulation_job
 from .decks import MediaOverLimit, media_limits, store_deck
@@ -24,7 +24,7 @@ from .personal_params import FitRefused, run_fit_job
 
 log = logging.getLogger(__name__)
 
-ACTIVE = ("queued", "running")
+ACTIVE = ACTIVE_JOB_STATUSES
 # Progress is written at most this often (seconds), besides the heartbeat.
 PROGRESS_INTERVAL = 0.5
 

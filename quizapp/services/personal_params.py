@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Deck, Job, LearnerSchedulerParams, ReviewLog, User, utcnow
+from ..models import Deck, Job, LearnerSchedulerParams, ReviewLog, User, job_under_way, utcnow
 from ..scheduling.conversions import fsrs_rating_of
 from ..scheduling.day import learner_day
 from ..scheduling.fitting import FitResult, PastReview, fit
@@ -132,14 +132,8 @@ class ParamsStatus:
 
 
 def status(user: User, deck: Deck) -> ParamsStatus:
-    fitting = db.session.scalar(
-        select(func.count(Job.id)).where(
-            Job.user_id == user.id, Job.deck_id == deck.id, Job.kind == "fit",
-            Job.status.in_(("queued", "running")),
-        )
-    )
     return ParamsStatus(review_count(user.id, deck.id), min_reviews(), _stored(user.id, deck.id),
-                        bool(fitting))
+                        job_under_way("fit", deck.id, user.id))
 
 
 def run_fit_job(job: Job, report) -> int:
