@@ -7,13 +7,12 @@ from datetime import UTC, datetime, time
 
 import pytest
 from conftest import csrf_token, make_user
-from fitting_helpers import LEARNER
 from sqlalchemy import func, insert, select
 from study_helpers import basic, make_deck
 
 from quizapp.extensions import db
 from quizapp.models import Job, LearnerSchedulerParams, ReviewLog
-from quizapp.scheduling.fitting import FitResult, synthetic_history
+from quizapp.scheduling.fitting import DISTANT_LEARNER, FitResult, synthetic_history
 from quizapp.scheduling.fsrs_scheduler import DEFAULT_PARAMETERS
 from quizapp.services import personal_params, scheduler_jobs
 
@@ -47,7 +46,7 @@ def fit_form(client, deck):
 
 
 def test_below_the_threshold_the_defaults_stay_and_a_fit_is_refused(client, auth, learner, deck):
-    seed_history(learner, deck, synthetic_history(LEARNER, cards=40, answers_per_card=5))
+    seed_history(learner, deck, synthetic_history(DISTANT_LEARNER, cards=40, answers_per_card=5))
     auth.login(learner.email)
     page = client.get(f"/progress/decks/{deck.id}").get_data(as_text=True)
     assert "Using defaults (200 of 1,000 reviews)" in page
@@ -62,7 +61,7 @@ def test_below_the_threshold_the_defaults_stay_and_a_fit_is_refused(client, auth
 
 def test_the_threshold_is_a_setting_and_counts_only_real_answers(app, learner, deck,
                                                                  monkeypatch):
-    history = synthetic_history(LEARNER, cards=20, answers_per_card=5)
+    history = synthetic_history(DISTANT_LEARNER, cards=20, answers_per_card=5)
     seed_history(learner, deck, history)
     seed_history(learner, deck, history, phase="cram")
     seed_history(learner, deck, history, undone_at=datetime(2026, 6, 1, tzinfo=UTC))
@@ -74,7 +73,7 @@ def test_the_threshold_is_a_setting_and_counts_only_real_answers(app, learner, d
 
 
 def test_the_job_stores_parameters_that_beat_the_defaults(client, auth, learner, deck):
-    seed_history(learner, deck, synthetic_history(LEARNER, cards=150, answers_per_card=8))
+    seed_history(learner, deck, synthetic_history(DISTANT_LEARNER, cards=150, answers_per_card=8))
     auth.login(learner.email)
     assert "Fit parameters to your reviews" in client.get(
         f"/progress/decks/{deck.id}").get_data(as_text=True)
@@ -94,14 +93,14 @@ def test_the_job_stores_parameters_that_beat_the_defaults(client, auth, learner,
 
 def test_a_fit_that_does_not_beat_the_defaults_keeps_them(client, auth, learner, deck, app,
                                                           monkeypatch):
-    seed_history(learner, deck, synthetic_history(LEARNER, cards=30, answers_per_card=4))
+    seed_history(learner, deck, synthetic_history(DISTANT_LEARNER, cards=30, answers_per_card=4))
     monkeypatch.setitem(app.config, "QUIZAPP_FSRS_FIT_MIN_REVIEWS", 100)
     earlier = LearnerSchedulerParams(user_id=learner.id, deck_id=deck.id,
-                                     parameters=list(LEARNER), reviews_used=90,
+                                     parameters=list(DISTANT_LEARNER), reviews_used=90,
                                      log_loss_default=0.5, log_loss_fitted=0.45)
     db.session.add(earlier)
     db.session.commit()
-    worse = FitResult(tuple(LEARNER), 120, 0.4012, 0.4321)
+    worse = FitResult(tuple(DISTANT_LEARNER), 120, 0.4012, 0.4321)
     monkeypatch.setattr(personal_params, "fit", lambda history: worse)
     auth.login(learner.email)
     fit_form(client, deck)
@@ -115,8 +114,8 @@ def test_a_fit_that_does_not_beat_the_defaults_keeps_them(client, auth, learner,
 
 def test_a_history_that_cannot_be_fitted_fails_the_job_with_a_message(client, auth, learner,
                                                                       deck, app, monkeypatch):
-    same_day = [review for review in synthetic_history(LEARNER, cards=30, answers_per_card=1)
-                for _ in range(4)]
+    first_answers = synthetic_history(DISTANT_LEARNER, cards=30, answers_per_card=1)
+    same_day = [review for review in first_answers for _ in range(4)]
     seed_history(learner, deck, same_day)
     monkeypatch.setitem(app.config, "QUIZAPP_FSRS_FIT_MIN_REVIEWS", 100)
     auth.login(learner.email)
@@ -140,7 +139,7 @@ def test_the_command_fits_every_learner_with_enough_reviews(app, learner, deck, 
     runner = app.test_cli_runner()
     assert "No learner has 1,000 reviews in one deck yet." in runner.invoke(
         args=["sched", "fit"]).output
-    seed_history(learner, deck, synthetic_history(LEARNER, cards=150, answers_per_card=8))
+    seed_history(learner, deck, synthetic_history(DISTANT_LEARNER, cards=150, answers_per_card=8))
     other = make_user("other@example.org")
     seed_history(other, deck, synthetic_history(DEFAULT_PARAMETERS, cards=20,
                                                 answers_per_card=5))
@@ -159,7 +158,7 @@ def test_a_fit_becomes_due_by_itself_when_a_session_ends(client, auth, learner, 
     deck = make_deck([basic(f"c{n}") for n in range(60)], title="Done for today",
                      new_per_day=0)
     monkeypatch.setitem(app.config, "QUIZAPP_FSRS_FIT_MIN_REVIEWS", 200)
-    history = synthetic_history(LEARNER, cards=60, answers_per_card=5)
+    history = synthetic_history(DISTANT_LEARNER, cards=60, answers_per_card=5)
     seed_history(learner, deck, history[:150])
     auth.login(learner.email)
     client.get(f"/study/{deck.id}")  # nothing left to study: the session's summary

@@ -14,7 +14,9 @@ group's answers are predicted by parameters fitted on the other groups, and the 
 the same answers. Only the answers that come a day or more after the one before are scored
 (what a schedule decides). The fit counts as better only when its held-out log loss is lower;
 the parameters handed back are then fitted on the whole history, and a caller keeps the
-defaults otherwise.
+defaults otherwise. The log loss is computed here, from the library's memory states and FSRS's
+forgetting curve: the library's own ``evaluate`` gives different figures for the same items in
+another order, which would make the comparison depend on how cards were dealt.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from .fsrs_scheduler import DEFAULT_PARAMETERS, FsrsScheduler, Rating
 
 FOLDS = 5
 SPLIT_SEED = 20261126
+RECALL_CLIP = 1e-4  # a predicted certainty costs a bounded, not an infinite, loss
 
 
 class FitFailed(ValueError):
@@ -70,24 +73,24 @@ def by_card(history: Iterable[PastReview]) -> dict[Hashable, list[PastReview]]:
     return dict(cards)
 
 
-Item = tuple[tuple[int, int], ...]  # (rating, days since the answer before) per answer
+Steps = tuple[tuple[int, int], ...]  # (rating, days since the answer before) per answer
 
 
-def items_for(reviews: Sequence[PastReview]) -> list[Item]:
+def steps_of(reviews: Sequence[PastReview]) -> Steps:
+    """One card's answers as the optimizer reads them."""
+    days = [review.day for review in reviews]
+    return tuple(
+        (int(Rating(review.rating)), 0 if index == 0 else (review.day - days[index - 1]).days)
+        for index, review in enumerate(reviews)
+    )
+
+
+def items_for(steps: Steps) -> list[Steps]:
     """One card's training items (see the module docstring)."""
-    steps: list[tuple[int, int]] = []
-    items = []
-    previous: date | None = None
-    for review in reviews:
-        elapsed = 0 if previous is None else (review.day - previous).days
-        steps.append((int(Rating(review.rating)), elapsed))
-        previous = review.day
-        if len(steps) > 1:
-            items.append(tuple(steps))
-    return items
+    return [steps[:end] for end in range(2, len(steps) + 1)]
 
 
-def _library_items(items: Iterable[Item]) -> list[fsrs_rs.FSRSItem]:
+def _library_items(items: Iterable[Steps]) -> list[fsrs_rs.FSRSItem]:
     return [
         fsrs_rs.FSRSItem([fsrs_rs.FSRSReview(rating, elapsed) for rating, elapsed in item])
         for item in items
@@ -104,47 +107,63 @@ def folds_of(cards: Iterable[Hashable], folds: int = FOLDS, seed: int = SPLIT_SE
     return [ordered[index::count] for index in range(count)]
 
 
-def log_loss(parameters: Sequence[float], items: Iterable[Item]) -> float:
-    """How well ``parameters`` predict the last answer of each item (lower is better)."""
-    return float(fsrs_rs.FSRS(list(parameters)).evaluate(_library_items(items)).log_loss)
+def _losses(parameters: Sequence[float], cards: Iterable[Steps]) -> tuple[float, int]:
+    """(summed log loss, answers scored): each answer on a later day than the one before it,
+    predicted from the memory state the earlier answers left."""
+    model = fsrs_rs.FSRS(list(parameters))
+    decay = parameters[20]
+    factor = 0.9 ** (-1 / decay) - 1
+    total, scored = 0.0, 0
+    for steps in cards:
+        if not any(elapsed for _, elapsed in steps[1:]):
+            continue
+        states = model.historical_memory_states(_library_items([steps])[0])
+        for (rating, elapsed), before in zip(steps[1:], states, strict=False):
+            if elapsed == 0:
+                continue
+            recall = (1 + factor * elapsed / before.stability) ** -decay
+            recall = min(max(recall, RECALL_CLIP), 1 - RECALL_CLIP)
+            total -= math.log(recall if rating > Rating.AGAIN else 1 - recall)
+            scored += 1
+    return total, scored
+
+
+def log_loss(parameters: Sequence[float], cards: Iterable[Steps]) -> float:
+    """How well ``parameters`` predict the cards' answers (lower is better)."""
+    total, scored = _losses(parameters, cards)
+    if not scored:
+        raise FitFailed("no answer on a later day to score")
+    return total / scored
 
 
 def fit(history: Iterable[PastReview], default: Sequence[float] = DEFAULT_PARAMETERS) -> FitResult:
     """Parameters fitted to ``history`` and the held-out log loss of default and fitted."""
-    cards = by_card(history)
-    reviews = sum(len(answers) for answers in cards.values())
-    groups = [[item for card in group for item in items_for(cards[card])]
-              for group in folds_of(cards)]
-    scored = [sum(map(_tests_recall, group)) for group in groups]
-    if len(groups) < 2 or sum(1 for count in scored if count) < 2:
+    cards = {card: steps_of(reviews) for card, reviews in by_card(history).items()}
+    reviews = sum(map(len, cards.values()))
+    groups = [[cards[card] for card in group] for group in folds_of(cards)]
+    held_out = [_losses(default, group)[1] for group in groups]
+    if sum(1 for scored in held_out if scored) < 2:
         raise FitFailed(
             f"{reviews} answers on {len(cards)} cards hold too few reviews on a later day to fit"
         )
     try:
-        held_out = 0.0
-        for index, group in enumerate(groups):
-            if scored[index]:
-                training = [item for other in groups if other is not group for item in other]
-                held_out += scored[index] * log_loss(_optimized(default, training), group)
-        fitted = _optimized(default, [item for group in groups for item in group])
-        before = log_loss(default, [item for group in groups for item in group])
+        fitted_total = 0.0
+        for group in groups:
+            training = [steps for other in groups if other is not group for steps in other]
+            fitted_total += _losses(_optimized(default, training), group)[0]
+        fitted = _optimized(default, list(cards.values()))
     except Exception as error:  # the Rust core reports bad data as a plain exception
         raise FitFailed(f"the optimizer could not fit this history: {error}") from error
-    after = held_out / sum(scored)
+    before = log_loss(default, cards.values())
+    after = fitted_total / sum(held_out)
     if not _usable(fitted) or not math.isfinite(after):
         return FitResult(tuple(default), reviews, before, math.inf)
     return FitResult(fitted, reviews, before, after)
 
 
-def _optimized(default: Sequence[float], items: Sequence[Item]) -> tuple[float, ...]:
-    optimizer = fsrs_rs.FSRS(list(default))
-    return tuple(float(w) for w in optimizer.compute_parameters(_library_items(items)))
-
-
-def _tests_recall(item: Item) -> bool:
-    """Whether the item's last answer comes on a later day than the one before it: what the
-    log loss is scored on."""
-    return item[-1][1] > 0
+def _optimized(default: Sequence[float], cards: Sequence[Steps]) -> tuple[float, ...]:
+    items = _library_items(item for steps in cards for item in items_for(steps))
+    return tuple(float(w) for w in fsrs_rs.FSRS(list(default)).compute_parameters(items))
 
 
 def _usable(parameters: Sequence[float]) -> bool:
@@ -154,6 +173,20 @@ def _usable(parameters: Sequence[float]) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _distant_learner() -> tuple[float, ...]:
+    w = list(DEFAULT_PARAMETERS)
+    w[0:4] = [value * factor for value, factor in zip(w[0:4], (5.0, 4.0, 3.0, 1.5), strict=True)]
+    w[8] += 0.4
+    w[20] = 0.4
+    return tuple(w)
+
+
+# A synthetic learner far from FSRS's defaults (the tests' and bench/bench_fit.py's): first
+# memories last 1.5-5 times longer, the forgetting curve is flatter, and recall grows stability
+# faster than the defaults say.
+DISTANT_LEARNER = _distant_learner()
 
 
 def synthetic_history(
