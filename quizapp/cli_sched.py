@@ -32,19 +32,20 @@ SHIPPED_DECK_CARDS = 82  # decks/muscle-atrophy.json, what bench/bench_simulate.
 def simulate_command(deck_ref: str | None, days: int, learners: int, seed: int) -> None:
     """Print reviews, study time and true retention under SM-2 and FSRS at 0.8/0.9/0.95."""
     if deck_ref is None:
-        config, name = SimulationConfig(cards=SHIPPED_DECK_CARDS), f"{SHIPPED_DECK_CARDS} cards"
+        config = SimulationConfig(cards=SHIPPED_DECK_CARDS)
+        name = f"{SHIPPED_DECK_CARDS} cards (the shipped deck's size)"
     else:
         deck = find_deck(deck_ref)
         try:
-            config, name = deck_simulation.deck_config(deck), repr(deck.title)
+            config = deck_simulation.deck_config(deck)
         except deck_simulation.SimulationRefused as refused:
             fail(str(refused))
+        name = f"Deck {deck.title!r}: {config.cards} cards"
     config = replace(config, days=days, students=learners, seed=seed,
                      checkpoints=checkpoints_for(days))
     click.echo(
-        f"Deck {name}: {config.cards} cards, {config.new_per_day} new and at most "
-        f"{config.reviews_per_day} reviews a day; {learners} simulated students, {days} days, "
-        f"seed {seed}"
+        f"{name}, {config.new_per_day} new and at most {config.reviews_per_day} reviews a day; "
+        f"{learners} simulated students, {days} days, seed {seed}"
     )
     summary = report(simulate(COMPARED, config), config)
     click.echo(text_table(summary))

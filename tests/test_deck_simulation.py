@@ -57,8 +57,8 @@ def test_the_command_prints_the_table(app):
     )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == ("Deck 82 cards: 82 cards, 20 new and at most 200 reviews a day; "
-                        "2 simulated students, 40 days, seed 3")
+    assert lines[0] == ("82 cards (the shipped deck's size), 20 new and at most 200 reviews "
+                        "a day; 2 simulated students, 40 days, seed 3")
     assert "retention d30" in lines[1] and "retention d40" in lines[1]
     assert [line.split("  ")[0].strip() for line in lines[3:7]] == list(LABELS)
     assert lines[7].startswith("FSRS at 0.9: ")

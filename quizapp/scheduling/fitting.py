@@ -208,7 +208,8 @@ def synthetic_history(
     chance = random.Random(seed)
     history = []
     for card in range(cards):
-        memory = believed = None
+        memory: fsrs_rs.MemoryState | None = None
+        believed: fsrs_rs.MemoryState | None = None
         day, elapsed = start, 0
         for _ in range(answers_per_card):
             if memory is None:
@@ -226,6 +227,8 @@ def synthetic_history(
     return history
 
 
-def _after(model: fsrs_rs.FSRS, memory, elapsed: int, rating: int):
+def _after(
+    model: fsrs_rs.FSRS, memory: fsrs_rs.MemoryState | None, elapsed: int, rating: int
+) -> fsrs_rs.MemoryState:
     states = model.next_states(memory, 0.9, elapsed)
     return (states.again, states.hard, states.good, states.easy)[rating - 1].memory
