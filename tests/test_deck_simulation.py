@@ -38,8 +38,11 @@ def test_the_report_compares_every_scheduler_with_sm2(summary):
     # More desired retention costs more reviews.
     assert summary.row("FSRS 0.80").reviews < fsrs.reviews < summary.row("FSRS 0.95").reviews
     headline = summary.headline()
-    amount = f"{abs(fsrs.vs_baseline):.0%}".replace("%", " %")
-    assert headline.startswith(f"FSRS at 0.9: {amount} ")
+    change = round(fsrs.vs_baseline, 2)
+    assert headline.startswith(
+        "FSRS at 0.9: about as many reviews as SM-2;" if change == 0 else
+        f"FSRS at 0.9: {abs(change):.0%} {'fewer' if change < 0 else 'more'}".replace("%", " %")
+    )
     assert f"true retention on day 40 {dict(fsrs.retention)[40]:.1%}".replace("%", " %") in headline
     assert Report.from_json(summary.to_json()) == summary
 

@@ -73,14 +73,16 @@ class Report:
     def headline(self) -> str:
         """"FSRS at 0.9: 31 % fewer reviews than SM-2; retention on day 365 92 % vs 88 %"."""
         base, fsrs = self.row(BASELINE), self.row(HEADLINE)
-        change = fsrs.vs_baseline
-        amount = f"{abs(change):.0%}".replace("%", " %")
-        direction = "fewer" if change < 0 else "more"
+        change = round(fsrs.vs_baseline, 2)
+        if change == 0:
+            cost = "about as many reviews as SM-2"
+        else:
+            cost = f"{abs(change):.0%} {'fewer' if change < 0 else 'more'} reviews than SM-2"
         day, fsrs_retention = fsrs.retention[-1]
         base_retention = dict(base.retention)[day]
         return (
-            f"FSRS at 0.9: {amount} {direction} reviews than SM-2; true retention on day "
-            f"{day} {_pct(fsrs_retention)} vs {_pct(base_retention)} under SM-2"
+            f"FSRS at 0.9: {cost.replace('%', ' %')}; true retention on day {day} "
+            f"{_pct(fsrs_retention)} vs {_pct(base_retention)} under SM-2"
         )
 
 
