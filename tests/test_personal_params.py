@@ -14,6 +14,7 @@ from quizapp.extensions import db
 from quizapp.models import Job, LearnerSchedulerParams, ReviewLog
 from quizapp.scheduling.fitting import DISTANT_LEARNER, FitResult, synthetic_history
 from quizapp.scheduling.fsrs_scheduler import DEFAULT_PARAMETERS
+from quizapp.scheduling.registry import SchedulerSettings, create
 from quizapp.services import personal_params, scheduler_jobs
 
 SM2_GRADE_FOR_RATING = {1: 1, 2: 3, 3: 4, 4: 5}
@@ -85,6 +86,12 @@ def test_the_job_stores_parameters_that_beat_the_defaults(client, auth, learner,
     assert row.reviews_used == 1200 and len(row.parameters) == 21
     assert row.log_loss_fitted < row.log_loss_default
     assert personal_params.personal_parameters(learner.id, deck.id) == tuple(row.parameters)
+    deck_settings = SchedulerSettings("fsrs", desired_retention=0.85)
+    mine = personal_params.settings_for_learner(deck_settings, learner.id, deck.id)
+    assert mine == SchedulerSettings("fsrs", 0.85, parameters=tuple(row.parameters))
+    assert create(mine).parameters == tuple(row.parameters)
+    other = make_user("other@example.org")
+    assert personal_params.settings_for_learner(deck_settings, other.id, deck.id) == deck_settings
     page = client.get(f"/progress/decks/{deck.id}").get_data(as_text=True)
     assert (f"Personal parameters: fitted on 1,200 reviews, log loss "
             f"{row.log_loss_default:.4f} → {row.log_loss_fitted:.4f}") in page

@@ -6,7 +6,7 @@ only when they predict held-out answers better than the defaults
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -16,6 +16,7 @@ from ..models import Deck, Job, LearnerSchedulerParams, ReviewLog, User, job_und
 from ..scheduling.conversions import fsrs_rating_of
 from ..scheduling.day import learner_day
 from ..scheduling.fitting import FitResult, PastReview, fit
+from ..scheduling.registry import SchedulerSettings
 
 # Answers that tested recall or moved the schedule; cram answers change nothing and undone
 # ones never happened (as in the SM-2 → FSRS replay).
@@ -95,6 +96,14 @@ def personal_parameters(user_id: int, deck_id: int) -> tuple[float, ...] | None:
     """The learner's fitted parameters for the deck, or None to use the deck's."""
     row = _stored(user_id, deck_id)
     return tuple(row.parameters) if row is not None and row.parameters else None
+
+
+def settings_for_learner(settings: SchedulerSettings, user_id: int, deck_id: int
+                         ) -> SchedulerSettings:
+    """The deck's scheduler settings with the learner's fitted parameters, when they have
+    some: what their FSRS scheduler is built from."""
+    personal = personal_parameters(user_id, deck_id)
+    return settings if personal is None else replace(settings, parameters=personal)
 
 
 def describe(row: LearnerSchedulerParams) -> str:
