@@ -17,23 +17,17 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from _common import REPO, machine_line, table
+from _common import REPO, machine_line
 
-from quizapp.scheduling.registry import SchedulerSettings
 from quizapp.scheduling.simulate import SimulationConfig, simulate
 from quizapp.scheduling.simulation_chart import simulation_svg
+from quizapp.scheduling.simulation_report import COMPARED, report, text_table
 
 DECK = REPO / "decks" / "muscle-atrophy.json"
 SVG = REPO / "docs" / "simulation.svg"
 BUDGET_SECONDS = 60.0
 FULL_STUDENTS = 40
 QUICK_STUDENTS, QUICK_DAYS = 3, 60
-SCHEDULERS = [
-    ("SM-2", SchedulerSettings("sm2")),
-    ("FSRS 0.80", SchedulerSettings("fsrs", desired_retention=0.8)),
-    ("FSRS 0.90", SchedulerSettings("fsrs", desired_retention=0.9)),
-    ("FSRS 0.95", SchedulerSettings("fsrs", desired_retention=0.95)),
-]
 
 
 def deck_size(path: Path) -> int:
@@ -57,26 +51,12 @@ def main() -> int:
         f" {config.new_per_day} new cards and at most {config.reviews_per_day} reviews a day"
     )
     started = time.perf_counter()
-    results = simulate(SCHEDULERS, config)
+    results = simulate(COMPARED, config)
     elapsed = time.perf_counter() - started
-    baseline = results[0]
-    rows = [
-        [
-            result.label,
-            round(result.total_reviews),
-            result.total_reviews / config.days,
-            max(result.reviews_per_day),
-            result.total_hours,
-            f"{result.total_reviews / baseline.total_reviews - 1:+.0%}",
-            *(f"{result.retention_on(day):.1%}" for day in config.checkpoints),
-        ]
-        for result in results
-    ]
-    headers = [
-        "scheduler", "reviews", "per day", "peak day", "hours", "vs SM-2",
-        *(f"retention d{day}" for day in config.checkpoints),
-    ]  # fmt: skip
-    print(table(headers, rows, title=f"Per student (mean), {config.days} days of study"))
+    summary = report(results, config)
+    print(f"Per student (mean), {config.days} days of study")
+    print(text_table(summary))
+    print(summary.headline())
     svg_path = args.svg or (None if args.quick else SVG)
     if svg_path is not None:
         title = (

@@ -34,6 +34,7 @@ BENCHMARKS = [
     ("progress", "bench_progress.py", "Progress page (5k cards, 100k reviews)", [], []),
     ("simulate", "bench_simulate.py", "Simulated learners: SM-2 vs FSRS for a year", [],
      ["--quick"]),
+    ("fit", "bench_fit.py", "Personal FSRS parameters: fit time and log loss", [], ["--quick"]),
 ]
 
 

@@ -228,6 +228,9 @@ def jobs_worker(threads: int) -> None:
 
 
 def register(app: Flask) -> None:
+    from .cli_sched import sched_cli  # it builds on this module's deck lookup
+
     app.cli.add_command(users_cli)
+    app.cli.add_command(sched_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(decks_cli)

@@ -80,6 +80,14 @@ def from_environment(instance_path: str) -> dict:
         ),
         "QUIZAPP_SOURCE_MAX_CHARS": _int_env("QUIZAPP_SOURCE_MAX_CHARS", 20 * 1024 * 1024),
         "QUIZAPP_SOURCE_SECONDS": _int_env("QUIZAPP_SOURCE_SECONDS", 120),
+        # Reviews a learner needs in a deck before FSRS parameters are fitted to them (Anki's
+        # threshold).
+        "QUIZAPP_FSRS_FIT_MIN_REVIEWS": _int_env("QUIZAPP_FSRS_FIT_MIN_REVIEWS", 1000),
+        # The learner simulator on a deck's settings page: students, days, and the most cards
+        # one run introduces (bounds a job's time on a very large deck).
+        "QUIZAPP_SIMULATION_STUDENTS": _int_env("QUIZAPP_SIMULATION_STUDENTS", 10),
+        "QUIZAPP_SIMULATION_DAYS": _int_env("QUIZAPP_SIMULATION_DAYS", 365),
+        "QUIZAPP_SIMULATION_MAX_CARDS": _int_env("QUIZAPP_SIMULATION_MAX_CARDS", 1000),
         "SESSION_COOKIE_SECURE": os.environ.get("QUIZAPP_SECURE_COOKIES", "") == "1",
         "REMEMBER_COOKIE_SECURE": os.environ.get("QUIZAPP_SECURE_COOKIES", "") == "1",
     }

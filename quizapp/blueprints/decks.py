@@ -29,7 +29,7 @@ from ..formats.detect import ImportFailed, read_upload
 from ..forms import CardForm, DeckSettingsForm, DeckUploadForm, SourceUploadForm
 from ..models import MAX_ID, Card, Deck, utcnow
 from ..services import cards as cards_service
-from ..services import exports, progress, uploads
+from ..services import deck_simulation, exports, progress, uploads
 from ..services import review as review_service
 from ..services.decks import (
     OPAQUE_MEDIA_TYPE,
@@ -286,9 +286,10 @@ def settings(deck_id: int):
         db.session.commit()
         flash("Deck settings saved.", "success")
         return redirect(url_for("decks.show", deck_id=deck.id), code=303)
-    return render_template("decks/settings.html", deck=deck, form=form), (
-        400 if form.errors else 200
-    )
+    return render_template(
+        "decks/settings.html", deck=deck, form=form,
+        simulation=deck_simulation.view_for(deck),
+    ), (400 if form.errors else 200)
 
 
 @bp.post("/<int:deck_id>/publish")

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from ..access import deck_for_study
 from ..models import utcnow
-from ..services import progress
+from ..services import personal_params, progress
 from ..stats import charts
 
 bp = Blueprint("progress", __name__, url_prefix="/progress")
@@ -94,4 +94,5 @@ def deck(deck_id: int):
         titles={shown.id: shown.title},
         charts=figure_charts(summary.decks[0], f"deck-{shown.id}"),
         empty=empty_chart_messages(summary.decks[0]),
+        parameters=personal_params.status(current_user, shown),
     )

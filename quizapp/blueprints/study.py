@@ -23,7 +23,7 @@ from ..rendering import card_side
 from ..scheduling import grading
 from ..scheduling.day import due_in_words
 from ..scheduling.phase import Phase
-from ..services import schedules, study, study_queue, study_summary
+from ..services import scheduler_jobs, schedules, study, study_queue, study_summary
 from ..services.decks import card_evidence
 from ..templating import media_url_for
 
@@ -80,6 +80,8 @@ def _session_page(deck_id: int):
     )
     presentation = study.choose_next(current_user, deck, queue, cram=cram)
     if presentation is None:
+        if not cram:
+            scheduler_jobs.queue_fit_if_due(current_user, deck)
         summary = study_summary.session_summary(current_user, deck, queue)
         return _render(
             "study/summary.html", deck=deck, summary=summary, cram=cram,

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from . import UTCDateTime, utcnow
 
-JOB_KINDS = ("generate", "import")
+JOB_KINDS = ("generate", "import", "fit", "simulate")
 JOB_STATUSES = ("queued", "running", "done", "failed")
+ACTIVE_JOB_STATUSES = ("queued", "running")
 
 
 class Job(db.Model):
@@ -68,3 +69,13 @@ class JobFile(db.Model):
     name: Mapped[str] = mapped_column(String(300))
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+def job_under_way(kind: str, deck_id: int, user_id: int | None = None) -> bool:
+    """Whether a job of ``kind`` on the deck (by the user, if given) is waiting or running."""
+    query = db.select(Job.id).where(
+        Job.kind == kind, Job.deck_id == deck_id, Job.status.in_(ACTIVE_JOB_STATUSES)
+    )
+    if user_id is not None:
+        query = query.where(Job.user_id == user_id)
+    return db.session.scalars(query).first() is not None

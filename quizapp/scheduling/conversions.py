@@ -24,6 +24,9 @@ hundredth and kept from 1.3 to :data:`MAX_CONVERTED_EASINESS`; it continues as a
 two successes behind it, so the next interval is interval × easiness. A card still in a
 (re)learning step becomes an SM-2 card that failed its last answer (repetitions 0), due when
 it was due. Lapses carry over both ways (SM-2's count is kept on the way in).
+
+**A logged answer as an FSRS rating** (:func:`fsrs_rating_of`, for fitting personal
+parameters): the one place that reads a review-log row's grade as Again/Hard/Good/Easy.
 """
 
 from __future__ import annotations
@@ -32,13 +35,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from . import sm2
 from .base import Moment, Scheduler
 from .day import day_start
 from .fsrs_scheduler import FsrsPhase, FsrsScheduler, FsrsState, rating_for_sm2_grade
-from .registry import SchedulerSettings, create, scheduler_of
+from .registry import SchedulerSettings, create, scheduler_of, with_defaults
 from .sm2_scheduler import Sm2Scheduler
 
 SM2_ASSUMED_RETENTION = 0.9  # Anki's default "historical retention" for SM-2 reviews
@@ -52,6 +55,20 @@ class PastAnswer:
 
     at: datetime
     grade: int
+
+
+class LoggedAnswer(Protocol):
+    """What :func:`fsrs_rating_of` reads of a review-log row."""
+
+    grade: int
+    scheduler: str
+
+
+def fsrs_rating_of(answer: LoggedAnswer) -> int:
+    """The FSRS rating (1–4) of a logged answer: FSRS's ratings are Anki's answer buttons, and
+    the scheduler that logged the rating says which button it is (SM-2 grades 0–5 as Anki
+    maps them)."""
+    return with_defaults(answer.scheduler).anki_button(answer.grade)
 
 
 def sm2_to_fsrs(

@@ -103,3 +103,16 @@ def scheduler_of(data: Mapping[str, Any]) -> str:
     if not isinstance(name, str):
         raise ValueError(f"not a stored scheduling state: {data!r}")
     return name
+
+
+_DEFAULTS: dict[tuple[str, object], Scheduler[Any]] = {}
+
+
+def with_defaults(name: str) -> Scheduler[Any]:
+    """The scheduler ``name`` with default settings: what reads a state or log row as it was
+    written (its stage, its Anki form). Kept per registered factory, since building one per
+    row would dominate reading a class's states."""
+    key = (name, FACTORIES.get(name))
+    if key not in _DEFAULTS:
+        _DEFAULTS[key] = create(SchedulerSettings(name=name))
+    return _DEFAULTS[key]

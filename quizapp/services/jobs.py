@@ -15,13 +15,16 @@ from sqlalchemy import func, select, update
 from ..extensions import db
 from ..formats.detect import ImportFailed, read_upload
 from ..jobs import enqueue
-from ..models import Job, JobFile, PendingUpload, User, utcnow
+from ..models import ACTIVE_JOB_STATUSES, Job, JobFile, PendingUpload, User, utcnow
+from ..scheduling.fitting import FitFailed
+from .deck_simulation import SimulationRefused, run_simulation_job
 from .decks import MediaOverLimit, media_limits, store_deck
 from .generation import GenerationFailed, generate_draft
+from .personal_params import FitRefused, run_fit_job
 
 log = logging.getLogger(__name__)
 
-ACTIVE = ("queued", "running")
+ACTIVE = ACTIVE_JOB_STATUSES
 # Progress is written at most this often (seconds), besides the heartbeat.
 PROGRESS_INTERVAL = 0.5
 
@@ -74,10 +77,11 @@ def check_job_allowance(user: User) -> None:
 
 def queue_job(
     user: User, kind: str, *, files: list[tuple[str, bytes]] = (), title: str | None = None,
-    upload_token: str | None = None,
+    upload_token: str | None = None, deck_id: int | None = None,
 ) -> Job:
     """Store the job with its files, commit, and hand it to the queue. Confirming one upload
-    twice finds the job already following it."""
+    twice finds the job already following it. ``deck_id`` names the deck a job works on
+    (fitting, simulating); other jobs get theirs when they finish."""
     if upload_token is not None:
         existing = db.session.scalars(
             select(Job).where(Job.user_id == user.id, Job.upload_token == upload_token,
@@ -88,7 +92,7 @@ def queue_job(
     check_job_allowance(user)
     check_storage_allowance(user, sum(len(data) for _, data in files))
     job = Job(
-        user_id=user.id, kind=kind, title=title, upload_token=upload_token,
+        user_id=user.id, kind=kind, title=title, upload_token=upload_token, deck_id=deck_id,
         documents_total=len(files),
         files=[
             JobFile(position=index, name=name, size=len(data), data=data)
@@ -232,7 +236,8 @@ def run_job(job_id: int) -> None:
                 return
             db.session.execute(JobFile.__table__.delete().where(JobFile.job_id == job_id))
             db.session.commit()
-    except (GenerationFailed, ImportFailed, JobRefused, MediaOverLimit) as error:
+    except (GenerationFailed, ImportFailed, JobRefused, MediaOverLimit, FitRefused, FitFailed,
+            SimulationRefused) as error:
         db.session.rollback()
         _fail(job_id, claim, str(error))
     except Exception:
@@ -273,7 +278,12 @@ def _run_import(job: Job, report) -> int:
     return first.id
 
 
-_RUNNERS = {"generate": _run_generation, "import": _run_import}
+_RUNNERS = {
+    "generate": _run_generation,
+    "import": _run_import,
+    "fit": run_fit_job,
+    "simulate": run_simulation_job,
+}
 
 
 # --- recovery ----------------------------------------------------------------------------

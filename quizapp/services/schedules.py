@@ -70,16 +70,8 @@ def choices() -> list[tuple[str, str]]:
 
 
 def writer_of_name(name: str) -> Scheduler[Any]:
-    """The scheduler (with default settings) that wrote a stored state, for reading it as
-    it is: its stage, its Anki form. Kept per registered factory: building one per row would
-    dominate reading a class's states."""
-    key = (name, registry.FACTORIES.get(name))
-    if key not in _WRITERS:
-        _WRITERS[key] = registry.create(registry.SchedulerSettings(name=name))
-    return _WRITERS[key]
-
-
-_WRITERS: dict[tuple[str, Any], Scheduler[Any]] = {}
+    """The scheduler (with default settings) that wrote a stored state."""
+    return registry.with_defaults(name)
 
 
 def load_state(
