@@ -35,10 +35,14 @@ def fitted(learner_history):
 
 
 def test_a_logged_answer_becomes_an_anki_button():
-    ratings = [fsrs_rating_of(SimpleNamespace(grade=grade)) for grade in range(6)]
+    ratings = [fsrs_rating_of(SimpleNamespace(grade=grade, scheduler="sm2"))
+               for grade in range(6)]
     assert ratings == [1, 1, 1, 2, 3, 4]
+    fsrs_ratings = [fsrs_rating_of(SimpleNamespace(grade=rating, scheduler="fsrs"))
+                    for rating in range(1, 5)]
+    assert fsrs_ratings == [1, 2, 3, 4]
     with pytest.raises(ValueError):
-        fsrs_rating_of(SimpleNamespace(grade=6))
+        fsrs_rating_of(SimpleNamespace(grade=6, scheduler="sm2"))
 
 
 def test_items_carry_learner_days_between_answers():

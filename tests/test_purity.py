@@ -13,7 +13,8 @@ from conftest import REPO
 QUIZAPP = REPO / "quizapp"
 PURE = (
     "scheduling", "generation", "formats", "sources", "stats", "cloze", "citations",
-    "knowledge", "knowledge_schema", "deckfile", "rendering", "textutil",
+    "knowledge", "knowledge_schema", "deckfile", "rendering", "textutil", "kinds",
+    "deckfile_fields", "storable",
 )  # fmt: skip
 FORBIDDEN = ("flask", "flask_sqlalchemy", "flask_login", "flask_wtf", "sqlalchemy", "werkzeug")
 
@@ -40,7 +41,11 @@ def imported_names(path) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = package[: len(package) - node.level + 1] if node.level else []
-            names.add(".".join([*base, *([node.module] if node.module else [])]))
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            if module == "quizapp":  # "from quizapp import kinds" imports quizapp.kinds
+                names.update(f"quizapp.{alias.name}" for alias in node.names)
+            else:
+                names.add(module)
     return names
 
 
