@@ -6,11 +6,10 @@ from dataclasses import replace
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, select
 
 from .cli import fail, find_deck
 from .extensions import db
-from .models import Deck, ReviewLog, User, user_by_email
+from .models import Deck, User, user_by_email
 from .scheduling.fitting import FitFailed
 from .scheduling.simulate import SimulationConfig, simulate
 from .scheduling.simulation_report import COMPARED, checkpoints_for, report, text_table
@@ -57,26 +56,20 @@ def simulate_command(deck_ref: str | None, days: int, learners: int, seed: int) 
 @click.option("--deck", "deck_ref", default=None, help="Only this deck (id or title).")
 def fit_command(email: str | None, deck_ref: str | None) -> None:
     """Fit personal FSRS parameters for every learner and deck with enough reviews."""
-    query = (
-        select(ReviewLog.user_id, ReviewLog.deck_id)
-        .where(ReviewLog.phase.in_(personal_params.FITTED_PHASES), ReviewLog.undone_at.is_(None))
-        .group_by(ReviewLog.user_id, ReviewLog.deck_id)
-        .having(func.count(ReviewLog.id) >= personal_params.min_reviews())
-        .order_by(ReviewLog.user_id, ReviewLog.deck_id)
-    )
+    user_id = deck_id = None
     if email is not None:
         user = user_by_email(email)
         if user is None:
             fail(f"no account for {email}")
-        query = query.where(ReviewLog.user_id == user.id)
+        user_id = user.id
     if deck_ref is not None:
-        query = query.where(ReviewLog.deck_id == find_deck(deck_ref).id)
-    pairs = db.session.execute(query).all()
+        deck_id = find_deck(deck_ref).id
+    pairs = personal_params.eligible_pairs(user_id, deck_id)
     if not pairs:
         click.echo(f"No learner has {personal_params.min_reviews():,} reviews in one deck yet.")
         return
-    for user_id, deck_id in pairs:
-        user, deck = db.session.get(User, user_id), db.session.get(Deck, deck_id)
+    for learner_id, fitted_deck_id in pairs:
+        user, deck = db.session.get(User, learner_id), db.session.get(Deck, fitted_deck_id)
         try:
             row = personal_params.fit_for(user, deck)
         except FitFailed as failed:

@@ -103,6 +103,11 @@ TABLE = [
     ("POST", "/decks/<int:deck_id>/settings", "/decks/{draft}/settings",
      {"title": "Renamed", "description": "", "new_per_day": "5", "reviews_per_day": "50"},
      [L, 403, 403, 303, 403, 303]),
+    # The simulator for one deck: its editors only (a one-card deck simulates in a moment).
+    ("POST", "/decks/<int:deck_id>/simulation", "/decks/{pub}/simulation", {},
+     [L, 403, 403, 303, 403, 303]),
+    ("POST", "/decks/<int:deck_id>/simulation", "/decks/{draft}/simulation", {},
+     [L, 403, 403, 303, 403, 303]),
     ("POST", "/decks/<int:deck_id>/publish", "/decks/{draft}/publish", {"published": "1"},
      [L, 403, 403, 303, 403, 303]),
     ("POST", "/decks/<int:deck_id>/publish", "/decks/{pub}/publish", {"published": "0"},
@@ -156,6 +161,12 @@ TABLE = [
      [L, 404, 404, 303, 404, 303]),
     ("GET", "/progress/", "/progress/", None, [L] + [200] * 5),
     ("GET", "/progress/decks/<int:deck_id>", "/progress/decks/{pub}", None, [L] + [200] * 5),
+    # Fitting one's own parameters: anyone who may study the deck is told how far along they
+    # are (nobody here has the reviews); a draft stays invisible.
+    ("POST", "/progress/decks/<int:deck_id>/fit", "/progress/decks/{pub}/fit", {},
+     [L] + [303] * 5),
+    ("POST", "/progress/decks/<int:deck_id>/fit", "/progress/decks/{draft}/fit", {},
+     [L, 404, 404, 303, 404, 303]),
     ("GET", "/progress/decks/<int:deck_id>", "/progress/decks/{draft}", None,
      [L, 404, 404, 200, 404, 200]),
     ("GET", "/classes/", "/classes/", None, [L] + [200] * 5),

@@ -27,13 +27,11 @@ class FitRefused(ValueError):
     """A fit that cannot be made (too few reviews, the deck gone); the message says why."""
 
 
+FITTED = (ReviewLog.phase.in_(FITTED_PHASES), ReviewLog.undone_at.is_(None))
+
+
 def _answers(user_id: int, deck_id: int):
-    return (
-        ReviewLog.user_id == user_id,
-        ReviewLog.deck_id == deck_id,
-        ReviewLog.phase.in_(FITTED_PHASES),
-        ReviewLog.undone_at.is_(None),
-    )
+    return (ReviewLog.user_id == user_id, ReviewLog.deck_id == deck_id, *FITTED)
 
 
 def review_count(user_id: int, deck_id: int) -> int:
@@ -42,6 +40,27 @@ def review_count(user_id: int, deck_id: int) -> int:
 
 def min_reviews() -> int:
     return current_app.config["QUIZAPP_FSRS_FIT_MIN_REVIEWS"]
+
+
+def too_few(reviews: int, needed: int) -> str:
+    return f"Personal parameters need {needed:,} reviews in this deck; you have {reviews:,}."
+
+
+def eligible_pairs(user_id: int | None = None, deck_id: int | None = None
+                   ) -> list[tuple[int, int]]:
+    """(learner, deck) pairs with enough reviews to fit, optionally for one learner or deck."""
+    query = (
+        select(ReviewLog.user_id, ReviewLog.deck_id)
+        .where(*FITTED)
+        .group_by(ReviewLog.user_id, ReviewLog.deck_id)
+        .having(func.count(ReviewLog.id) >= min_reviews())
+        .order_by(ReviewLog.user_id, ReviewLog.deck_id)
+    )
+    if user_id is not None:
+        query = query.where(ReviewLog.user_id == user_id)
+    if deck_id is not None:
+        query = query.where(ReviewLog.deck_id == deck_id)
+    return [(row.user_id, row.deck_id) for row in db.session.execute(query)]
 
 
 def review_history(user: User, deck_id: int) -> list[PastReview]:
@@ -65,9 +84,7 @@ def fit_for(user: User, deck: Deck) -> LearnerSchedulerParams:
     the learner keeps the defaults and the row records how both scored."""
     count, needed = review_count(user.id, deck.id), min_reviews()
     if count < needed:
-        raise FitRefused(
-            f"Personal parameters need {needed:,} reviews in this deck; you have {count:,}."
-        )
+        raise FitRefused(too_few(count, needed))
     result = fit(review_history(user, deck.id))
     row = _stored(user.id, deck.id) or LearnerSchedulerParams(user_id=user.id, deck_id=deck.id)
     _record(row, result)

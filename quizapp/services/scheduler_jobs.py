@@ -20,8 +20,7 @@ def queue_fit(user: User, deck: Deck) -> Job:
     """Queue fitting the learner's parameters for the deck; JobRefused says why not."""
     status = personal_params.status(user, deck)
     if not status.eligible:
-        raise JobRefused(f"Personal parameters need {status.needed:,} reviews in this deck; "
-                         f"you have {status.reviews:,}.")
+        raise JobRefused(personal_params.too_few(status.reviews, status.needed))
     if status.fitting:
         raise JobRefused("Your parameters are already being fitted.")
     return queue_job(user, "fit", deck_id=deck.id, title=deck.title[:200])
