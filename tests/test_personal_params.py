@@ -28,7 +28,8 @@ def seed_history(user, deck, history, phase="review", **extra) -> None:
         {"user_id": user.id, "deck_id": deck.id, "card_id": card_ids[review.card],
          "ordinal": 0, "phase": phase, "grade": SM2_GRADE_FOR_RATING[review.rating],
          "answered_at": datetime.combine(review.day, time(12), tzinfo=UTC),
-         "duration_ms": 5000, "repetitions_before": 0, "interval_before": 0,
+         "duration_ms": 5000, "scheduler": "sm2", "passed": review.rating > 1,
+         "stage_before": "young", "interval_before": 0,
          "presentation": f"p{start + index}", **extra}
         for index, review in enumerate(history)
     ]
@@ -177,3 +178,20 @@ def test_a_fit_becomes_due_by_itself_when_a_session_ends(client, auth, learner, 
     client.get(f"/study/{deck.id}")  # not again until another 200 reviews
     assert db.session.scalar(select(func.count(Job.id))) == 1
     assert not scheduler_jobs.fit_is_due(learner, deck)
+
+
+def test_a_learners_fitted_parameters_schedule_their_fsrs_deck_only(learner, deck):
+    from quizapp.services import schedules
+
+    db.session.add(LearnerSchedulerParams(
+        user_id=learner.id, deck_id=deck.id, parameters=list(DISTANT_LEARNER), reviews_used=1200,
+        log_loss_default=0.39, log_loss_fitted=0.38,
+    ))
+    db.session.commit()
+    assert schedules.settings_for(learner, deck).name == "sm2"  # SM-2 takes no parameters
+    schedules.set_deck_settings(deck, SchedulerSettings(name="fsrs"))
+    db.session.commit()
+    settings = schedules.settings_for(learner, deck)
+    assert settings.parameters == tuple(DISTANT_LEARNER) != DEFAULT_PARAMETERS
+    other = make_user("other@example.org")
+    assert schedules.settings_for(other, deck).parameters == DEFAULT_PARAMETERS

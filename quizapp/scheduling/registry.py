@@ -83,6 +83,10 @@ FACTORIES: dict[str, Callable[[SchedulerSettings], Scheduler[Any]]] = {
 }
 
 
+# Schedulers whose memory model takes fitted parameters (a learner's own, once fitted).
+TAKES_FITTED_PARAMETERS: frozenset[str] = frozenset({"fsrs"})
+
+
 def names() -> tuple[str, ...]:
     return tuple(FACTORIES)
 

@@ -16,7 +16,7 @@ from ..models import Deck, Job, LearnerSchedulerParams, ReviewLog, User, job_und
 from ..scheduling.conversions import fsrs_rating_of
 from ..scheduling.day import learner_day
 from ..scheduling.fitting import FitResult, PastReview, fit
-from ..scheduling.registry import SchedulerSettings
+from ..scheduling.registry import TAKES_FITTED_PARAMETERS, SchedulerSettings
 
 # Answers that tested recall or moved the schedule; cram answers change nothing and undone
 # ones never happened (as in the SM-2 → FSRS replay).
@@ -120,6 +120,8 @@ def settings_for_learner(settings: SchedulerSettings, user_id: int, deck_id: int
                          ) -> SchedulerSettings:
     """The deck's scheduler settings with the learner's fitted parameters, when they have
     some: what their FSRS scheduler is built from."""
+    if settings.name not in TAKES_FITTED_PARAMETERS:
+        return settings
     personal = personal_parameters(user_id, deck_id)
     return settings if personal is None else replace(settings, parameters=personal)
 

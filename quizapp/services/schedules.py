@@ -23,6 +23,7 @@ from ..scheduling.base import Moment, RatingOption, Scheduler, interval_text
 from ..scheduling.conversions import PastAnswer, convert
 from ..scheduling.phase import Phase
 from ..scheduling.sm2_scheduler import Sm2Scheduler
+from . import personal_params
 
 
 def deck_settings(deck: Deck) -> registry.SchedulerSettings:
@@ -32,9 +33,11 @@ def deck_settings(deck: Deck) -> registry.SchedulerSettings:
 
 
 def settings_for(user: User, deck: Deck) -> registry.SchedulerSettings:
-    """The settings the learner studies ``deck`` with: their own, else the deck's."""
+    """The settings the learner studies ``deck`` with: their own, else the deck's, with the
+    learner's fitted parameters when they have some."""
     override = own_settings(user, deck)
-    return override if override is not None else deck_settings(deck)
+    chosen = override if override is not None else deck_settings(deck)
+    return personal_params.settings_for_learner(chosen, user.id, deck.id)
 
 
 def own_settings(user: User, deck: Deck) -> registry.SchedulerSettings | None:
