@@ -117,7 +117,9 @@ class Deck(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     new_per_day: Mapped[int] = mapped_column(Integer, default=20)
     reviews_per_day: Mapped[int] = mapped_column(Integer, default=200)
-    knowledge: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Tens of kilobytes of JSON that only the editing and review pages read: not loaded with
+    # the deck (the study path reads the deck on every request).
+    knowledge: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -341,6 +343,12 @@ class StudySession(db.Model):
     # "Study more today": new cards allowed on extra_new_day beyond the deck's daily limit.
     extra_new_day: Mapped[date | None] = mapped_column(Date, nullable=True)
     extra_new: Mapped[int] = mapped_column(Integer, default=0)
+    # Where the search for the next new card starts: every live card before (position, card)
+    # in deck order had all its sides studied when deck version ``new_from_version`` was
+    # current. Without it the search walks every studied card on every request.
+    new_from_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    new_from_card: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    new_from_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class StudyQueueItem(db.Model):

@@ -42,6 +42,13 @@ def _limit_form_size(endpoint, values) -> None:
         request.max_content_length = MAX_ANSWER_BODY_BYTES
 
 
+@bp.before_request
+def _keep_loaded_after_commit() -> None:
+    """What a study request read stays usable after its commit: the page is rendered from
+    it, and reloading the user, deck and card would be three more round trips."""
+    db.session().expire_on_commit = False
+
+
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error: RequestEntityTooLarge):
     message = f"Answers are limited to {grading.MAX_ANSWER_CHARS} characters."
@@ -71,6 +78,8 @@ def session_page(deck_id: int):
         current_user, deck.id, cram=cram, restart=restart, only=only
     )
     presentation = study.choose_next(current_user, deck, queue, cram=cram)
+    study_queue.save_new_start(queue)
+    db.session.commit()
     if presentation is None:
         summary = study_summary.session_summary(current_user, deck, queue)
         return _render(
@@ -80,7 +89,7 @@ def session_page(deck_id: int):
                 summary["next_due"], summary["today"]
             ),
         )
-    card = db.session.get(Card, presentation.card_id)
+    card = presentation.card
     side = card_side(
         card.kind, card.prompt, card.answer, presentation.ordinal, media_url_for(deck.id)
     )

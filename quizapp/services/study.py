@@ -14,11 +14,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Card, CardState, Deck, ReviewLog, User, utcnow
+from ..models import MAX_ID, Card, CardState, Deck, ReviewLog, User, utcnow
 from ..scheduling import grading, sm2
 from ..scheduling.day import day_start, learner_day
 from . import progress
@@ -28,6 +28,10 @@ from .presentation import encode_presentation as encode_presentation
 from .study_queue import SessionQueue, record_answer_in_queue, undo_answer_in_queue
 
 HARD_CARDS_LIMIT = 50
+# Deck positions a session's new-card search start moves by at least (see _move_new_start).
+NEW_START_STEP = 16
+# Cards read from a random point of the deck for a cram pick.
+CRAM_WINDOW = 32
 
 
 @dataclass
@@ -80,21 +84,30 @@ def next_due_review(user: User, deck: Deck, today: date) -> CardState | None:
     ).first()
 
 
-def next_new_side(user: User, deck: Deck) -> tuple[Card, int] | None:
-    """The first card in deck order with a side this learner has never studied."""
+def next_new_side(
+    user: User, deck: Deck, start: tuple[int, int] | None = None
+) -> tuple[Card, int] | None:
+    """The first card in deck order with a side this learner has never studied, searched from
+    (position, card id) ``start`` on: the cards before it are known to be studied."""
     studied = (
         select(func.count(CardState.id))
         .where(CardState.user_id == user.id, CardState.card_id == Card.id)
         .scalar_subquery()
     )
-    card = db.session.scalars(
-        select(Card)
-        .where(Card.deck_id == deck.id, Card.retired.is_(False), studied < Card.side_count)
-        .order_by(Card.position, Card.id)
-        .limit(1)
-    ).first()
+    query = select(Card).where(
+        Card.deck_id == deck.id, Card.retired.is_(False), studied < Card.side_count
+    )
+    if start is not None:
+        position, card_id = start
+        # The plain range keeps the (deck, position) index usable; the OR only breaks ties.
+        query = query.where(
+            Card.position >= position, or_(Card.position > position, Card.id >= card_id)
+        )
+    card = db.session.scalars(query.order_by(Card.position, Card.id).limit(1)).first()
     if card is None:
         return None
+    if card.side_count == 1:
+        return card, (card.ordinals or [0])[0]
     seen = set(
         db.session.scalars(
             select(CardState.ordinal).where(
@@ -119,39 +132,74 @@ def choose_next(
         if state is not None:
             return _present(state.card_id, state.ordinal, "review", state.version)
     if answered.get("learn", 0) < deck.new_per_day + queue.extra_new:
-        found = next_new_side(user, deck)
+        start = None
+        if queue.new_from is not None and queue.new_from[2] == deck.version:
+            start = queue.new_from[:2]
+        found = next_new_side(user, deck, start)
+        _move_new_start(queue, deck, start, found[0] if found else None)
         if found is not None:
             card, ordinal = found
-            return _present(card.id, ordinal, "learn", 0)
+            return _present(card.id, ordinal, "learn", 0, card)
     for card_id, ordinal in queue.repeats:
         card = db.session.get(Card, card_id)
         if card is not None and card.deck_id == deck.id and not card.retired:
-            return _present(card_id, ordinal, "repeat", 0)
+            return _present(card_id, ordinal, "repeat", 0, card)
     return None
+
+
+def _move_new_start(
+    queue: SessionQueue, deck: Deck, start: tuple[int, int] | None, found: Card | None
+) -> None:
+    """Move the session's new-card search start up to ``found`` (past the end when no card is
+    left), in steps: each search walks at most about one step of studied cards, and a
+    session is written once per step rather than on every request."""
+    target = (found.position, found.id) if found is not None else (MAX_ID, 0)
+    near = found is not None and start is not None and target[0] - start[0] < NEW_START_STEP
+    if target == start or near:
+        return
+    queue.new_from = (*target, deck.version)
+    queue.new_from_moved = True
 
 
 def _next_cram(deck: Deck, queue: SessionQueue) -> Presentation | None:
     """A random side not yet crammed; once none is left, the missed ones in the order missed."""
-    only = set(queue.only)
-    again = {card_id for card_id, _ in queue.repeats}
-    # Side counts, not the ordinals themselves: a big deck is read without decoding JSON.
-    cards = db.session.execute(
-        select(Card.id, Card.side_count).where(Card.deck_id == deck.id, Card.retired.is_(False))
-    ).all()
+    skip = queue.crammed | {card_id for card_id, _ in queue.repeats}
+    live = select(Card.id, Card.side_count).where(Card.deck_id == deck.id, Card.retired.is_(False))
+    if queue.only:
+        # A focused cram names a few dozen cards at most.
+        cards = db.session.execute(live.where(Card.id.in_(queue.only))).all()
+    else:
+        # From a random point of the deck, the next few cards in deck order: an index range
+        # whatever the deck's size. Only when all of them are done is the whole deck read.
+        bounds = select(func.min(Card.position), func.max(Card.position)).where(
+            Card.deck_id == deck.id
+        ).subquery()
+        start = select(bounds.c[0] + random.random() * (bounds.c[1] - bounds.c[0]))
+        cards = db.session.execute(
+            live.where(Card.position >= start.scalar_subquery())
+            .order_by(Card.position, Card.id).limit(CRAM_WINDOW)
+        ).all()
+        if all(card_id in skip for card_id, _ in cards):
+            cards = db.session.execute(live).all()
     sides = [
         (card_id, index)
         for card_id, side_count in cards
-        if card_id not in queue.crammed and card_id not in again
-        and (not only or card_id in only)
+        if card_id not in skip
         for index in range(side_count)
     ]
     if sides:
         card_id, index = random.choice(sides)
         card = db.session.get(Card, card_id)
-        return _present(card_id, (card.ordinals or [0])[index], "cram", 0)
-    live = {card_id for card_id, _ in cards}
+        return _present(card_id, (card.ordinals or [0])[index], "cram", 0, card)
+    if not queue.repeats:
+        return None
+    repeated = [card_id for card_id, _ in queue.repeats]
+    live_ids = set(db.session.scalars(
+        select(Card.id).where(Card.id.in_(repeated), Card.deck_id == deck.id,
+                              Card.retired.is_(False))
+    ))
     for card_id, ordinal in queue.repeats:
-        if card_id in live:
+        if card_id in live_ids:
             return _present(card_id, ordinal, "cram", 0)
     return None
 
@@ -162,8 +210,10 @@ def hard_card_ids(user: User, deck: Deck) -> list[int]:
     return list(dict.fromkeys(card.card_id for card in hardest))
 
 
-def _present(card_id: int, ordinal: int, mode: str, state_version: int) -> Presentation:
-    card = db.session.get(Card, card_id)
+def _present(
+    card_id: int, ordinal: int, mode: str, state_version: int, card: Card | None = None
+) -> Presentation:
+    card = card or db.session.get(Card, card_id)
     order: tuple[int, ...] = ()
     if card.kind == "mcq" and card.choices:
         shuffled = list(range(len(card.choices)))
@@ -177,6 +227,7 @@ def _present(card_id: int, ordinal: int, mode: str, state_version: int) -> Prese
         nonce=secrets.token_hex(16),
         shown_at=utcnow().timestamp(),
         choice_order=order,
+        card=card,
     )
 
 

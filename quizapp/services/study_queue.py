@@ -35,6 +35,11 @@ class SessionQueue:
     # New cards allowed today beyond the deck's daily limit ("study more today").
     extra_new: int = 0
     started_at: datetime | None = None
+    # None when no session was opened (e.g. from a script): nothing to remember then.
+    session_id: int | None = None
+    # (position, card id, deck version): see StudySession.new_from_position.
+    new_from: tuple[int, int, int] | None = None
+    new_from_moved: bool = False
 
 
 def session_mode(cram: bool) -> str:
@@ -95,7 +100,9 @@ def _snapshot(row: StudySession, today: date, user: User) -> SessionQueue:
         .where(StudyQueueItem.session_id == row.id, StudyQueueItem.cleared_by.is_(None))
         .order_by(StudyQueueItem.id)
     ).all()
-    queue = SessionQueue(started_at=row.started_at)
+    queue = SessionQueue(started_at=row.started_at, session_id=row.id)
+    if row.new_from_version is not None:
+        queue.new_from = (row.new_from_position, row.new_from_card, row.new_from_version)
     for kind, card_id, ordinal in items:
         if kind == AGAIN and (card_id, ordinal) not in queue.repeats:
             queue.repeats.append((card_id, ordinal))
@@ -139,9 +146,31 @@ def record_answer_in_queue(
     ))
 
 
+def save_new_start(queue: SessionQueue) -> None:
+    """Store where the session's next new-card search starts, if choosing the next card moved
+    it (caller commits). Kept apart from choosing, which only reads."""
+    if not queue.new_from_moved or queue.session_id is None:
+        return
+    position, card_id, version = queue.new_from
+    db.session.execute(
+        update(StudySession)
+        .where(StudySession.id == queue.session_id)
+        .values(new_from_position=position, new_from_card=card_id, new_from_version=version)
+        .execution_options(synchronize_session=False)
+    )
+    queue.new_from_moved = False
+
+
 def undo_answer_in_queue(user_id: int, log_id: int) -> None:
     """Revert what the answer ``log_id`` did to the learner's queues (caller commits)."""
     sessions = select(StudySession.id).where(StudySession.user_id == user_id)
+    # An undone first answer makes its card new again, possibly before the cursor.
+    db.session.execute(
+        update(StudySession)
+        .where(StudySession.user_id == user_id)
+        .values(new_from_version=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.execute(
         delete(StudyQueueItem)
         .where(StudyQueueItem.session_id.in_(sessions), StudyQueueItem.added_by == log_id)
