@@ -183,3 +183,14 @@ def password_hash() -> str:
     from werkzeug.security import generate_password_hash
 
     return generate_password_hash(BENCH_PASSWORD)
+
+
+def sm2_state(interval: int, repetitions: int, due, lapses: int = 0) -> dict:
+    """The ``card_state.state`` JSON of an SM-2 side at the starting ease."""
+    from decimal import Decimal
+
+    from quizapp.scheduling.sm2 import Sm2State
+    from quizapp.scheduling.sm2_scheduler import Sm2Scheduler
+
+    state = Sm2State(Decimal("2.5"), interval, repetitions, due, lapses)
+    return Sm2Scheduler().to_json(state)

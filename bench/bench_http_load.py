@@ -92,9 +92,9 @@ def prepare(url: str, learners: int, journal: str = "") -> tuple[int, list[tuple
         states = []
         for user_id, _ in people:
             for card_id in rng.sample(card_ids[:DUE_PER_LEARNER * 4], DUE_PER_LEARNER):
+                due = today - timedelta(days=rng.randint(0, 9))
                 states.append({"user_id": user_id, "card_id": card_id, "deck_id": deck.id,
-                               "ordinal": 0, "interval": 3, "repetitions": 2,
-                               "due": today - timedelta(days=rng.randint(0, 9)),
+                               "ordinal": 0, "state": common.sm2_state(3, 2, due), "due": due,
                                "last_review_at": now - timedelta(days=5), "version": 1})
         db.session.execute(insert(CardState), states)
         db.session.commit()

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import random
 import sys
 import time
@@ -121,11 +122,12 @@ def load_dataset(app, plan: dict) -> float:
             for d in range(1, plan["decks"] + 1) for p in range(CARDS_PER_DECK)
         ]
         states = [
-            (i, u, c, d, 0, 2.5, 6, 2, due, 0, created, 1)
+            (i, u, c, d, 0, "sm2", json.dumps(common.sm2_state(6, 2, due)), due, 0, created, 1)
             for i, (u, c, d, due) in enumerate(plan["states"], start=1)
         ]
         logs = [
-            (i, u, c, d, 0, phase, 4, None, at, 1500, 1, 1, None, None, nonce, None)
+            (i, u, c, d, 0, phase, 4, "sm2", True, None, at, 1500, "young", 1, None, None,
+             nonce, None)
             for i, (u, c, d, phase, at, nonce) in enumerate(plan["logs"], start=1)
         ]
         tables = {
@@ -136,10 +138,11 @@ def load_dataset(app, plan: dict) -> float:
             "card": ("id, deck_id, guid, position, kind, prompt, answer, choices, "
                      "correct_index, explanation, tags, sources, ordinals, side_count, "
                      "retired, content_changed_at", cards),
-            "card_state": ("id, user_id, card_id, deck_id, ordinal, easiness, interval, "
-                           "repetitions, due, lapses, last_review_at, version", states),
-            "review_log": ("id, user_id, card_id, deck_id, ordinal, phase, grade, response, "
-                           "answered_at, duration_ms, repetitions_before, interval_before, "
+            "card_state": ("id, user_id, card_id, deck_id, ordinal, scheduler, state, due, "
+                           "lapses, last_review_at, version", states),
+            "review_log": ("id, user_id, card_id, deck_id, ordinal, phase, grade, scheduler, "
+                           "passed, response, answered_at, duration_ms, stage_before, "
+                           "interval_before, "
                            "state_before, state_after, presentation, undone_at", logs),
         }
         if dialect == "sqlite":

@@ -16,6 +16,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 
+import _common as common
 from flask_migrate import upgrade
 from sqlalchemy import insert
 
@@ -49,23 +50,25 @@ def seed(learner_id: int, cards: int = CARDS, reviews: int = REVIEWS) -> None:
     ])
     card_ids = [c.id for c in db.session.scalars(db.select(Card).order_by(Card.id))]
     deck_of = {c.id: c.deck_id for c in db.session.scalars(db.select(Card))}
-    db.session.execute(insert(CardState), [
-        {"user_id": learner_id, "card_id": cid, "deck_id": deck_of[cid], "ordinal": 0,
-         "easiness": 2.5, "interval": rng.randint(1, 60), "repetitions": rng.randint(1, 6),
-         "due": today + timedelta(days=rng.randint(-5, 40)), "lapses": rng.randint(0, 3),
-         "version": 1}
-        for cid in card_ids
-    ])
+    states = []
+    for cid in card_ids:
+        due, lapses = today + timedelta(days=rng.randint(-5, 40)), rng.randint(0, 3)
+        state = common.sm2_state(rng.randint(1, 60), rng.randint(1, 6), due, lapses)
+        states.append({"user_id": learner_id, "card_id": cid, "deck_id": deck_of[cid],
+                       "ordinal": 0, "state": state, "due": due, "lapses": lapses,
+                       "version": 1})
+    db.session.execute(insert(CardState), states)
     start = now - timedelta(days=365)
     rows = []
     for i in range(reviews):
         cid = card_ids[i % cards]
         rows.append({
             "user_id": learner_id, "card_id": cid, "deck_id": deck_of[cid], "ordinal": 0,
-            "phase": "review", "grade": rng.randint(0, 5),
+            "phase": "review", "grade": (grade := rng.randint(0, 5)), "passed": grade >= 3,
             "answered_at": start + timedelta(seconds=i * (365 * 86400 // reviews)),
             "duration_ms": rng.randint(1000, 20000), "presentation": f"p{i}",
-            "repetitions_before": rng.randint(0, 5), "interval_before": rng.randint(0, 40),
+            "stage_before": rng.choice(("new", "learning", "young", "mature")),
+            "interval_before": rng.randint(0, 40),
         })
         if len(rows) == 10_000 or i == reviews - 1:
             db.session.execute(insert(ReviewLog), rows)

@@ -71,7 +71,8 @@ class AppSide:
             review_ids, first_ids = card_ids[:answers], card_ids[answers:]
             db.session.execute(insert(CardState), [
                 {"user_id": user.id, "card_id": cid, "deck_id": deck.id, "ordinal": 0,
-                 "interval": 6, "repetitions": 2, "due": today - timedelta(days=1),
+                 "state": common.sm2_state(6, 2, today - timedelta(days=1)),
+                 "due": today - timedelta(days=1),
                  "last_review_at": datetime.now(UTC) - timedelta(days=7), "version": 1}
                 for cid in review_ids
             ])

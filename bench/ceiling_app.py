@@ -29,15 +29,15 @@ from quizapp.extensions import db
 # The learner's earliest-due row, due today or not: the app's answers move due dates on, and
 # the ceiling must not run out of rows to read when the app has answered every due card.
 READ = text(
-    "SELECT id, card_id, deck_id, ordinal, interval, repetitions FROM card_state"
+    "SELECT id, card_id, deck_id, ordinal, state FROM card_state"
     " WHERE user_id = :user_id AND deck_id = :deck_id"
     " ORDER BY due LIMIT 1"
 )
 INSERT = text(
     "INSERT INTO review_log (user_id, card_id, deck_id, ordinal, phase, grade, answered_at,"
-    " duration_ms, repetitions_before, interval_before, presentation)"
-    " VALUES (:user_id, :card_id, :deck_id, :ordinal, 'review', 4, :now, 1000, :reps,"
-    " :ivl, :presentation)"
+    " duration_ms, scheduler, passed, stage_before, interval_before, presentation)"
+    " VALUES (:user_id, :card_id, :deck_id, :ordinal, 'review', 4, :now, 1000, 'sm2', TRUE,"
+    " 'young', 0, :presentation)"
 )
 
 
@@ -57,7 +57,6 @@ def make_ceiling(engine: Engine, deck_id: int) -> Flask:
                 "user_id": user_id, "card_id": row.card_id, "deck_id": row.deck_id,
                 "ordinal": row.ordinal,
                 "now": now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now,
-                "reps": row.repetitions, "ivl": row.interval,
                 "presentation": presentation,
             })
         # The client checks afterwards that each one is in the review log exactly once.

@@ -9,6 +9,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
+    FloatField,
     IntegerField,
     MultipleFileField,
     PasswordField,
@@ -96,6 +97,22 @@ class DeckSettingsForm(FlaskForm):
     )
     reviews_per_day = IntegerField(
         "Reviews per day", validators=[InputRequired(), NumberRange(min=0, max=99999)]
+    )
+    submit = SubmitField("Save")
+
+
+class SchedulerForm(FlaskForm):
+    """Which algorithm schedules a deck, and FSRS's settings (checked again, with every other
+    rule, by ``SchedulerSettings.from_json``)."""
+
+    name = SelectField("Scheduler", choices=[])
+    desired_retention = FloatField(
+        "Desired retention (FSRS)", default=0.9,
+        validators=[InputRequired(), NumberRange(min=0.7, max=0.99)],
+    )
+    maximum_interval = IntegerField(
+        "Maximum interval in days (FSRS)", default=36500,
+        validators=[InputRequired(), NumberRange(min=1, max=36500)],
     )
     submit = SubmitField("Save")
 

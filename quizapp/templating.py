@@ -7,7 +7,6 @@ from markupsafe import Markup
 
 from . import rendering
 from .formats.sanitize import plain_text
-from .scheduling.sm2 import GRADE_LABELS
 
 
 def media_url_for(deck_id: int):
@@ -28,7 +27,3 @@ def register(app: Flask) -> None:
     @app.template_filter("plural")
     def plural(count: int, singular: str, plural_form: str | None = None) -> str:
         return f"{count} {singular if count == 1 else plural_form or singular + 's'}"
-
-    @app.context_processor
-    def globals_():
-        return {"GRADE_LABELS": GRADE_LABELS}

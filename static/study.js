@@ -77,20 +77,32 @@
       return;
     }
     var reveal = root.querySelector("#reveal");
-    if (event.key === " " && reveal) {
+    if (event.key === " " && reveal && !reveal.open) {
       event.preventDefault();
-      if (!reveal.open) {
-        reveal.open = true;
-        // Focus "correct after a little hesitation": Enter then means "good", as in Anki,
-        // never an accidental blackout.
-        var usual = root.querySelector('.grade[data-key="4"]');
-        if (usual) { usual.focus(); }
-      }
+      reveal.open = true;
+      // Focus the scheduler's usual rating (SM-2's 4, FSRS's Good): Enter then gives it, as
+      // in Anki, never an accidental blackout.
+      var usual = root.querySelector(".grade[data-usual]");
+      if (usual) { usual.focus(); }
       return;
+    }
+    var onButton = event.target.tagName === "BUTTON";
+    if (reveal && reveal.open && !(event.key === "Enter" && onButton)) {
+      // Each rating button lists its keys (FSRS: 1-4, Space = Good; SM-2: 0-5, Enter = 4).
+      var rated = Array.prototype.find.call(root.querySelectorAll(".grade[data-keys]"),
+        function (button) { return button.dataset.keys.split("|").indexOf(event.key) >= 0; });
+      if (rated) {
+        event.preventDefault();
+        rated.click();
+        return;
+      }
+    }
+    if (event.key === " " && reveal) {
+      return;  // Space on the focused rating presses it
     }
     // After feedback Space continues, as Enter does (Anki users press Space for everything).
     var key = event.key === "Enter" || event.key === " " ? "Enter" : event.key.toLowerCase();
-    if (key === "Enter" && event.target.tagName === "BUTTON") { return; }
+    if (key === "Enter" && onButton) { return; }
     var scope = reveal && !reveal.open ? root.querySelector(".study-foot") : root;
     var target = scope && scope.querySelector('[data-key="' + key + '"]');
     if (target) {

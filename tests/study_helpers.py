@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from quizapp.deckfile import CardData, DeckData
 from quizapp.extensions import db
-from quizapp.models import Deck
+from quizapp.models import CardState, Deck
+from quizapp.scheduling.sm2 import Sm2State
+from quizapp.scheduling.sm2_scheduler import Sm2Scheduler
 from quizapp.services.decks import store_deck
+
+SM2 = Sm2Scheduler()
 
 
 def make_deck(cards: list[CardData], title="Deck", new_per_day=20, reviews_per_day=200,
@@ -25,3 +31,17 @@ def basic(guid: str, prompt: str | None = None, answer: str = "answer", **extra)
 def mcq(guid: str, choices=("Alpha", "Beta", "Gamma"), correct=1, **extra) -> CardData:
     return CardData(guid=guid, kind="mcq", prompt=f"Pick for {guid}", choices=tuple(choices),
                     correct=correct, answer=choices[correct], **extra)
+
+
+def sm2_row(user, card, *, due, interval=0, repetitions=0, lapses=0, easiness="2.5",
+            ordinal=0, **extra) -> CardState:
+    """A stored SM-2 state for one side, as record_answer would have written it."""
+    state = Sm2State(Decimal(easiness), interval, repetitions, due, lapses)
+    return CardState(user_id=user.id, card_id=card.id, deck_id=card.deck_id, ordinal=ordinal,
+                     scheduler="sm2", state=SM2.to_json(state), due=due, lapses=lapses,
+                     **extra)
+
+
+def sm2_of(row: CardState) -> Sm2State:
+    """The SM-2 state a card state row holds."""
+    return SM2.from_json(row.state)

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from conftest import ANKI_SAMPLES, REPO, SEEDS
+from study_helpers import sm2_of, sm2_row
 
 from quizapp.extensions import db
 from quizapp.models import Card, CardState, Deck, SourceDocument
@@ -71,8 +72,7 @@ def test_loading_twice_changes_nothing(runner, tmp_path):
 def test_changed_card_is_updated_and_keeps_progress(runner, tmp_path, learner):
     load(runner, deck_file(tmp_path, [BASIC, MCQ]))
     card = db.session.scalars(db.select(Card).where(Card.guid == "b1")).one()
-    db.session.add(CardState(user_id=learner.id, card_id=card.id, deck_id=card.deck_id,
-                             ordinal=0, interval=6, repetitions=2, due=date(2030, 1, 1)))
+    db.session.add(sm2_row(learner, card, interval=6, repetitions=2, due=date(2030, 1, 1)))
     db.session.commit()
     changed = dict(BASIC, answer="The mitochondrion")
     result = load(runner, deck_file(tmp_path, [changed]))
@@ -82,7 +82,7 @@ def test_changed_card_is_updated_and_keeps_progress(runner, tmp_path, learner):
     assert cards["b1"].id == card.id and cards["b1"].answer == "The mitochondrion"
     assert cards["m1"].retired  # kept with its history, not deleted
     state = db.session.scalars(db.select(CardState)).one()
-    assert (state.card_id, state.interval, state.due) == (card.id, 6, date(2030, 1, 1))
+    assert (state.card_id, sm2_of(state).interval, state.due) == (card.id, 6, date(2030, 1, 1))
     assert db.session.scalars(db.select(Deck)).one().version == 2
 
 

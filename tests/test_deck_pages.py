@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from anki_helpers import import_into_fresh_collection
 from conftest import ANKI_SAMPLES, csrf_token, login
-from study_helpers import basic, make_deck
+from study_helpers import basic, make_deck, sm2_of, sm2_row
 
 from quizapp import create_app
 from quizapp.extensions import db
@@ -55,8 +55,7 @@ def test_reupload_updates_by_guid_and_keeps_progress(client, instructor, learner
     login(client, instructor.email)
     confirm(client, upload(client, CSV.encode(), "capitals.csv").get_data(as_text=True))
     card = db.session.scalars(db.select(Card).where(Card.answer == "Paris")).one()
-    db.session.add(CardState(user_id=learner.id, card_id=card.id, deck_id=card.deck_id,
-                             ordinal=0, interval=6, repetitions=2, due=date(2031, 1, 1)))
+    db.session.add(sm2_row(learner, card, interval=6, repetitions=2, due=date(2031, 1, 1)))
     db.session.commit()
     changed = "front,back,tags\nCapital of France?,Paris (Île-de-France),geo\n"
     page = upload(client, changed.encode(), "capitals.csv").get_data(as_text=True)
@@ -68,7 +67,7 @@ def test_reupload_updates_by_guid_and_keeps_progress(client, instructor, learner
     assert cards["Capital of France?"].id == card.id
     assert cards["Capital of France?"].answer == "Paris (Île-de-France)"
     assert cards["Capital of Peru?"].retired
-    assert db.session.scalars(db.select(CardState)).one().interval == 6
+    assert sm2_of(db.session.scalars(db.select(CardState)).one()).interval == 6
 
 
 @pytest.mark.parametrize(

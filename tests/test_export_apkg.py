@@ -17,13 +17,15 @@ from quizapp.deckfile import CardData, DeckData, MediaFile, SourceDoc, SourceRef
 from quizapp.formats.apkg_export import (
     CardProgress,
     ReviewEntry,
-    anki_ease_button,
-    anki_factor,
     build_apkg,
     stable_id,
 )
 from quizapp.formats.detect import read_upload
 from quizapp.formats.sanitize import sanitize_html
+from quizapp.scheduling.sm2 import Sm2State
+from quizapp.scheduling.sm2_scheduler import Sm2Scheduler, anki_factor
+
+SM2 = Sm2Scheduler()
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 CONTENT_CHANGED = 1_700_000_000
@@ -286,34 +288,38 @@ def anki_today() -> date:
     return (datetime.now() - timedelta(hours=4)).date()
 
 
+def sm2_progress(interval, due, easiness, *, lapses=0, reviews=(), review_count=None):
+    """A studied side's progress as the app exports an SM-2 state."""
+    state = Sm2State(Decimal(easiness), interval, 2, due, lapses)
+    return CardProgress(SM2.to_anki(state), reviews=reviews, review_count=review_count)
+
+
 def test_learner_progress_continues_in_anki(tmp_path):
     deck = every_kind_deck()
     today = anki_today()
     first_answer = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
     basic_reviews = (
-        ReviewEntry(first_answer, grade=5, interval=1, last_interval=0,
-                    easiness=Decimal("2.6"), duration_ms=4200),
-        ReviewEntry(first_answer + timedelta(days=1), grade=4, interval=6, last_interval=1,
-                    easiness=Decimal("2.6"), duration_ms=3100),
-        ReviewEntry(first_answer + timedelta(days=7), grade=1, interval=1, last_interval=6,
-                    easiness=Decimal("2.6"), duration_ms=9000),
-        ReviewEntry(first_answer + timedelta(days=8), grade=3, interval=1, last_interval=1,
-                    easiness=Decimal("2.46"), duration_ms=5000),
+        ReviewEntry(first_answer, button=SM2.anki_button(5),
+                    interval=1, last_interval=0, factor=2600, duration_ms=4200),
+        ReviewEntry(first_answer + timedelta(days=1), button=SM2.anki_button(4),
+                    interval=6, last_interval=1, factor=2600, duration_ms=3100),
+        ReviewEntry(first_answer + timedelta(days=7), button=SM2.anki_button(1),
+                    interval=1, last_interval=6, factor=2600, duration_ms=9000),
+        ReviewEntry(first_answer + timedelta(days=8), button=SM2.anki_button(3),
+                    interval=1, last_interval=1, factor=2460, duration_ms=5000),
     )
     progress = {
-        ("card-basic", 0): CardProgress(
-            interval=1, due=today + timedelta(days=1), easiness=Decimal("2.46"),
-            lapses=1, reviews=basic_reviews,
+        ("card-basic", 0): sm2_progress(
+            1, today + timedelta(days=1), "2.46", lapses=1, reviews=basic_reviews,
         ),
         # only the backward side of the reversed card was studied
-        ("card-reversed", 1): CardProgress(
-            interval=15, due=today - timedelta(days=2), easiness=2.5, review_count=3,
+        ("card-reversed", 1): sm2_progress(
+            15, today - timedelta(days=2), "2.5", review_count=3,
         ),
-        ("card-cloze", 1): CardProgress(
-            interval=40, due=today + timedelta(days=30), easiness=Decimal("1.3"),
-            review_count=7, lapses=2,
+        ("card-cloze", 1): sm2_progress(
+            40, today + timedelta(days=30), "1.3", review_count=7, lapses=2,
         ),
-        ("no-such-card", 0): CardProgress(interval=3, due=today, easiness=2.5),
+        ("no-such-card", 0): sm2_progress(3, today, "2.5"),
     }
     collection = import_into_fresh_collection(
         export(deck, progress=progress), tmp_path, with_scheduling=True
@@ -370,18 +376,17 @@ def test_deck_without_progress_has_only_new_cards(tmp_path):
 
 @pytest.mark.parametrize(("grade", "button"), [(0, 1), (1, 1), (2, 1), (3, 2), (4, 3), (5, 4)])
 def test_sm2_grades_map_to_anki_buttons(grade, button):
-    assert anki_ease_button(grade) == button
+    assert SM2.anki_button(grade) == button
 
 
 @pytest.mark.parametrize("grade", [-1, 6])
 def test_grades_outside_sm2_are_refused(grade):
     with pytest.raises(ValueError):
-        anki_ease_button(grade)
+        SM2.anki_button(grade)
 
 
 def test_ease_is_stored_in_permille_without_float_error():
     assert anki_factor(Decimal("2.36")) == 2360
-    assert anki_factor(2.36) == 2360
     assert anki_factor(Decimal("1.3")) == 1300
 
 

@@ -17,14 +17,14 @@ from quizapp.scheduling.conversions import (
     sm2_to_fsrs,
 )
 from quizapp.scheduling.day import day_start, learner_day
-from quizapp.scheduling.fsrs_scheduler import FsrsScheduler, FsrsState, Phase
+from quizapp.scheduling.fsrs_scheduler import FsrsPhase, FsrsScheduler, FsrsState
 
 FSRS = FsrsScheduler()
 TZ = "Europe/Berlin"
 
 
 def recall_after(scheduler: FsrsScheduler, stability: float, days: float) -> float:
-    state = FsrsState(Phase.REVIEW, None, stability, 5.0, date(2026, 1, 1), None, None,
+    state = FsrsState(FsrsPhase.REVIEW, None, stability, 5.0, date(2026, 1, 1), None, None,
                       date(2026, 1, 1), 1, 1, 0)  # fmt: skip
     return scheduler.retrievability(state, Moment(day_start(date(2026, 1, 1), None)
                                                   + timedelta(days=days, hours=1)))  # fmt: skip
@@ -51,7 +51,7 @@ def test_memory_from_sm2_recalls_at_the_assumed_retention_after_the_interval(
 def test_round_trip_keeps_due_interval_and_ease(ease, interval):
     card = sm2.Sm2State(Decimal(ease), interval, 4, date(2026, 9, 9), 2)
     converted = sm2_to_fsrs(card, [], FSRS, tz_name=TZ)
-    assert converted.phase is Phase.REVIEW
+    assert converted.phase is FsrsPhase.REVIEW
     assert (converted.due, converted.interval, converted.lapses) == (card.due, interval, 2)
     assert converted.last_review_day == card.due - timedelta(days=interval)
     assert converted.due_at == day_start(card.due, TZ)

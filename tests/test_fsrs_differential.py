@@ -22,7 +22,7 @@ import pytest
 
 from quizapp.scheduling.base import Moment
 from quizapp.scheduling.day import learner_day
-from quizapp.scheduling.fsrs_scheduler import DEFAULT_PARAMETERS, FsrsScheduler, Phase
+from quizapp.scheduling.fsrs_scheduler import DEFAULT_PARAMETERS, FsrsPhase, FsrsScheduler
 
 SEED = 20261126
 LEARNER_DAY_SEQUENCES = 2500
@@ -54,7 +54,7 @@ def next_instant(rng: random.Random, now: datetime) -> datetime:
 
 
 def assert_same(ours, card: fsrs.Card, now: datetime, tz: str) -> None:
-    assert ours.phase is Phase(int(card.state))
+    assert ours.phase is FsrsPhase(int(card.state))
     assert ours.step == card.step
     assert ours.stability == card.stability
     assert ours.difficulty == card.difficulty

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal
 
 from conftest import csrf_token, login
-from study_helpers import basic, make_deck, mcq
+from study_helpers import basic, make_deck, mcq, sm2_row
 
 from quizapp.deckfile import CardData
 from quizapp.extensions import db
-from quizapp.models import CardState, ReviewLog
+from quizapp.models import ReviewLog
 
 
 def test_study_flow_through_http(client, learner):
@@ -99,9 +98,8 @@ def test_instructor_pages_render(client, instructor):
 def test_hard_cards_link_crams_just_those(client, learner):
     deck = make_deck([basic("easy"), basic("hard")])
     hard = next(c for c in deck.cards if c.guid == "hard")
-    db.session.add(CardState(user_id=learner.id, card_id=hard.id, deck_id=deck.id, ordinal=0,
-                             interval=1, repetitions=0, due=date(2030, 1, 1), lapses=2,
-                             easiness=Decimal("1.9")))
+    db.session.add(sm2_row(learner, hard, interval=1, repetitions=0, due=date(2030, 1, 1),
+                           lapses=2, easiness="1.9"))
     db.session.commit()
     login(client, learner.email)
     progress = client.get("/progress/").get_data(as_text=True)

@@ -12,9 +12,9 @@ from quizapp.scheduling import grading
 from quizapp.scheduling.base import Due, Moment, Stage, interval_text
 from quizapp.scheduling.fsrs_scheduler import (
     DEFAULT_PARAMETERS,
+    FsrsPhase,
     FsrsScheduler,
     FsrsState,
-    Phase,
     rating_for_sm2_grade,
 )
 from quizapp.scheduling.registry import SchedulerSettings, create, names, scheduler_of
@@ -103,7 +103,7 @@ def test_fsrs_stages_reps_lapses():
     assert scheduler.stage(state) is Stage.NEW and state.due is None
     now = NOON
     state, _ = scheduler.review(state, 4, now)
-    assert state.phase is Phase.REVIEW
+    assert state.phase is FsrsPhase.REVIEW
     assert scheduler.stage(state) is (Stage.YOUNG if state.interval < 21 else Stage.MATURE)
     while state.interval < 21:
         now = Moment(datetime.combine(state.due, now.at.time(), UTC), now.tz_name)
@@ -111,7 +111,7 @@ def test_fsrs_stages_reps_lapses():
     assert scheduler.stage(state) is Stage.MATURE
     lapsed, record = scheduler.review(state, 1, now.after(timedelta(days=state.interval)))
     assert record.stage_before is Stage.MATURE and not record.passed
-    assert lapsed.phase is Phase.RELEARNING and lapsed.lapses == 1
+    assert lapsed.phase is FsrsPhase.RELEARNING and lapsed.lapses == 1
     assert lapsed.reps == state.reps + 1
     assert scheduler.stage(lapsed) is Stage.LEARNING
 
@@ -193,12 +193,12 @@ def test_interval_text():
 
 def test_new_fsrs_state_validates_itself():
     with pytest.raises(ValueError):
-        FsrsState(Phase.REVIEW, None, 1.0, None, None, None, None, None, 0, 0, 0)
+        FsrsState(FsrsPhase.REVIEW, None, 1.0, None, None, None, None, None, 0, 0, 0)
     with pytest.raises(ValueError):
-        FsrsState(Phase.REVIEW, None, 1.0, 5.0, date(2026, 1, 1), None, None, None, 0, 0, 0)
+        FsrsState(FsrsPhase.REVIEW, None, 1.0, 5.0, date(2026, 1, 1), None, None, None, 0, 0, 0)
     with pytest.raises(ValueError):  # reviewed, but no memory state
-        FsrsState(Phase.REVIEW, None, None, None, date(2026, 1, 1), None, None,
+        FsrsState(FsrsPhase.REVIEW, None, None, None, date(2026, 1, 1), None, None,
                   date(2026, 1, 1), 1, 1, 0)  # fmt: skip
     with pytest.raises(ValueError):  # relearning needs its step
-        FsrsState(Phase.RELEARNING, None, 1.0, 5.0, date(2026, 1, 1), None, None,
+        FsrsState(FsrsPhase.RELEARNING, None, 1.0, 5.0, date(2026, 1, 1), None, None,
                   date(2026, 1, 1), 0, 1, 0)  # fmt: skip

@@ -16,7 +16,7 @@ import sys
 
 from conftest import REPO
 from security_payloads import add_user
-from study_helpers import basic, make_deck
+from study_helpers import basic, make_deck, sm2_of
 
 from quizapp.extensions import db
 from quizapp.models import Card, CardState, Deck, Media, ReviewLog, SourceDocument
@@ -146,6 +146,7 @@ def _states(user_id: int) -> list[tuple]:
     db.session.expire_all()
     rows = db.session.scalars(db.select(CardState).where(CardState.user_id == user_id)
                               .order_by(CardState.card_id)).all()
-    result = [(r.card_id, r.repetitions, r.interval, r.version, r.due) for r in rows]
+    result = [(r.card_id, sm2_of(r).repetitions, sm2_of(r).interval, r.version, r.due)
+              for r in rows]
     db.session.rollback()
     return result

@@ -3,6 +3,8 @@ import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from quizapp.scheduling.sm2 import Sm2State
+from quizapp.scheduling.sm2_scheduler import Sm2Scheduler
 from quizapp.stats.classroom import (
     CSV_HEADER,
     ClassCard,
@@ -12,7 +14,7 @@ from quizapp.stats.classroom import (
     class_csv,
     class_dashboard,
 )
-from quizapp.stats.learner import CardState, Review, Tally
+from quizapp.stats.learner import Review, SideState, Tally
 
 ANA, BOB, CHEN, OUTSIDER = 1, 2, 3, 99
 ROSTER = [Student(CHEN, "Chen"), Student(BOB, "bob"), Student(ANA, "Ana")]
@@ -26,15 +28,15 @@ UNASSIGNED_CARD = 50
 
 
 def state(card_id, *, repetitions=2, interval=3, retired=False):
-    return CardState(
+    due = date(2025, 3, 20)
+    return SideState(
         card_id=card_id,
         ordinal=1,
         deck_id=1,
         tags=(),
-        repetitions=repetitions,
-        interval=interval,
+        stage=Sm2Scheduler().stage(Sm2State(Decimal("2.5"), interval, repetitions, due, 0)),
         easiness=Decimal("2.5"),
-        due=date(2025, 3, 20),
+        due=due,
         lapses=0,
         retired=retired,
         prompt="",
@@ -54,9 +56,9 @@ def answer(user_id, card_id, grade, when, *, response=None, learned=True, cram=F
         ordinal=1,
         deck_id=1,
         answered_at=when,
-        grade=grade,
+        passed=grade >= 3,
         duration_ms=1000,
-        repetitions_before=3 if learned else 0,
+        stage_before="young" if learned else "new",
         interval_before=10 if learned else 0,
         cram=cram,
     )

@@ -4,10 +4,12 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quizapp.scheduling.sm2 import Sm2State
+from quizapp.scheduling.sm2_scheduler import Sm2Scheduler
 from quizapp.stats.learner import (
-    CardState,
     HardCard,
     Review,
+    SideState,
     Stage,
     StageCounts,
     Streaks,
@@ -34,13 +36,13 @@ def card(
     retired=False,
     tags=(),
 ):
-    return CardState(
+    sm2_state = Sm2State(Decimal(easiness), interval, repetitions, due, lapses)
+    return SideState(
         card_id=card_id,
         ordinal=card_id,
         deck_id=deck_id,
         tags=tags,
-        repetitions=repetitions,
-        interval=interval,
+        stage=Sm2Scheduler().stage(sm2_state),
         easiness=Decimal(easiness),
         due=due,
         lapses=lapses,
@@ -64,9 +66,9 @@ def review(
         ordinal=card_id,
         deck_id=deck_id,
         answered_at=answered_at,
-        grade=grade,
+        passed=grade >= 3,
         duration_ms=duration_ms,
-        repetitions_before=2 if learned else 0,
+        stage_before="young" if learned else "new",
         interval_before=6 if learned else 0,
         cram=cram,
     )
@@ -180,9 +182,9 @@ def test_a_relearning_card_is_not_yet_learned_for_retention():
         ordinal=1,
         deck_id=1,
         answered_at=at(TODAY),
-        grade=5,
+        passed=True,
         duration_ms=1000,
-        repetitions_before=0,
+        stage_before="learning",
         interval_before=1,
     )
     assert summary(reviews=[lapsed]).overall.retention == Tally(0, 0)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from study_helpers import basic, make_deck, mcq
+from study_helpers import basic, make_deck, mcq, sm2_of, sm2_row
 
 from quizapp.deckfile import CardData
 from quizapp.extensions import db
@@ -43,13 +43,15 @@ def test_new_cards_come_in_deck_order_and_get_sm2_state(app, learner):
     p, token = show(learner, deck)
     assert db.session.get(study.Card, p.card_id).guid == "a" and p.mode == "learn"
     outcome = answer(learner, token, grade=5)
-    state = state_of(learner, p.card_id)
+    row = state_of(learner, p.card_id)
+    state = sm2_of(row)
     expected = sm2.review(sm2.Sm2State.new(), 5, date(2026, 3, 10))
     assert (state.interval, state.repetitions, state.due) == (1, 1, date(2026, 3, 11))
-    assert Decimal(state.easiness) == expected.easiness == Decimal("2.6")
-    assert outcome.due == date(2026, 3, 11)
+    assert state.easiness == expected.easiness == Decimal("2.6")
+    assert row.due == outcome.due == date(2026, 3, 11) and row.scheduler == "sm2"
     log = db.session.scalars(db.select(ReviewLog)).one()
-    assert log.state_before is None and log.state_after["interval"] == 1
+    assert log.state_before is None and log.state_after["state"]["interval"] == 1
+    assert log.scheduler == "sm2" and log.passed and log.stage_before == "new"
     assert log.phase == "learn" and log.grade == 5
 
 
@@ -58,9 +60,7 @@ def test_due_reviews_come_first_most_overdue_first(app, learner):
     cards = {c.guid: c for c in deck.cards}
     for guid, due in (("a", date(2026, 3, 9)), ("b", date(2026, 3, 1)), ("c", None)):
         if due:
-            db.session.add(CardState(user_id=learner.id, card_id=cards[guid].id,
-                                     deck_id=deck.id, ordinal=0, interval=1, repetitions=1,
-                                     due=due))
+            db.session.add(sm2_row(learner, cards[guid], interval=1, repetitions=1, due=due))
     db.session.commit()
     order = []
     queue = study.SessionQueue()
@@ -93,7 +93,8 @@ def test_the_same_presentation_answered_twice_is_recorded_once(app, learner):
     second = answer(learner, token, grade=1)
     assert not first.duplicate and second.duplicate and second.grade == 4
     assert db.session.query(ReviewLog).count() == 1
-    assert state_of(learner, db.session.scalars(db.select(study.Card)).one().id).interval == 1
+    card_id = db.session.scalars(db.select(study.Card)).one().id
+    assert sm2_of(state_of(learner, card_id)).interval == 1
 
 
 def test_a_second_tab_answering_the_same_side_is_a_conflict(app, learner):
@@ -135,8 +136,7 @@ def test_concurrent_answers_to_one_presentation_log_one_review(app, learner):
     deck = make_deck([basic("a")])
     # A reviewed card, so both threads race to update an existing row.
     card = deck.cards[0]
-    db.session.add(CardState(user_id=learner.id, card_id=card.id, deck_id=deck.id, ordinal=0,
-                             interval=6, repetitions=2, due=date(2026, 3, 1)))
+    db.session.add(sm2_row(learner, card, interval=6, repetitions=2, due=date(2026, 3, 1)))
     db.session.commit()
     _, token = show(learner, deck)
     outcomes, errors = answer_at_once(app, learner.id, token, grade=4, threads=8)
@@ -145,7 +145,7 @@ def test_concurrent_answers_to_one_presentation_log_one_review(app, learner):
     db.session.expire_all()
     assert db.session.query(ReviewLog).count() == 1
     state = state_of(learner, card.id)
-    assert (state.repetitions, state.version) == (3, 2)
+    assert (sm2_of(state).repetitions, state.version) == (3, 2)
 
 
 def test_concurrent_first_answers_create_one_state(app, learner):
@@ -164,8 +164,7 @@ def test_undo_restores_the_previous_state_exactly(app, learner):
     _, token = show(learner, deck)
     answer(learner, token, grade=5)
     before = state_of(learner, card.id)
-    snapshot = (before.easiness, before.interval, before.repetitions, before.due, before.lapses,
-                before.last_review_at)
+    snapshot = (before.scheduler, before.state, before.due, before.lapses, before.last_review_at)
     later = NOON + timedelta(days=1)
     _, token = show(learner, deck, now=later)
     answer(learner, token, grade=1, now=later)
@@ -173,7 +172,7 @@ def test_undo_restores_the_previous_state_exactly(app, learner):
     undone = study.undo_last(learner, deck, now=later)
     assert undone is not None and undone.grade == 1
     after = state_of(learner, card.id)
-    assert (after.easiness, after.interval, after.repetitions, after.due, after.lapses,
+    assert (after.scheduler, after.state, after.due, after.lapses,
             after.last_review_at) == snapshot
     # The log keeps both answers; the undone one is marked, not deleted.
     logs = db.session.scalars(db.select(ReviewLog).order_by(ReviewLog.id)).all()
@@ -221,8 +220,7 @@ def test_failed_cards_repeat_in_the_session_without_rescheduling(app, learner):
     answer(learner, token, grade=4)
     assert show(learner, deck)[0] is None
     final = state_of(learner, p.card_id)
-    assert (final.interval, final.repetitions, final.due, final.version) == (
-        stored.interval, stored.repetitions, stored.due, stored.version)
+    assert (final.state, final.due, final.version) == (stored.state, stored.due, stored.version)
 
 
 def test_cram_never_changes_the_schedule_and_brings_misses_back(app, learner):
@@ -277,9 +275,8 @@ def test_cramming_hard_cards_only_shows_the_learners_hardest(app, learner):
     deck = make_deck([basic("a"), basic("b"), basic("c"), basic("d")])
     cards = {c.guid: c for c in deck.cards}
     for guid, lapses, easiness in (("a", 0, "2.2"), ("b", 3, "2.5"), ("c", 0, "2.6")):
-        db.session.add(CardState(user_id=learner.id, card_id=cards[guid].id, deck_id=deck.id,
-                                 ordinal=0, interval=3, repetitions=1, due=date(2026, 4, 1),
-                                 lapses=lapses, easiness=Decimal(easiness)))
+        db.session.add(sm2_row(learner, cards[guid], interval=3, repetitions=1,
+                               due=date(2026, 4, 1), lapses=lapses, easiness=easiness))
     db.session.commit()
     hard = study.hard_card_ids(learner, deck)
     assert hard == [cards["b"].id, cards["a"].id]

@@ -1,7 +1,7 @@
 """Study sessions remember where the search for the next new card starts
 
 Revision ID: 7e2f4a6c8b10
-Revises: 5b1c0e7a9d24
+Revises: 7a3f2c9d1e58
 Create Date: 2026-11-26 16:50:00
 
 Existing sessions get no starting point (NULL): their next search starts at the top of the
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '7e2f4a6c8b10'
-down_revision = "5b1c0e7a9d24"
+down_revision = "7a3f2c9d1e58"
 branch_labels = None
 depends_on = None
 

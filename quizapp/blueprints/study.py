@@ -17,11 +17,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..access import deck_for_study
 from ..extensions import db
-from ..models import Card
+from ..models import Card, utcnow
 from ..rendering import card_side
-from ..scheduling import grading, sm2
+from ..scheduling import grading
 from ..scheduling.day import due_in_words
-from ..services import study, study_queue, study_summary
+from ..scheduling.phase import Phase
+from ..services import schedules, study, study_queue, study_summary
 from ..services.decks import card_evidence
 from ..templating import media_url_for
 
@@ -67,7 +68,7 @@ def _render(template: str, **context):
 @login_required
 def session_page(deck_id: int):
     deck = deck_for_study(deck_id)
-    cram = request.args.get("mode") == "cram"
+    cram = request.args.get("mode") == Phase.CRAM
     restart = bool(request.args.get("restart"))
     only = None
     if cram and restart and request.args.get("focus") == "hard":
@@ -98,6 +99,11 @@ def session_page(deck_id: int):
     )
     choices = [(i, card.choices[original]) for i, original in
                enumerate(presentation.choice_order)] if card.kind == "mcq" else []
+    ratings = schedules.rating_buttons(
+        current_user, deck,
+        study.state_row(current_user, presentation.card_id, presentation.ordinal),
+        schedules_answer=Phase(presentation.mode).schedules, now=utcnow(),
+    )
     return _render(
         "study/card.html",
         deck=deck,
@@ -106,6 +112,7 @@ def session_page(deck_id: int):
         token=token,
         presentation=presentation,
         choices=choices,
+        ratings=ratings,
         cram=cram,
         repeats=len(queue.repeats),
         max_answer_chars=grading.MAX_ANSWER_CHARS,
@@ -122,8 +129,8 @@ def _int_field(name: str) -> int | None:
 
 def _comes_back(outcome: study.Outcome, today) -> str:
     """When the card is asked next, in words."""
-    again = sm2.needs_repeat_in_session(outcome.grade)
-    if outcome.mode == "cram":
+    again = outcome.again
+    if outcome.mode == Phase.CRAM:
         if again:
             return "It comes back later in this session. Cramming does not change your schedule."
         return "Cramming does not change your schedule."
@@ -160,10 +167,12 @@ def answer(deck_id: int):
         flash(str(error), "error")
         return redirect(url_for("study.session_page", deck_id=deck.id), code=303)
 
-    cram = presentation.mode == "cram"
+    cram = presentation.mode == Phase.CRAM
     if outcome.conflict:
         flash("That card was already answered in another window; here is the next one.", "info")
-    next_url = url_for("study.session_page", deck_id=deck.id, mode="cram" if cram else None)
+    next_url = url_for(
+        "study.session_page", deck_id=deck.id, mode=Phase.CRAM.value if cram else None
+    )
     if card.kind in ("mcq", "typein") and not outcome.conflict:
         side = card_side(
             card.kind, card.prompt, card.answer, presentation.ordinal, media_url_for(deck.id)
@@ -213,7 +222,7 @@ def undo(deck_id: int):
         flash("There is no answer to undo.", "info")
     else:
         flash("Your last answer was undone.", "success")
-    mode = "cram" if log is not None and log.phase == "cram" else None
+    mode = Phase.CRAM.value if log is not None and log.phase == Phase.CRAM else None
     return redirect(url_for("study.session_page", deck_id=deck.id, mode=mode), code=303)
 
 

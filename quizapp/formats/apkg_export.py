@@ -32,12 +32,13 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 import genanki
 
 from quizapp.citations import document_label
 from quizapp.deckfile import CardData, DeckData
+from quizapp.scheduling.base import AnkiSchedule
+from quizapp.scheduling.day import ROLLOVER_HOUR
 
 CSS = """\
 .card { font-family: sans-serif; font-size: 20px; text-align: left; color: black;
@@ -166,24 +167,22 @@ MODEL_BUILDERS = {
 
 @dataclass(frozen=True)
 class ReviewEntry:
-    """One answer the learner gave, as the app's SM-2 scheduler recorded it."""
+    """One answer the learner gave, in Anki's terms (``Scheduler.anki_button``, ``to_anki``)."""
 
     answered_at: datetime  # timezone-aware; a naive value is taken as UTC
-    grade: int  # SM-2 quality 0-5
+    button: int  # Anki's answer button: 1 Again, 2 Hard, 3 Good, 4 Easy
     interval: int  # days until the next review, as scheduled by this answer
     last_interval: int  # the interval before this answer; 0 for a card's first answer
-    easiness: Decimal | float  # SM-2 easiness factor after this answer
+    factor: int  # Anki's ease in permille after this answer, e.g. 2500
     duration_ms: int = 0
 
 
 @dataclass(frozen=True)
 class CardProgress:
-    """A learner's state for one studied side of a card (an Anki card of the note)."""
+    """A learner's state for one studied side of a card (an Anki card of the note), as its
+    scheduler maps it onto Anki's (``Scheduler.to_anki``)."""
 
-    interval: int  # days
-    due: date  # the learner's day (4 a.m. rollover) the card is next due
-    easiness: Decimal | float  # SM-2 easiness factor, e.g. 2.5
-    lapses: int = 0
+    schedule: AnkiSchedule
     reviews: tuple[ReviewEntry, ...] = ()
     # Answers given so far (Anki's "reps"), not SM-2's run of successes; None: len(reviews).
     review_count: int | None = None
@@ -200,26 +199,9 @@ ProgressKey = tuple[str, int]  # (card guid, ordinal: which Anki card of the not
 # so a due date lands on the same calendar day whatever day the package is imported on.
 # A date well in the past keeps every due day number positive.
 COLLECTION_DAY_ZERO = date(2000, 1, 1)
-ROLLOVER_HOUR = 4
 
-ANKI_CARD_TYPE_REVIEW = 2
-ANKI_QUEUE_REVIEW = 2
 ANKI_REVLOG_LEARN = 0
 ANKI_REVLOG_REVIEW = 1
-
-
-def anki_ease_button(grade: int) -> int:
-    """Map an SM-2 grade (0-5) to Anki's answer button: 1 Again, 2 Hard, 3 Good, 4 Easy."""
-    if not 0 <= grade <= 5:
-        raise ValueError(f"SM-2 grade must be 0-5, got {grade}")
-    if grade <= 2:
-        return 1
-    return grade - 1
-
-
-def anki_factor(easiness: Decimal | float) -> int:
-    """Anki stores ease as permille: an SM-2 easiness of 2.5 is factor 2500."""
-    return int((Decimal(str(easiness)) * 1000).to_integral_value())
 
 
 def anki_due_day(due: date) -> int:
@@ -344,18 +326,20 @@ def _write_progress(
         card_id = card_ids.get(key)
         if card_id is None:
             continue
+        schedule = state.schedule
         cursor.execute(
             "UPDATE cards SET type = ?, queue = ?, ivl = ?, due = ?, factor = ?, reps = ?,"
-            " lapses = ?, mod = ? WHERE id = ?",
+            " lapses = ?, mod = ?, data = ? WHERE id = ?",
             (
-                ANKI_CARD_TYPE_REVIEW,
-                ANKI_QUEUE_REVIEW,
-                max(1, state.interval),
-                anki_due_day(state.due),
-                anki_factor(state.easiness),
+                schedule.card_type,
+                schedule.queue,
+                schedule.interval,
+                _anki_due(schedule),
+                schedule.factor,
                 state.anki_reps,
-                state.lapses,
+                schedule.lapses,
                 stamp,
+                _memory_data(schedule),
                 card_id,
             ),
         )
@@ -374,14 +358,30 @@ def _write_progress(
                 (
                     revlog_id,
                     card_id,
-                    anki_ease_button(review.grade),
+                    review.button,
                     review.interval,
                     review.last_interval,
-                    anki_factor(review.easiness),
+                    review.factor,
                     review.duration_ms,
                     ANKI_REVLOG_LEARN if review.last_interval == 0 else ANKI_REVLOG_REVIEW,
                 ),
             )
+
+
+def _anki_due(schedule: AnkiSchedule) -> int:
+    """Anki's due: a day number for day queues, epoch seconds for the intraday learning one."""
+    if schedule.due_at is not None:
+        return int(schedule.due_at.timestamp())
+    return anki_due_day(schedule.due_day) if schedule.due_day is not None else 0
+
+
+def _memory_data(schedule: AnkiSchedule) -> str:
+    """The card's ``data``: where Anki keeps an FSRS memory state (empty without one)."""
+    if schedule.stability is None:
+        return ""
+    return json.dumps(
+        {"s": schedule.stability, "d": schedule.difficulty, "dr": schedule.desired_retention}
+    )
 
 
 def _zip_package(collection: bytes, media: Iterable[tuple[str, Iterable[bytes]]]) -> bytes:

@@ -188,12 +188,15 @@ ANKI_LEARNING = 1
 ANKI_REVIEW = 2
 ANKI_RELEARNING = 3
 ANKI_DAY_LEARNING_QUEUE = 3  # learning cards due on a later day wait in Anki's queue 3
+ANKI_AGAIN = 1
+ANKI_GOOD = 3
 
 
 class Scheduler(ABC, Generic[StateT]):
     """A spaced-repetition algorithm; subclasses are registered in ``registry``."""
 
     name: str
+    label: str  # how settings pages name it: "SM-2", "FSRS"
     scale: RatingScale
 
     @abstractmethod
@@ -226,6 +229,11 @@ class Scheduler(ABC, Generic[StateT]):
     @abstractmethod
     def auto_rating(self, correct: bool, seconds: float | None) -> int:
         """The rating for an auto-graded answer that was ``correct`` or not, in ``seconds``."""
+
+    def anki_button(self, rating: int) -> int:
+        """The Anki answer button (1 Again, 2 Hard, 3 Good, 4 Easy) a rating is exported as;
+        by default a pass is Good and a miss Again."""
+        return ANKI_GOOD if self.scale.passes(rating) else ANKI_AGAIN
 
     @abstractmethod
     def drill_again(self, rating: int) -> bool:

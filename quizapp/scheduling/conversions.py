@@ -28,15 +28,18 @@ it was due. Lapses carry over both ways (SM-2's count is kept on the way in).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from . import sm2
-from .base import Moment
+from .base import Moment, Scheduler
 from .day import day_start
-from .fsrs_scheduler import FsrsScheduler, FsrsState, Phase, rating_for_sm2_grade
+from .fsrs_scheduler import FsrsPhase, FsrsScheduler, FsrsState, rating_for_sm2_grade
+from .registry import SchedulerSettings, create, scheduler_of
+from .sm2_scheduler import Sm2Scheduler
 
 SM2_ASSUMED_RETENTION = 0.9  # Anki's default "historical retention" for SM-2 reviews
 MAX_CONVERTED_EASINESS = Decimal("5.00")
@@ -77,7 +80,7 @@ def sm2_to_fsrs(
         state,
         due=current.due,
         due_at=day_start(current.due, tz_name),
-        interval=current.interval if state.phase is Phase.REVIEW else state.interval,
+        interval=current.interval if state.phase is FsrsPhase.REVIEW else state.interval,
         lapses=current.lapses,
     )
 
@@ -91,7 +94,7 @@ def _seeded(state: sm2.Sm2State, scheduler: FsrsScheduler, tz_name: str | None) 
     )
     last_day = state.due - timedelta(days=interval)
     return FsrsState(
-        phase=Phase.REVIEW,
+        phase=FsrsPhase.REVIEW,
         step=None,
         stability=stability,
         difficulty=difficulty,
@@ -111,9 +114,44 @@ def fsrs_to_sm2(state: FsrsState, scheduler: FsrsScheduler) -> sm2.Sm2State:
         return sm2.Sm2State.new()
     growth = Decimal(f"{scheduler.ease_for_memory(state.stability, state.difficulty):.2f}")
     easiness = min(max(growth, sm2.MIN_EASINESS), MAX_CONVERTED_EASINESS)
-    if state.phase is not Phase.REVIEW:
+    if state.phase is not FsrsPhase.REVIEW:
         return sm2.Sm2State(easiness, sm2.FIRST_INTERVAL_DAYS, 0, state.due, state.lapses)
     interval = min(scheduler.interval_for_stability(state.stability), sm2.MAX_INTERVAL_DAYS)
     return sm2.Sm2State(
         easiness, interval, SM2_GRADUATED_REPETITIONS, state.due, state.lapses
     )
+
+
+def convert(
+    stored: Mapping[str, Any],
+    target: Scheduler[Any],
+    settings: SchedulerSettings,
+    history: Sequence[PastAnswer],
+    *,
+    start: Mapping[str, Any] | None = None,
+    tz_name: str | None = None,
+) -> Any:
+    """``stored`` (a state JSON written by another scheduler) as a state of ``target``.
+
+    ``history`` is the side's SM-2 answers since it was last under another scheduler, and
+    ``start`` the state JSON it had before the first of them (None: a new card); only the way
+    into FSRS uses them. A pair of schedulers with no conversion starts the side afresh.
+    """
+    source = scheduler_of(stored)
+    fsrs_scheduler = create(replace(settings, name=FsrsScheduler.name))
+    assert isinstance(fsrs_scheduler, FsrsScheduler)
+    if (source, target.name) == (Sm2Scheduler.name, FsrsScheduler.name):
+        before = None if start is None else _as_sm2(start, fsrs_scheduler)
+        return sm2_to_fsrs(
+            Sm2Scheduler().from_json(stored), history, fsrs_scheduler,
+            tz_name=tz_name, before_history=before,
+        )  # fmt: skip
+    if (source, target.name) == (FsrsScheduler.name, Sm2Scheduler.name):
+        return fsrs_to_sm2(fsrs_scheduler.from_json(stored), fsrs_scheduler)
+    return target.new_state()
+
+
+def _as_sm2(data: Mapping[str, Any], fsrs_scheduler: FsrsScheduler) -> sm2.Sm2State:
+    if scheduler_of(data) == FsrsScheduler.name:
+        return fsrs_to_sm2(fsrs_scheduler.from_json(data), fsrs_scheduler)
+    return Sm2Scheduler().from_json(data)

@@ -63,7 +63,7 @@ from .json_fields import (
     number_or_none,
     whole_number,
 )
-from .sm2_scheduler import anki_factor
+from .sm2_scheduler import anki_button_for_grade, anki_factor
 
 FSRS_JSON_VERSION = 1
 DEFAULT_DESIRED_RETENTION = 0.9
@@ -92,19 +92,10 @@ FSRS_SCALE = RatingScale(
 
 def rating_for_sm2_grade(grade: int) -> Rating:
     """An SM-2 grade as an Anki/FSRS button: 0–2 Again, 3 Hard, 4 Good, 5 Easy."""
-    grade = _checked_sm2_grade(grade)
-    if grade < sm2.PASSING_GRADE:
-        return Rating.AGAIN
-    return Rating(grade - 1)
+    return Rating(anki_button_for_grade(grade))
 
 
-def _checked_sm2_grade(grade: int) -> int:
-    if isinstance(grade, bool) or not isinstance(grade, int) or not 0 <= grade <= 5:
-        raise ValueError(f"SM-2 grade must be an int from 0 to 5, got {grade!r}")
-    return grade
-
-
-class Phase(IntEnum):
+class FsrsPhase(IntEnum):
     """The library's card states, by the same numbers."""
 
     LEARNING = int(fsrs.State.Learning)
@@ -116,7 +107,7 @@ class Phase(IntEnum):
 class FsrsState:
     """A card's FSRS schedule. ``last_review_day is None`` means never studied."""
 
-    phase: Phase
+    phase: FsrsPhase
     step: int | None
     stability: float | None
     difficulty: float | None
@@ -129,8 +120,8 @@ class FsrsState:
     lapses: int
 
     def __post_init__(self) -> None:
-        if not isinstance(self.phase, Phase):
-            raise ValueError(f"phase must be a Phase, got {self.phase!r}")
+        if not isinstance(self.phase, FsrsPhase):
+            raise ValueError(f"phase must be a FsrsPhase, got {self.phase!r}")
         memory = (self.stability, self.difficulty)
         if (memory[0] is None) != (memory[1] is None):
             raise ValueError("stability and difficulty are both set or both missing")
@@ -148,7 +139,7 @@ class FsrsState:
         reviewed = (self.last_review_day is not None, self.due is not None, memory[0] is not None)
         if len(set(reviewed)) != 1:
             raise ValueError("a reviewed card has a due day, a last review day and a memory state")
-        if (self.phase is Phase.REVIEW) != (self.step is None):
+        if (self.phase is FsrsPhase.REVIEW) != (self.step is None):
             raise ValueError("a card has a step exactly when it is in a (re)learning phase")
 
     @property
@@ -158,6 +149,7 @@ class FsrsState:
 
 class FsrsScheduler(Scheduler[FsrsState]):
     name = "fsrs"
+    label = "FSRS"
     scale = FSRS_SCALE
 
     def __init__(
@@ -196,7 +188,7 @@ class FsrsScheduler(Scheduler[FsrsState]):
         self._factor = 0.9 ** (1 / self._decay) - 1
 
     def new_state(self) -> FsrsState:
-        return FsrsState(Phase.LEARNING, 0, None, None, None, None, None, None, 0, 0, 0)
+        return FsrsState(FsrsPhase.LEARNING, 0, None, None, None, None, None, None, 0, 0, 0)
 
     def library_card(self, state: FsrsState, now: Moment) -> fsrs.Card:
         """The library's card for ``state``, its last review set ``now``'s learner days back."""
@@ -220,14 +212,14 @@ class FsrsScheduler(Scheduler[FsrsState]):
         card, _ = self.library.review_card(
             self.library_card(state, now), fsrs.Rating(rating), review_datetime=now.at
         )
-        phase = Phase(int(card.state))
-        if phase is Phase.REVIEW:
+        phase = FsrsPhase(int(card.state))
+        if phase is FsrsPhase.REVIEW:
             interval = (card.due - now.at).days
             due_day = today + timedelta(days=interval)
         else:
             interval = 0
             due_day = now.day_of(card.due)
-        lapsed = state.phase is Phase.REVIEW and rating == Rating.AGAIN
+        lapsed = state.phase is FsrsPhase.REVIEW and rating == Rating.AGAIN
         after = FsrsState(
             phase=phase,
             step=card.step,
@@ -256,7 +248,7 @@ class FsrsScheduler(Scheduler[FsrsState]):
     def stage(self, state: FsrsState) -> Stage:
         if state.is_new:
             return Stage.NEW
-        if state.phase is not Phase.REVIEW:
+        if state.phase is not FsrsPhase.REVIEW:
             return Stage.LEARNING
         return stage_for_interval(state.interval)
 
@@ -321,12 +313,12 @@ class FsrsScheduler(Scheduler[FsrsState]):
             "difficulty": state.difficulty,
             "desired_retention": self.desired_retention,
         }
-        if state.phase is Phase.REVIEW:
+        if state.phase is FsrsPhase.REVIEW:
             return AnkiSchedule(
                 ANKI_REVIEW, ANKI_REVIEW, state.interval, factor, state.due, None, state.lapses,
                 **memory,
             )  # fmt: skip
-        card_type = ANKI_LEARNING if state.phase is Phase.LEARNING else ANKI_RELEARNING
+        card_type = ANKI_LEARNING if state.phase is FsrsPhase.LEARNING else ANKI_RELEARNING
         intraday = state.due == state.last_review_day
         return AnkiSchedule(
             card_type,
@@ -360,7 +352,7 @@ class FsrsScheduler(Scheduler[FsrsState]):
         self._checked_json(data, FSRS_JSON_VERSION)
         try:
             return FsrsState(
-                phase=Phase(whole_number(data["phase"])),
+                phase=FsrsPhase(whole_number(data["phase"])),
                 step=None if data["step"] is None else whole_number(data["step"]),
                 stability=number_or_none(data["stability"]),
                 difficulty=number_or_none(data["difficulty"]),
@@ -377,6 +369,9 @@ class FsrsScheduler(Scheduler[FsrsState]):
 
     def auto_rating(self, correct: bool, seconds: float | None) -> int:
         return int(rating_for_sm2_grade(grading.mcq_grade(correct, seconds)))
+
+    def anki_button(self, rating: int) -> int:
+        return self.scale.check(rating)  # FSRS's ratings are Anki's buttons
 
     def drill_again(self, rating: int) -> bool:
         # Again and Hard put the card into a learning step due within minutes: it comes back

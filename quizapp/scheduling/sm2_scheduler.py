@@ -22,6 +22,7 @@ from typing import Any
 
 from . import grading, sm2
 from .base import (
+    ANKI_AGAIN,
     ANKI_NEW,
     ANKI_REVIEW,
     AnkiSchedule,
@@ -58,8 +59,15 @@ def anki_factor(easiness: Decimal) -> int:
     return int((easiness * 1000).to_integral_value())
 
 
+def anki_button_for_grade(grade: int) -> int:
+    """An SM-2 grade as Anki's answer button: 0–2 Again (1), 3 Hard, 4 Good, 5 Easy (4)."""
+    grade = SM2_SCALE.check(grade)
+    return ANKI_AGAIN if grade < sm2.PASSING_GRADE else grade - 1
+
+
 class Sm2Scheduler(Scheduler[sm2.Sm2State]):
     name = "sm2"
+    label = "SM-2"
     scale = SM2_SCALE
 
     def new_state(self) -> sm2.Sm2State:
@@ -110,6 +118,9 @@ class Sm2Scheduler(Scheduler[sm2.Sm2State]):
 
     def auto_rating(self, correct: bool, seconds: float | None) -> int:
         return grading.mcq_grade(correct, seconds)
+
+    def anki_button(self, rating: int) -> int:
+        return anki_button_for_grade(self.scale.check(rating))
 
     def drill_again(self, rating: int) -> bool:
         return sm2.needs_repeat_in_session(self.scale.check(rating))

@@ -11,7 +11,9 @@ from ..extensions import db
 from ..formats.apkg_export import CardProgress, ReviewEntry, build_apkg
 from ..formats.csv_export import build_csv
 from ..models import Card, CardState, Deck, ReviewLog, User
+from ..scheduling.phase import SCHEDULING
 from .decks import deck_data_of, deck_media, media_pieces
+from .schedules import snapshot_state, writer_of_name
 
 
 def deck_key(deck: Deck) -> str:
@@ -20,6 +22,8 @@ def deck_key(deck: Deck) -> str:
 
 
 def learner_progress(learner: User, deck: Deck) -> dict[tuple[str, int], CardProgress]:
+    """Each studied side's schedule and answers as Anki knows them, through the scheduler
+    that wrote each (``to_anki``, ``anki_button``)."""
     guids = dict(
         db.session.execute(select(Card.id, Card.guid).where(Card.deck_id == deck.id)).all()
     )
@@ -30,36 +34,35 @@ def learner_progress(learner: User, deck: Deck) -> dict[tuple[str, int], CardPro
             ReviewLog.user_id == learner.id,
             ReviewLog.deck_id == deck.id,
             ReviewLog.undone_at.is_(None),
-            ReviewLog.phase.in_(("learn", "review")),
+            ReviewLog.phase.in_(SCHEDULING),
         )
         .order_by(ReviewLog.answered_at, ReviewLog.id)
     )
     for log in logs:
-        after = log.state_after or {}
+        scheduler = writer_of_name(log.scheduler)
+        after = scheduler.to_anki(scheduler.from_json(snapshot_state(log.state_after)))
         history[(log.card_id, log.ordinal)].append(
             ReviewEntry(
                 answered_at=log.answered_at,
-                grade=log.grade,
-                interval=int(after.get("interval", 0)),
+                button=scheduler.anki_button(log.grade),
+                interval=after.interval,
                 last_interval=log.interval_before,
-                easiness=float(after.get("easiness", 2.5)),
+                factor=after.factor,
                 duration_ms=log.duration_ms,
             )
         )
     states = db.session.scalars(
         select(CardState).where(CardState.user_id == learner.id, CardState.deck_id == deck.id)
     )
-    return {
-        (guids[s.card_id], s.ordinal): CardProgress(
-            interval=s.interval,
-            due=s.due,
-            easiness=s.easiness,
-            lapses=s.lapses,
-            reviews=tuple(history[(s.card_id, s.ordinal)]),
-        )
-        for s in states
-        if s.card_id in guids
-    }
+    progress = {}
+    for s in states:
+        if s.card_id in guids:
+            scheduler = writer_of_name(s.scheduler)
+            progress[(guids[s.card_id], s.ordinal)] = CardProgress(
+                schedule=scheduler.to_anki(scheduler.from_json(s.state)),
+                reviews=tuple(history[(s.card_id, s.ordinal)]),
+            )
+    return progress
 
 
 def deck_apkg(deck: Deck, learner: User | None = None) -> bytes:

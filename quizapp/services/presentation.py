@@ -8,7 +8,9 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-MODES = ("learn", "review", "repeat", "cram")
+from ..scheduling.phase import Phase
+
+MODES = tuple(Phase)
 
 
 class StudyError(ValueError):

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..formats.sanitize import plain_text
 from ..models import Card, CardState, ClassMembership, Classroom, Deck, ReviewLog, User
-from ..scheduling.sm2 import INITIAL_EASINESS, PASSING_GRADE
+from ..scheduling.base import Stage
+from ..scheduling.phase import Phase
+from ..scheduling.sm2 import INITIAL_EASINESS
 from ..stats import classroom as class_stats
 from ..stats import learner as learner_stats
+from .schedules import writer_of_name
 
-NOT_RETENTION = frozenset({"cram", "repeat"})
+NOT_RETENTION = frozenset({Phase.CRAM, Phase.REPEAT})
+PERMILLE = Decimal(1000)
 
 
 def learner_decks(user: User) -> list[Deck]:
@@ -48,32 +54,38 @@ def card_states(user_ids: Iterable[int], deck_ids: list[int]) -> dict[int, list]
     ).all()
     rows = db.session.execute(
         select(
-            CardState.user_id, CardState.card_id, CardState.ordinal, CardState.repetitions,
-            CardState.interval, CardState.easiness, CardState.due, CardState.lapses,
+            CardState.user_id, CardState.card_id, CardState.ordinal, CardState.scheduler,
+            CardState.state, CardState.due, CardState.lapses,
         ).where(CardState.user_id.in_(user_ids), CardState.deck_id.in_(deck_ids))
     ).all()
-    stored = {(r.user_id, r.card_id, r.ordinal): r for r in rows}
+    stored = {(r.user_id, r.card_id, r.ordinal): _schedule(r) for r in rows}
     prompts = {c.id: plain_text(c.prompt)[:160] for c in cards}
     result: dict[int, list] = {}
     for user_id in user_ids:
         states = []
         for card in cards:
             for ordinal in card.ordinals or [0]:
-                row = stored.get((user_id, card.id, ordinal))
+                stage, easiness, due, lapses = stored.get(
+                    (user_id, card.id, ordinal), (Stage.NEW, INITIAL_EASINESS, None, 0)
+                )
                 states.append(
-                    learner_stats.CardState(
+                    learner_stats.SideState(
                         card_id=card.id, ordinal=ordinal, deck_id=card.deck_id,
-                        tags=tuple(card.tags or ()),
-                        repetitions=row.repetitions if row else 0,
-                        interval=row.interval if row else 0,
-                        easiness=row.easiness if row else INITIAL_EASINESS,
-                        due=row.due if row else None,
-                        lapses=row.lapses if row else 0,
-                        retired=card.retired, prompt=prompts[card.id],
+                        tags=tuple(card.tags or ()), stage=stage, easiness=easiness,
+                        due=due, lapses=lapses, retired=card.retired, prompt=prompts[card.id],
                     )
                 )
         result[user_id] = states
     return result
+
+
+def _schedule(row: Any) -> tuple[Stage, Decimal, Any, int]:
+    """(stage, ease, due, lapses) of a stored state, read by the scheduler that wrote it; the
+    ease is the one its Anki form carries (SM-2's easiness itself)."""
+    scheduler = writer_of_name(row.scheduler)
+    state = scheduler.from_json(row.state)
+    ease = Decimal(scheduler.to_anki(state).factor) / PERMILLE
+    return scheduler.stage(state), ease, row.due, row.lapses
 
 
 def reviews(user_ids: Iterable[int], deck_ids: list[int]) -> list[tuple[int, object, str | None]]:
@@ -82,7 +94,7 @@ def reviews(user_ids: Iterable[int], deck_ids: list[int]) -> list[tuple[int, obj
     rows = db.session.connection().execute(
         select(
             ReviewLog.card_id, ReviewLog.ordinal, ReviewLog.deck_id, ReviewLog.answered_at,
-            ReviewLog.grade, ReviewLog.duration_ms, ReviewLog.repetitions_before,
+            ReviewLog.passed, ReviewLog.duration_ms, ReviewLog.stage_before,
             ReviewLog.interval_before, ReviewLog.phase, ReviewLog.user_id, ReviewLog.response,
         ).where(
             ReviewLog.user_id.in_(list(user_ids)),
@@ -110,7 +122,7 @@ def hardest_cards(user: User, deck_id: int, count: int) -> tuple[learner_stats.H
             ReviewLog.user_id == user.id,
             ReviewLog.deck_id == deck_id,
             ReviewLog.undone_at.is_(None),
-            ReviewLog.grade < PASSING_GRADE,
+            ReviewLog.passed.is_(False),
         )
         .group_by(ReviewLog.card_id, ReviewLog.ordinal)
     ).all()

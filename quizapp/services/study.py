@@ -13,15 +13,18 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import MAX_ID, Card, CardState, Deck, ReviewLog, User, utcnow
-from ..scheduling import grading, sm2
+from ..scheduling import grading
+from ..scheduling.base import Moment, Scheduler
 from ..scheduling.day import day_start, learner_day
-from . import progress
+from ..scheduling.phase import SCHEDULING, Phase
+from . import progress, schedules
 from .presentation import MODES as MODES
 from .presentation import Presentation, StudyError, decode_presentation
 from .presentation import encode_presentation as encode_presentation
@@ -36,10 +39,11 @@ CRAM_WINDOW = 32
 
 @dataclass
 class Outcome:
-    grade: int
+    grade: int  # on the scale of the scheduler that recorded it
     correct: bool | None
     mode: str
     due: date | None
+    again: bool = False  # asked again in this session (``Scheduler.drill_again``)
     duplicate: bool = False
     conflict: bool = False
     response: str | None = None
@@ -53,13 +57,13 @@ def today_for(user: User, now: datetime | None = None) -> date:
 
 
 def _answered_today(user: User, deck: Deck, today: date) -> dict[str, int]:
-    """How many new cards ("learn") and reviews the learner has answered in the deck today."""
+    """How many new cards (learn) and reviews the learner has answered in the deck today."""
     rows = db.session.execute(
         select(ReviewLog.phase, func.count(ReviewLog.id))
         .where(
             ReviewLog.user_id == user.id,
             ReviewLog.deck_id == deck.id,
-            ReviewLog.phase.in_(("learn", "review")),
+            ReviewLog.phase.in_(SCHEDULING),
             ReviewLog.undone_at.is_(None),
             ReviewLog.answered_at >= day_start(today, user.timezone),
         )
@@ -68,8 +72,13 @@ def _answered_today(user: User, deck: Deck, today: date) -> dict[str, int]:
     return dict(rows)
 
 
-def next_due_review(user: User, deck: Deck, today: date) -> CardState | None:
-    """The most overdue side of a live card in ``deck``, or None."""
+def next_due_review(
+    user: User, deck: Deck, today: date, now: datetime, *, ahead: bool = False
+) -> CardState | None:
+    """The most overdue side of a live card in ``deck``, or None. A side in a learning step
+    (due later today, at ``due_at``) waits for it; with ``ahead``, only those, soonest first,
+    for when nothing else is left (Anki's "learn ahead")."""
+    waiting = CardState.due_at > now
     return db.session.scalars(
         select(CardState)
         .join(Card, Card.id == CardState.card_id)
@@ -77,9 +86,11 @@ def next_due_review(user: User, deck: Deck, today: date) -> CardState | None:
             CardState.user_id == user.id,
             CardState.deck_id == deck.id,
             CardState.due <= today,
+            waiting if ahead else or_(CardState.due_at.is_(None), ~waiting),
             Card.retired.is_(False),
         )
-        .order_by(CardState.due, CardState.card_id, CardState.ordinal)
+        .order_by(*((CardState.due_at,) if ahead else ()), CardState.due, CardState.card_id,
+                  CardState.ordinal)
         .limit(1)
     ).first()
 
@@ -122,16 +133,18 @@ def next_new_side(
 def choose_next(
     user: User, deck: Deck, queue: SessionQueue, *, cram: bool, now: datetime | None = None
 ) -> Presentation | None:
-    """Due reviews first (most overdue), then new cards within the daily limit, then repeats."""
+    """Due reviews first (most overdue), then new cards within the daily limit, then repeats,
+    then sides in a learning step due later today."""
     if cram:
         return _next_cram(deck, queue)
+    now = now or utcnow()
     today = today_for(user, now)
     answered = _answered_today(user, deck, today)
-    if answered.get("review", 0) < deck.reviews_per_day:
-        state = next_due_review(user, deck, today)
+    if answered.get(Phase.REVIEW, 0) < deck.reviews_per_day:
+        state = next_due_review(user, deck, today, now)
         if state is not None:
-            return _present(state.card_id, state.ordinal, "review", state.version)
-    if answered.get("learn", 0) < deck.new_per_day + queue.extra_new:
+            return _present(state.card_id, state.ordinal, Phase.REVIEW, state.version)
+    if answered.get(Phase.LEARN, 0) < deck.new_per_day + queue.extra_new:
         start = None
         if queue.new_from is not None and queue.new_from[2] == deck.version:
             start = queue.new_from[:2]
@@ -139,11 +152,14 @@ def choose_next(
         _move_new_start(queue, deck, start, found[0] if found else None)
         if found is not None:
             card, ordinal = found
-            return _present(card.id, ordinal, "learn", 0, card)
+            return _present(card.id, ordinal, Phase.LEARN, 0, card)
     for card_id, ordinal in queue.repeats:
         card = db.session.get(Card, card_id)
         if card is not None and card.deck_id == deck.id and not card.retired:
-            return _present(card_id, ordinal, "repeat", 0, card)
+            return _present(card_id, ordinal, Phase.REPEAT, 0, card)
+    state = next_due_review(user, deck, today, now, ahead=True)
+    if state is not None:
+        return _present(state.card_id, state.ordinal, Phase.REVIEW, state.version)
     return None
 
 
@@ -190,7 +206,7 @@ def _next_cram(deck: Deck, queue: SessionQueue) -> Presentation | None:
     if sides:
         card_id, index = random.choice(sides)
         card = db.session.get(Card, card_id)
-        return _present(card_id, (card.ordinals or [0])[index], "cram", 0, card)
+        return _present(card_id, (card.ordinals or [0])[index], Phase.CRAM, 0, card)
     if not queue.repeats:
         return None
     repeated = [card_id for card_id, _ in queue.repeats]
@@ -200,7 +216,7 @@ def _next_cram(deck: Deck, queue: SessionQueue) -> Presentation | None:
     ))
     for card_id, ordinal in queue.repeats:
         if card_id in live_ids:
-            return _present(card_id, ordinal, "cram", 0)
+            return _present(card_id, ordinal, Phase.CRAM, 0)
     return None
 
 
@@ -232,24 +248,27 @@ def _present(
 
 
 def grade_response(
-    card: Card, p: Presentation, *, grade: int | None, choice: int | None, typed: str | None,
-    seconds: float | None,
+    card: Card, p: Presentation, scheduler: Scheduler[Any], *, grade: int | None,
+    choice: int | None, typed: str | None, seconds: float | None,
 ) -> tuple[int, bool | None, str | None]:
-    """(SM-2 grade, right or wrong for auto-graded kinds, what the learner answered)."""
+    """(rating on the scheduler's scale, right or wrong for auto-graded kinds, what the
+    learner answered)."""
     if card.kind == "mcq":
         if choice is None or not 0 <= choice < len(p.choice_order):
             raise StudyError("Pick one of the options.")
         picked = p.choice_order[choice]
         correct = picked == card.correct_index
-        return grading.mcq_grade(correct, seconds), correct, card.choices[picked]
+        return scheduler.auto_rating(correct, seconds), correct, card.choices[picked]
     if card.kind == "typein":
         if typed is None:
             raise StudyError("Type your answer first.")
         check = _check_typed(typed, card.answer)
-        return grading.mcq_grade(check.correct, seconds), check.correct, typed
-    if grade is None or isinstance(grade, bool) or not 0 <= grade <= 5:
-        raise StudyError("Choose a grade from 0 to 5.")
-    return grade, None, None
+        return scheduler.auto_rating(check.correct, seconds), check.correct, typed
+    try:
+        return scheduler.scale.check(grade), None, None
+    except ValueError:
+        labels = ", ".join(option.label for option in scheduler.scale)
+        raise StudyError(f"Choose one of the ratings: {labels}.") from None
 
 
 def _check_typed(typed: str, expected: str) -> grading.TypeinCheck:
@@ -262,33 +281,13 @@ def _check_typed(typed: str, expected: str) -> grading.TypeinCheck:
         ) from None
 
 
-def _state_row(
+def state_row(
     user: User, card_id: int, ordinal: int, *, for_update: bool = False
 ) -> CardState | None:
     query = select(CardState).where(
         CardState.user_id == user.id, CardState.card_id == card_id, CardState.ordinal == ordinal
     )
     return db.session.scalars(query.with_for_update() if for_update else query).first()
-
-
-def _state_of(row: CardState | None) -> sm2.Sm2State:
-    if row is None:
-        return sm2.Sm2State.new()
-    return sm2.Sm2State(
-        easiness=row.easiness,
-        interval=row.interval,
-        repetitions=row.repetitions,
-        due=row.due,
-        lapses=row.lapses,
-    )
-
-
-def _snapshot(row: CardState | None) -> dict | None:
-    if row is None:
-        return None
-    data = _state_of(row).to_dict()
-    data["last_review_at"] = row.last_review_at.isoformat() if row.last_review_at else None
-    return data
 
 
 def record_answer(
@@ -302,60 +301,69 @@ def record_answer(
         raise StudyError("This card no longer exists.")
     now = now or utcnow()
     seconds = max(0.0, now.timestamp() - p.shown_at)
-    grade, correct, response = grade_response(
-        card, p, grade=grade, choice=choice, typed=typed, seconds=seconds
+    row = state_row(user, card.id, p.ordinal)
+    scheduler, state = schedules.load_state(
+        row, schedules.settings_for(user, card.deck), user
     )
-    row = _state_row(user, card.id, p.ordinal)
-    before = _snapshot(row)
+    rating, correct, response = grade_response(
+        card, p, scheduler, grade=grade, choice=choice, typed=typed, seconds=seconds
+    )
+    phase = Phase(p.mode)
+    before = schedules.snapshot(row)
     log = ReviewLog(
         user_id=user.id, card_id=card.id, deck_id=card.deck_id, ordinal=p.ordinal,
-        phase=p.mode, grade=grade, response=response, answered_at=now,
+        phase=phase, grade=rating, scheduler=scheduler.name,
+        passed=scheduler.scale.passes(rating), response=response, answered_at=now,
         duration_ms=int(min(seconds, 3600) * 1000), presentation=p.nonce,
         state_before=before, state_after=before,
-        repetitions_before=row.repetitions if row else 0,
-        interval_before=row.interval if row else 0,
+        stage_before=scheduler.stage(state), interval_before=0,
     )
     due = row.due if row else None
+    again = _again(scheduler, phase, rating)
+    outcome = Outcome(rating, correct, phase, due, again, response=response)
     try:
-        if p.mode in ("learn", "review"):
+        if phase.schedules:
             if (row.version if row else 0) != p.state_version:
-                return _already_answered(user, p, Outcome(grade, correct, p.mode, due))
-            new = sm2.review(_state_of(row), grade, today_for(user, now))
-            due = new.due
+                return _already_answered(user, p, outcome)
+            new, record = scheduler.review(state, rating, Moment(now, user.timezone))
+            log.interval_before = record.interval_before
+            outcome.due = new.due
+            columns = schedules.state_columns(scheduler, new, now, record.due.at)
             if row is None:
                 row = CardState(
                     user_id=user.id, card_id=card.id, deck_id=card.deck_id, ordinal=p.ordinal,
-                    version=0,
+                    version=1,
                 )
+                schedules.write_state(row, columns)
                 db.session.add(row)
-                _write_state(row, new, now)
-                row.version = 1
                 db.session.flush()
             else:
                 updated = db.session.execute(
                     update(CardState)
                     .where(CardState.id == row.id, CardState.version == p.state_version)
-                    .values(
-                        easiness=new.easiness, interval=new.interval,
-                        repetitions=new.repetitions, due=new.due, lapses=new.lapses,
-                        last_review_at=now, version=CardState.version + 1,
-                    )
+                    .values(**columns, version=CardState.version + 1)
                     .execution_options(synchronize_session=False)
                 )
                 if updated.rowcount != 1:
-                    return _already_answered(user, p, Outcome(grade, correct, p.mode, due))
-            after = new.to_dict()
-            after["last_review_at"] = now.isoformat()
-            log.state_after = after
+                    return _already_answered(user, p, outcome)
+            log.state_after = {"state": columns["state"], "last_review_at": now.isoformat()}
         db.session.add(log)
         db.session.flush()
         record_answer_in_queue(
-            user.id, card.deck_id, card.id, p.ordinal, p.mode, grade, log.id
+            user.id, card.deck_id, card.id, p.ordinal, phase,
+            again=again, log_id=log.id,
         )
         db.session.commit()
     except IntegrityError:
-        return _already_answered(user, p, Outcome(grade, correct, p.mode, due))
-    return _with_typein_match(Outcome(grade, correct, p.mode, due, response=response), card)
+        return _already_answered(user, p, outcome)
+    return _with_typein_match(outcome, card)
+
+
+def _again(scheduler: Scheduler[Any], phase: Phase, rating: int) -> bool:
+    """Whether the session asks this side again: when the scheduler drills it, and in cram
+    whenever it was missed (cram has no schedule to bring it back)."""
+    missed = phase is Phase.CRAM and not scheduler.scale.passes(rating)
+    return scheduler.drill_again(rating) or missed
 
 
 def _with_typein_match(outcome: Outcome, card: Card) -> Outcome:
@@ -378,24 +386,18 @@ def _already_answered(user: User, p: Presentation, fallback: Outcome) -> Outcome
     return fallback
 
 
-def _write_state(row: CardState, state: sm2.Sm2State, now: datetime | None) -> None:
-    row.easiness = state.easiness
-    row.interval = state.interval
-    row.repetitions = state.repetitions
-    row.due = state.due
-    row.lapses = state.lapses
-    row.last_review_at = now
-
-
 def _outcome_of(log: ReviewLog, *, duplicate: bool) -> Outcome:
-    after = log.state_after or {}
-    due = date.fromisoformat(after["due"]) if after.get("due") else None
+    scheduler = schedules.writer_of_name(log.scheduler)
+    due = None
+    if log.state_after is not None:
+        due = scheduler.from_json(schedules.snapshot_state(log.state_after)).due
     card = db.session.get(Card, log.card_id)
     correct = None
     if card is not None and card.kind in ("mcq", "typein"):
-        correct = log.grade >= sm2.PASSING_GRADE
+        correct = log.passed
     outcome = Outcome(
-        log.grade, correct, log.phase, due, duplicate=duplicate, response=log.response
+        log.grade, correct, log.phase, due, _again(scheduler, Phase(log.phase), log.grade),
+        duplicate=duplicate, response=log.response,
     )
     return _with_typein_match(outcome, card) if card is not None else outcome
 
@@ -417,14 +419,12 @@ def undo_last(user: User, deck: Deck, now: datetime | None = None) -> ReviewLog 
     ).first()
     if log is None:
         return None
-    if log.phase in ("learn", "review"):
-        row = _state_row(user, log.card_id, log.ordinal, for_update=True)
+    if Phase(log.phase).schedules:
+        row = state_row(user, log.card_id, log.ordinal, for_update=True)
         if row is not None and log.state_before is None:
             db.session.delete(row)
         elif row is not None:
-            restored = sm2.Sm2State.from_dict(log.state_before)
-            last = log.state_before.get("last_review_at")
-            _write_state(row, restored, datetime.fromisoformat(last) if last else None)
+            schedules.restore(row, log.state_before)
             row.version += 1
     undo_answer_in_queue(user.id, log.id)
     log.undone_at = now

@@ -1,7 +1,7 @@
 """What a study session remembers between requests, kept in the database.
 
-One session per learner, deck and mode ("sm2" for the scheduled session, "cram"). Its queue
-holds the sides to ask again before the session ends, the cards already crammed, and the cards
+One session per learner, deck and mode ("scheduled", whatever the scheduler, or "cram"). Its
+queue holds the sides to ask again before the session ends, the cards already crammed, and the cards
 a focused cram is limited to. Every answer changes the queue in the answer's own transaction,
 and undoing the answer reverts exactly what it changed (see ``StudyQueueItem``).
 """
@@ -16,10 +16,10 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import StudyQueueItem, StudySession, User, utcnow
-from ..scheduling import sm2
 from ..scheduling.day import learner_day
+from ..scheduling.phase import Phase
 
-SCHEDULED, CRAM = "sm2", "cram"
+SCHEDULED, CRAM = "scheduled", Phase.CRAM.value
 AGAIN, DONE, ONLY = "again", "done", "only"
 
 
@@ -116,11 +116,12 @@ def _snapshot(row: StudySession, today: date, user: User) -> SessionQueue:
 
 
 def record_answer_in_queue(
-    user_id: int, deck_id: int, card_id: int, ordinal: int, mode: str, grade: int, log_id: int
+    user_id: int, deck_id: int, card_id: int, ordinal: int, mode: str, *, again: bool,
+    log_id: int,
 ) -> None:
-    """Queue changes for one answer, in the caller's transaction: a side graded below 4 is
-    asked again; in cram, a side answered well is done."""
-    row = _find(user_id, deck_id, session_mode(mode == "cram"))
+    """Queue changes for one answer, in the caller's transaction: a side the scheduler wants
+    drilled (``again``) is asked again; in cram, a side answered well is done."""
+    row = _find(user_id, deck_id, session_mode(mode == Phase.CRAM))
     if row is None:
         return  # answered outside any opened session (e.g. from a script): nothing to track
     db.session.execute(
@@ -135,9 +136,9 @@ def record_answer_in_queue(
         .values(cleared_by=log_id)
         .execution_options(synchronize_session=False)
     )
-    if sm2.needs_repeat_in_session(grade):
+    if again:
         kind = AGAIN
-    elif mode == "cram":
+    elif mode == Phase.CRAM:
         kind = DONE
     else:
         return

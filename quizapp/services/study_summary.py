@@ -8,7 +8,6 @@ from sqlalchemy import and_, func, select
 
 from ..extensions import db
 from ..models import Card, CardState, Deck, ReviewLog, User, utcnow
-from ..scheduling import sm2
 from .study import today_for
 from .study_queue import SessionQueue
 
@@ -47,7 +46,7 @@ def session_summary(
     return {
         "studied": len({(log.card_id, log.ordinal) for log in logs}),
         "answers": len(logs),
-        "correct": sum(1 for log in logs if log.grade >= sm2.PASSING_GRADE),
+        "correct": sum(1 for log in logs if log.passed),
         "next_due": next_due,
         "today": today,
         "new_waiting": max(0, live_sides - studied_sides),

@@ -17,8 +17,8 @@ from datetime import datetime
 from quizapp.formats.csv_export import neutralize_formula
 from quizapp.scheduling.day import zone
 from quizapp.stats.learner import (
-    CardState,
     Review,
+    SideState,
     Stage,
     Tally,
     card_stage,
@@ -90,7 +90,7 @@ class ClassDashboard:
 def class_dashboard(
     students: Iterable[Student],
     cards: Iterable[ClassCard],
-    states_by_student: Mapping[int, Iterable[CardState]],
+    states_by_student: Mapping[int, Iterable[SideState]],
     reviews: Iterable[ClassReview],
 ) -> ClassDashboard:
     """Students by name; cards hardest first (highest error rate, then most wrong answers).

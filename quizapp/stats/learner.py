@@ -1,27 +1,26 @@
 """A learner's progress figures, computed from card states and review history.
 
-Pure Python: the web layer turns database rows into ``CardState`` and ``Review`` values and
+Pure Python: the web layer turns database rows into ``SideState`` and ``Review`` values and
 passes the learner's time zone and the current instant, so every figure is reproducible.
 
 Definitions, chosen to match what Anki shows so that learners moving over recognise them:
 
 * Stage of a card (each card is in exactly one):
-  retired if the card is retired, whatever its history; otherwise new if never studied
-  (``due is None``); learning if studied but the last answer failed (``repetitions == 0``) or
-  no interval of at least a day has been earned yet; young for intervals of 1-20 days;
-  mature for 21 days or more.
+  retired if the card is retired, whatever its history; otherwise the stage its scheduler
+  gives it (``Scheduler.stage``: new, learning, young below 21 days of interval, mature).
 * Due today: studied, not retired, due on or before the learner's today.
-* True retention: the share of reviews of already learned cards (one or more successful
-  repetitions and an interval of at least a day before the review) graded 3 or better.
+* True retention: the share of reviews of already learned cards (young or mature before the
+  review) that passed on their scheduler's scale (``RatingScale.passes``).
   Cram reviews are left out because they come before the card is due and would flatter it.
 * Weeks are the seven-day spans ending on the learner's today, so the latest week is always
   a whole week rather than a partial ISO week.
 * A study day is a learner day (rolling over at 4 a.m. local time) with at least one review,
   cram included. The current streak still counts when today has no review yet but yesterday
   has, since the learner can keep it going.
-* Hardest cards: what the learner actually fails. Every failed answer counts (grade below 3,
-  same-session repeats and cramming included, since a miss there is a miss), then lapses, then
-  low easiness; learning cards are included, and a card that never gave trouble is not listed.
+* Hardest cards: what the learner actually fails. Every failed answer counts (same-session
+  repeats and cramming included, since a miss there is a miss), then lapses, then low ease
+  (SM-2's easiness, or the Anki ease a scheduler's state maps to); learning cards are
+  included, and a card that never gave trouble is not listed.
 """
 
 from __future__ import annotations
@@ -35,10 +34,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
+from quizapp.scheduling.base import Stage as ScheduleStage
 from quizapp.scheduling.day import learner_day
 
-MATURE_INTERVAL = 21
-PASSING_GRADE = 3
 FORECAST_DAYS = 30
 HEATMAP_WEEKS = 53
 RETENTION_WEEKS = 12
@@ -48,15 +46,15 @@ STARTING_EASINESS = Decimal("2.5")
 
 
 @dataclass(frozen=True)
-class CardState:
-    """One card as one learner currently has it; ``due is None`` means never studied."""
+class SideState:
+    """One side of a card as one learner currently has it; ``due is None`` means never
+    studied."""
 
     card_id: int
     ordinal: int
     deck_id: int
     tags: tuple[str, ...]
-    repetitions: int
-    interval: int
+    stage: ScheduleStage
     easiness: Decimal
     due: date | None
     lapses: int
@@ -75,9 +73,9 @@ class Review(NamedTuple):
     ordinal: int
     deck_id: int
     answered_at: datetime
-    grade: int
+    passed: bool
     duration_ms: int
-    repetitions_before: int
+    stage_before: str  # a scheduling.base.Stage
     interval_before: int
     cram: bool = False
 
@@ -90,24 +88,19 @@ class Stage(StrEnum):
     RETIRED = "retired"
 
 
-def card_stage(state: CardState) -> Stage:
-    if state.retired:
-        return Stage.RETIRED
-    if state.due is None:
-        return Stage.NEW
-    if state.repetitions == 0 or state.interval < 1:
-        return Stage.LEARNING
-    if state.interval < MATURE_INTERVAL:
-        return Stage.YOUNG
-    return Stage.MATURE
+LEARNED = frozenset({ScheduleStage.YOUNG, ScheduleStage.MATURE})
+
+
+def card_stage(state: SideState) -> Stage:
+    return Stage.RETIRED if state.retired else Stage(state.stage.value)
 
 
 def counts_for_retention(review: Review) -> bool:
-    return not review.cram and review.repetitions_before >= 1 and review.interval_before >= 1
+    return not review.cram and review.stage_before in LEARNED
 
 
 def is_pass(review: Review) -> bool:
-    return review.grade >= PASSING_GRADE
+    return review.passed
 
 
 @dataclass(frozen=True)
@@ -238,7 +231,7 @@ def heatmap_first_day(today: date) -> date:
 
 
 def learner_summary(
-    states: Iterable[CardState],
+    states: Iterable[SideState],
     reviews: Iterable[Review],
     tz_name: str | None,
     now: datetime,
@@ -253,7 +246,7 @@ def learner_summary(
     today = learner_day(now, tz_name)
     wanted = None if deck_ids is None else set(deck_ids)
 
-    states_by_deck: dict[int, list[CardState]] = defaultdict(list)
+    states_by_deck: dict[int, list[SideState]] = defaultdict(list)
     for state in states:
         if wanted is None or state.deck_id in wanted:
             states_by_deck[state.deck_id].append(state)
@@ -352,7 +345,7 @@ def _merge_activity(per_deck: Iterable[Mapping[date, _DayActivity]]) -> dict[dat
 
 def _figures(
     deck_id: int | None,
-    states: Sequence[CardState],
+    states: Sequence[SideState],
     activity_by_day: Mapping[date, _DayActivity],
     retention_by_card: Mapping[int, _RetentionCount],
     failures: Mapping[tuple[int, int], int],
@@ -378,12 +371,12 @@ def _figures(
     )
 
 
-def _stage_counts(states: Iterable[CardState]) -> StageCounts:
+def _stage_counts(states: Iterable[SideState]) -> StageCounts:
     counts = Counter(card_stage(state) for state in states)
     return StageCounts(**{stage.value: counts[stage] for stage in Stage})
 
 
-def _forecast(states: Iterable[CardState], today: date) -> tuple[DayCount, ...]:
+def _forecast(states: Iterable[SideState], today: date) -> tuple[DayCount, ...]:
     """Cards due on each of the next ``FORECAST_DAYS`` days; overdue cards count for today."""
     per_offset = [0] * FORECAST_DAYS
     for state in states:
@@ -484,7 +477,7 @@ def _streaks(study_days: Collection[date], today: date) -> Streaks:
 
 
 def _topics(
-    states: Sequence[CardState], retention_by_card: Mapping[int, _RetentionCount]
+    states: Sequence[SideState], retention_by_card: Mapping[int, _RetentionCount]
 ) -> tuple[TopicMastery, ...]:
     """One entry per tag of a card still in study, alphabetical by tag."""
     cards: Counter[str] = Counter()
@@ -508,7 +501,7 @@ def _topics(
 
 
 def hardest_cards(
-    states: Iterable[CardState], failures: Mapping[tuple[int, int], int], count: int
+    states: Iterable[SideState], failures: Mapping[tuple[int, int], int], count: int
 ) -> tuple[HardCard, ...]:
     """The sides the learner fails most: failed answers (keyed by (card id, ordinal)), then
     lapses, then lowest easiness. Sides that never gave trouble are left out, so a strong

@@ -1,9 +1,9 @@
-"""Every table of the app, in SQLAlchemy 2 typed style."""
+"""Every table of the app, in SQLAlchemy 2 typed style (some in modules of this package,
+re-exported at the end so ``from quizapp.models import X`` finds every one)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 from flask_login import UserMixin
@@ -17,7 +17,6 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -27,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .extensions import db
+from ..extensions import db
 
 ROLES = ("learner", "instructor", "admin")
 # The largest id an integer column holds on every engine; larger ones name no row.
@@ -120,6 +119,8 @@ class Deck(db.Model):
     # Tens of kilobytes of JSON that only the editing and review pages read: not loaded with
     # the deck (the study path reads the deck on every request).
     knowledge: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, deferred=True)
+    # registry.SchedulerSettings JSON; None is the default (SM-2).
+    scheduler: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -192,7 +193,8 @@ class Media(db.Model):
 
 
 class CardState(db.Model):
-    """One learner's SM-2 state for one side of one card."""
+    """One learner's schedule for one side of one card: the state JSON of the scheduler that
+    wrote it (``scheduling.base.Scheduler.to_json``), beside the columns queries need."""
 
     __tablename__ = "card_state"
     __table_args__ = (
@@ -206,10 +208,12 @@ class CardState(db.Model):
     card_id: Mapped[int] = mapped_column(ForeignKey("card.id", ondelete="CASCADE"), index=True)
     deck_id: Mapped[int] = mapped_column(ForeignKey("deck.id", ondelete="CASCADE"))
     ordinal: Mapped[int] = mapped_column(Integer, default=0)
-    easiness: Mapped[Decimal] = mapped_column(Numeric(6, 3), default=Decimal("2.5"))
-    interval: Mapped[int] = mapped_column(Integer, default=0)
-    repetitions: Mapped[int] = mapped_column(Integer, default=0)
+    scheduler: Mapped[str] = mapped_column(String(20), default="sm2")
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
     due: Mapped[date] = mapped_column(Date)
+    # The instant within the due day (``Due.at``): a learning step of minutes waits for it.
+    # None: the start of the day.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     lapses: Mapped[int] = mapped_column(Integer, default=0)
     last_review_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Optimistic lock: an answer applies only to the state version it was shown with.
@@ -231,14 +235,18 @@ class ReviewLog(db.Model):
     card_id: Mapped[int] = mapped_column(ForeignKey("card.id", ondelete="CASCADE"))
     deck_id: Mapped[int] = mapped_column(ForeignKey("deck.id", ondelete="CASCADE"))
     ordinal: Mapped[int] = mapped_column(Integer, default=0)
-    # learn (first answer), review, repeat (same-session re-ask), cram (no schedule change)
+    # A scheduling.phase.Phase: learn, review, repeat or cram.
     phase: Mapped[str] = mapped_column(String(10))
+    # The rating on the scale of ``scheduler`` (SM-2: 0-5; FSRS: 1-4), and whether it passes.
     grade: Mapped[int] = mapped_column(Integer)
+    scheduler: Mapped[str] = mapped_column(String(20), default="sm2")
+    passed: Mapped[bool] = mapped_column(Boolean, default=False)
     response: Mapped[str | None] = mapped_column(Text, nullable=True)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
-    # Copied out of state_before so statistics over long histories need no JSON parsing.
-    repetitions_before: Mapped[int] = mapped_column(Integer, default=0)
+    # Copied out of state_before (a scheduling.base.Stage and days) so statistics over long
+    # histories need no JSON parsing.
+    stage_before: Mapped[str] = mapped_column(String(10), default="new")
     interval_before: Mapped[int] = mapped_column(Integer, default=0)
     state_before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     state_after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
@@ -326,7 +334,7 @@ class SuggestionDecision(db.Model):
 
 
 class StudySession(db.Model):
-    """A learner's study session in one deck and mode ("sm2" or "cram").
+    """A learner's study session in one deck and mode ("scheduled" or "cram").
 
     Kept on the server rather than in the session cookie, so a session may last any number of
     answers and follows the learner to another browser.
@@ -387,61 +395,9 @@ class RateLimitCounter(db.Model):
     expires_at: Mapped[float] = mapped_column(Float, index=True)
 
 
-JOB_KINDS = ("generate", "import")
-JOB_STATUSES = ("queued", "running", "done", "failed")
-
-
-class Job(db.Model):
-    """Long work (generation, a large import) done by a background worker.
-
-    The worker claims a job by turning ``queued`` into ``running`` with its own ``claim``
-    token, and writes the result and ``done`` in one transaction guarded by that token: a
-    worker that dies leaves nothing half-written, and a job taken over by another worker
-    cannot be finished twice.
-    """
-
-    __tablename__ = "job"
-    __table_args__ = (Index("ix_job_user_status", "user_id", "status"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default="queued")
-    title: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    upload_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    stage: Mapped[str] = mapped_column(String(200), default="Waiting for a worker")
-    percent: Mapped[int] = mapped_column(Integer, default=0)
-    documents_read: Mapped[int] = mapped_column(Integer, default=0)
-    documents_total: Mapped[int] = mapped_column(Integer, default=0)
-    facts: Mapped[int] = mapped_column(Integer, default=0)
-    cards: Mapped[int] = mapped_column(Integer, default=0)
-    message: Mapped[str] = mapped_column(Text, default="")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    claim: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    deck_id: Mapped[int | None] = mapped_column(
-        ForeignKey("deck.id", ondelete="SET NULL"), nullable=True
-    )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-
-    files: Mapped[list[JobFile]] = relationship(
-        order_by="JobFile.position", cascade="all, delete-orphan"
-    )
-
-    @property
-    def finished(self) -> bool:
-        return self.status in ("done", "failed")
-
-
-class JobFile(db.Model):
-    """An uploaded document waiting for its job; deleted when the job ends."""
-
-    __tablename__ = "job_file"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[int] = mapped_column(ForeignKey("job.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(300))
-    size: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+# Tables kept in modules of their own, importable from here like every other.
+from .jobs import JOB_KINDS as JOB_KINDS  # noqa: E402
+from .jobs import JOB_STATUSES as JOB_STATUSES  # noqa: E402
+from .jobs import Job as Job  # noqa: E402
+from .jobs import JobFile as JobFile  # noqa: E402
+from .scheduling import SchedulerOverride as SchedulerOverride  # noqa: E402

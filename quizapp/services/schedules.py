@@ -1,0 +1,197 @@
+"""Which scheduler a learner studies a deck with, and card states read and written through it.
+
+A card state row holds the JSON of the scheduler that last wrote it. When the deck (or the
+learner's own setting) has since switched algorithms, the state is converted when it is next
+loaded (``conversions.convert``: SM-2 to FSRS replays the side's answers since it was last
+under another scheduler, so the work is bounded by one side's history) and written in the new
+form with that side's next answer. Until then the row keeps its due day, which both
+conversions preserve, so the due index stays right without touching every row on a switch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import CardState, Deck, ReviewLog, SchedulerOverride, User
+from ..scheduling import registry
+from ..scheduling.base import Moment, RatingOption, Scheduler, interval_text
+from ..scheduling.conversions import PastAnswer, convert
+from ..scheduling.phase import Phase
+from ..scheduling.sm2_scheduler import Sm2Scheduler
+
+
+def deck_settings(deck: Deck) -> registry.SchedulerSettings:
+    if deck.scheduler is None:
+        return registry.SchedulerSettings()
+    return registry.SchedulerSettings.from_json(deck.scheduler)
+
+
+def settings_for(user: User, deck: Deck) -> registry.SchedulerSettings:
+    """The settings the learner studies ``deck`` with: their own, else the deck's."""
+    override = own_settings(user, deck)
+    return override if override is not None else deck_settings(deck)
+
+
+def own_settings(user: User, deck: Deck) -> registry.SchedulerSettings | None:
+    row = db.session.get(SchedulerOverride, (user.id, deck.id))
+    return None if row is None else registry.SchedulerSettings.from_json(row.settings)
+
+
+def set_deck_settings(deck: Deck, settings: registry.SchedulerSettings) -> None:
+    """Every learner's states follow lazily (see the module docstring)."""
+    deck.scheduler = settings.to_json()
+
+
+def set_own_settings(
+    user: User, deck: Deck, settings: registry.SchedulerSettings | None
+) -> None:
+    """The learner's own settings for ``deck``; None goes back to the deck's."""
+    row = db.session.get(SchedulerOverride, (user.id, deck.id))
+    if settings is None:
+        if row is not None:
+            db.session.delete(row)
+    elif row is None:
+        db.session.add(
+            SchedulerOverride(user_id=user.id, deck_id=deck.id, settings=settings.to_json())
+        )
+    else:
+        row.settings = settings.to_json()
+    db.session.flush()
+
+
+def choices() -> list[tuple[str, str]]:
+    """(name, label) of every registered scheduler, for settings forms."""
+    return [(name, writer_of_name(name).label) for name in registry.names()]
+
+
+def writer_of_name(name: str) -> Scheduler[Any]:
+    """The scheduler (with default settings) that wrote a stored state, for reading it as
+    it is: its stage, its Anki form. Kept per registered factory: building one per row would
+    dominate reading a class's states."""
+    key = (name, registry.FACTORIES.get(name))
+    if key not in _WRITERS:
+        _WRITERS[key] = registry.create(registry.SchedulerSettings(name=name))
+    return _WRITERS[key]
+
+
+_WRITERS: dict[tuple[str, Any], Scheduler[Any]] = {}
+
+
+def load_state(
+    row: CardState | None, settings: registry.SchedulerSettings, user: User
+) -> tuple[Scheduler[Any], Any]:
+    """The scheduler ``settings`` name and the side's state as it reads it, converted if
+    another scheduler wrote it."""
+    scheduler = registry.create(settings)
+    if row is None:
+        return scheduler, scheduler.new_state()
+    if row.scheduler == scheduler.name:
+        return scheduler, scheduler.from_json(row.state)
+    history, start = _history_since_switch(row)
+    state = convert(row.state, scheduler, settings, history, start=start, tz_name=user.timezone)
+    return scheduler, state
+
+
+def snapshot(row: CardState | None) -> dict[str, Any] | None:
+    """What the review log keeps of a row, to restore it on undo (None: no row yet)."""
+    if row is None:
+        return None
+    return {"state": row.state, "last_review_at": _iso(row.last_review_at),
+            "due_at": _iso(row.due_at)}
+
+
+def _iso(instant: datetime | None) -> str | None:
+    return None if instant is None else instant.isoformat()
+
+
+def _instant(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def snapshot_state(data: dict[str, Any]) -> dict[str, Any]:
+    """The state JSON in a snapshot; snapshots written before the scheduler interface are a
+    bare SM-2 state with ``last_review_at`` beside its fields."""
+    state: dict[str, Any] = data.get("state", data)
+    return state
+
+
+def restore(row: CardState, data: dict[str, Any]) -> None:
+    """Put the snapshot ``data`` back into ``row``."""
+    stored = snapshot_state(data)
+    scheduler = writer_of_name(registry.scheduler_of(stored))
+    columns = state_columns(
+        scheduler, scheduler.from_json(stored), _instant(data.get("last_review_at")),
+        _instant(data.get("due_at")),
+    )
+    write_state(row, columns)
+
+
+def _history_since_switch(row: CardState) -> tuple[list[PastAnswer], dict[str, Any] | None]:
+    """The side's SM-2 answers since it last had another scheduler, oldest first, and the
+    stored state before the first of them."""
+    logs = db.session.execute(
+        select(ReviewLog.answered_at, ReviewLog.grade, ReviewLog.scheduler, ReviewLog.state_before)
+        .where(
+            ReviewLog.user_id == row.user_id,
+            ReviewLog.card_id == row.card_id,
+            ReviewLog.ordinal == row.ordinal,
+            ReviewLog.undone_at.is_(None),
+            ReviewLog.phase != Phase.CRAM,
+        )
+        .order_by(ReviewLog.answered_at.desc(), ReviewLog.id.desc())
+    ).all()
+    run = []
+    for log in logs:
+        if log.scheduler != Sm2Scheduler.name:
+            break
+        run.append(log)
+    run.reverse()
+    start = snapshot_state(run[0].state_before) if run and run[0].state_before else None
+    return [PastAnswer(log.answered_at, log.grade) for log in run], start
+
+
+def state_columns(
+    scheduler: Scheduler[Any], state: Any, now: datetime | None, due_at: datetime | None
+) -> dict[str, Any]:
+    """The ``card_state`` column values for ``state``, due at ``due_at`` (``Due.at``)."""
+    return {
+        "scheduler": scheduler.name,
+        "state": scheduler.to_json(state),
+        "due": state.due,
+        "due_at": due_at,
+        "lapses": state.lapses,
+        "last_review_at": now,
+    }
+
+
+def write_state(row: CardState, columns: dict[str, Any]) -> None:
+    for name, value in columns.items():
+        setattr(row, name, value)
+
+
+@dataclass(frozen=True)
+class RatingButton:
+    """One grade button: the rating and, when the answer schedules, where it leads."""
+
+    option: RatingOption
+    interval: str | None
+
+
+def rating_buttons(
+    user: User, deck: Deck, row: CardState | None, *, schedules_answer: bool, now: datetime
+) -> list[RatingButton]:
+    """The learner's ratings for a side, each with the interval it leads to (``preview``)."""
+    scheduler, state = load_state(row, settings_for(user, deck), user)
+    if not schedules_answer:
+        return [RatingButton(option, None) for option in scheduler.scale]
+    moment = Moment(now, user.timezone)
+    due = scheduler.preview(state, moment)
+    return [
+        RatingButton(option, interval_text(moment, due[option.value]))
+        for option in scheduler.scale
+    ]
