@@ -78,13 +78,13 @@ def build(app, cards: int, studied: int) -> dict[str, int]:
 
         def states(user: str, count: int, due: int) -> list[dict]:
             due_now = set(rng.sample(range(count), due))
-            return [
-                {"user_id": ids[user], "card_id": card_id, "deck_id": ids["big"], "ordinal": 0,
-                 "interval": 10, "repetitions": 3, "version": 1,
-                 "due": today + timedelta(days=-1 if i in due_now else 1 + i % 300),
-                 "last_review_at": now - timedelta(days=10)}
-                for i, card_id in enumerate(big_cards[:count])
-            ]
+            rows = []
+            for i, card_id in enumerate(big_cards[:count]):
+                due = today + timedelta(days=-1 if i in due_now else 1 + i % 300)
+                rows.append({"user_id": ids[user], "card_id": card_id, "deck_id": ids["big"],
+                             "ordinal": 0, "state": common.sm2_state(10, 3, due), "due": due,
+                             "version": 1, "last_review_at": now - timedelta(days=10)})
+            return rows
 
         rows = states("casual", 20, DUE) + states("veteran_new", studied, 0)
         rows += states("veteran_due", studied, DUE)

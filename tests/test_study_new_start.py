@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import insert, select
-from study_helpers import basic, make_deck
+from sqlalchemy import select
+from study_helpers import basic, make_deck, sm2_row
 
 from quizapp.deckfile import DeckData
 from quizapp.extensions import db
-from quizapp.models import MAX_ID, CardState, StudySession, utcnow
+from quizapp.models import MAX_ID, StudySession, utcnow
 from quizapp.services import study, study_queue
 from quizapp.services.decks import store_deck
 
@@ -27,10 +27,8 @@ def next_card(user, deck):
 
 def mark_studied(user, deck, cards):
     later = utcnow().date() + timedelta(days=5)
-    db.session.execute(insert(CardState), [
-        {"user_id": user.id, "card_id": card.id, "deck_id": deck.id, "ordinal": 0,
-         "due": later, "version": 1} for card in cards
-    ])
+    db.session.add_all([sm2_row(user, card, due=later, interval=5, repetitions=1)
+                        for card in cards])
     db.session.commit()
 
 

@@ -11,11 +11,11 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, insert
-from study_helpers import basic, make_deck
+from sqlalchemy import event
+from study_helpers import basic, make_deck, sm2_row
 
 from quizapp.extensions import db
-from quizapp.models import CardState, utcnow
+from quizapp.models import utcnow
 
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -68,11 +68,10 @@ def _answer(client, deck_id, page):
 
 
 def _make_due(learner, deck, count):
-    today = utcnow().date()
-    db.session.execute(insert(CardState), [
-        {"user_id": learner.id, "card_id": card.id, "deck_id": deck.id, "ordinal": 0,
-         "interval": 3, "repetitions": 2, "due": today - timedelta(days=1),
-         "last_review_at": utcnow() - timedelta(days=3), "version": 1}
+    yesterday = utcnow().date() - timedelta(days=1)
+    db.session.add_all([
+        sm2_row(learner, card, due=yesterday, interval=3, repetitions=2,
+                last_review_at=utcnow() - timedelta(days=3))
         for card in deck.cards[:count]
     ])
     db.session.commit()
@@ -86,11 +85,12 @@ def test_due_review_get_and_answer(client, auth, learner, deck):
         page = _page(client, deck.id)
     with counted() as post:
         _answer(client, deck.id, page)
-    # GET: user, deck, session, its queue, today's counts, the due state, the card.
+    # GET: user, deck, session, its queue, today's counts, the due state with its card, the
+    # learner's own scheduler settings (for the intervals on the buttons).
     assert dict(get) == {"checkout": 1, "SELECT": 7, "COMMIT": 1}
-    # POST: user, deck, card, state, UPDATE state, INSERT log, session, queue UPDATE.
-    assert dict(post) == {"checkout": 1, "SELECT": 5, "UPDATE": 2, "INSERT": 1,
-                          "COMMIT": 1}
+    # POST: user, deck, one joined read (card, state, own settings, session, queued again?),
+    # the guarded UPDATE of the state, the log INSERT.
+    assert dict(post) == {"checkout": 1, "SELECT": 3, "UPDATE": 1, "INSERT": 1, "COMMIT": 1}
 
 
 def test_new_card_get_and_answer(client, auth, learner, deck):
@@ -100,11 +100,11 @@ def test_new_card_get_and_answer(client, auth, learner, deck):
         page = _page(client, deck.id)
     with counted() as post:
         _answer(client, deck.id, page)
-    # GET: user, deck, session, queue, today's counts, no due state, the first new card.
-    assert dict(get) == {"checkout": 1, "SELECT": 7, "COMMIT": 1}
-    # POST: user, deck, card, no state yet, INSERT state, INSERT log, session, queue UPDATE.
-    assert dict(post) == {"checkout": 1, "SELECT": 5, "INSERT": 2, "UPDATE": 1,
-                          "COMMIT": 1}
+    # GET: user, deck, session, queue, today's counts, no due state, the first new card, the
+    # learner's own scheduler settings.
+    assert dict(get) == {"checkout": 1, "SELECT": 8, "COMMIT": 1}
+    # POST: user, deck, the joined read, INSERT state, INSERT log.
+    assert dict(post) == {"checkout": 1, "SELECT": 3, "INSERT": 2, "COMMIT": 1}
 
 
 def test_cram_get(client, auth, learner, deck):
@@ -113,5 +113,6 @@ def test_cram_get(client, auth, learner, deck):
     with counted() as get:
         response = client.get(f"/study/{deck.id}?mode=cram")
     assert response.status_code == 200
-    # user, deck, session, queue, a window of the deck from a random point, the card.
-    assert dict(get) == {"checkout": 1, "SELECT": 6, "COMMIT": 1}
+    # user, deck, session, queue, a window of the deck from a random point, the card, own
+    # scheduler settings.
+    assert dict(get) == {"checkout": 1, "SELECT": 7, "COMMIT": 1}

@@ -80,9 +80,9 @@ def session_page(deck_id: int):
     )
     presentation = study.choose_next(current_user, deck, queue, cram=cram)
     study_queue.save_new_start(queue)
-    db.session.commit()
     if presentation is None:
         summary = study_summary.session_summary(current_user, deck, queue)
+        db.session.commit()
         return _render(
             "study/summary.html", deck=deck, summary=summary, cram=cram,
             more_new_batch=deck.new_per_day or DEFAULT_EXTRA_NEW,
@@ -99,11 +99,14 @@ def session_page(deck_id: int):
     )
     choices = [(i, card.choices[original]) for i, original in
                enumerate(presentation.choice_order)] if card.kind == "mcq" else []
+    schedules_answer = Phase(presentation.mode).schedules
+    # A due side comes with its state; a new side has none; other answers schedule nothing.
     ratings = schedules.rating_buttons(
-        current_user, deck,
-        study.state_row(current_user, presentation.card_id, presentation.ordinal),
-        schedules_answer=Phase(presentation.mode).schedules, now=utcnow(),
+        current_user, deck, presentation.state if schedules_answer else None,
+        schedules_answer=schedules_answer, now=utcnow(),
     )
+    # The session may have moved its new-card start; reads end here too.
+    db.session.commit()
     return _render(
         "study/card.html",
         deck=deck,
@@ -152,21 +155,21 @@ def answer(deck_id: int):
     choice = _int_field("choice")
     try:
         presentation = study.decode_presentation(token, current_user.id, secret)
-        card = db.session.get(Card, presentation.card_id)
-        if card is None or card.deck_id != deck.id:
-            abort(400, "That card is not in this deck.")
-        outcome = study.record_answer(
+        outcome = study.answer_presentation(
             current_user,
-            token,
-            secret,
+            presentation,
+            deck_id=deck.id,
             grade=_int_field("grade"),
             choice=choice,
             typed=request.form.get("typed"),
         )
+    except study.CardNotInDeck as error:
+        abort(400, str(error))
     except study.StudyError as error:
         flash(str(error), "error")
         return redirect(url_for("study.session_page", deck_id=deck.id), code=303)
 
+    card = outcome.card
     cram = presentation.mode == Phase.CRAM
     if outcome.conflict:
         flash("That card was already answered in another window; here is the next one.", "info")

@@ -27,9 +27,10 @@ class Presentation:
     nonce: str
     shown_at: float
     choice_order: tuple[int, ...] = ()
-    # The card shown, when the presentation was just made (never in the token): the page
-    # that shows it needs no second read.
+    # The card shown and the learner's state of the side (None for a new side), when the
+    # presentation was just made (never in the token): the page needs no second read.
     card: Any = field(default=None, compare=False, repr=False)
+    state: Any = field(default=None, compare=False, repr=False)
 
 
 def _serializer(secret_key: str) -> URLSafeSerializer:

@@ -11,45 +11,32 @@ from __future__ import annotations
 
 import random
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import MAX_ID, Card, CardState, Deck, ReviewLog, User, utcnow
-from ..scheduling import grading
-from ..scheduling.base import Moment, Scheduler
 from ..scheduling.day import day_start, learner_day
 from ..scheduling.phase import SCHEDULING, Phase
 from . import progress, schedules
 from .presentation import MODES as MODES
-from .presentation import Presentation, StudyError, decode_presentation
+from .presentation import Presentation
+from .presentation import StudyError as StudyError
+from .presentation import decode_presentation as decode_presentation
 from .presentation import encode_presentation as encode_presentation
-from .study_queue import SessionQueue, record_answer_in_queue, undo_answer_in_queue
+from .study_answer import CardNotInDeck as CardNotInDeck
+from .study_answer import Outcome as Outcome
+from .study_answer import answer_presentation as answer_presentation
+from .study_answer import grade_response as grade_response
+from .study_answer import record_answer as record_answer
+from .study_queue import SessionQueue, undo_answer_in_queue
 
 HARD_CARDS_LIMIT = 50
 # Deck positions a session's new-card search start moves by at least (see _move_new_start).
 NEW_START_STEP = 16
 # Cards read from a random point of the deck for a cram pick.
 CRAM_WINDOW = 32
-
-
-@dataclass
-class Outcome:
-    grade: int  # on the scale of the scheduler that recorded it
-    correct: bool | None
-    mode: str
-    due: date | None
-    again: bool = False  # asked again in this session (``Scheduler.drill_again``)
-    duplicate: bool = False
-    conflict: bool = False
-    response: str | None = None
-    # For type-in answers: the accepted answer matched, and whether it matched exactly.
-    matched: str | None = None
-    exact: bool = True
 
 
 def today_for(user: User, now: datetime | None = None) -> date:
@@ -74,13 +61,13 @@ def _answered_today(user: User, deck: Deck, today: date) -> dict[str, int]:
 
 def next_due_review(
     user: User, deck: Deck, today: date, now: datetime, *, ahead: bool = False
-) -> CardState | None:
-    """The most overdue side of a live card in ``deck``, or None. A side in a learning step
-    (due later today, at ``due_at``) waits for it; with ``ahead``, only those, soonest first,
-    for when nothing else is left (Anki's "learn ahead")."""
+) -> tuple[CardState, Card] | None:
+    """The most overdue side of a live card in ``deck`` and its card, or None. A side in a
+    learning step (due later today, at ``due_at``) waits for it; with ``ahead``, only those,
+    soonest first, for when nothing else is left (Anki's "learn ahead")."""
     waiting = CardState.due_at > now
-    return db.session.scalars(
-        select(CardState)
+    return db.session.execute(
+        select(CardState, Card)
         .join(Card, Card.id == CardState.card_id)
         .where(
             CardState.user_id == user.id,
@@ -141,9 +128,9 @@ def choose_next(
     today = today_for(user, now)
     answered = _answered_today(user, deck, today)
     if answered.get(Phase.REVIEW, 0) < deck.reviews_per_day:
-        state = next_due_review(user, deck, today, now)
-        if state is not None:
-            return _present(state.card_id, state.ordinal, Phase.REVIEW, state.version)
+        due = next_due_review(user, deck, today, now)
+        if due is not None:
+            return _present_due(*due)
     if answered.get(Phase.LEARN, 0) < deck.new_per_day + queue.extra_new:
         start = None
         if queue.new_from is not None and queue.new_from[2] == deck.version:
@@ -157,10 +144,12 @@ def choose_next(
         card = db.session.get(Card, card_id)
         if card is not None and card.deck_id == deck.id and not card.retired:
             return _present(card_id, ordinal, Phase.REPEAT, 0, card)
-    state = next_due_review(user, deck, today, now, ahead=True)
-    if state is not None:
-        return _present(state.card_id, state.ordinal, Phase.REVIEW, state.version)
-    return None
+    due = next_due_review(user, deck, today, now, ahead=True)
+    return _present_due(*due) if due is not None else None
+
+
+def _present_due(state: CardState, card: Card) -> Presentation:
+    return _present(card.id, state.ordinal, Phase.REVIEW, state.version, card, state)
 
 
 def _move_new_start(
@@ -227,7 +216,8 @@ def hard_card_ids(user: User, deck: Deck) -> list[int]:
 
 
 def _present(
-    card_id: int, ordinal: int, mode: str, state_version: int, card: Card | None = None
+    card_id: int, ordinal: int, mode: str, state_version: int, card: Card | None = None,
+    state: CardState | None = None,
 ) -> Presentation:
     card = card or db.session.get(Card, card_id)
     order: tuple[int, ...] = ()
@@ -244,41 +234,8 @@ def _present(
         shown_at=utcnow().timestamp(),
         choice_order=order,
         card=card,
+        state=state,
     )
-
-
-def grade_response(
-    card: Card, p: Presentation, scheduler: Scheduler[Any], *, grade: int | None,
-    choice: int | None, typed: str | None, seconds: float | None,
-) -> tuple[int, bool | None, str | None]:
-    """(rating on the scheduler's scale, right or wrong for auto-graded kinds, what the
-    learner answered)."""
-    if card.kind == "mcq":
-        if choice is None or not 0 <= choice < len(p.choice_order):
-            raise StudyError("Pick one of the options.")
-        picked = p.choice_order[choice]
-        correct = picked == card.correct_index
-        return scheduler.auto_rating(correct, seconds), correct, card.choices[picked]
-    if card.kind == "typein":
-        if typed is None:
-            raise StudyError("Type your answer first.")
-        check = _check_typed(typed, card.answer)
-        return scheduler.auto_rating(check.correct, seconds), check.correct, typed
-    try:
-        return scheduler.scale.check(grade), None, None
-    except ValueError:
-        labels = ", ".join(option.label for option in scheduler.scale)
-        raise StudyError(f"Choose one of the ratings: {labels}.") from None
-
-
-def _check_typed(typed: str, expected: str) -> grading.TypeinCheck:
-    try:
-        return grading.check_typein(typed, expected)
-    except grading.AnswerTooLong:
-        raise StudyError(
-            f"That answer is too long: answers are at most {grading.MAX_ANSWER_CHARS} "
-            "characters."
-        ) from None
 
 
 def state_row(
@@ -288,118 +245,6 @@ def state_row(
         CardState.user_id == user.id, CardState.card_id == card_id, CardState.ordinal == ordinal
     )
     return db.session.scalars(query.with_for_update() if for_update else query).first()
-
-
-def record_answer(
-    user: User, token: str, secret_key: str, *, grade: int | None = None,
-    choice: int | None = None, typed: str | None = None, now: datetime | None = None,
-) -> Outcome:
-    """Grade and store one answer in one transaction; a repeat of it changes nothing."""
-    p = decode_presentation(token, user.id, secret_key)
-    card = db.session.get(Card, p.card_id)
-    if card is None or p.ordinal not in (card.ordinals or [0]):
-        raise StudyError("This card no longer exists.")
-    now = now or utcnow()
-    seconds = max(0.0, now.timestamp() - p.shown_at)
-    row = state_row(user, card.id, p.ordinal)
-    scheduler, state = schedules.load_state(
-        row, schedules.settings_for(user, card.deck), user
-    )
-    rating, correct, response = grade_response(
-        card, p, scheduler, grade=grade, choice=choice, typed=typed, seconds=seconds
-    )
-    phase = Phase(p.mode)
-    before = schedules.snapshot(row)
-    log = ReviewLog(
-        user_id=user.id, card_id=card.id, deck_id=card.deck_id, ordinal=p.ordinal,
-        phase=phase, grade=rating, scheduler=scheduler.name,
-        passed=scheduler.scale.passes(rating), response=response, answered_at=now,
-        duration_ms=int(min(seconds, 3600) * 1000), presentation=p.nonce,
-        state_before=before, state_after=before,
-        stage_before=scheduler.stage(state), interval_before=0,
-    )
-    due = row.due if row else None
-    again = _again(scheduler, phase, rating)
-    outcome = Outcome(rating, correct, phase, due, again, response=response)
-    try:
-        if phase.schedules:
-            if (row.version if row else 0) != p.state_version:
-                return _already_answered(user, p, outcome)
-            new, record = scheduler.review(state, rating, Moment(now, user.timezone))
-            log.interval_before = record.interval_before
-            outcome.due = new.due
-            columns = schedules.state_columns(scheduler, new, now, record.due.at)
-            if row is None:
-                row = CardState(
-                    user_id=user.id, card_id=card.id, deck_id=card.deck_id, ordinal=p.ordinal,
-                    version=1,
-                )
-                schedules.write_state(row, columns)
-                db.session.add(row)
-                db.session.flush()
-            else:
-                updated = db.session.execute(
-                    update(CardState)
-                    .where(CardState.id == row.id, CardState.version == p.state_version)
-                    .values(**columns, version=CardState.version + 1)
-                    .execution_options(synchronize_session=False)
-                )
-                if updated.rowcount != 1:
-                    return _already_answered(user, p, outcome)
-            log.state_after = {"state": columns["state"], "last_review_at": now.isoformat()}
-        db.session.add(log)
-        db.session.flush()
-        record_answer_in_queue(
-            user.id, card.deck_id, card.id, p.ordinal, phase,
-            again=again, log_id=log.id,
-        )
-        db.session.commit()
-    except IntegrityError:
-        return _already_answered(user, p, outcome)
-    return _with_typein_match(outcome, card)
-
-
-def _again(scheduler: Scheduler[Any], phase: Phase, rating: int) -> bool:
-    """Whether the session asks this side again: when the scheduler drills it, and in cram
-    whenever it was missed (cram has no schedule to bring it back)."""
-    missed = phase is Phase.CRAM and not scheduler.scale.passes(rating)
-    return scheduler.drill_again(rating) or missed
-
-
-def _with_typein_match(outcome: Outcome, card: Card) -> Outcome:
-    if card.kind == "typein" and outcome.response is not None:
-        check = _check_typed(outcome.response, card.answer)
-        outcome.matched, outcome.exact = check.alternative, check.exact
-    return outcome
-
-
-def _already_answered(user: User, p: Presentation, fallback: Outcome) -> Outcome:
-    """Roll back a losing write: the same presentation was recorded (a duplicate), or
-    another presentation of this side was answered first (a conflict, e.g. a second tab)."""
-    db.session.rollback()
-    previous = db.session.scalars(
-        select(ReviewLog).where(ReviewLog.user_id == user.id, ReviewLog.presentation == p.nonce)
-    ).first()
-    if previous is not None:
-        return _outcome_of(previous, duplicate=True)
-    fallback.conflict = True
-    return fallback
-
-
-def _outcome_of(log: ReviewLog, *, duplicate: bool) -> Outcome:
-    scheduler = schedules.writer_of_name(log.scheduler)
-    due = None
-    if log.state_after is not None:
-        due = scheduler.from_json(schedules.snapshot_state(log.state_after)).due
-    card = db.session.get(Card, log.card_id)
-    correct = None
-    if card is not None and card.kind in ("mcq", "typein"):
-        correct = log.passed
-    outcome = Outcome(
-        log.grade, correct, log.phase, due, _again(scheduler, Phase(log.phase), log.grade),
-        duplicate=duplicate, response=log.response,
-    )
-    return _with_typein_match(outcome, card) if card is not None else outcome
 
 
 def undo_last(user: User, deck: Deck, now: datetime | None = None) -> ReviewLog | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -115,35 +115,51 @@ def _snapshot(row: StudySession, today: date, user: User) -> SessionQueue:
     return queue
 
 
+def queued_again(session_id, card_id, ordinal):
+    """SQL truth value: the side waits in the session's "again" queue (for a joined read)."""
+    return exists().where(
+        StudyQueueItem.session_id == session_id,
+        StudyQueueItem.kind == AGAIN,
+        StudyQueueItem.card_id == card_id,
+        StudyQueueItem.ordinal == ordinal,
+        StudyQueueItem.cleared_by.is_(None),
+    )
+
+
 def record_answer_in_queue(
     user_id: int, deck_id: int, card_id: int, ordinal: int, mode: str, *, again: bool,
-    log_id: int,
+    log_id: int, known: tuple[int | None, bool] | None = None,
 ) -> None:
     """Queue changes for one answer, in the caller's transaction: a side the scheduler wants
-    drilled (``again``) is asked again; in cram, a side answered well is done."""
-    row = _find(user_id, deck_id, session_mode(mode == Phase.CRAM))
-    if row is None:
+    drilled (``again``) is asked again; in cram, a side answered well is done. ``known``:
+    the session's id and whether the side is queued again, when the caller has read them."""
+    if known is None:
+        row = _find(user_id, deck_id, session_mode(mode == Phase.CRAM))
+        known = (row.id if row is not None else None, True)
+    session_id, queued = known
+    if session_id is None:
         return  # answered outside any opened session (e.g. from a script): nothing to track
-    db.session.execute(
-        update(StudyQueueItem)
-        .where(
-            StudyQueueItem.session_id == row.id,
-            StudyQueueItem.kind == AGAIN,
-            StudyQueueItem.card_id == card_id,
-            StudyQueueItem.ordinal == ordinal,
-            StudyQueueItem.cleared_by.is_(None),
+    if queued:
+        db.session.execute(
+            update(StudyQueueItem)
+            .where(
+                StudyQueueItem.session_id == session_id,
+                StudyQueueItem.kind == AGAIN,
+                StudyQueueItem.card_id == card_id,
+                StudyQueueItem.ordinal == ordinal,
+                StudyQueueItem.cleared_by.is_(None),
+            )
+            .values(cleared_by=log_id)
+            .execution_options(synchronize_session=False)
         )
-        .values(cleared_by=log_id)
-        .execution_options(synchronize_session=False)
-    )
     if again:
         kind = AGAIN
     elif mode == Phase.CRAM:
         kind = DONE
     else:
         return
-    db.session.add(StudyQueueItem(
-        session_id=row.id, kind=kind, card_id=card_id, ordinal=ordinal, added_by=log_id
+    db.session.execute(insert(StudyQueueItem).values(
+        session_id=session_id, kind=kind, card_id=card_id, ordinal=ordinal, added_by=log_id
     ))
 
 
