@@ -230,3 +230,20 @@ def test_a_learning_step_waits_for_its_minutes_unless_nothing_else_is_left(app, 
     assert (card_of[p.card_id], p.mode) == ("a", "review")  # learnt ahead: nothing else
     p = study.choose_next(learner, deck, queue, cram=False, now=NOON + timedelta(minutes=11))
     assert (card_of[p.card_id], p.mode) == ("a", "review")
+
+
+def test_cram_on_an_fsrs_deck_brings_misses_back_and_schedules_nothing(app, learner):
+    deck = make_deck([basic("a")])
+    use(deck, "fsrs")
+    queue = study_queue.open_session(learner, deck.id, cram=True, restart=True, now=NOON)
+    p = study.choose_next(learner, deck, queue, cram=True, now=NOON)
+    token = study.encode_presentation(p, learner.id, SECRET)
+    missed = study.record_answer(learner, token, SECRET, grade=1, now=NOON)
+    assert missed.again and missed.mode == "cram"
+    queue = study_queue.open_session(learner, deck.id, cram=True, now=NOON)
+    p = study.choose_next(learner, deck, queue, cram=True, now=NOON)
+    token = study.encode_presentation(p, learner.id, SECRET)
+    assert not study.record_answer(learner, token, SECRET, grade=3, now=NOON).again
+    queue = study_queue.open_session(learner, deck.id, cram=True, now=NOON)
+    assert study.choose_next(learner, deck, queue, cram=True, now=NOON) is None
+    assert db.session.query(CardState).count() == 0
