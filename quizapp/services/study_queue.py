@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -46,13 +46,22 @@ def session_mode(cram: bool) -> str:
     return CRAM if cram else SCHEDULED
 
 
+_FIND = select(StudySession).where(
+    StudySession.user_id == bindparam("user_id"),
+    StudySession.deck_id == bindparam("deck_id"),
+    StudySession.mode == bindparam("mode"),
+)
+_ITEMS = (
+    select(StudyQueueItem.kind, StudyQueueItem.card_id, StudyQueueItem.ordinal)
+    .where(StudyQueueItem.session_id == bindparam("session_id"),
+           StudyQueueItem.cleared_by.is_(None))
+    .order_by(StudyQueueItem.id)
+)
+
+
 def _find(user_id: int, deck_id: int, mode: str) -> StudySession | None:
     return db.session.scalars(
-        select(StudySession).where(
-            StudySession.user_id == user_id,
-            StudySession.deck_id == deck_id,
-            StudySession.mode == mode,
-        )
+        _FIND, {"user_id": user_id, "deck_id": deck_id, "mode": mode}
     ).first()
 
 
@@ -95,11 +104,7 @@ def open_session(
 
 
 def _snapshot(row: StudySession, today: date, user: User) -> SessionQueue:
-    items = db.session.execute(
-        select(StudyQueueItem.kind, StudyQueueItem.card_id, StudyQueueItem.ordinal)
-        .where(StudyQueueItem.session_id == row.id, StudyQueueItem.cleared_by.is_(None))
-        .order_by(StudyQueueItem.id)
-    ).all()
+    items = db.session.execute(_ITEMS, {"session_id": row.id}).all()
     queue = SessionQueue(started_at=row.started_at, session_id=row.id)
     if row.new_from_version is not None:
         queue.new_from = (row.new_from_position, row.new_from_card, row.new_from_version)
