@@ -1,7 +1,7 @@
 """Recording one answer: the hottest path of the app, so its database work is counted.
 
-One joined read (the card, the learner's state of the side, their own scheduler settings for
-the deck, their study session and whether the side waits in its "again" queue), one write of
+One joined read (the card, the learner's state of the side, their own and the deck's scheduler
+settings, their study session and whether the side waits in its "again" queue), one write of
 the state (an update guarded by the version the side was shown with, or the first insert),
 the review-log insert, and one commit. The statements are built once, at import: building
 them per call costs more than running them on SQLite.
@@ -17,7 +17,16 @@ from sqlalchemy import and_, bindparam, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Card, CardState, ReviewLog, SchedulerOverride, StudySession, User, utcnow
+from ..models import (
+    Card,
+    CardState,
+    Deck,
+    ReviewLog,
+    SchedulerOverride,
+    StudySession,
+    User,
+    utcnow,
+)
 from ..scheduling import grading, registry
 from ..scheduling.base import Moment, Scheduler
 from ..scheduling.phase import Phase
@@ -30,9 +39,10 @@ _LOGS = ReviewLog.__table__
 
 _READ = (
     select(
-        Card, CardState, SchedulerOverride.settings, StudySession.id,
+        Card, CardState, SchedulerOverride.settings, Deck.scheduler, StudySession.id,
         queued_again(StudySession.id, Card.id, bindparam("ordinal")),
     )
+    .join(Deck, Deck.id == Card.deck_id)
     .outerjoin(CardState, and_(
         CardState.user_id == bindparam("user_id"), CardState.card_id == Card.id,
         CardState.ordinal == bindparam("ordinal"),
@@ -130,15 +140,17 @@ def answer_presentation(
         "card_id": p.card_id, "user_id": user.id, "ordinal": p.ordinal,
         "mode": session_mode(p.mode == Phase.CRAM),
     }).first()
-    card, row, own, session_id, queued = found or (None, None, None, None, False)
+    card, row, own, deck_own, session_id, queued = found or (None,) * 6
     if deck_id is not None and (card is None or card.deck_id != deck_id):
         raise CardNotInDeck("That card is not in this deck.")
     if card is None or p.ordinal not in (card.ordinals or [0]):
         raise StudyError("This card no longer exists.")
     now = now or utcnow()
     seconds = max(0.0, now.timestamp() - p.shown_at)
-    settings = (registry.SchedulerSettings.from_json(own) if own is not None
-                else schedules.deck_settings(card.deck))
+    # The learner's own settings, else the deck's, else the default (schedules.settings_for).
+    chosen = own if own is not None else deck_own
+    settings = (registry.SchedulerSettings() if chosen is None
+                else registry.SchedulerSettings.from_json(chosen))
     scheduler, state = schedules.load_state(row, settings, user)
     rating, correct, response = grade_response(
         card, p, scheduler, grade=grade, choice=choice, typed=typed, seconds=seconds
