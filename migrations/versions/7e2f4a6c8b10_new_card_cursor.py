@@ -1,4 +1,5 @@
-"""Study sessions remember where the search for the next new card starts
+"""Study sessions remember where the search for the next new card starts; cards indexed in
+deck order with its tie-break
 
 Revision ID: 7e2f4a6c8b10
 Revises: 7a3f2c9d1e58
@@ -22,9 +23,13 @@ def upgrade():
         batch_op.add_column(sa.Column('new_from_position', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('new_from_card', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('new_from_version', sa.Integer(), nullable=True))
+    op.create_index('ix_card_deck_order', 'card', ['deck_id', 'position', 'id'], unique=False)
+    op.drop_index('ix_card_deck_position', table_name='card')
 
 
 def downgrade():
+    op.create_index('ix_card_deck_position', 'card', ['deck_id', 'position'], unique=False)
+    op.drop_index('ix_card_deck_order', table_name='card')
     with op.batch_alter_table('study_session', schema=None) as batch_op:
         batch_op.drop_column('new_from_version')
         batch_op.drop_column('new_from_card')

@@ -156,7 +156,10 @@ class Card(db.Model):
     __tablename__ = "card"
     __table_args__ = (
         UniqueConstraint("deck_id", "guid"),
-        Index("ix_card_deck_position", "deck_id", "position"),
+        # Deck order with its tie-break, so "the next card from here in deck order" is an
+        # index walk that stops at the first match, on PostgreSQL too (SQLite's indexes
+        # end in the row id anyway).
+        Index("ix_card_deck_order", "deck_id", "position", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
