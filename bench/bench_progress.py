@@ -1,6 +1,6 @@
 """Time the progress page for a learner with 5,000 cards and 100,000 reviews (issue 6).
 
-Run: .venv/bin/python bench/bench_progress.py [--database-url URL]
+Run: .venv/bin/python bench/bench_progress.py [--database-url URL] [--cards N --reviews N]
 Prints the page time beside the time of the same page for a learner with no history, and the
 share spent computing the figures in quizapp.stats (the rest is queries and rendering).
 Exits 1 when the page takes longer than TARGET_SECONDS with the full history.
@@ -31,7 +31,7 @@ DECKS = 5
 TARGET_SECONDS = 1.5
 
 
-def seed(learner_id: int) -> None:
+def seed(learner_id: int, cards: int = CARDS, reviews: int = REVIEWS) -> None:
     rng = random.Random(7)
     now = utcnow()
     today = now.date()
@@ -46,7 +46,7 @@ def seed(learner_id: int) -> None:
          "prompt": f"Question {i}", "answer": "answer", "tags": [f"topic::{i % 12}"],
          "sources": [], "ordinals": [0], "side_count": 1, "retired": False,
          "content_changed_at": now, "explanation": ""}
-        for i in range(CARDS)
+        for i in range(cards)
     ])
     card_ids = [c.id for c in db.session.scalars(db.select(Card).order_by(Card.id))]
     deck_of = {c.id: c.deck_id for c in db.session.scalars(db.select(Card))}
@@ -60,17 +60,17 @@ def seed(learner_id: int) -> None:
     db.session.execute(insert(CardState), states)
     start = now - timedelta(days=365)
     rows = []
-    for i in range(REVIEWS):
-        cid = card_ids[i % CARDS]
+    for i in range(reviews):
+        cid = card_ids[i % cards]
         rows.append({
             "user_id": learner_id, "card_id": cid, "deck_id": deck_of[cid], "ordinal": 0,
             "phase": "review", "grade": (grade := rng.randint(0, 5)), "passed": grade >= 3,
-            "answered_at": start + timedelta(seconds=i * 315),
+            "answered_at": start + timedelta(seconds=i * (365 * 86400 // reviews)),
             "duration_ms": rng.randint(1000, 20000), "presentation": f"p{i}",
             "stage_before": rng.choice(("new", "learning", "young", "mature")),
             "interval_before": rng.randint(0, 40),
         })
-        if len(rows) == 10_000:
+        if len(rows) == 10_000 or i == reviews - 1:
             db.session.execute(insert(ReviewLog), rows)
             rows = []
     db.session.commit()
@@ -98,6 +98,8 @@ def login(client, email: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--cards", type=int, default=CARDS)
+    parser.add_argument("--reviews", type=int, default=REVIEWS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.sqlite"
@@ -114,8 +116,8 @@ def main() -> int:
             db.session.commit()
             busy_id = users[0].id
             started = time.perf_counter()
-            seed(busy_id)
-            print(f"seeded {CARDS} cards, {REVIEWS} reviews in "
+            seed(busy_id, args.cards, args.reviews)
+            print(f"seeded {args.cards} cards, {args.reviews} reviews in "
                   f"{time.perf_counter() - started:.1f} s")
         # Requests outside the seeding context: each gets its own, as under a real server.
         busy_client, fresh_client = app.test_client(), app.test_client()
@@ -129,12 +131,13 @@ def main() -> int:
             started = time.perf_counter()
             summary = progress.learner_summary(user, decks, datetime.now(UTC))
             figures = time.perf_counter() - started
-            assert summary.overall.stages.total == CARDS
+            assert summary.overall.stages.total == args.cards
             assert sum(d.count for d in summary.overall.reviews_per_day) > 0
         engine = url.split(":", 1)[0]
         print(f"\nprogress page ({engine}, best of 5)")
         print(f"{'learner':<34}{'seconds':>10}")
-        print(f"{'5,000 cards, 100,000 reviews':<34}{busy:>10.3f}")
+        label = f"{args.cards:,} cards, {args.reviews:,} reviews"
+        print(f"{label:<34}{busy:>10.3f}")
         print(f"{'no history':<34}{fresh:>10.3f}")
         print(f"{'  of which loading + figures':<34}{figures:>10.3f}")
         print(f"ratio full / empty: {busy / fresh:.1f}x; target: full page under "

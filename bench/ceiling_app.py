@@ -7,8 +7,9 @@ mounted under ``/ceiling``, so both run in the very same server processes.
 ``POST /ceiling/answer/<user_id>`` does the least an answer can: one indexed read (the
 learner's most overdue scheduling row, through ``ix_card_state_due``) and one insert (a
 review-log row, with the same table, indexes and unique constraint the app writes to), in one
-committed transaction, on a SQLAlchemy Core engine configured like the app's (pool with
-pre-ping). No session cookie, template, CSRF or ORM.
+committed transaction, through the app's own SQLAlchemy engine (so exactly its pool and
+connection settings: pre-ping, SQLite pragmas, pool size). No session cookie, template, CSRF
+or ORM.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ import secrets
 from datetime import UTC, datetime
 
 from flask import Flask, Response
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from quizapp import create_app
+from quizapp.extensions import db
 
 # The learner's earliest-due row, due today or not: the app's answers move due dates on, and
 # the ceiling must not run out of rows to read when the app has answered every due card.
@@ -38,10 +41,9 @@ INSERT = text(
 )
 
 
-def make_ceiling(url: str, deck_id: int) -> Flask:
+def make_ceiling(engine: Engine, deck_id: int) -> Flask:
     app = Flask("ceiling")
-    engine = create_engine(url, pool_pre_ping=True)
-    sqlite = url.startswith("sqlite")
+    sqlite = engine.dialect.name == "sqlite"
 
     @app.post("/answer/<int:user_id>")
     def answer(user_id: int):
@@ -65,9 +67,9 @@ def make_ceiling(url: str, deck_id: int) -> Flask:
 
 def make_application():
     quizapp = create_app()
-    ceiling = make_ceiling(
-        os.environ["QUIZAPP_DATABASE_URL"], int(os.environ.get("BENCH_CEILING_DECK", "1"))
-    )
+    with quizapp.app_context():
+        engine = db.engine
+    ceiling = make_ceiling(engine, int(os.environ.get("BENCH_CEILING_DECK", "1")))
     return DispatcherMiddleware(quizapp, {"/ceiling": ceiling})
 
 

@@ -44,6 +44,13 @@ def _limit_form_size(endpoint, values) -> None:
         request.max_content_length = MAX_ANSWER_BODY_BYTES
 
 
+@bp.before_request
+def _keep_loaded_after_commit() -> None:
+    """What a study request read stays usable after its commit: the page is rendered from
+    it, and reloading the user, deck and card would be three more round trips."""
+    db.session().expire_on_commit = False
+
+
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error: RequestEntityTooLarge):
     message = f"Answers are limited to {grading.MAX_ANSWER_CHARS} characters."
@@ -79,10 +86,12 @@ def _session_page(deck_id: int):
         current_user, deck.id, cram=cram, restart=restart, only=only
     )
     presentation = study.choose_next(current_user, deck, queue, cram=cram)
+    study_queue.save_new_start(queue)
     if presentation is None:
         if not cram:
             scheduler_jobs.queue_fit_if_due(current_user, deck)
         summary = study_summary.session_summary(current_user, deck, queue)
+        db.session.commit()
         return _render(
             "study/summary.html", deck=deck, summary=summary, cram=cram,
             more_new_batch=deck.new_per_day or DEFAULT_EXTRA_NEW,
@@ -90,7 +99,7 @@ def _session_page(deck_id: int):
                 summary["next_due"], summary["today"]
             ),
         )
-    card = db.session.get(Card, presentation.card_id)
+    card = presentation.card
     side = card_side(
         card.kind, card.prompt, card.answer, presentation.ordinal, media_url_for(deck.id)
     )
@@ -99,11 +108,14 @@ def _session_page(deck_id: int):
     )
     choices = [(i, card.choices[original]) for i, original in
                enumerate(presentation.choice_order)]
+    schedules_answer = Phase(presentation.mode).schedules
+    # A due side comes with its state; a new side has none; other answers schedule nothing.
     ratings = schedules.rating_buttons(
-        current_user, deck,
-        study.state_row(current_user, presentation.card_id, presentation.ordinal),
-        schedules_answer=Phase(presentation.mode).schedules, now=utcnow(),
+        current_user, deck, presentation.state if schedules_answer else None,
+        schedules_answer=schedules_answer, now=utcnow(),
     )
+    # The session may have moved its new-card start; reads end here too.
+    db.session.commit()
     return _render(
         "study/card.html",
         deck=deck,
@@ -153,21 +165,21 @@ def answer(deck_id: int):
     choice = _int_field("choice")
     try:
         presentation = study.decode_presentation(token, current_user.id, secret)
-        card = db.session.get(Card, presentation.card_id)
-        if card is None or card.deck_id != deck.id:
-            abort(400, "That card is not in this deck.")
-        outcome = study.record_answer(
+        outcome = study.answer_presentation(
             current_user,
-            token,
-            secret,
+            presentation,
+            deck_id=deck.id,
             grade=_int_field("grade"),
             choice=choice,
             typed=request.form.get("typed"),
         )
+    except study.CardNotInDeck as error:
+        abort(400, str(error))
     except study.StudyError as error:
         flash(str(error), "error")
         return redirect(url_for("study.session_page", deck_id=deck.id), code=303)
 
+    card = outcome.card
     cram = presentation.mode == Phase.CRAM
     if outcome.conflict:
         flash("That card was already answered in another window; here is the next one.", "info")

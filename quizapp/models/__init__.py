@@ -116,7 +116,9 @@ class Deck(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     new_per_day: Mapped[int] = mapped_column(Integer, default=20)
     reviews_per_day: Mapped[int] = mapped_column(Integer, default=200)
-    knowledge: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Tens of kilobytes of JSON that only the editing and review pages read: not loaded with
+    # the deck (the study path reads the deck on every request).
+    knowledge: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, deferred=True)
     # registry.SchedulerSettings JSON; None is the default (SM-2).
     scheduler: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -154,7 +156,10 @@ class Card(db.Model):
     __tablename__ = "card"
     __table_args__ = (
         UniqueConstraint("deck_id", "guid"),
-        Index("ix_card_deck_position", "deck_id", "position"),
+        # Deck order with its tie-break, so "the next card from here in deck order" is an
+        # index walk that stops at the first match, on PostgreSQL too (SQLite's indexes
+        # end in the row id anyway).
+        Index("ix_card_deck_order", "deck_id", "position", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -384,6 +389,12 @@ class StudySession(db.Model):
     # "Study more today": new cards allowed on extra_new_day beyond the deck's daily limit.
     extra_new_day: Mapped[date | None] = mapped_column(Date, nullable=True)
     extra_new: Mapped[int] = mapped_column(Integer, default=0)
+    # Where the search for the next new card starts: every live card before (position, card)
+    # in deck order had all its sides studied when deck version ``new_from_version`` was
+    # current. Without it the search walks every studied card on every request.
+    new_from_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    new_from_card: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    new_from_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class StudyQueueItem(db.Model):

@@ -3,7 +3,8 @@ the order of the options; an answer is accepted only for the presentation it ans
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -26,6 +27,10 @@ class Presentation:
     nonce: str
     shown_at: float
     choice_order: tuple[int, ...] = ()
+    # The card shown and the learner's state of the side (None for a new side), when the
+    # presentation was just made (never in the token): the page needs no second read.
+    card: Any = field(default=None, compare=False, repr=False)
+    state: Any = field(default=None, compare=False, repr=False)
 
 
 def _serializer(secret_key: str) -> URLSafeSerializer:

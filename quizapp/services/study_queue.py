@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, update
 
 from ..extensions import db
 from ..models import StudyQueueItem, StudySession, User, utcnow
@@ -35,19 +35,33 @@ class SessionQueue:
     # New cards allowed today beyond the deck's daily limit ("study more today").
     extra_new: int = 0
     started_at: datetime | None = None
+    # None when no session was opened (e.g. from a script): nothing to remember then.
+    session_id: int | None = None
+    # (position, card id, deck version): see StudySession.new_from_position.
+    new_from: tuple[int, int, int] | None = None
+    new_from_moved: bool = False
 
 
 def session_mode(cram: bool) -> str:
     return CRAM if cram else SCHEDULED
 
 
+_FIND = select(StudySession).where(
+    StudySession.user_id == bindparam("user_id"),
+    StudySession.deck_id == bindparam("deck_id"),
+    StudySession.mode == bindparam("mode"),
+)
+_ITEMS = (
+    select(StudyQueueItem.kind, StudyQueueItem.card_id, StudyQueueItem.ordinal)
+    .where(StudyQueueItem.session_id == bindparam("session_id"),
+           StudyQueueItem.cleared_by.is_(None))
+    .order_by(StudyQueueItem.id)
+)
+
+
 def _find(user_id: int, deck_id: int, mode: str) -> StudySession | None:
     return db.session.scalars(
-        select(StudySession).where(
-            StudySession.user_id == user_id,
-            StudySession.deck_id == deck_id,
-            StudySession.mode == mode,
-        )
+        _FIND, {"user_id": user_id, "deck_id": deck_id, "mode": mode}
     ).first()
 
 
@@ -87,12 +101,10 @@ def open_session(
 
 
 def _snapshot(row: StudySession, today: date, user: User) -> SessionQueue:
-    items = db.session.execute(
-        select(StudyQueueItem.kind, StudyQueueItem.card_id, StudyQueueItem.ordinal)
-        .where(StudyQueueItem.session_id == row.id, StudyQueueItem.cleared_by.is_(None))
-        .order_by(StudyQueueItem.id)
-    ).all()
-    queue = SessionQueue(started_at=row.started_at)
+    items = db.session.execute(_ITEMS, {"session_id": row.id}).all()
+    queue = SessionQueue(started_at=row.started_at, session_id=row.id)
+    if row.new_from_version is not None:
+        queue.new_from = (row.new_from_position, row.new_from_card, row.new_from_version)
     for kind, card_id, ordinal in items:
         if kind == AGAIN and (card_id, ordinal) not in queue.repeats:
             queue.repeats.append((card_id, ordinal))
@@ -105,41 +117,79 @@ def _snapshot(row: StudySession, today: date, user: User) -> SessionQueue:
     return queue
 
 
+def queued_again(session_id, card_id, ordinal):
+    """SQL truth value: the side waits in the session's "again" queue (for a joined read)."""
+    return exists().where(
+        StudyQueueItem.session_id == session_id,
+        StudyQueueItem.kind == AGAIN,
+        StudyQueueItem.card_id == card_id,
+        StudyQueueItem.ordinal == ordinal,
+        StudyQueueItem.cleared_by.is_(None),
+    )
+
+
 def record_answer_in_queue(
     user_id: int, deck_id: int, card_id: int, ordinal: int, mode: str, *, again: bool,
-    log_id: int,
+    log_id: int, known: tuple[int | None, bool] | None = None,
 ) -> None:
     """Queue changes for one answer, in the caller's transaction: a side the scheduler wants
-    drilled (``again``) is asked again; in cram, a side answered well is done."""
-    row = _find(user_id, deck_id, session_mode(mode == Phase.CRAM))
-    if row is None:
+    drilled (``again``) is asked again; in cram, a side answered well is done. ``known``:
+    the session's id and whether the side is queued again, when the caller has read them."""
+    if known is None:
+        row = _find(user_id, deck_id, session_mode(mode == Phase.CRAM))
+        known = (row.id if row is not None else None, True)
+    session_id, queued = known
+    if session_id is None:
         return  # answered outside any opened session (e.g. from a script): nothing to track
-    db.session.execute(
-        update(StudyQueueItem)
-        .where(
-            StudyQueueItem.session_id == row.id,
-            StudyQueueItem.kind == AGAIN,
-            StudyQueueItem.card_id == card_id,
-            StudyQueueItem.ordinal == ordinal,
-            StudyQueueItem.cleared_by.is_(None),
+    if queued:
+        db.session.execute(
+            update(StudyQueueItem)
+            .where(
+                StudyQueueItem.session_id == session_id,
+                StudyQueueItem.kind == AGAIN,
+                StudyQueueItem.card_id == card_id,
+                StudyQueueItem.ordinal == ordinal,
+                StudyQueueItem.cleared_by.is_(None),
+            )
+            .values(cleared_by=log_id)
+            .execution_options(synchronize_session=False)
         )
-        .values(cleared_by=log_id)
-        .execution_options(synchronize_session=False)
-    )
     if again:
         kind = AGAIN
     elif mode == Phase.CRAM:
         kind = DONE
     else:
         return
-    db.session.add(StudyQueueItem(
-        session_id=row.id, kind=kind, card_id=card_id, ordinal=ordinal, added_by=log_id
+    db.session.execute(insert(StudyQueueItem).values(
+        session_id=session_id, kind=kind, card_id=card_id, ordinal=ordinal, added_by=log_id
     ))
+
+
+def save_new_start(queue: SessionQueue) -> None:
+    """Store where the session's next new-card search starts, if choosing the next card moved
+    it (caller commits). Kept apart from choosing, which only reads."""
+    if not queue.new_from_moved or queue.session_id is None:
+        return
+    position, card_id, version = queue.new_from
+    db.session.execute(
+        update(StudySession)
+        .where(StudySession.id == queue.session_id)
+        .values(new_from_position=position, new_from_card=card_id, new_from_version=version)
+        .execution_options(synchronize_session=False)
+    )
+    queue.new_from_moved = False
 
 
 def undo_answer_in_queue(user_id: int, log_id: int) -> None:
     """Revert what the answer ``log_id`` did to the learner's queues (caller commits)."""
     sessions = select(StudySession.id).where(StudySession.user_id == user_id)
+    # An undone first answer makes its card new again, possibly before the cursor.
+    db.session.execute(
+        update(StudySession)
+        .where(StudySession.user_id == user_id)
+        .values(new_from_version=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.execute(
         delete(StudyQueueItem)
         .where(StudyQueueItem.session_id.in_(sessions), StudyQueueItem.added_by == log_id)
