@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import secrets
 from collections import Counter
-from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -20,7 +19,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from ..access import deck_for_edit, deck_for_study, instructor_required
 from ..deckfile import CARD_KINDS, CardData, DeckFileError, from_dict
@@ -38,6 +37,7 @@ from ..services.decks import (
     claim_pending_upload,
     clean_card,
     find_media,
+    forget_stale_uploads,
     media_limits,
     media_pieces,
     media_type,
@@ -50,7 +50,6 @@ from . import attachment
 
 bp = Blueprint("decks", __name__, url_prefix="/decks")
 
-PENDING_LIFETIME = timedelta(hours=2)
 UPLOAD_GONE = "This upload has expired or was already imported. Upload the file again."
 
 
@@ -129,7 +128,7 @@ def upload():
         except ImportFailed as error:
             form.file.errors.append(str(error))
             return render_template("decks/upload.html", form=form), 400
-        _forget_stale_uploads()
+        forget_stale_uploads()
         try:
             check_storage_allowance(current_user, len(data))
         except JobRefused as error:
@@ -154,12 +153,6 @@ def _existing_titles(decks) -> set[str]:
         db.session.scalars(
             select(Deck.title).where(Deck.owner_id == current_user.id, Deck.slug.in_(slugs))
         )
-    )
-
-
-def _forget_stale_uploads() -> None:
-    db.session.execute(
-        delete(PendingUpload).where(PendingUpload.created_at < utcnow() - PENDING_LIFETIME)
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import PurePosixPath
 
 from flask import current_app
@@ -18,6 +19,9 @@ from ..formats import MediaLimits
 from ..formats.sanitize import sanitize_html
 from ..models import Card, Deck, Media, PendingUpload, SourceDocument, User, utcnow
 from ..sources import location_at
+
+# An upload waits this long between its preview and its confirmation.
+PENDING_LIFETIME = timedelta(hours=2)
 
 
 @dataclass
@@ -237,6 +241,12 @@ def store_deck(
         deck.updated_at = utcnow()
     db.session.flush()
     return report
+
+
+def forget_stale_uploads() -> None:
+    db.session.execute(
+        delete(PendingUpload).where(PendingUpload.created_at < utcnow() - PENDING_LIFETIME)
+    )
 
 
 def claim_pending_upload(token: str, user: User) -> bool:

@@ -1,0 +1,325 @@
+"""Importing a learner's own Anki progress: packages written by the official Anki library."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from anki_helpers import AnkiCollection
+from anki_progress_helpers import (
+    NOTES,
+    StudiedCollection,
+    anki_date,
+    epoch_day,
+    with_collection_changed,
+)
+from conftest import ANKI_SAMPLES, csrf_token, make_user
+from sqlalchemy import func, select
+
+from quizapp.extensions import db
+from quizapp.formats.anki import scheduling
+from quizapp.formats.detect import read_upload
+from quizapp.models import Card, CardState, PendingUpload, ReviewLog
+from quizapp.services.decks import store_deck
+from quizapp.services.exports import deck_apkg
+
+TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
+
+
+@pytest.fixture
+def studied(tmp_path):
+    collection = StudiedCollection(tmp_path / "anki")
+    collection.add_notes()
+    collection.study()
+    yield collection
+    collection.close()
+
+
+def deck_from(package: bytes, name: str = "progress.apkg"):
+    owner = make_user("teacher@example.org", "instructor")
+    (deck,) = read_upload(name, package).decks
+    report = store_deck(deck, owner=owner, publish=True)
+    db.session.commit()
+    return report.deck
+
+
+def upload(client, deck_id: int, package: bytes, name: str = "mine.apkg"):
+    url = f"/decks/{deck_id}/anki-progress"
+    return client.post(url, data={
+        "file": (io.BytesIO(package), name), "csrf_token": csrf_token(client, url),
+    }, content_type="multipart/form-data")
+
+
+def confirm(client, deck_id: int, preview_page: str):
+    token = TOKEN_RE.search(preview_page).group(1)
+    return client.post(f"/decks/{deck_id}/anki-progress/confirm", data={
+        "token": token, "csrf_token": csrf_token(client, f"/decks/{deck_id}"),
+    })
+
+
+def figure(page: str, element_id: str) -> int:
+    return int(re.search(rf'id="{element_id}">(\d+)<', page).group(1))
+
+
+def states_by_guid(learner) -> dict[tuple[str, int], CardState]:
+    rows = db.session.execute(
+        select(Card.guid, CardState).join(Card, Card.id == CardState.card_id)
+        .where(CardState.user_id == learner.id)
+    )
+    return {(guid, state.ordinal): state for guid, state in rows}
+
+
+def review_count(learner) -> int:
+    return db.session.scalar(select(func.count(ReviewLog.id)).where(
+        ReviewLog.user_id == learner.id))
+
+
+def written_nothing(learner) -> bool:
+    db.session.expire_all()
+    return not states_by_guid(learner) and review_count(learner) == 0
+
+
+@pytest.mark.parametrize("kind", ["legacy", "modern", "colpkg"])
+def test_anki_schedule_and_history_arrive_after_preview_and_confirm(app, client, auth, studied,
+                                                                    kind):
+    package = studied.export(kind)
+    expected = studied.cards()
+    today = studied.today()
+    deck = deck_from(package, f"progress.{'colpkg' if kind == 'colpkg' else 'apkg'}")
+    learner = make_user("learner@example.org")
+    auth.login()
+
+    page = client.get(f"/decks/{deck.id}").get_data(as_text=True)
+    assert f"/decks/{deck.id}/anki-progress" in page  # "Import my Anki progress"
+    preview = upload(client, deck.id, package, f"mine.{kind}")
+    assert preview.status_code == 200
+    shown = preview.get_data(as_text=True)
+    studied_cards = [card for card in expected.values() if card.type != 0]
+    assert figure(shown, "matched-guid") == len(studied_cards) == 4
+    assert figure(shown, "matched-content") == 0
+    assert figure(shown, "reviews-new") == sum(card.revlog for card in expected.values())
+    assert written_nothing(learner)  # a preview saves nothing
+
+    done = confirm(client, deck.id, shown)
+    assert done.status_code == 303
+    assert done.headers["Location"].endswith(f"/progress/decks/{deck.id}")
+    states = states_by_guid(learner)
+    assert set(states) == {(c.guid, c.ordinal) for c in studied_cards}
+    for key, card in expected.items():
+        if card.type == 0:
+            continue
+        state = states[key]
+        if card.type == 2:
+            assert state.due == anki_date(card.due, today)
+            assert (state.interval, state.repetitions) == (card.ivl, 2)
+            assert state.easiness == Decimal(card.factor) / 1000
+        else:  # learning or relearning, due within the day
+            assert state.due == epoch_day(card.due)
+            assert state.repetitions == 0
+        assert state.lapses == card.lapses
+    assert max(card.lapses for card in expected.values()) == 1
+    assert review_count(learner) == sum(card.revlog for card in expected.values())
+    phases = dict(db.session.execute(
+        select(ReviewLog.phase, func.count()).group_by(ReviewLog.phase)).all())
+    assert phases["learn"] == 4 and phases["review"] == 1  # the lapse was a review
+
+    progress = client.get(done.headers["Location"])
+    assert progress.status_code == 200
+    assert "Imported your Anki progress for 4 card side(s)" in progress.get_data(as_text=True)
+
+
+def test_unscheduled_package_matches_but_brings_nothing(app, client, auth, tmp_path):
+    fresh = StudiedCollection(tmp_path / "fresh")
+    try:
+        fresh.add_notes()
+        package = fresh.export("modern")
+    finally:
+        fresh.close()
+    deck = deck_from(package)
+    learner = make_user("learner@example.org")
+    auth.login()
+    page = upload(client, deck.id, package).get_data(as_text=True)
+    assert figure(page, "matched-guid") == 0
+    assert "not yet studied in Anki will be left as they are" in page
+    assert "Nothing in this package matches a studied card" in page
+    assert written_nothing(learner)
+
+
+def test_notes_without_the_decks_guids_match_by_their_text(app, client, auth, studied,
+                                                          tmp_path):
+    package = studied.export("legacy")
+    other = StudiedCollection(tmp_path / "other")  # the same notes, other guids, not studied
+    try:
+        other.add_notes()
+        deck = deck_from(other.export("legacy"))
+    finally:
+        other.close()
+    learner = make_user("learner@example.org")
+    auth.login()
+    page = upload(client, deck.id, package).get_data(as_text=True)
+    assert (figure(page, "matched-guid"), figure(page, "matched-content")) == (0, 4)
+    assert confirm(client, deck.id, page).status_code == 303
+    db.session.expire_all()
+    assert len(states_by_guid(learner)) == 4
+
+
+def test_round_trip_through_anki_keeps_the_schedule_within_a_day(app, client, auth, tmp_path):
+    anki_made = StudiedCollection(tmp_path / "source")
+    try:
+        anki_made.add_notes()
+        deck = deck_from(anki_made.export("legacy"))
+    finally:
+        anki_made.close()
+    learner = make_user("learner@example.org")
+    cards = {card.guid: card for card in deck.cards}
+    answered = datetime.now(UTC) - timedelta(days=10)
+    today = (datetime.now(UTC) - timedelta(hours=4)).date()
+    mine = {}
+    for number, card in enumerate(cards.values()):
+        if number == 3:
+            continue
+        state = CardState(user_id=learner.id, card_id=card.id, deck_id=deck.id, ordinal=0,
+                          easiness=Decimal("2.36"), interval=5 + number, repetitions=3,
+                          due=today + timedelta(days=number - 1), lapses=number % 2,
+                          last_review_at=answered, version=1)
+        db.session.add(state)
+        db.session.add(ReviewLog(
+            user_id=learner.id, card_id=card.id, deck_id=deck.id, ordinal=0, phase="review",
+            grade=4, answered_at=answered, duration_ms=3000, presentation=f"p-{card.id}",
+            interval_before=2, repetitions_before=2,
+            state_after={"interval": 5 + number, "easiness": "2.36"},
+        ))
+        mine[card.guid] = state
+    db.session.commit()
+    package = deck_apkg(deck, learner)
+
+    for kind in ("legacy", "modern"):
+        anki = AnkiCollection(tmp_path / f"anki-{kind}")
+        try:
+            (tmp_path / "mine.apkg").write_bytes(package)
+            anki.import_package(tmp_path / "mine.apkg", with_scheduling=True)
+            back = StudiedCollection.__new__(StudiedCollection)
+            back.directory, back.col = tmp_path / f"anki-{kind}", anki.col
+            back.deck_id = anki.col.decks.id(deck.title)
+            exported = back.export(kind)
+        finally:
+            anki.close()
+        auth.login()
+        page = upload(client, deck.id, exported).get_data(as_text=True)
+        assert figure(page, "matched-guid") == len(mine)
+        assert figure(page, "reviews-new") == 0  # every answer is the app's own
+        assert figure(page, "reviews-known") == len(mine)
+        assert page.count("<tr>") - 1 == len(mine)  # each of the learner's states is listed
+        assert confirm(client, deck.id, page).status_code == 303
+        db.session.expire_all()
+        for (guid, _), state in states_by_guid(learner).items():
+            before = mine[guid]
+            assert abs((state.due - before.due).days) <= 1
+            assert (state.interval, state.easiness, state.lapses) == (
+                before.interval, before.easiness, before.lapses)
+        assert review_count(learner) == len(mine)
+
+
+@pytest.mark.parametrize("sample", ["sample_modern_sched.apkg", "sample_legacy_sched.apkg",
+                                    "sample_collection.colpkg",
+                                    "sample_collection_legacy.colpkg"])
+def test_shared_samples_bring_what_anki_sees(app, client, auth, tmp_path, sample):
+    package = (ANKI_SAMPLES / sample).read_bytes()
+    seen = AnkiCollection(tmp_path / "seen")
+    try:
+        if sample.endswith(".apkg"):
+            seen.import_package(ANKI_SAMPLES / sample, with_scheduling=True)
+            expected = seen.cards()
+        else:
+            expected = None
+    finally:
+        seen.close()
+    owner = make_user("teacher@example.org", "instructor")
+    for data in read_upload(sample, package).decks:
+        store_deck(data, owner=owner, publish=True)
+    db.session.commit()
+    learner = make_user("learner@example.org")
+    auth.login()
+    deck_id = db.session.scalar(
+        select(Card.deck_id).group_by(Card.deck_id).order_by(Card.deck_id).limit(1))
+    page = upload(client, deck_id, package, sample).get_data(as_text=True)
+    assert confirm(client, deck_id, page).status_code == 303
+    db.session.expire_all()
+    states = states_by_guid(learner)
+    assert states, "the sample's deck holds studied cards"
+    if expected is not None:
+        for key, state in states.items():
+            card = expected[key]
+            assert card.type != 0 and state.lapses == card.lapses
+            assert state.due >= datetime(2020, 1, 1).date()
+            if card.type == 2:
+                assert (state.interval, state.easiness) == (card.ivl, Decimal(card.factor) / 1000)
+
+
+HOSTILE = {
+    "negative interval": "UPDATE cards SET ivl = -5 WHERE type = 2",
+    "ease factor 0": "UPDATE cards SET factor = 0 WHERE type = 2",
+    "due far in the future": "UPDATE cards SET due = 90000000 WHERE type = 2",
+    "unknown card type": "UPDATE cards SET type = 9 WHERE type = 2",
+    "review from the future": "UPDATE revlog SET id = 4102444800000 WHERE type = 1",
+    "review before Anki": "UPDATE revlog SET id = 1000 WHERE type = 1",
+    "unknown answer button": "UPDATE revlog SET ease = 7",
+    "text where a number belongs": "UPDATE cards SET ivl = 'many' WHERE type = 2",
+    "a view in the schema": "CREATE VIEW sneaky AS SELECT * FROM revlog",
+}
+
+
+@pytest.mark.parametrize("change", sorted(HOSTILE))
+def test_hostile_package_is_refused_and_writes_nothing(app, client, auth, studied, change):
+    package = studied.export("legacy")
+    deck = deck_from(package)
+    learner = make_user("learner@example.org")
+    auth.login()
+    response = upload(client, deck.id, with_collection_changed(package, HOSTILE[change]))
+    assert response.status_code == 400
+    assert "refused" in response.get_data(as_text=True) or "damaged" in response.get_data(
+        as_text=True)
+    assert written_nothing(learner)
+    assert db.session.scalar(select(func.count(PendingUpload.id))) == 0
+
+
+def test_huge_revlog_is_refused(app, client, auth, studied, monkeypatch):
+    package = studied.export("legacy")
+    deck = deck_from(package)
+    learner = make_user("learner@example.org")
+    many = with_collection_changed(package, *[
+        f"INSERT INTO revlog SELECT id - {n} * 1000, cid, usn, ease, ivl, lastIvl, factor,"
+        " time, type FROM revlog WHERE id = (SELECT min(id) FROM revlog)" for n in range(1, 30)
+    ])
+    monkeypatch.setattr(scheduling, "MAX_REVIEWS", 20)
+    auth.login()
+    response = upload(client, deck.id, many)
+    assert response.status_code == 400
+    assert "more than 20 reviews" in response.get_data(as_text=True)
+    assert written_nothing(learner)
+
+
+def test_garbage_and_other_decks_tokens_are_refused(app, client, auth, studied):
+    package = studied.export("modern")
+    deck = deck_from(package)
+    learner = make_user("learner@example.org")
+    auth.login()
+    assert upload(client, deck.id, b"not a zip at all").status_code == 400
+    page = upload(client, deck.id, package).get_data(as_text=True)
+    token = TOKEN_RE.search(page).group(1)
+    wrong = client.post(f"/decks/{deck.id + 1}/anki-progress/confirm", data={
+        "token": token, "csrf_token": csrf_token(client, f"/decks/{deck.id}")})
+    assert wrong.status_code in (400, 404)
+    assert confirm(client, deck.id, page).status_code == 303
+    assert confirm(client, deck.id, page).status_code == 400  # confirmed once only
+    db.session.expire_all()
+    assert review_count(learner) == sum(c.revlog for c in studied.cards().values())
+
+
+def test_the_studied_collection_has_every_kind_of_card(studied):
+    cards = studied.cards().values()
+    assert len(cards) == len(NOTES) + 1  # the reversed note has two cards
+    assert {card.type for card in cards} == {0, 1, 2, 3}  # new, learning, review, relearning
