@@ -129,6 +129,9 @@ def test_anki_schedule_and_history_arrive_after_preview_and_confirm(app, client,
     progress = client.get(done.headers["Location"])
     assert progress.status_code == 200
     assert "Imported your Anki progress for 4 card side(s)" in progress.get_data(as_text=True)
+    deck_page = client.get(f"/decks/{deck.id}").get_data(as_text=True)
+    # learning and relearning cards are learning; two sides were never studied in Anki
+    assert (figure(deck_page, "count-learning"), figure(deck_page, "count-new")) == (2, 2)
 
 
 def test_unscheduled_package_matches_but_brings_nothing(app, client, auth, tmp_path):
