@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from anki.collection import Collection, DeckIdLimit, ExportAnkiPackageOptions
+from anki.collection import (
+    Collection,
+    DeckIdLimit,
+    ExportAnkiPackageOptions,
+    ImportAnkiPackageOptions,
+    ImportAnkiPackageRequest,
+)
 
 DECK_NAME = "Progress"
 NOTES = [
@@ -49,6 +55,16 @@ class StudiedCollection:
         self.directory = directory
         self.col = Collection(str(directory / "collection.anki2"))
         self.deck_id = self.col.decks.id(DECK_NAME)
+
+    def import_with_scheduling(self, package: bytes, deck_name: str) -> None:
+        """Import ``package`` as a learner who keeps their schedule, and work in its deck."""
+        path = self.directory / "incoming.apkg"
+        path.write_bytes(package)
+        self.col.import_anki_package(ImportAnkiPackageRequest(
+            package_path=str(path),
+            options=ImportAnkiPackageOptions(with_scheduling=True, with_deck_configs=True),
+        ))
+        self.deck_id = self.col.decks.id(deck_name)
 
     def add_notes(self) -> None:
         for notetype, front, back in NOTES:

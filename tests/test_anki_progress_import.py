@@ -169,7 +169,9 @@ def test_notes_without_the_decks_guids_match_by_their_text(app, client, auth, st
     assert len(states_by_guid(learner)) == 4
 
 
-def test_round_trip_through_anki_keeps_the_schedule_within_a_day(app, client, auth, tmp_path):
+@pytest.mark.parametrize("kind", ["legacy", "modern"])
+def test_round_trip_through_anki_keeps_the_schedule_within_a_day(app, client, auth, tmp_path,
+                                                                 kind):
     anki_made = StudiedCollection(tmp_path / "source")
     try:
         anki_made.add_notes()
@@ -197,33 +199,44 @@ def test_round_trip_through_anki_keeps_the_schedule_within_a_day(app, client, au
         ))
         mine[card.guid] = state
     db.session.commit()
-    package = deck_apkg(deck, learner)
+    overdue = next(iter(mine))  # due yesterday: Anki asks it today
 
-    for kind in ("legacy", "modern"):
-        anki = AnkiCollection(tmp_path / f"anki-{kind}")
-        try:
-            (tmp_path / "mine.apkg").write_bytes(package)
-            anki.import_package(tmp_path / "mine.apkg", with_scheduling=True)
-            back = StudiedCollection.__new__(StudiedCollection)
-            back.directory, back.col = tmp_path / f"anki-{kind}", anki.col
-            back.deck_id = anki.col.decks.id(deck.title)
-            exported = back.export(kind)
-        finally:
-            anki.close()
-        auth.login()
-        page = upload(client, deck.id, exported).get_data(as_text=True)
-        assert figure(page, "matched-guid") == len(mine)
-        assert figure(page, "reviews-new") == 0  # every answer is the app's own
-        assert figure(page, "reviews-known") == len(mine)
-        assert page.count("<tr>") - 1 == len(mine)  # each of the learner's states is listed
-        assert confirm(client, deck.id, page).status_code == 303
-        db.session.expire_all()
-        for (guid, _), state in states_by_guid(learner).items():
-            before = mine[guid]
-            assert abs((state.due - before.due).days) <= 1
-            assert (state.interval, state.easiness, state.lapses) == (
-                before.interval, before.easiness, before.lapses)
-        assert review_count(learner) == len(mine)
+    anki = StudiedCollection(tmp_path / "anki")
+    try:
+        anki.import_with_scheduling(deck_apkg(deck, learner), deck.title)
+        anki.answer(anki.col.db.scalar(
+            "select cards.id from cards join notes on notes.id = cards.nid where guid = ?",
+            overdue), 3)
+        in_anki = anki.cards()[(overdue, 0)]
+        exported = anki.export(kind)
+    finally:
+        anki.close()
+    auth.login()
+    page = upload(client, deck.id, exported).get_data(as_text=True)
+    assert figure(page, "matched-guid") == len(mine)
+    assert figure(page, "reviews-new") == 1  # the answer given in Anki
+    assert figure(page, "reviews-known") == len(mine)  # the app's own, not counted twice
+    assert page.count("<tr>") - 1 == len(mine)  # each of the learner's states is listed
+    assert confirm(client, deck.id, page).status_code == 303
+    db.session.expire_all()
+    for (guid, _), state in states_by_guid(learner).items():
+        if guid == overdue:
+            assert state.due == today + timedelta(days=in_anki.ivl)
+            assert (state.interval, state.easiness) == (in_anki.ivl, Decimal("2.36"))
+            continue
+        before = mine[guid]
+        assert abs((state.due - before.due).days) <= 1
+        assert (state.interval, state.easiness, state.lapses) == (
+            before.interval, before.easiness, before.lapses)
+    assert review_count(learner) == len(mine) + 1
+
+    # and back again: the imported answer travels with the learner's next export
+    again = StudiedCollection(tmp_path / "again")
+    try:
+        again.import_with_scheduling(deck_apkg(deck, learner), deck.title)
+        assert again.cards()[(overdue, 0)].revlog == 2
+    finally:
+        again.close()
 
 
 @pytest.mark.parametrize("sample", ["sample_modern_sched.apkg", "sample_legacy_sched.apkg",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from ..access import deck_for_study
 from ..extensions import db
@@ -57,11 +58,17 @@ def confirm(deck_id: int):
         plan = anki_progress.read_plan(current_user, deck, data, utcnow())
     except ImportFailed as error:
         abort(400, str(error))
-    added = anki_progress.apply_plan(current_user, deck, plan, token)
-    if added is None:
+    try:
+        added = anki_progress.apply_plan(current_user, deck, plan, token)
+        if added is None:
+            db.session.rollback()
+            abort(400, UPLOAD_GONE)
+        db.session.commit()
+    except IntegrityError:
+        # A card was studied for the first time in another tab meanwhile; the rollback
+        # puts the upload back, so confirming again imports on top of that answer.
         db.session.rollback()
-        abort(400, UPLOAD_GONE)
-    db.session.commit()
+        abort(409, "Your progress in this deck changed while importing. Confirm again.")
     flash(
         f"Imported your Anki progress for {len(plan.sides)} card side(s) and {added} "
         "review(s).",
