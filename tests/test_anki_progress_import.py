@@ -23,6 +23,7 @@ from quizapp.extensions import db
 from quizapp.formats.anki import scheduling
 from quizapp.formats.detect import read_upload
 from quizapp.models import Card, CardState, PendingUpload, ReviewLog
+from quizapp.services import anki_progress
 from quizapp.services.decks import store_deck
 from quizapp.services.exports import deck_apkg
 
@@ -339,3 +340,27 @@ def test_the_studied_collection_has_every_kind_of_card(studied):
     cards = studied.cards().values()
     assert len(cards) == len(NOTES) + 1  # the reversed note has two cards
     assert {card.type for card in cards} == {0, 1, 2, 3}  # new, learning, review, relearning
+
+
+def test_first_answer_in_another_tab_during_confirm_asks_to_confirm_again(
+        app, client, auth, studied, monkeypatch):
+    package = studied.export("legacy")
+    deck = deck_from(package)
+    learner = make_user("learner@example.org")
+    auth.login()
+    page = upload(client, deck.id, package).get_data(as_text=True)
+    card = db.session.scalar(select(Card).where(Card.deck_id == deck.id, Card.guid.in_(
+        [card.guid for card in studied.cards().values() if card.type == 2])))
+    db.session.add(CardState(user_id=learner.id, card_id=card.id, deck_id=deck.id, ordinal=0,
+                             due=datetime.now(UTC).date(), version=1))
+    db.session.commit()
+    # The import read the learner's states just before that first answer was stored.
+    monkeypatch.setattr(anki_progress, "_states", lambda learner, deck: {})
+    response = confirm(client, deck.id, page)
+    assert response.status_code == 409
+    assert "Confirm again" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert review_count(learner) == 0 and len(states_by_guid(learner)) == 1
+    assert db.session.scalar(select(func.count(PendingUpload.id))) == 1  # kept for a retry
+    monkeypatch.undo()
+    assert confirm(client, deck.id, page).status_code == 303
