@@ -51,6 +51,7 @@ MAX_COUNT = 1_000_000  # reps and lapses
 MAX_STEP_SECONDS = 366 * 86_400  # a learning step (negative revlog ivl) longer is absurd
 # Anki appeared in 2006: an earlier answer, or one in the future, is a damaged or made-up id.
 EARLIEST_REVIEW = datetime(2006, 1, 1, tzinfo=UTC)
+_EARLIEST_REVIEW_MS = EARLIEST_REVIEW.timestamp() * 1000
 LEARNING_DUE_EPOCH = 1_000_000_000  # learning dues above this are epoch seconds, else days
 SUCCESSES_OF_A_REVIEW_CARD = 2  # past SM-2's fixed 1- and 6-day steps
 # Anki's buttons as SM-2 grades: Hard, Good and Easy are 3, 4 and 5 (the inverse of the
@@ -299,8 +300,7 @@ def _phase(kind: int, before: sm2.Sm2State | None) -> str:
 
 
 def _answered_at(row: RevlogRow, now: datetime) -> datetime:
-    latest = now + timedelta(days=1)
-    if not EARLIEST_REVIEW.timestamp() * 1000 <= row.id <= latest.timestamp() * 1000:
+    if not _EARLIEST_REVIEW_MS <= row.id <= (now.timestamp() + 86_400) * 1000:
         raise _refuse_review(row, "a date before Anki existed or in the future")
     return datetime.fromtimestamp(row.id / 1000, UTC)
 

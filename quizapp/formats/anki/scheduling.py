@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 
 from quizapp.formats import ImportFailed
 from quizapp.formats.anki.collection import (
@@ -41,7 +42,7 @@ class CollectionClock:
     rollover_hour: int
     offset_minutes: int  # minutes west of UTC when the collection was created
 
-    @property
+    @cached_property
     def day_zero(self) -> date:
         """The calendar day (as the collection's owner counted days) Anki calls day 0."""
         local = datetime.fromtimestamp(self.crt, UTC) - timedelta(minutes=self.offset_minutes)
@@ -127,7 +128,7 @@ class ScheduleReader:
             " FROM cards", MAX_CARDS, "cards",
         ):
             card_id, note_id, ordinal, kind, queue, due, ivl, factor, reps, lapses, odue, odid = (
-                _integer(value) for value in row
+                _integers(row)
             )
             if odid and odue:
                 due = odue
@@ -158,7 +159,7 @@ class ScheduleReader:
                         f"The Anki package holds more than {MAX_REVIEWS} reviews of this "
                         "deck's cards, so it was refused."
                     )
-                entry = RevlogRow(*(_integer(value) for value in row))
+                entry = RevlogRow(*_integers(row))
                 out.setdefault(entry.card_id, []).append(entry)
         for rows in out.values():
             rows.sort(key=lambda entry: entry.id)
@@ -168,6 +169,13 @@ class ScheduleReader:
         return self.connection.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
         ).fetchone() is not None
+
+
+def _integers(row: tuple) -> tuple[int, ...]:
+    # type() rather than isinstance: a bool is no column value, and this runs per revlog row.
+    if all(type(value) is int for value in row):
+        return row
+    raise ImportFailed("The collection inside the Anki package has damaged rows.")
 
 
 def _is_int(value: object) -> bool:
