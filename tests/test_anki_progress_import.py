@@ -135,11 +135,12 @@ def test_anki_schedule_and_history_arrive_after_preview_and_confirm(app, client,
     assert (figure(deck_page, "count-learning"), figure(deck_page, "count-new")) == (2, 2)
 
 
-def test_unscheduled_package_matches_but_brings_nothing(app, client, auth, tmp_path):
+@pytest.mark.parametrize("kind", ["legacy", "modern"])
+def test_unscheduled_package_matches_but_brings_nothing(app, client, auth, tmp_path, kind):
     fresh = StudiedCollection(tmp_path / "fresh")
     try:
         fresh.add_notes()
-        package = fresh.export("modern")
+        package = fresh.export(kind)
     finally:
         fresh.close()
     deck = deck_from(package)
@@ -274,6 +275,50 @@ def test_shared_samples_bring_what_anki_sees(app, client, auth, tmp_path, sample
             assert state.due >= datetime(2020, 1, 1).date()
             if card.type == 2:
                 assert (state.interval, state.easiness) == (card.ivl, Decimal(card.factor) / 1000)
+
+
+@pytest.mark.parametrize("sample", ["genanki_sample.apkg", "sample_legacy_nosched.apkg",
+                                    "sample_modern_nosched.apkg"])
+def test_shared_samples_without_scheduling_bring_nothing(app, client, auth, sample):
+    package = (ANKI_SAMPLES / sample).read_bytes()
+    owner = make_user("teacher@example.org", "instructor")
+    deck = store_deck(read_upload(sample, package).decks[0], owner=owner, publish=True).deck
+    db.session.commit()
+    learner = make_user("learner@example.org")
+    auth.login()
+    page = upload(client, deck.id, package, sample).get_data(as_text=True)
+    assert figure(page, "matched-guid") == figure(page, "reviews-new") == 0
+    assert "Nothing in this package matches a studied card" in page
+    assert written_nothing(learner)
+
+
+def test_the_apps_own_export_carries_progress_to_another_learner_exactly(app, client, auth,
+                                                                         studied):
+    """The app's export is the oldest layout (collection.anki2, schema 11), day 0 in 2000."""
+    package = studied.export("modern")
+    deck = deck_from(package)
+    first = make_user("learner@example.org")
+    auth.login()
+    assert confirm(client, deck.id, upload(client, deck.id, package).get_data(
+        as_text=True)).status_code == 303
+    db.session.expire_all()
+    exported = deck_apkg(deck, db.session.get(type(first), first.id))
+    second = make_user("second@example.org")
+    auth.logout()
+    auth.login("second@example.org")
+    page = upload(client, deck.id, exported).get_data(as_text=True)
+    assert figure(page, "matched-guid") == 4
+    assert confirm(client, deck.id, page).status_code == 303
+    db.session.expire_all()
+    theirs, mine = states_by_guid(first), states_by_guid(second)
+    assert set(mine) == set(theirs)
+    for key, state in mine.items():
+        assert (state.due, state.easiness, state.lapses) == (
+            theirs[key].due, theirs[key].easiness, theirs[key].lapses)
+        # The export makes every studied side an Anki review card (SM-2 has no intraday
+        # steps to carry), so only cards past learning keep their interval as well.
+        if theirs[key].repetitions:
+            assert state.interval == theirs[key].interval
 
 
 HOSTILE = {
