@@ -375,6 +375,12 @@ def test_garbage_and_other_decks_tokens_are_refused(app, client, auth, studied):
     wrong = client.post(f"/decks/{deck.id + 1}/anki-progress/confirm", data={
         "token": token, "csrf_token": csrf_token(client, f"/decks/{deck.id}")})
     assert wrong.status_code in (400, 404)
+    auth.logout()
+    make_user("other@example.org")
+    auth.login("other@example.org")
+    assert confirm(client, deck.id, page).status_code == 400  # only its uploader confirms it
+    auth.logout()
+    auth.login()
     assert confirm(client, deck.id, page).status_code == 303
     assert confirm(client, deck.id, page).status_code == 400  # confirmed once only
     db.session.expire_all()
