@@ -201,11 +201,13 @@ def test_round_trip_through_anki_keeps_the_schedule_within_a_day(app, client, au
         ))
         mine[card.guid] = state
     db.session.commit()
-    overdue = next(iter(mine))  # due yesterday: Anki asks it today
+    overdue, studied_since = list(mine)[:2]  # due yesterday: Anki asks it today
 
     anki = StudiedCollection(tmp_path / "anki")
     try:
         anki.import_with_scheduling(deck_apkg(deck, learner), deck.title)
+        mine[studied_since].last_review_at = datetime.now(UTC)  # answered here after export
+        db.session.commit()
         anki.answer(anki.col.db.scalar(
             "select cards.id from cards join notes on notes.id = cards.nid where guid = ?",
             overdue), 3)
@@ -219,6 +221,7 @@ def test_round_trip_through_anki_keeps_the_schedule_within_a_day(app, client, au
     assert figure(page, "reviews-new") == 1  # the answer given in Anki
     assert figure(page, "reviews-known") == len(mine)  # the app's own, not counted twice
     assert page.count("<tr>") - 1 == len(mine)  # each of the learner's states is listed
+    assert page.count("studied here since") == 1
     assert confirm(client, deck.id, page).status_code == 303
     db.session.expire_all()
     for (guid, _), state in states_by_guid(learner).items():

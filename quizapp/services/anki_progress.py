@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -99,13 +99,16 @@ def preview(learner: User, deck: Deck, plan: ProgressPlan) -> ProgressPreview:
                 interval_now=row.interval,
                 due_after=side.state.due,
                 interval_after=side.state.interval,
-                studied_here_later=bool(
-                    row.last_review_at
-                    and (side.last_review_at is None or row.last_review_at > side.last_review_at)
-                ),
+                studied_here_later=_answered_later(row.last_review_at, side.last_review_at),
             )
         )
     return ProgressPreview(plan, new_reviews, plan.review_count - new_reviews, overwrites)
+
+
+def _answered_later(here: datetime | None, in_anki: datetime | None) -> bool:
+    if here is None:
+        return False
+    return in_anki is None or here > in_anki + timedelta(milliseconds=SAME_ANSWER_MS)
 
 
 def stash(learner: User, deck: Deck, filename: str, data: bytes) -> str:
