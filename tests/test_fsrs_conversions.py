@@ -13,11 +13,14 @@ from quizapp.scheduling.base import Moment
 from quizapp.scheduling.conversions import (
     MAX_CONVERTED_EASINESS,
     PastAnswer,
+    from_sm2_history,
+    fsrs_steps_of_sm2,
     fsrs_to_sm2,
     sm2_to_fsrs,
 )
 from quizapp.scheduling.day import day_start, learner_day
 from quizapp.scheduling.fsrs_scheduler import FsrsPhase, FsrsScheduler, FsrsState
+from quizapp.scheduling.sm2_scheduler import Sm2Scheduler
 
 FSRS = FsrsScheduler()
 TZ = "Europe/Berlin"
@@ -147,3 +150,30 @@ def test_converted_sm2_card_continues_with_interval_times_ease():
     assert back.interval == FSRS.interval_for_stability(state.stability)
     after = sm2.review(back, 4, back.due)
     assert after.interval == int((back.interval * back.easiness).to_integral_value("ROUND_CEILING"))
+
+
+def test_one_replay_gives_each_answers_state_as_converting_its_history_would():
+    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    grades = [4, 3, 5, 1, 4, 4]
+    steps = []
+    state = sm2.Sm2State.new()
+    for number, grade in enumerate(grades):
+        at = start + timedelta(days=3 * number, minutes=number)
+        state = sm2.review(state, grade, learner_day(at, TZ))
+        steps.append((PastAnswer(at, grade), state))
+    replayed = fsrs_steps_of_sm2(steps, FSRS, tz_name=TZ)
+    assert replayed == [
+        sm2_to_fsrs(after, [answer for answer, _ in steps[: n + 1]], FSRS, tz_name=TZ)
+        for n, (_, after) in enumerate(steps)
+    ]
+    assert [s.due for s in replayed] == [after.due for _, after in steps]  # SM-2's days kept
+
+
+def test_an_sm2_history_becomes_states_of_whichever_scheduler_takes_it():
+    at = datetime(2026, 2, 1, 9, tzinfo=UTC)
+    after = sm2.review(sm2.Sm2State.new(), 4, learner_day(at, TZ))
+    steps = [(PastAnswer(at, 4), after)]
+    assert from_sm2_history(Sm2Scheduler(), after, steps, tz_name=TZ) == (after, [after])
+    current, states = from_sm2_history(FSRS, after, steps, tz_name=TZ)
+    assert current == sm2_to_fsrs(after, [PastAnswer(at, 4)], FSRS, tz_name=TZ)
+    assert states == [current]
