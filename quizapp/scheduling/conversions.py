@@ -118,12 +118,22 @@ def fsrs_steps_of_sm2(
     """For each answer of a card's whole SM-2 history (oldest first, each with the SM-2
     state it led to), the FSRS state :func:`sm2_to_fsrs` gives for the history up to it,
     in one replay rather than one per answer."""
+    replayed = _replay([answer for answer, _ in steps], scheduler, tz_name)
+    return [
+        _keeping_sm2_schedule(state, after, tz_name)
+        for state, (_, after) in zip(replayed, steps, strict=True)
+    ]
+
+
+def _replay(
+    answers: Sequence[PastAnswer], scheduler: FsrsScheduler, tz_name: str | None
+) -> list[FsrsState]:
     state = scheduler.new_state()
     states = []
-    for answer, after in steps:
+    for answer in answers:
         rating = rating_for_sm2_grade(answer.grade)
         state, _ = scheduler.review(state, rating, Moment(answer.at, tz_name))
-        states.append(_keeping_sm2_schedule(state, after, tz_name))
+        states.append(state)
     return states
 
 
@@ -140,11 +150,15 @@ def from_sm2_history(
     if isinstance(target, Sm2Scheduler):
         return current, [after for _, after in steps]
     if isinstance(target, FsrsScheduler):
-        history = [answer for answer, _ in steps]
-        return (
-            sm2_to_fsrs(current, history, target, tz_name=tz_name),
-            fsrs_steps_of_sm2(steps, target, tz_name=tz_name),
-        )
+        if not steps or current.due is None:
+            state = sm2_to_fsrs(current, [], target, tz_name=tz_name)
+            return state, fsrs_steps_of_sm2(steps, target, tz_name=tz_name)
+        replayed = _replay([answer for answer, _ in steps], target, tz_name)
+        # The last replayed state is what sm2_to_fsrs reaches with the whole history.
+        return _keeping_sm2_schedule(replayed[-1], current, tz_name), [
+            _keeping_sm2_schedule(state, after, tz_name)
+            for state, (_, after) in zip(replayed, steps, strict=True)
+        ]
     return target.new_state(), [target.new_state() for _ in steps]
 
 
