@@ -38,6 +38,8 @@ BENCHMARKS = [
     ("generation", "bench_generation.py", "Deck generation", [], ["--scale", "3"]),
     ("progress", "bench_progress.py", "Progress page (5k cards, 100k reviews)", [],
      ["--cards", "500", "--reviews", "5000"]),
+    ("anki_progress", "bench_anki_progress.py", "Reading a learner's Anki progress (10k cards)",
+     ["--runs", "1"], ["--cards", "1000", "--reviews", "3", "--runs", "1"]),
     ("simulate", "bench_simulate.py", "Simulated learners: SM-2 vs FSRS for a year", [],
      ["--quick"]),
     ("fit", "bench_fit.py", "Personal FSRS parameters: fit time and log loss", [], ["--quick"]),

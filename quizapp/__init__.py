@@ -72,14 +72,24 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import auth_loader, cli, jobs, templating
-    from .blueprints import auth, classes, decks, main, progress, schedulers, scheduling, study
+    from .blueprints import (
+        anki_progress,
+        auth,
+        classes,
+        decks,
+        main,
+        progress,
+        schedulers,
+        scheduling,
+        study,
+    )
     from .blueprints import jobs as job_pages
 
     auth_loader.register(login_manager)
     templating.register(app)
     jobs.init_app(app)
     for blueprint in (main.bp, auth.bp, decks.bp, study.bp, progress.bp, classes.bp,
-                      job_pages.bp, schedulers.bp, scheduling.bp):
+                      job_pages.bp, schedulers.bp, scheduling.bp, anki_progress.bp):
         app.register_blueprint(blueprint)
     cli.register(app)
     _register_error_pages(app)

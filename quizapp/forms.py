@@ -79,6 +79,14 @@ class DeckUploadForm(FlaskForm):
     submit = SubmitField("Preview")
 
 
+class AnkiProgressForm(FlaskForm):
+    file = FileField(
+        "Your Anki package (.apkg or .colpkg, exported with scheduling)",
+        validators=[FileRequired("Choose a file to upload.")],
+    )
+    submit = SubmitField("Preview")
+
+
 class SourceUploadForm(FlaskForm):
     files = MultipleFileField(
         "Source documents (PDF, Word .docx, PowerPoint .pptx, HTML, Markdown or text)"

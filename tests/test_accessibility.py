@@ -160,6 +160,7 @@ def visit_as_learner(page, base, audit, learner, decks) -> None:
         ("password", "/auth/password"),
         ("deck", f"/decks/{long_deck}"),
         ("deck-cards", f"/decks/{long_deck}?cards=1&page=2"),
+        ("anki-progress", f"/decks/{long_deck}/anki-progress"),
         ("progress", "/progress/"),
         ("progress-deck", f"/progress/decks/{long_deck}"),
         ("classes-learner", "/classes/"),

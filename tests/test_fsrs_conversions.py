@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -13,11 +14,14 @@ from quizapp.scheduling.base import Moment
 from quizapp.scheduling.conversions import (
     MAX_CONVERTED_EASINESS,
     PastAnswer,
+    from_sm2_history,
+    fsrs_steps_of_sm2,
     fsrs_to_sm2,
     sm2_to_fsrs,
 )
 from quizapp.scheduling.day import day_start, learner_day
 from quizapp.scheduling.fsrs_scheduler import FsrsPhase, FsrsScheduler, FsrsState
+from quizapp.scheduling.sm2_scheduler import Sm2Scheduler
 
 FSRS = FsrsScheduler()
 TZ = "Europe/Berlin"
@@ -147,3 +151,39 @@ def test_converted_sm2_card_continues_with_interval_times_ease():
     assert back.interval == FSRS.interval_for_stability(state.stability)
     after = sm2.review(back, 4, back.due)
     assert after.interval == int((back.interval * back.easiness).to_integral_value("ROUND_CEILING"))
+
+
+def sm2_steps(grades: list[int]) -> list[tuple[PastAnswer, sm2.Sm2State]]:
+    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    steps = []
+    state = sm2.Sm2State.new()
+    for number, grade in enumerate(grades):
+        at = start + timedelta(days=3 * number, minutes=number)
+        state = sm2.review(state, grade, learner_day(at, TZ))
+        steps.append((PastAnswer(at, grade), state))
+    return steps
+
+
+def test_one_replay_gives_each_answers_state_as_converting_its_history_would():
+    steps = sm2_steps([4, 3, 5, 1, 4, 4])
+    replayed = fsrs_steps_of_sm2(steps, FSRS, tz_name=TZ)
+    assert replayed == [
+        sm2_to_fsrs(after, [answer for answer, _ in steps[: n + 1]], FSRS, tz_name=TZ)
+        for n, (_, after) in enumerate(steps)
+    ]
+    assert [s.due for s in replayed] == [after.due for _, after in steps]  # SM-2's days kept
+
+
+def test_an_sm2_history_becomes_states_of_whichever_scheduler_takes_it():
+    steps = sm2_steps([4, 4, 1, 3])
+    history = [answer for answer, _ in steps]
+    # Anki's own schedule may differ from the replayed SM-2 one: the card keeps Anki's.
+    current = replace(steps[-1][1], due=steps[-1][1].due + timedelta(days=2), lapses=3)
+    afters = [after for _, after in steps]
+    assert from_sm2_history(Sm2Scheduler(), current, steps, tz_name=TZ) == (current, afters)
+    state, states = from_sm2_history(FSRS, current, steps, tz_name=TZ)
+    assert state == sm2_to_fsrs(current, history, FSRS, tz_name=TZ)
+    assert (state.due, state.lapses) == (current.due, 3)
+    assert states == fsrs_steps_of_sm2(steps, FSRS, tz_name=TZ)
+    assert from_sm2_history(FSRS, current, [], tz_name=TZ) == (
+        sm2_to_fsrs(current, [], FSRS, tz_name=TZ), [])

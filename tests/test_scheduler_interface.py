@@ -202,3 +202,15 @@ def test_new_fsrs_state_validates_itself():
     with pytest.raises(ValueError):  # relearning needs its step
         FsrsState(FsrsPhase.RELEARNING, None, 1.0, 5.0, date(2026, 1, 1), None, None,
                   date(2026, 1, 1), 0, 1, 0)  # fmt: skip
+
+
+@pytest.mark.parametrize("scheduler", [Sm2Scheduler(), FsrsScheduler()], ids=lambda s: s.name)
+def test_an_anki_button_becomes_a_rating_that_exports_as_that_button(scheduler):
+    for button in (1, 2, 3, 4):
+        rating = scheduler.rating_for_anki_button(button)
+        assert scheduler.anki_button(rating) == button
+        assert scheduler.scale.passes(rating) == (button > 1)
+    assert Sm2Scheduler().rating_for_anki_button(1) == 1  # "recognised once shown"
+    for nonsense in (0, 5, True):
+        with pytest.raises(ValueError):
+            scheduler.rating_for_anki_button(nonsense)

@@ -72,6 +72,21 @@ TABLE = [
     # A pending upload belongs to the instructor who uploaded it, even for an admin.
     ("POST", "/decks/upload/confirm", "/decks/upload/confirm", {"token": "pending-token-of-a"},
      [L, 403, 403, 303, 400, 400]),
+    # Anyone who may study a deck may bring their Anki progress into it; a CSV is no Anki
+    # package (400), and a pending upload is confirmed only by its uploader, for its deck.
+    ("GET", "/decks/<int:deck_id>/anki-progress", "/decks/{pub}/anki-progress", None,
+     [L] + [200] * 5),
+    ("GET", "/decks/<int:deck_id>/anki-progress", "/decks/{draft}/anki-progress", None,
+     [L, 404, 404, 200, 404, 200]),
+    ("POST", "/decks/<int:deck_id>/anki-progress", "/decks/{pub}/anki-progress", _upload,
+     [L] + [400] * 5),
+    ("POST", "/decks/<int:deck_id>/anki-progress", "/decks/{draft}/anki-progress", _upload,
+     [L, 404, 404, 400, 404, 400]),
+    ("POST", "/decks/<int:deck_id>/anki-progress/confirm", "/decks/{pub}/anki-progress/confirm",
+     {"token": "pending-token-of-a"}, [L] + [400] * 5),
+    ("POST", "/decks/<int:deck_id>/anki-progress/confirm",
+     "/decks/{draft}/anki-progress/confirm", {"token": "pending-token-of-a"},
+     [L, 404, 404, 400, 404, 400]),
     ("GET", "/decks/generate", "/decks/generate", None, [L, 403, 403, 200, 200, 200]),
     ("POST", "/decks/generate", "/decks/generate", {"title": "t" * 300},
      [L, 403, 403, 400, 400, 400]),

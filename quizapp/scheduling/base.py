@@ -97,6 +97,11 @@ class State(Protocol):
     @property
     def lapses(self) -> int: ...
 
+    @property
+    def interval(self) -> int:
+        """Days between the last review and the due day; 0 for a new or learning card."""
+        ...
+
 
 StateT = TypeVar("StateT", bound=State)
 
@@ -234,6 +239,17 @@ class Scheduler(ABC, Generic[StateT]):
         """The Anki answer button (1 Again, 2 Hard, 3 Good, 4 Easy) a rating is exported as;
         by default a pass is Good and a miss Again."""
         return ANKI_GOOD if self.scale.passes(rating) else ANKI_AGAIN
+
+    def rating_for_anki_button(self, button: int) -> int:
+        """The rating an answer given in Anki with ``button`` (1 Again … 4 Easy) counts as;
+        by default the first failing rating for Again and the first passing one otherwise."""
+        if isinstance(button, bool) or button not in (1, 2, 3, 4):
+            raise ValueError(f"an Anki button is 1 to 4, got {button!r}")
+        passing = button != ANKI_AGAIN
+        return next(
+            (option.value for option in self.scale if option.passing == passing),
+            self.scale.values[0],
+        )
 
     @abstractmethod
     def drill_again(self, rating: int) -> bool:

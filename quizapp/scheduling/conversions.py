@@ -93,6 +93,13 @@ def sm2_to_fsrs(
         state = _seeded(current, scheduler, tz_name)
     if reschedule:
         return state
+    return _keeping_sm2_schedule(state, current, tz_name)
+
+
+def _keeping_sm2_schedule(
+    state: FsrsState, current: sm2.Sm2State, tz_name: str | None
+) -> FsrsState:
+    assert current.due is not None
     return replace(
         state,
         due=current.due,
@@ -100,6 +107,59 @@ def sm2_to_fsrs(
         interval=current.interval if state.phase is FsrsPhase.REVIEW else state.interval,
         lapses=current.lapses,
     )
+
+
+def fsrs_steps_of_sm2(
+    steps: Sequence[tuple[PastAnswer, sm2.Sm2State]],
+    scheduler: FsrsScheduler,
+    *,
+    tz_name: str | None = None,
+) -> list[FsrsState]:
+    """For each answer of a card's whole SM-2 history (oldest first, each with the SM-2
+    state it led to), the FSRS state :func:`sm2_to_fsrs` gives for the history up to it,
+    in one replay rather than one per answer."""
+    replayed = _replay([answer for answer, _ in steps], scheduler, tz_name)
+    return [
+        _keeping_sm2_schedule(state, after, tz_name)
+        for state, (_, after) in zip(replayed, steps, strict=True)
+    ]
+
+
+def _replay(
+    answers: Sequence[PastAnswer], scheduler: FsrsScheduler, tz_name: str | None
+) -> list[FsrsState]:
+    state = scheduler.new_state()
+    states = []
+    for answer in answers:
+        rating = rating_for_sm2_grade(answer.grade)
+        state, _ = scheduler.review(state, rating, Moment(answer.at, tz_name))
+        states.append(state)
+    return states
+
+
+def from_sm2_history(
+    target: Scheduler[Any],
+    current: sm2.Sm2State,
+    steps: Sequence[tuple[PastAnswer, sm2.Sm2State]],
+    *,
+    tz_name: str | None = None,
+) -> tuple[Any, list[Any]]:
+    """An SM-2 card known with its whole history (``steps`` as for
+    :func:`fsrs_steps_of_sm2`) as ``target`` states: ``current``'s, and the one after each
+    step. A scheduler with no conversion from SM-2 starts the card afresh."""
+    if isinstance(target, Sm2Scheduler):
+        return current, [after for _, after in steps]
+    if isinstance(target, FsrsScheduler):
+        if not steps or current.due is None:
+            state = sm2_to_fsrs(current, [], target, tz_name=tz_name)
+            return state, fsrs_steps_of_sm2(steps, target, tz_name=tz_name)
+        replayed = _replay([answer for answer, _ in steps], target, tz_name)
+        # The last replayed state is what sm2_to_fsrs reaches with the whole history.
+        return _keeping_sm2_schedule(replayed[-1], current, tz_name), [
+            _keeping_sm2_schedule(state, after, tz_name)
+            for state, (_, after) in zip(replayed, steps, strict=True)
+        ]
+    return target.new_state(), [target.new_state() for _ in steps]
 
 
 def _seeded(state: sm2.Sm2State, scheduler: FsrsScheduler, tz_name: str | None) -> FsrsState:

@@ -373,6 +373,9 @@ class FsrsScheduler(Scheduler[FsrsState]):
     def anki_button(self, rating: int) -> int:
         return self.scale.check(rating)  # FSRS's ratings are Anki's buttons
 
+    def rating_for_anki_button(self, button: int) -> int:
+        return self.scale.check(button)
+
     def drill_again(self, rating: int) -> bool:
         # Again and Hard put the card into a learning step due within minutes: it comes back
         # as a real, scheduled review, so no unscheduled drill is needed.

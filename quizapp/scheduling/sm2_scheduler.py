@@ -59,6 +59,12 @@ def anki_factor(easiness: Decimal) -> int:
     return int((easiness * 1000).to_integral_value())
 
 
+# Anki's buttons as SM-2 grades: Hard, Good and Easy are 3, 4 and 5 (the inverse of
+# :func:`anki_button_for_grade`); Again stands for SM-2's failing grades, of which 1
+# ("recognised once shown") is what a learner pressing Again has usually done.
+SM2_GRADE_FOR_ANKI_BUTTON = {1: 1, 2: 3, 3: 4, 4: 5}
+
+
 def anki_button_for_grade(grade: int) -> int:
     """An SM-2 grade as Anki's answer button: 0–2 Again (1), 3 Hard, 4 Good, 5 Easy (4)."""
     grade = SM2_SCALE.check(grade)
@@ -121,6 +127,11 @@ class Sm2Scheduler(Scheduler[sm2.Sm2State]):
 
     def anki_button(self, rating: int) -> int:
         return anki_button_for_grade(self.scale.check(rating))
+
+    def rating_for_anki_button(self, button: int) -> int:
+        if isinstance(button, bool) or button not in SM2_GRADE_FOR_ANKI_BUTTON:
+            raise ValueError(f"an Anki button is 1 to 4, got {button!r}")
+        return SM2_GRADE_FOR_ANKI_BUTTON[button]
 
     def drill_again(self, rating: int) -> bool:
         return sm2.needs_repeat_in_session(self.scale.check(rating))

@@ -15,7 +15,14 @@ from ..models import Deck, PendingUpload, User, utcnow
 from .decks import slugify
 from .jobs import check_storage_allowance
 
+# An upload waits this long between its preview and its confirmation.
 PENDING_LIFETIME = timedelta(hours=2)
+
+
+def forget_stale_uploads() -> None:
+    db.session.execute(
+        delete(PendingUpload).where(PendingUpload.created_at < utcnow() - PENDING_LIFETIME)
+    )
 
 
 def hold_upload(user: User, filename: str, data: bytes) -> str:
@@ -23,9 +30,7 @@ def hold_upload(user: User, filename: str, data: bytes) -> str:
 
     Raises ``JobRefused`` when the user's stored uploads would go over their allowance.
     """
-    db.session.execute(
-        delete(PendingUpload).where(PendingUpload.created_at < utcnow() - PENDING_LIFETIME)
-    )
+    forget_stale_uploads()
     check_storage_allowance(user, len(data))
     pending = PendingUpload(
         token=secrets.token_urlsafe(24), user_id=user.id, filename=filename, data=data

@@ -9,7 +9,9 @@ list and files compressed with zstd). The work is split by concern:
 * :mod:`.protobuf` reads the newer layout's protobuf blobs;
 * :mod:`.media` finds and unpacks the images notes show, within the media limits;
 * :mod:`.notetypes` and :mod:`.choices` decide how each note type's fields make a card;
-* :mod:`.cards` turns notes into cards and decks, with warnings for what was left out.
+* :mod:`.cards` turns notes into cards and decks, with warnings for what was left out;
+* :mod:`.scheduling` and :mod:`.progress` read a learner's schedule and review history
+  for the cards of one of the app's decks (see :func:`.progress.read_anki_progress`).
 
 The upload is treated as hostile throughout; every failure is an
 :class:`~quizapp.formats.ImportFailed`.
@@ -17,19 +19,17 @@ The upload is treated as hostile throughout; every failure is an
 
 from __future__ import annotations
 
-import lzma
 import os
-import sqlite3
 import tempfile
 import zipfile
-import zlib
-
-import zstandard
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from quizapp.deckfile import DeckData
-from quizapp.formats import ImportFailed, ImportResult, MediaLimits, Reader
+from quizapp.formats import ImportResult, MediaLimits, Reader
 from quizapp.formats.anki.cards import DeckBuilder
 from quizapp.formats.anki.collection import read_collection
+from quizapp.formats.anki.errors import package_errors
 from quizapp.formats.anki.media import MediaStore
 from quizapp.formats.anki.package import (
     MAX_UNPACKED_BYTES,
@@ -39,49 +39,34 @@ from quizapp.formats.anki.package import (
     open_package,
 )
 
-_UNREADABLE = "The Anki package is damaged or not an Anki package, so it cannot be imported."
-
 
 def read_anki_package(
     data: bytes, limits: MediaLimits | None = None
 ) -> tuple[list[DeckData], list[str]]:
     """One deck per Anki deck holding cards, and warnings about what was left out."""
-    try:
+    with package_errors():
         return _read_package(data, limits or MediaLimits())
-    except ImportFailed:
-        raise
-    except sqlite3.DatabaseError:
-        raise ImportFailed(
-            "The collection inside the Anki package is damaged or not an Anki database."
-        ) from None
-    except zstandard.ZstdError:
-        raise ImportFailed("Compressed data inside the Anki package is damaged.") from None
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        zlib.error,
-        lzma.LZMAError,
-        EOFError,
-        NotImplementedError,
-        RuntimeError,
-        OSError,
-        ValueError,
-        KeyError,
-        TypeError,
-        OverflowError,
-    ):
-        raise ImportFailed(_UNREADABLE) from None
 
 
 def _read_package(data: bytes, limits: MediaLimits) -> tuple[list[DeckData], list[str]]:
+    with extracted_collection(data) as (archive, members, budget, path):
+        collection = read_collection(path)
+        media = MediaStore(archive, members, budget, limits)
+        return DeckBuilder(collection, media).build()
+
+
+@contextmanager
+def extracted_collection(
+    data: bytes,
+) -> Iterator[tuple[zipfile.ZipFile, dict[str, zipfile.ZipInfo], Budget, str]]:
+    """The package's archive, members, unpacking budget and its collection on disk at
+    ``path`` (removed afterwards)."""
     archive, members, collection_name = open_package(data)
     with archive, tempfile.TemporaryDirectory(prefix="quizapp-apkg-") as folder:
         budget = Budget(MAX_UNPACKED_BYTES)
         path = os.path.join(folder, "collection.sqlite")
         extract_collection(archive, members[collection_name], budget, path)
-        collection = read_collection(path)
-        media = MediaStore(archive, members, budget, limits)
-        return DeckBuilder(collection, media).build()
+        yield archive, members, budget, path
 
 
 def read_anki_upload(data: bytes, filename: str, limits: MediaLimits) -> ImportResult:

@@ -38,7 +38,8 @@ SQLITE_MAX_CHECKS = 200_000
 FIELD_SEPARATOR = "\x1f"
 CLOZE_NOTE_TYPE = 1
 MODERN_TABLES = frozenset({"notetypes", "fields", "templates", "decks"})
-READ_TABLES = frozenset({"col", "notes", "cards"}) | MODERN_TABLES
+# Tables whose columns any reader (decks here, a learner's schedule in .scheduling) reads.
+READ_TABLES = frozenset({"col", "notes", "cards", "revlog", "config"}) | MODERN_TABLES
 
 
 @dataclass(frozen=True)
