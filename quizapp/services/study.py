@@ -21,7 +21,9 @@ from ..extensions import db
 from ..models import Card, CardState, Deck, ReviewLog, User, utcnow
 from ..scheduling import grading, sm2
 from ..scheduling.day import day_start, learner_day
-from . import progress
+from ..scheduling.fsrs_scheduler import rating_for_sm2_grade
+from ..stats.memory import MEMORY_PHASES
+from . import memory, progress
 from .presentation import MODES as MODES
 from .presentation import Presentation, StudyError, decode_presentation
 from .presentation import encode_presentation as encode_presentation
@@ -296,6 +298,8 @@ def record_answer(
             after = new.to_dict()
             after["last_review_at"] = now.isoformat()
             log.state_after = after
+        if row is not None and p.mode in MEMORY_PHASES:
+            memory.note_review(row, rating_for_sm2_grade(grade), now)
         db.session.add(log)
         db.session.flush()
         record_answer_in_queue(
@@ -377,5 +381,6 @@ def undo_last(user: User, deck: Deck, now: datetime | None = None) -> ReviewLog 
             row.version += 1
     undo_answer_in_queue(user.id, log.id)
     log.undone_at = now
+    memory.note_undo(log)
     db.session.commit()
     return log
