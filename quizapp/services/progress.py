@@ -8,12 +8,13 @@ from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..formats.sanitize import plain_text
-from ..models import Card, CardState, ClassMembership, Classroom, Deck, ReviewLog, User
+from ..models import Card, CardState, ClassMembership, Classroom, Deck, ReviewLog, User, utcnow
 from ..scheduling.sm2 import INITIAL_EASINESS, PASSING_GRADE
 from ..stats import classroom as class_stats
 from ..stats import learner as learner_stats
-
-NOT_RETENTION = frozenset({"cram", "repeat"})
+from .class_totals import class_totals
+from .history_totals import history_totals
+from .memory import memory_of
 
 
 def learner_decks(user: User) -> list[Deck]:
@@ -50,6 +51,8 @@ def card_states(user_ids: Iterable[int], deck_ids: list[int]) -> dict[int, list]
         select(
             CardState.user_id, CardState.card_id, CardState.ordinal, CardState.repetitions,
             CardState.interval, CardState.easiness, CardState.due, CardState.lapses,
+            CardState.memory_stability, CardState.memory_difficulty,
+            CardState.memory_reviewed_at,
         ).where(CardState.user_id.in_(user_ids), CardState.deck_id.in_(deck_ids))
     ).all()
     stored = {(r.user_id, r.card_id, r.ordinal): r for r in rows}
@@ -70,36 +73,20 @@ def card_states(user_ids: Iterable[int], deck_ids: list[int]) -> dict[int, list]
                         due=row.due if row else None,
                         lapses=row.lapses if row else 0,
                         retired=card.retired, prompt=prompts[card.id],
+                        memory=memory_of(row) if row else None,
                     )
                 )
         result[user_id] = states
     return result
 
 
-def reviews(user_ids: Iterable[int], deck_ids: list[int]) -> list[tuple[int, object, str | None]]:
-    """(user id, stats Review, response) for every answer not undone."""
-    # Core execution and positional construction: a year of history is 100,000 rows.
-    rows = db.session.connection().execute(
-        select(
-            ReviewLog.card_id, ReviewLog.ordinal, ReviewLog.deck_id, ReviewLog.answered_at,
-            ReviewLog.grade, ReviewLog.duration_ms, ReviewLog.repetitions_before,
-            ReviewLog.interval_before, ReviewLog.phase, ReviewLog.user_id, ReviewLog.response,
-        ).where(
-            ReviewLog.user_id.in_(list(user_ids)),
-            ReviewLog.deck_id.in_(deck_ids),
-            ReviewLog.undone_at.is_(None),
-        )
-    ).all()
-    review = learner_stats.Review
-    # Same-session repeats and cramming show effort, not memory after a delay.
-    return [(r[9], review(*r[:8], r[8] in NOT_RETENTION), r[10]) for r in rows]
-
-
 def learner_summary(user: User, decks: list[Deck], now) -> learner_stats.LearnerSummary:
     deck_ids = [d.id for d in decks]
     states = card_states([user.id], deck_ids)[user.id]
-    history = [review for _, review, _ in reviews([user.id], deck_ids)]
-    return learner_stats.learner_summary(states, history, user.timezone, now, deck_ids=deck_ids)
+    history = history_totals(user, deck_ids)
+    return learner_stats.summary_from_history(
+        states, history, user.timezone, now, deck_ids=deck_ids
+    )
 
 
 def hardest_cards(user: User, deck_id: int, count: int) -> tuple[learner_stats.HardCard, ...]:
@@ -120,20 +107,25 @@ def hardest_cards(user: User, deck_id: int, count: int) -> tuple[learner_stats.H
     )
 
 
-def class_dashboard(classroom: Classroom) -> class_stats.ClassDashboard:
+def class_dashboard(classroom: Classroom, now=None) -> class_stats.ClassDashboard:
     # A deck its author unpublished is withdrawn: out of the figures until published again.
     deck_ids = [d.id for d in classroom.decks if d.published]
     students = [class_stats.Student(user_id=u.id, name=u.display_name)
                 for u in classroom.members]
-    states = card_states([s.user_id for s in students], deck_ids)
-    cards = {
-        (s.card_id, s.ordinal): class_stats.ClassCard(
-            card_id=s.card_id, ordinal=s.ordinal, deck_id=s.deck_id, prompt=s.prompt
+    cards = db.session.execute(
+        select(Card.id, Card.deck_id, Card.ordinals, Card.tags, Card.prompt)
+        .where(Card.deck_id.in_(deck_ids), Card.retired.is_(False))
+    ).all() if students else []
+    sides = [
+        class_stats.ClassCard(
+            card_id=card.id, ordinal=ordinal, deck_id=card.deck_id,
+            prompt=plain_text(card.prompt)[:160], tags=tuple(card.tags or ()),
         )
-        for per_user in states.values() for s in per_user if not s.retired
-    } if students else {}
-    history = [
-        class_stats.ClassReview(user_id=user_id, review=review, response=response)
-        for user_id, review, response in reviews([s.user_id for s in students], deck_ids)
+        for card in cards for ordinal in card.ordinals or [0]
     ]
-    return class_stats.class_dashboard(students, cards.values(), states, history)
+    odd = [
+        (card.id, card.ordinals) for card in cards
+        if list(card.ordinals or [0]) != list(range(len(card.ordinals or [0])))
+    ]
+    totals = class_totals(classroom.id, deck_ids, odd, now or utcnow())
+    return class_stats.dashboard_from_totals(students, sides, totals)
