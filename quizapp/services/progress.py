@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from sqlalchemy import func, or_, select
 
@@ -15,6 +16,8 @@ from ..stats import learner as learner_stats
 from .class_totals import class_totals
 from .history_totals import history_totals
 from .memory import memory_of
+
+PROMPT_CHARS = 160
 
 
 def learner_decks(user: User) -> list[Deck]:
@@ -56,7 +59,6 @@ def card_states(user_ids: Iterable[int], deck_ids: list[int]) -> dict[int, list]
         ).where(CardState.user_id.in_(user_ids), CardState.deck_id.in_(deck_ids))
     ).all()
     stored = {(r.user_id, r.card_id, r.ordinal): r for r in rows}
-    prompts = {c.id: plain_text(c.prompt)[:160] for c in cards}
     result: dict[int, list] = {}
     for user_id in user_ids:
         states = []
@@ -72,7 +74,8 @@ def card_states(user_ids: Iterable[int], deck_ids: list[int]) -> dict[int, list]
                         easiness=row.easiness if row else INITIAL_EASINESS,
                         due=row.due if row else None,
                         lapses=row.lapses if row else 0,
-                        retired=card.retired, prompt=prompts[card.id],
+                        # As stored: made plain text only where shown (plain_prompts).
+                        retired=card.retired, prompt=card.prompt,
                         memory=memory_of(row) if row else None,
                     )
                 )
@@ -84,9 +87,20 @@ def learner_summary(user: User, decks: list[Deck], now) -> learner_stats.Learner
     deck_ids = [d.id for d in decks]
     states = card_states([user.id], deck_ids)[user.id]
     history = history_totals(user, deck_ids)
-    return learner_stats.summary_from_history(
+    summary = learner_stats.summary_from_history(
         states, history, user.timezone, now, deck_ids=deck_ids
     )
+    return replace(
+        summary, overall=plain_prompts(summary.overall),
+        decks=tuple(plain_prompts(figures) for figures in summary.decks),
+    )
+
+
+def plain_prompts(figures: learner_stats.ProgressFigures) -> learner_stats.ProgressFigures:
+    """The hardest cards' prompts as the short plain text the page shows."""
+    return replace(figures, hardest=tuple(
+        replace(card, prompt=plain_text(card.prompt)[:PROMPT_CHARS]) for card in figures.hardest
+    ))
 
 
 def hardest_cards(user: User, deck_id: int, count: int) -> tuple[learner_stats.HardCard, ...]:
@@ -119,7 +133,7 @@ def class_dashboard(classroom: Classroom, now=None) -> class_stats.ClassDashboar
     sides = [
         class_stats.ClassCard(
             card_id=card.id, ordinal=ordinal, deck_id=card.deck_id,
-            prompt=plain_text(card.prompt)[:160], tags=tuple(card.tags or ()),
+            prompt=plain_text(card.prompt)[:PROMPT_CHARS], tags=tuple(card.tags or ()),
         )
         for card in cards for ordinal in card.ordinals or [0]
     ]
