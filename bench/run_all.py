@@ -31,7 +31,10 @@ BENCHMARKS = [
     ("import_export", "bench_import_export.py", "Import and export (10k cards)", [],
      ["--repeats", "1", "--inner", "2"]),
     ("generation", "bench_generation.py", "Deck generation", [], []),
-    ("progress", "bench_progress.py", "Progress page (5k cards, 100k reviews)", [], []),
+    ("progress", "bench_progress.py", "Progress page (5k cards, 1k vs 100k reviews)", [],
+     ["--quick"]),
+    ("class_dashboard", "bench_class_dashboard.py", "Class dashboard (500 x 2,000, 200k reviews)",
+     [], ["--quick"]),
     ("simulate", "bench_simulate.py", "Simulated learners: SM-2 vs FSRS for a year", [],
      ["--quick"]),
 ]

@@ -39,12 +39,13 @@ def class_totals(
     ``odd_sides`` (card id, ordinals); a card state of any other ordinal is stale, left out.
     """
     totals = ClassTotals()
+    # Each query is driven by the members' own rows (their user id leads an index), never by
+    # the cards: a card-first plan probes every card for every member.
     members = select(ClassMembership.user_id).where(ClassMembership.class_id == class_id)
-    live = select(Card.id).where(Card.deck_id.in_(deck_ids), Card.retired.is_(False))
+    live = (Card.id == ReviewLog.card_id) & Card.retired.is_(False)
     answers = (
         ReviewLog.user_id.in_(members),
         ReviewLog.deck_id.in_(deck_ids),
-        ReviewLog.card_id.in_(live),
         ReviewLog.undone_at.is_(None),
     )
     connection = db.session.connection()
@@ -58,7 +59,7 @@ def class_totals(
         select(
             ReviewLog.user_id, func.count(), func.sum(case((retention, 1), else_=0)),
             func.sum(case((retention & passed, 1), else_=0)), func.max(ReviewLog.answered_at),
-        ).where(*answers).group_by(ReviewLog.user_id)
+        ).join(Card, live).where(*answers).group_by(ReviewLog.user_id)
     ):
         student = totals.students[user_id]
         student.reviews = reviews
@@ -69,12 +70,13 @@ def class_totals(
         select(
             ReviewLog.card_id, func.count(), func.sum(case((passed, 0), else_=1)),
             func.count(distinct(ReviewLog.user_id)),
-        ).where(*answers).group_by(ReviewLog.card_id)
+        ).join(Card, live).where(*answers).group_by(ReviewLog.card_id)
     ):
         card = totals.cards[card_id]
         card.answers, card.wrong, card.students = count, wrong, students
     for card_id, response, picks in connection.execute(
         select(ReviewLog.card_id, ReviewLog.response, func.count())
+        .join(Card, live)
         .where(*answers, ~passed, ReviewLog.response.is_not(None))
         .group_by(ReviewLog.card_id, ReviewLog.response)
     ):
@@ -82,7 +84,7 @@ def class_totals(
 
     states = (
         CardState.user_id.in_(members),
-        Card.deck_id.in_(deck_ids),
+        CardState.deck_id.in_(deck_ids),
         Card.retired.is_(False),
         _existing_side(odd_sides),
     )
