@@ -46,11 +46,13 @@ def learner_decks(user: User) -> list[Deck]:
 def card_states(user_ids: Iterable[int], deck_ids: list[int]) -> dict[int, list]:
     """Every side of every card in ``deck_ids`` as each user sees it (unstudied ones new)."""
     user_ids = list(user_ids)
-    cards = db.session.execute(
+    # Core rows through the session's connection: no ORM loading for thousands of cards.
+    connection = db.session.connection()
+    cards = connection.execute(
         select(Card.id, Card.deck_id, Card.ordinals, Card.tags, Card.retired, Card.prompt)
         .where(Card.deck_id.in_(deck_ids))
     ).all()
-    rows = db.session.execute(
+    rows = connection.execute(
         select(
             CardState.user_id, CardState.card_id, CardState.ordinal, CardState.repetitions,
             CardState.interval, CardState.easiness, CardState.due, CardState.lapses,

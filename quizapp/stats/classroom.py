@@ -20,7 +20,13 @@ from quizapp.scheduling.day import zone
 from quizapp.scheduling.fsrs_scheduler import DEFAULT_PARAMETERS
 from quizapp.stats.activity import RetentionCount, Review, Tally, counts_for_retention, is_pass
 from quizapp.stats.learner import CardState, Stage, card_stage
-from quizapp.stats.memory import Outlook, OutlookSum, Parameters, recall_now_and_in_week
+from quizapp.stats.memory import (
+    ForgettingCurve,
+    Outlook,
+    OutlookSum,
+    Parameters,
+    recall_now_and_in_week,
+)
 
 FORGOTTEN_COUNT = 10
 
@@ -172,6 +178,7 @@ def fold_class(
     members = {student.user_id for student in roster}
     assigned = {card.card_id for card in cards}
     totals = ClassTotals()
+    forgetting = ForgettingCurve(parameters)
     answered_by: dict[int, set[int]] = defaultdict(set)
     for class_review in reviews:
         user_id, review = class_review.user_id, class_review.review
@@ -201,7 +208,7 @@ def fold_class(
                 totals.students[user_id].studied += 1
                 totals.students[user_id].mastered += stage is Stage.MATURE
             if now is not None and state.memory is not None and not state.retired:
-                chances = recall_now_and_in_week(state.memory, now, parameters)
+                chances = recall_now_and_in_week(state.memory, now, forgetting)
                 totals.recall[state.card_id, state.ordinal].add(*chances)
     return totals
 

@@ -62,6 +62,7 @@ from quizapp.stats.activity import (
 )
 from quizapp.stats.memory import (
     NO_OUTLOOK,
+    ForgettingCurve,
     Memory,
     Outlook,
     OutlookSum,
@@ -252,7 +253,7 @@ class _Recall:
 
     def __init__(self, now: datetime, parameters: Parameters) -> None:
         self.now = now
-        self.parameters = parameters
+        self.curve = ForgettingCurve(parameters)
         self.known: dict[tuple[int, int], tuple[float, float]] = {}
 
     def of(self, state: CardState) -> tuple[float, float] | None:
@@ -261,9 +262,7 @@ class _Recall:
         key = (state.card_id, state.ordinal)
         found = self.known.get(key)
         if found is None:
-            found = self.known[key] = recall_now_and_in_week(
-                state.memory, self.now, self.parameters
-            )
+            found = self.known[key] = recall_now_and_in_week(state.memory, self.now, self.curve)
         return found
 
 

@@ -89,16 +89,24 @@ def curve(parameters: Parameters = DEFAULT_PARAMETERS) -> tuple[float, float]:
 def recall_probability(
     memory: Memory | None, at: datetime, parameters: Parameters = DEFAULT_PARAMETERS
 ) -> float:
-    """FSRS's probability that the card is recalled at ``at`` (0 when never studied).
+    """FSRS's probability that the card is recalled at ``at`` (0 when never studied)."""
+    return ForgettingCurve(parameters).recall(memory, at)
 
-    The library's formula without building a library card per call: pages compute this for
-    every card of a class.
-    """
-    if memory is None:
-        return 0.0
-    factor, decay = curve(parameters)
-    elapsed_days = max(0, (_utc(at) - _utc(memory.reviewed_at)).days)
-    return float((1 + factor * elapsed_days / memory.stability) ** decay)
+
+class ForgettingCurve:
+    """The library's retrievability formula with its constants looked up once: pages compute
+    it for every card of a class, and building a library card per call would dominate."""
+
+    __slots__ = ("decay", "factor")
+
+    def __init__(self, parameters: Parameters = DEFAULT_PARAMETERS) -> None:
+        self.factor, self.decay = curve(parameters)
+
+    def recall(self, memory: Memory | None, at: datetime) -> float:
+        if memory is None:
+            return 0.0
+        elapsed_days = max(0, (_utc(at) - _utc(memory.reviewed_at)).days)
+        return float((1 + self.factor * elapsed_days / memory.stability) ** self.decay)
 
 
 def replay(
@@ -164,9 +172,6 @@ class OutlookSum:
 
 
 def recall_now_and_in_week(
-    memory: Memory, now: datetime, parameters: Parameters = DEFAULT_PARAMETERS
+    memory: Memory, now: datetime, curve: ForgettingCurve
 ) -> tuple[float, float]:
-    return (
-        recall_probability(memory, now, parameters),
-        recall_probability(memory, now + WEEK, parameters),
-    )
+    return curve.recall(memory, now), curve.recall(memory, now + WEEK)
