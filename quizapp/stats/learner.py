@@ -32,7 +32,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -236,6 +236,8 @@ def summary_from_history(
         )
         for deck_id in deck_order
     )
+    if len(decks) == 1:  # one deck's page: its figures are the overall ones
+        return LearnerSummary(today=today, overall=replace(decks[0], deck_id=None), decks=decks)
     overall = _figures(
         None,
         [state for deck_id in deck_order for state in states_by_deck[deck_id]],
