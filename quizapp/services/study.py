@@ -24,7 +24,8 @@ from ..models import Card, CardState, Deck, ReviewLog, User, utcnow
 from ..scheduling.base import Moment, Scheduler
 from ..scheduling.day import day_start, learner_day
 from ..scheduling.phase import SCHEDULING, Phase
-from . import progress, schedules
+from ..stats.memory import MEMORY_PHASES
+from . import memory, progress, schedules
 from .presentation import MODES as MODES
 from .presentation import Presentation, StudyError, decode_presentation
 from .presentation import encode_presentation as encode_presentation
@@ -282,6 +283,8 @@ def record_answer(
                 if updated.rowcount != 1:
                     return _already_answered(user, p, outcome)
             log.state_after = {"state": columns["state"], "last_review_at": now.isoformat()}
+        if row is not None and p.mode in MEMORY_PHASES:
+            memory.note_review(row, scheduler.anki_button(rating), now)
         db.session.add(log)
         db.session.flush()
         record_answer_in_queue(
@@ -368,5 +371,6 @@ def undo_last(user: User, deck: Deck, now: datetime | None = None) -> ReviewLog 
             row.version += 1
     undo_answer_in_queue(user.id, log.id)
     log.undone_at = now
+    memory.note_undo(log)
     db.session.commit()
     return log
