@@ -18,13 +18,14 @@ from .formats.detect import ImportFailed, read_upload
 from .generation import generate_deck
 from .models import ROLES, Deck, User, user_by_email
 from .scheduling.day import is_known_zone
-from .services import exports
+from .services import exports, memory
 from .services.decks import store_deck
 from .services.generation import GenerationFailed, read_sources, source_limits
 
 users_cli = AppGroup("users", help="Manage accounts.")
 jobs_cli = AppGroup("jobs", help="Run background jobs.")
 decks_cli = AppGroup("decks", help="Load, generate, import and export decks.")
+memory_cli = AppGroup("memory", help="FSRS memory estimates of studied cards.")
 
 
 def fail(message: str) -> None:
@@ -227,6 +228,22 @@ def jobs_worker(threads: int) -> None:
     run_worker(current_app._get_current_object(), threads)
 
 
+@memory_cli.command("rebuild")
+@click.option("--user", "email", default=None, help="Only this learner (default: everyone).")
+@click.option("--deck", "deck_id", type=int, default=None, help="Only this deck id.")
+def rebuild_memory(email: str | None, deck_id: int | None) -> None:
+    """Replay review history into every card state's memory (after importing history)."""
+    user_id = None
+    if email is not None:
+        user = user_by_email(email)
+        if user is None:
+            fail(f"no account for {email}")
+        user_id = user.id
+    written = memory.rebuild(user_id, deck_id)
+    db.session.commit()
+    click.echo(f"Rebuilt the memory of {written} card states")
+
+
 def register(app: Flask) -> None:
     from .cli_sched import sched_cli  # it builds on this module's deck lookup
 
@@ -234,3 +251,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(sched_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(decks_cli)
+    app.cli.add_command(memory_cli)

@@ -125,6 +125,8 @@ def test_anki_schedule_and_history_arrive_after_preview_and_confirm(app, client,
             assert row.due == state.due == epoch_day(card.due)
             assert state.repetitions == 0
         assert row.lapses == state.lapses == card.lapses
+        # The imported history shapes the side's memory estimate.
+        assert row.memory_stability > 0 and row.memory_reviewed_at is not None
     assert max(card.lapses for card in expected.values()) == 1
     assert review_count(learner) == sum(card.revlog for card in expected.values())
     phases = dict(db.session.execute(

@@ -318,5 +318,6 @@ def test_empty_charts_say_no_reviews_yet(auth, client, learner):
     make_deck([basic("a")])
     auth.login(learner.email)
     page = client.get("/progress/").get_data(as_text=True)
-    assert page.count('<p class="panel empty-chart">No reviews yet.</p>') == 3
+    # Forecast, weekly retention, activity and expected retention by topic.
+    assert page.count('<p class="panel empty-chart">No reviews yet.</p>') == 4
     assert "<svg" not in page

@@ -42,7 +42,19 @@ def figure_charts(figures, key: str) -> dict:
         title="Reviews per day over the last year",
         description="One square per day; darker squares mean more reviews that day.",
     )
-    return {"forecast": forecast, "retention": retention, "activity": activity}
+    outlook = charts.bar_chart(
+        [(t.tag, t.outlook.today) for t in figures.topics if t.outlook.today is not None],
+        chart_id=f"outlook-{key}",
+        title="Expected retention today by topic",
+        description="For each topic, the mean probability of recalling its studied cards "
+        "today, estimated by the FSRS memory model from your answers.",
+        x_label="Topic",
+        y_label="Expected retention",
+        format_value=charts.percent,
+    )
+    return {
+        "forecast": forecast, "retention": retention, "activity": activity, "outlook": outlook,
+    }
 
 
 NO_REVIEWS = "No reviews yet."
@@ -60,8 +72,11 @@ def empty_chart_messages(figures) -> dict[str, str | None]:
         retention = NO_REVIEWS if not reviewed else (
             "No reviews of learned cards yet: retention counts cards seen again after a day."
         )
+    outlook = None
+    if not any(t.outlook.cards for t in figures.topics):
+        outlook = NO_REVIEWS if not figures.outlook.cards else "No tagged cards studied yet."
     return {"forecast": forecast, "retention": retention,
-            "activity": None if reviewed else NO_REVIEWS}
+            "activity": None if reviewed else NO_REVIEWS, "outlook": outlook}
 
 
 @bp.get("/")

@@ -219,6 +219,11 @@ class CardState(db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     lapses: Mapped[int] = mapped_column(Integer, default=0)
     last_review_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # FSRS's memory state after the last answer, whatever the scheduler (quizapp.stats.memory):
+    # kept here so progress pages need not replay the review history. None until answered.
+    memory_stability: Mapped[float | None] = mapped_column(Float, nullable=True)
+    memory_difficulty: Mapped[float | None] = mapped_column(Float, nullable=True)
+    memory_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Optimistic lock: an answer applies only to the state version it was shown with.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

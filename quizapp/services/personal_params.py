@@ -116,6 +116,20 @@ def personal_parameters(user_id: int, deck_id: int) -> tuple[float, ...] | None:
     return tuple(row.parameters) if row is not None and row.parameters else None
 
 
+def fitted_parameters(
+    user_ids: list[int], deck_ids: list[int]
+) -> dict[tuple[int, int], tuple[float, ...]]:
+    """{(user id, deck id): fitted parameters} of those learners in those decks that have
+    some (the others use the defaults)."""
+    rows = db.session.execute(
+        select(LearnerSchedulerParams.user_id, LearnerSchedulerParams.deck_id,
+               LearnerSchedulerParams.parameters)
+        .where(LearnerSchedulerParams.user_id.in_(user_ids),
+               LearnerSchedulerParams.deck_id.in_(deck_ids))
+    ).all()
+    return {(row.user_id, row.deck_id): tuple(row.parameters) for row in rows if row.parameters}
+
+
 def settings_for_learner(settings: SchedulerSettings, user_id: int, deck_id: int
                          ) -> SchedulerSettings:
     """The deck's scheduler settings with the learner's fitted parameters, when they have

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -10,15 +11,18 @@ from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..formats.sanitize import plain_text
-from ..models import Card, CardState, ClassMembership, Classroom, Deck, ReviewLog, User
+from ..models import Card, CardState, ClassMembership, Classroom, Deck, ReviewLog, User, utcnow
 from ..scheduling.base import Stage
-from ..scheduling.phase import Phase
 from ..scheduling.sm2 import INITIAL_EASINESS
 from ..stats import classroom as class_stats
 from ..stats import learner as learner_stats
+from .class_totals import class_totals
+from .history_totals import history_totals
+from .memory import memory_of
+from .personal_params import fitted_parameters
 from .schedules import writer_of_name
 
-NOT_RETENTION = frozenset({Phase.CRAM, Phase.REPEAT})
+PROMPT_CHARS = 160
 PERMILLE = Decimal(1000)
 
 
@@ -48,70 +52,70 @@ def learner_decks(user: User) -> list[Deck]:
 def card_states(user_ids: Iterable[int], deck_ids: list[int]) -> dict[int, list]:
     """Every side of every card in ``deck_ids`` as each user sees it (unstudied ones new)."""
     user_ids = list(user_ids)
-    cards = db.session.execute(
+    # Core rows through the session's connection: no ORM loading for thousands of cards.
+    connection = db.session.connection()
+    cards = connection.execute(
         select(Card.id, Card.deck_id, Card.ordinals, Card.tags, Card.retired, Card.prompt)
         .where(Card.deck_id.in_(deck_ids))
     ).all()
-    rows = db.session.execute(
+    rows = connection.execute(
         select(
             CardState.user_id, CardState.card_id, CardState.ordinal, CardState.scheduler,
-            CardState.state, CardState.due, CardState.lapses,
+            CardState.state, CardState.due, CardState.lapses, CardState.memory_stability,
+            CardState.memory_difficulty, CardState.memory_reviewed_at,
         ).where(CardState.user_id.in_(user_ids), CardState.deck_id.in_(deck_ids))
     ).all()
-    stored = {(r.user_id, r.card_id, r.ordinal): _schedule(r) for r in rows}
-    prompts = {c.id: plain_text(c.prompt)[:160] for c in cards}
+    stored = {(r.user_id, r.card_id, r.ordinal): r for r in rows}
     result: dict[int, list] = {}
     for user_id in user_ids:
         states = []
         for card in cards:
             for ordinal in card.ordinals or [0]:
-                stage, easiness, due, lapses = stored.get(
-                    (user_id, card.id, ordinal), (Stage.NEW, INITIAL_EASINESS, None, 0)
-                )
+                row = stored.get((user_id, card.id, ordinal))
+                stage, easiness = _schedule(row) if row else (Stage.NEW, INITIAL_EASINESS)
                 states.append(
                     learner_stats.SideState(
                         card_id=card.id, ordinal=ordinal, deck_id=card.deck_id,
                         tags=tuple(card.tags or ()), stage=stage, easiness=easiness,
-                        due=due, lapses=lapses, retired=card.retired, prompt=prompts[card.id],
+                        due=row.due if row else None,
+                        lapses=row.lapses if row else 0,
+                        # As stored: made plain text only where shown (plain_prompts).
+                        retired=card.retired, prompt=card.prompt,
+                        memory=memory_of(row) if row else None,
                     )
                 )
         result[user_id] = states
     return result
 
 
-def _schedule(row: Any) -> tuple[Stage, Decimal, Any, int]:
-    """(stage, ease, due, lapses) of a stored state, read by the scheduler that wrote it; the
-    ease is the one its Anki form carries (SM-2's easiness itself)."""
+def _schedule(row: Any) -> tuple[Stage, Decimal]:
+    """(stage, ease) of a stored state, read by the scheduler that wrote it; the ease is the
+    one its Anki form carries (SM-2's easiness itself)."""
     scheduler = writer_of_name(row.scheduler)
     state = scheduler.from_json(row.state)
-    ease = Decimal(scheduler.to_anki(state).factor) / PERMILLE
-    return scheduler.stage(state), ease, row.due, row.lapses
-
-
-def reviews(user_ids: Iterable[int], deck_ids: list[int]) -> list[tuple[int, object, str | None]]:
-    """(user id, stats Review, response) for every answer not undone."""
-    # Core execution and positional construction: a year of history is 100,000 rows.
-    rows = db.session.connection().execute(
-        select(
-            ReviewLog.card_id, ReviewLog.ordinal, ReviewLog.deck_id, ReviewLog.answered_at,
-            ReviewLog.passed, ReviewLog.duration_ms, ReviewLog.stage_before,
-            ReviewLog.interval_before, ReviewLog.phase, ReviewLog.user_id, ReviewLog.response,
-        ).where(
-            ReviewLog.user_id.in_(list(user_ids)),
-            ReviewLog.deck_id.in_(deck_ids),
-            ReviewLog.undone_at.is_(None),
-        )
-    ).all()
-    review = learner_stats.Review
-    # Same-session repeats and cramming show effort, not memory after a delay.
-    return [(r[9], review(*r[:8], r[8] in NOT_RETENTION), r[10]) for r in rows]
+    return scheduler.stage(state), Decimal(scheduler.to_anki(state).factor) / PERMILLE
 
 
 def learner_summary(user: User, decks: list[Deck], now) -> learner_stats.LearnerSummary:
     deck_ids = [d.id for d in decks]
     states = card_states([user.id], deck_ids)[user.id]
-    history = [review for _, review, _ in reviews([user.id], deck_ids)]
-    return learner_stats.learner_summary(states, history, user.timezone, now, deck_ids=deck_ids)
+    history = history_totals(user, deck_ids)
+    fitted = fitted_parameters([user.id], deck_ids)
+    summary = learner_stats.summary_from_history(
+        states, history, user.timezone, now, deck_ids=deck_ids,
+        deck_parameters={deck_id: fitted[user_id, deck_id] for user_id, deck_id in fitted},
+    )
+    return replace(
+        summary, overall=plain_prompts(summary.overall),
+        decks=tuple(plain_prompts(figures) for figures in summary.decks),
+    )
+
+
+def plain_prompts(figures: learner_stats.ProgressFigures) -> learner_stats.ProgressFigures:
+    """The hardest cards' prompts as the short plain text the page shows."""
+    return replace(figures, hardest=tuple(
+        replace(card, prompt=plain_text(card.prompt)[:PROMPT_CHARS]) for card in figures.hardest
+    ))
 
 
 def hardest_cards(user: User, deck_id: int, count: int) -> tuple[learner_stats.HardCard, ...]:
@@ -132,20 +136,26 @@ def hardest_cards(user: User, deck_id: int, count: int) -> tuple[learner_stats.H
     )
 
 
-def class_dashboard(classroom: Classroom) -> class_stats.ClassDashboard:
+def class_dashboard(classroom: Classroom, now=None) -> class_stats.ClassDashboard:
     # A deck its author unpublished is withdrawn: out of the figures until published again.
     deck_ids = [d.id for d in classroom.decks if d.published]
     students = [class_stats.Student(user_id=u.id, name=u.display_name)
                 for u in classroom.members]
-    states = card_states([s.user_id for s in students], deck_ids)
-    cards = {
-        (s.card_id, s.ordinal): class_stats.ClassCard(
-            card_id=s.card_id, ordinal=s.ordinal, deck_id=s.deck_id, prompt=s.prompt
+    cards = db.session.execute(
+        select(Card.id, Card.deck_id, Card.ordinals, Card.tags, Card.prompt)
+        .where(Card.deck_id.in_(deck_ids), Card.retired.is_(False))
+    ).all() if students else []
+    sides = [
+        class_stats.ClassCard(
+            card_id=card.id, ordinal=ordinal, deck_id=card.deck_id,
+            prompt=plain_text(card.prompt)[:PROMPT_CHARS], tags=tuple(card.tags or ()),
         )
-        for per_user in states.values() for s in per_user if not s.retired
-    } if students else {}
-    history = [
-        class_stats.ClassReview(user_id=user_id, review=review, response=response)
-        for user_id, review, response in reviews([s.user_id for s in students], deck_ids)
+        for card in cards for ordinal in card.ordinals or [0]
     ]
-    return class_stats.class_dashboard(students, cards.values(), states, history)
+    odd = [
+        (card.id, card.ordinals) for card in cards
+        if list(card.ordinals or [0]) != list(range(len(card.ordinals or [0])))
+    ]
+    fitted = fitted_parameters([s.user_id for s in students], deck_ids) if students else {}
+    totals = class_totals(classroom.id, deck_ids, odd, now or utcnow(), fitted)
+    return class_stats.dashboard_from_totals(students, sides, totals)

@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models import MAX_ID, Card, CardState, Deck, ReviewLog, User, utcnow
 from ..scheduling.day import day_start, learner_day
 from ..scheduling.phase import SCHEDULING, Phase
-from . import progress, schedules
+from . import memory, progress, schedules
 from .presentation import MODES as MODES
 from .presentation import Presentation
 from .presentation import StudyError as StudyError
@@ -286,5 +286,6 @@ def undo_last(user: User, deck: Deck, now: datetime | None = None) -> ReviewLog 
             row.version += 1
     undo_answer_in_queue(user.id, log.id)
     log.undone_at = now
+    memory.note_undo(log)
     db.session.commit()
     return log

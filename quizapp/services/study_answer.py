@@ -31,7 +31,8 @@ from ..models import (
 from ..scheduling import registry
 from ..scheduling.base import Moment, Scheduler
 from ..scheduling.phase import Phase
-from . import personal_params, schedules
+from ..stats.memory import MEMORY_PHASES
+from . import memory, personal_params, schedules
 from .presentation import Presentation, StudyError, decode_presentation
 from .study_queue import queued_again, record_answer_in_queue, session_mode
 
@@ -63,6 +64,7 @@ _UPDATE_STATE = (
     .where(_STATES.c.id == bindparam("row_id"), _STATES.c.version == bindparam("shown"))
     .values(version=_STATES.c.version + literal(1))
 )
+_UPDATE_MEMORY = _STATES.update().where(_STATES.c.id == bindparam("row_id"))
 _INSERT_STATE = _STATES.insert()
 _INSERT_LOG = _LOGS.insert().returning(_LOGS.c.id)
 
@@ -159,6 +161,10 @@ def answer_presentation(
         "interval_before": 0, "undone_at": None,
     }
     again = _again(scheduler, phase, rating)
+    # FSRS's memory of the side, whatever schedules it: with the state in one write.
+    remembered = (memory.memory_columns(row, scheduler.anki_button(rating), now)
+                  if phase.value in MEMORY_PHASES and (row is not None or phase.schedules)
+                  else {})
     outcome = Outcome(rating, correct, phase, row.due if row else None, again,
                       response=response, card=card)
     try:
@@ -168,7 +174,8 @@ def answer_presentation(
             new, record = scheduler.review(state, rating, Moment(now, user.timezone))
             log["interval_before"] = record.interval_before
             outcome.due = new.due
-            columns = schedules.state_columns(scheduler, new, now, record.due.at)
+            columns = {**schedules.state_columns(scheduler, new, now, record.due.at),
+                       **remembered}
             if row is None:
                 db.session.execute(_INSERT_STATE, {
                     "user_id": user.id, "card_id": card.id, "deck_id": card.deck_id,
@@ -181,6 +188,8 @@ def answer_presentation(
                 if updated.rowcount != 1:
                     return _already_answered(user, p, outcome)
             log["state_after"] = {"state": columns["state"], "last_review_at": now.isoformat()}
+        elif remembered:  # a same-session repeat moves memory, not the schedule
+            db.session.execute(_UPDATE_MEMORY, {"row_id": row.id, **remembered})
         log_id = db.session.execute(_INSERT_LOG, log).scalar_one()
         record_answer_in_queue(
             user.id, card.deck_id, card.id, p.ordinal, phase, again=again, log_id=log_id,

@@ -1,0 +1,158 @@
+"""A class's history summed by the database into quizapp.stats.classroom's totals: per
+student, per card and per side, so the dashboard of a large class reads a few hundred rows
+rather than every review and every card state of every student.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Float, and_, case, distinct, func, literal_column, or_, select
+
+from ..extensions import db
+from ..models import Card, CardState, ClassMembership, ReviewLog
+from ..scheduling.base import Stage
+from ..scheduling.fsrs_scheduler import DEFAULT_PARAMETERS
+from ..stats.classroom import ClassTotals
+from ..stats.day_numbers import SECONDS_PER_DAY
+from ..stats.memory import WEEK, OutlookSum, Parameters, curve
+from .history_totals import epoch_seconds, retention_review
+from .schedules import writer_of_name
+
+
+def _number(value: float | int):
+    """A number written into the statement (see history_totals.learner_day_number)."""
+    return literal_column(repr(value), Float if isinstance(value, float) else BigInteger)
+
+
+def class_totals(
+    class_id: int,
+    deck_ids: list[int],
+    odd_sides: Sequence[tuple[int, Sequence[int]]],
+    now: datetime,
+    fitted: Mapping[tuple[int, int], Parameters] | None = None,
+) -> ClassTotals:
+    """Totals over the class's members and the live cards of ``deck_ids``; recall is
+    estimated with the ``fitted`` parameters of a (user id, deck id) that has some, else with
+    FSRS's defaults.
+
+    A card's sides are ordinals 0 to side_count - 1, except on the few cards in
+    ``odd_sides`` (card id, ordinals); a card state of any other ordinal is stale, left out.
+    """
+    totals = ClassTotals()
+    # Each query is driven by the members' own rows (their user id leads an index), never by
+    # the cards: a card-first plan probes every card for every member.
+    members = select(ClassMembership.user_id).where(ClassMembership.class_id == class_id)
+    live = (Card.id == ReviewLog.card_id) & Card.retired.is_(False)
+    answers = (
+        ReviewLog.user_id.in_(members),
+        ReviewLog.deck_id.in_(deck_ids),
+        ReviewLog.undone_at.is_(None),
+    )
+    connection = db.session.connection()
+    retention = retention_review()
+    passed = ReviewLog.passed.is_(True)
+    for user_id, reviews, counted, passes, last in connection.execute(
+        select(
+            ReviewLog.user_id, func.count(), func.sum(case((retention, 1), else_=0)),
+            func.sum(case((retention & passed, 1), else_=0)), func.max(ReviewLog.answered_at),
+        ).join(Card, live).where(*answers).group_by(ReviewLog.user_id)
+    ):
+        student = totals.students[user_id]
+        student.reviews = reviews
+        student.retention.reviews, student.retention.passed = counted, passes
+        student.last_active = last
+
+    for card_id, count, wrong, students in connection.execute(
+        select(
+            ReviewLog.card_id, func.count(), func.sum(case((passed, 0), else_=1)),
+            func.count(distinct(ReviewLog.user_id)),
+        ).join(Card, live).where(*answers).group_by(ReviewLog.card_id)
+    ):
+        card = totals.cards[card_id]
+        card.answers, card.wrong, card.students = count, wrong, students
+    for card_id, response, picks in connection.execute(
+        select(ReviewLog.card_id, ReviewLog.response, func.count())
+        .join(Card, live)
+        .where(*answers, ~passed, ReviewLog.response.is_not(None))
+        .group_by(ReviewLog.card_id, ReviewLog.response)
+    ):
+        totals.cards[card_id].distractors[response] = picks
+
+    states = (
+        CardState.user_id.in_(members),
+        CardState.deck_id.in_(deck_ids),
+        Card.retired.is_(False),
+        _existing_side(odd_sides),
+    )
+    # A state's stage is its scheduler's to say (the JSON is the scheduler's own form), so
+    # the states are read and judged by the scheduler that wrote each, as on a learner's page.
+    for user_id, scheduler, state in connection.execute(
+        select(CardState.user_id, CardState.scheduler, CardState.state)
+        .join(Card, Card.id == CardState.card_id).where(*states)
+    ):
+        writer = writer_of_name(scheduler)
+        stage = writer.stage(writer.from_json(state))
+        if stage is not Stage.NEW:
+            student = totals.students[user_id]
+            student.studied += 1
+            student.mastered += stage is Stage.MATURE
+
+    fitted = fitted or {}
+    # One sum with the defaults over everyone else, one per learner and deck with their own.
+    own = [(CardState.user_id == user_id) & (CardState.deck_id == deck_id)
+           for user_id, deck_id in fitted]
+    _add_recall(totals, connection, now, DEFAULT_PARAMETERS,
+                (*states, ~or_(*own)) if own else states)
+    for (user_id, deck_id), parameters in fitted.items():
+        _add_recall(totals, connection, now, parameters,
+                    (*states, CardState.user_id == user_id, CardState.deck_id == deck_id))
+    return totals
+
+
+def _add_recall(totals: ClassTotals, connection, now: datetime, parameters: Parameters,
+                where: Sequence) -> None:
+    now_chance, week_chance = _recall_columns(now, parameters)
+    for card_id, ordinal, count, today, in_week in connection.execute(
+        select(CardState.card_id, CardState.ordinal, func.count(), func.sum(now_chance),
+               func.sum(week_chance))
+        .join(Card, Card.id == CardState.card_id)
+        .where(*where, CardState.memory_stability.is_not(None))
+        .group_by(CardState.card_id, CardState.ordinal)
+    ):
+        totals.recall[card_id, ordinal].merge(_summed(count, float(today), float(in_week)))
+
+
+def _summed(cards: int, today: float, in_week: float) -> OutlookSum:
+    summed = OutlookSum()
+    summed.cards, summed.today, summed.in_week = cards, today, in_week
+    return summed
+
+
+def _existing_side(odd_sides: Sequence[tuple[int, Sequence[int]]]):
+    odd_ids = [card_id for card_id, _ in odd_sides]
+    regular = CardState.ordinal < Card.side_count
+    if not odd_ids:
+        return regular
+    return or_(
+        and_(Card.id.not_in(odd_ids), regular),
+        *[and_(Card.id == card_id, CardState.ordinal.in_(list(ordinals)))
+          for card_id, ordinals in odd_sides],
+    )
+
+
+def _recall_columns(now: datetime, parameters: Parameters):
+    """FSRS's probability of recall of each state now and in a week, in SQL (the same
+    formula as quizapp.stats.memory.recall_probability)."""
+    factor, decay = curve(parameters)
+    reviewed = epoch_seconds(CardState.memory_reviewed_at)
+
+    def chance(at: datetime):
+        elapsed = (_number(int(at.timestamp())) - reviewed) // _number(SECONDS_PER_DAY)
+        days = case((elapsed < 0, 0), else_=elapsed)
+        return func.power(
+            _number(1.0) + _number(factor) * days / CardState.memory_stability, _number(decay)
+        )
+
+    return chance(now), chance(now + WEEK)
