@@ -21,7 +21,7 @@ from quizapp.scheduling.sm2_scheduler import Sm2Scheduler
 from quizapp.services.memory import memory_of
 from quizapp.stats.memory import replay
 
-BEFORE = "7f3a9c1e5b62"
+BEFORE = "7e2f4a6c8b10"
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 

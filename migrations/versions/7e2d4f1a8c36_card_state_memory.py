@@ -1,7 +1,7 @@
 """FSRS memory state on card_state, replayed from the review log
 
 Revision ID: 7e2d4f1a8c36
-Revises: 7f3a9c1e5b62
+Revises: 7e2f4a6c8b10
 Create Date: 2026-11-26 16:45:00
 
 """
@@ -13,7 +13,7 @@ from quizapp.services.memory import backfill
 
 
 revision = '7e2d4f1a8c36'
-down_revision = "7f3a9c1e5b62"
+down_revision = "7e2f4a6c8b10"
 branch_labels = None
 depends_on = None
 
