@@ -14,6 +14,15 @@ LINE_BREAKING_TAG = re.compile(
 )
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII letters and digits joined by single hyphens ("Heart failure" ->
+    "heart-failure"); anything else is a separator. Fold accents first to keep their letters."""
+    return _NOT_SLUG.sub("-", text.lower()).strip("-")
+
+
 def within_one_edit(first: str, second: str) -> bool:
     """Whether one insertion, deletion, substitution or swap of neighbours turns one into
     the other (or they are equal): optimal-string-alignment distance at most 1."""

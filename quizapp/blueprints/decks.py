@@ -35,11 +35,11 @@ from ..services.decks import (
     OPAQUE_MEDIA_TYPE,
     MediaOverLimit,
     clean_card,
+    deck_slug,
     find_media,
     media_limits,
     media_pieces,
     media_type,
-    slugify,
     store_decks_racing,
 )
 from ..services.generation import GenerationFailed, check_uploads, source_limits
@@ -386,12 +386,12 @@ def export_apkg(deck_id: int):
     with_progress = request.args.get("progress") == "1"
     data = exports.deck_apkg(deck, learner=current_user if with_progress else None)
     suffix = "-my-progress" if with_progress else ""
-    return attachment(data, f"{slugify(deck.title)}{suffix}.apkg", "application/octet-stream")
+    return attachment(data, f"{deck_slug(deck.title)}{suffix}.apkg", "application/octet-stream")
 
 
 @bp.get("/<int:deck_id>/export.csv")
 @login_required
 def export_csv(deck_id: int):
     deck = deck_for_study(deck_id)
-    return attachment(exports.deck_csv(deck), f"{slugify(deck.title)}.csv", "text/csv")
+    return attachment(exports.deck_csv(deck), f"{deck_slug(deck.title)}.csv", "text/csv")
 

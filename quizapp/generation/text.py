@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from quizapp.textutil import slugify
+
 WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 
 STOP_WORDS = frozenset(
@@ -290,7 +292,8 @@ def acronym_matches(acronym: str, phrase: str) -> bool:
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+    """A fact id's piece: accents folded so "Guillain–Barré" and "Guillain-Barre" agree."""
+    return slugify(fold(text))
 
 
 def join_names(names: list[str], conjunction: str = "and") -> str:

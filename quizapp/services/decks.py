@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
@@ -19,6 +18,7 @@ from ..formats import MediaLimits
 from ..formats.sanitize import sanitize_html
 from ..models import Card, Deck, Media, SourceDocument, User, utcnow
 from ..sources import location_at
+from ..textutil import slugify
 
 
 @dataclass
@@ -101,9 +101,10 @@ def media_pieces(media: StoredMedia) -> Iterator[bytes]:
         yield bytes(piece)
 
 
-def slugify(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:200] or "deck"
+def deck_slug(title: str) -> str:
+    """A deck's slug, by which a re-upload finds the deck it updates. Accents are dropped, not
+    folded, as they always were: folding now would give stored decks new slugs."""
+    return slugify(title)[:200] or "deck"
 
 
 def clean_card(card: CardData) -> CardData:
@@ -184,7 +185,7 @@ def store_deck(
     Cards are matched by guid: a changed card is updated in place (learners keep their
     progress), a card missing from ``data`` is retired, never deleted with its history.
     """
-    slug = slug or slugify(data.title)
+    slug = slug or deck_slug(data.title)
     owner_id = owner.id if owner else None
     deck = db.session.scalars(
         # With owner_id None this compiles to IS NULL: the app's own shipped decks.

@@ -23,7 +23,7 @@ from ..sources import (
     read_source,
     sniff,
 )
-from .decks import slugify, store_deck
+from .decks import deck_slug, store_deck
 from .review import reapply_accepted
 
 MAX_SOURCES = 20
@@ -142,7 +142,7 @@ def generate_draft(
         source.id: by_name[source.name] for source in deck_data.sources if source.name in by_name
     }
     report_ = store_deck(
-        deck_data, owner=owner, slug=slugify(deck_data.title),
+        deck_data, owner=owner, slug=deck_slug(deck_data.title),
         source_texts={key: document.text for key, document in kept.items()},
         publish=None,
     )

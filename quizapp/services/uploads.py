@@ -12,7 +12,7 @@ from sqlalchemy.engine import Row
 from ..deckfile import DeckData
 from ..extensions import db
 from ..models import Deck, PendingUpload, User, utcnow
-from .decks import slugify
+from .decks import deck_slug
 from .jobs import check_storage_allowance
 
 # An upload waits this long between its preview and its confirmation.
@@ -66,7 +66,7 @@ def claim_pending_upload(token: str, user: User) -> bool:
 
 def existing_titles(user: User, decks: Iterable[DeckData]) -> set[str]:
     """Titles of the user's decks that storing these would update rather than create."""
-    slugs = [slugify(d.title) for d in decks]
+    slugs = [deck_slug(d.title) for d in decks]
     return set(
         db.session.scalars(
             select(Deck.title).where(Deck.owner_id == user.id, Deck.slug.in_(slugs))
