@@ -263,41 +263,6 @@ class ReviewLog(db.Model):
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class LearnerSchedulerParams(db.Model):
-    """The latest fit of FSRS parameters to one learner's history in one deck.
-
-    ``parameters`` is null when the fit did not beat the defaults on held-out answers: the
-    learner keeps the defaults, and the row still says how both scored."""
-
-    __tablename__ = "learner_scheduler_params"
-    __table_args__ = (UniqueConstraint("user_id", "deck_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    deck_id: Mapped[int] = mapped_column(ForeignKey("deck.id", ondelete="CASCADE"), index=True)
-    parameters: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
-    reviews_used: Mapped[int] = mapped_column(Integer)
-    log_loss_default: Mapped[float] = mapped_column(Float)
-    log_loss_fitted: Mapped[float | None] = mapped_column(Float, nullable=True)
-    fitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class DeckSimulation(db.Model):
-    """The learner simulator's figures for one deck, kept until the deck changes.
-
-    ``fingerprint`` names what the run depended on (card count, daily limits, run size); a
-    deck whose fingerprint no longer matches shows the figures as out of date."""
-
-    __tablename__ = "deck_simulation"
-
-    deck_id: Mapped[int] = mapped_column(
-        ForeignKey("deck.id", ondelete="CASCADE"), primary_key=True
-    )
-    fingerprint: Mapped[str] = mapped_column(String(200))
-    results: Mapped[dict[str, Any]] = mapped_column(JSON)
-    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class Classroom(db.Model):
     __tablename__ = "classroom"
 
@@ -376,56 +341,6 @@ class SuggestionDecision(db.Model):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class StudySession(db.Model):
-    """A learner's study session in one deck and mode ("scheduled" or "cram").
-
-    Kept on the server rather than in the session cookie, so a session may last any number of
-    answers and follows the learner to another browser.
-    """
-
-    __tablename__ = "study_session"
-    __table_args__ = (UniqueConstraint("user_id", "deck_id", "mode"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    deck_id: Mapped[int] = mapped_column(ForeignKey("deck.id", ondelete="CASCADE"))
-    mode: Mapped[str] = mapped_column(String(10))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # "Study more today": new cards allowed on extra_new_day beyond the deck's daily limit.
-    extra_new_day: Mapped[date | None] = mapped_column(Date, nullable=True)
-    extra_new: Mapped[int] = mapped_column(Integer, default=0)
-    # Where the search for the next new card starts: every live card before (position, card)
-    # in deck order had all its sides studied when deck version ``new_from_version`` was
-    # current. Without it the search walks every studied card on every request.
-    new_from_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    new_from_card: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    new_from_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
-
-
-class StudyQueueItem(db.Model):
-    """One side in a session's queue: "again" (asked again before the session ends), "done"
-    (crammed) or "only" (the session crams just these cards).
-
-    Items are never edited in place: the answer that queues a side is ``added_by`` and the
-    answer that takes it off is ``cleared_by``, so undoing an answer restores the queue exactly.
-    """
-
-    __tablename__ = "study_queue_item"
-    __table_args__ = (
-        Index("ix_study_queue_item_session", "session_id", "kind", "card_id"),
-        Index("ix_study_queue_item_added_by", "added_by"),
-        Index("ix_study_queue_item_cleared_by", "cleared_by"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("study_session.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(10))
-    card_id: Mapped[int] = mapped_column(ForeignKey("card.id", ondelete="CASCADE"))
-    ordinal: Mapped[int] = mapped_column(Integer, default=0)
-    added_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    cleared_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
-
-
 class RateLimitCounter(db.Model):
     """One fixed rate-limit window (log-in attempts from one address), shared by every
     worker and host that uses this database."""
@@ -445,4 +360,8 @@ from .jobs import JOB_STATUSES as JOB_STATUSES  # noqa: E402
 from .jobs import Job as Job  # noqa: E402
 from .jobs import JobFile as JobFile  # noqa: E402
 from .jobs import job_under_way as job_under_way  # noqa: E402
+from .scheduling import DeckSimulation as DeckSimulation  # noqa: E402
+from .scheduling import LearnerSchedulerParams as LearnerSchedulerParams  # noqa: E402
 from .scheduling import SchedulerOverride as SchedulerOverride  # noqa: E402
+from .sessions import StudyQueueItem as StudyQueueItem  # noqa: E402
+from .sessions import StudySession as StudySession  # noqa: E402
