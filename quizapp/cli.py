@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .deckfile import DeckFileError, dumps, loads
+from .decoding import decode_upload
 from .extensions import db
 from .formats.detect import ImportFailed, read_upload
 from .generation import generate_deck
@@ -98,7 +99,7 @@ def matching_source_texts(deck, folder: Path | None) -> dict[str, str]:
     for source in deck.sources:
         path = folder / Path(source.name).name
         try:
-            text = path.read_bytes().decode("utf-8-sig")
+            text = decode_upload(path.read_bytes())
         except (OSError, UnicodeDecodeError):
             continue
         if hashlib.sha256(text.encode("utf-8")).hexdigest() == source.sha256:
