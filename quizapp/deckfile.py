@@ -15,7 +15,8 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from quizapp.cloze import cloze_gaps, cloze_problem
@@ -187,19 +188,14 @@ def from_dict(raw: Any, source: str = "<deck>") -> DeckData:
     if len(source_ids) != len(sources):
         problems.append("field 'sources' lists the same source id twice")
     cards_raw = raw.get("cards")
-    cards: list[CardData] = []
     if not isinstance(cards_raw, list):
         problems.append("field 'cards' must be a list")
         cards_raw = []
-    seen: set[str] = set()
-    for index, card_raw in enumerate(cards_raw):
-        card = _read_card(card_raw, index, source_ids, problems)
-        if card is None:
-            continue
-        if card.guid in seen:
-            problems.append(f"card {index + 1} (guid {card.guid}): field 'guid' is repeated")
-        seen.add(card.guid)
-        cards.append(card)
+    cards = _unique(
+        (_read_card(card_raw, index, source_ids, problems) for index, card_raw in
+         enumerate(cards_raw)),
+        problems,
+    )
     media = _read_media(raw.get("media", []), problems)
     knowledge = raw.get("knowledge")
     if knowledge is not None:
@@ -218,6 +214,59 @@ def from_dict(raw: Any, source: str = "<deck>") -> DeckData:
         media=media,
         knowledge=knowledge,
     )
+
+
+def check_deck(deck: DeckData, source: str = "<deck>") -> DeckData:
+    """What :func:`from_dict` makes of ``to_dict(deck)``, found by checking the deck in place:
+    importers build decks of tens of thousands of cards, and turning each into JSON's form
+    and back would cost more than reading them did."""
+    problems: list[str] = []
+    try:
+        head = from_dict(to_dict(replace(deck, cards=[], media=[])), source)
+    except DeckFileError as error:
+        problems.extend(error.problems)
+        head = deck
+    source_ids = {doc.id for doc in deck.sources}
+    cards = _unique((_checked_card(_as_written(card), _card_place(index, card.guid), source_ids,
+                                   problems, mcq_fields=False)
+                     for index, card in enumerate(deck.cards)), problems)
+    names: set[str] = set()
+    for index, item in enumerate(deck.media):
+        where = f"media {index + 1}"
+        if problem := _text_problem(item.name, MAX_MEDIA_NAME):
+            problems.append(f"{where}: field 'name' {problem}")
+        _media_name_is_new(item.name, where, names, problems)
+    if problems:
+        raise DeckFileError(source, problems)
+    return replace(head, cards=cards, media=list(deck.media))
+
+
+def _as_written(card: CardData) -> CardData:
+    """The card as a deck file holds it: an mcq card's answer is its right choice, and only
+    mcq cards have choices."""
+    if card.kind == "mcq":
+        return replace(card, answer="") if card.answer else card
+    if card.choices or card.correct is not None:
+        return replace(card, choices=(), correct=None)
+    return card
+
+
+def _card_place(index: int, guid: str) -> str:
+    return f"card {index + 1} (guid {guid})" if guid else f"card {index + 1}"
+
+
+def _unique(cards: Iterable[CardData | None], problems: list[str]) -> list[CardData]:
+    """The cards read (None for one refused), each guid once."""
+    kept = []
+    seen: set[str] = set()
+    for index, card in enumerate(cards):
+        if card is None:
+            continue
+        if card.guid in seen:
+            problems.append(f"{_card_place(index, card.guid)}: field 'guid' is repeated")
+        seen.add(card.guid)
+        kept.append(card)
+    return kept
 
 
 def unstorable_text(value: str) -> str | None:
@@ -260,11 +309,15 @@ def _text(
     if not isinstance(value, str):
         problems.append(f"{where}: field '{key}' must be a string")
         return ""
-    if len(value) > limit:
-        problems.append(f"{where}: field '{key}' is longer than {limit} characters")
-    elif problem := unstorable_text(value):
+    if problem := _text_problem(value, limit):
         problems.append(f"{where}: field '{key}' {problem}")
     return value
+
+
+def _text_problem(value: str, limit: int) -> str | None:
+    if len(value) > limit:
+        return f"is longer than {limit} characters"
+    return unstorable_text(value)
 
 
 def _int(
@@ -305,83 +358,107 @@ def _read_sources(raw: Any, problems: list[str]) -> list[SourceDoc]:
 def _read_card(
     raw: Any, index: int, source_ids: set[str], problems: list[str]
 ) -> CardData | None:
-    where = f"card {index + 1}"
+    """The card a file's JSON object describes: its types here, its values in
+    :func:`_checked_card`."""
+    where = _card_place(index, "")
     if not isinstance(raw, dict):
         problems.append(f"{where}: must be an object")
         return None
     start = len(problems)
     guid = _text(raw, "guid", where, problems, required=True, limit=MAX_GUID)
-    if guid:
-        where = f"card {index + 1} (guid {guid})"
-        if not GUID_RE.match(guid):
-            problems.append(f"{where}: field 'guid' must be printable ASCII without spaces")
-    kind = raw.get("kind")
-    if kind not in CARD_KINDS:
-        problems.append(f"{where}: field 'kind' must be one of {', '.join(CARD_KINDS)}")
+    where = _card_place(index, guid)
     prompt = _text(raw, "prompt", where, problems, required=True)
-    if "prompt" in raw and isinstance(raw["prompt"], str) and not prompt.strip():
-        problems.append(f"{where}: field 'prompt' must not be blank")
     answer = _text(raw, "answer", where, problems)
     explanation = _text(raw, "explanation", where, problems)
-    choices: tuple[str, ...] = ()
-    correct = None
+    choices_raw = raw.get("choices", [])
+    if not isinstance(choices_raw, list) or not all(isinstance(c, str) for c in choices_raw):
+        problems.append(_CHOICES_PROBLEM.format(where=where))
+        choices_raw = []
+    tags_raw = raw.get("tags", [])
+    if not isinstance(tags_raw, list) or not all(isinstance(t, str) for t in tags_raw):
+        problems.append(_TAGS_PROBLEM.format(where=where))
+        tags_raw = []
+    refs = _read_refs(raw.get("sources", []), where, problems)
+    if len(problems) > start:
+        return None
+    card = CardData(
+        guid=guid,
+        kind=raw.get("kind"),
+        prompt=prompt,
+        answer=answer,
+        choices=tuple(choices_raw),
+        correct=raw.get("correct"),
+        explanation=explanation,
+        tags=tuple(tags_raw),
+        sources=refs,
+    )
+    mcq_fields = "choices" in raw or "correct" in raw
+    return _checked_card(card, where, source_ids, problems, mcq_fields=mcq_fields)
+
+
+_CHOICES_PROBLEM = (
+    "{where}: field 'choices' must list 2 to " + str(MAX_CHOICES)
+    + " non-blank strings of at most " + str(MAX_FIELD) + " characters each"
+)
+_TAGS_PROBLEM = "{where}: field 'tags' must be a list of words without spaces"
+
+
+def _checked_card(
+    card: CardData, where: str, source_ids: set[str], problems: list[str], *, mcq_fields: bool
+) -> CardData | None:
+    """The card with the values the format allows, or None with ``problems`` saying why;
+    an mcq card's answer is its right choice when it states none, tags are kept once."""
+    start = len(problems)
+    for key, value, limit in (("guid", card.guid, MAX_GUID), ("prompt", card.prompt, MAX_FIELD),
+                              ("answer", card.answer, MAX_FIELD),
+                              ("explanation", card.explanation, MAX_FIELD)):
+        if problem := _text_problem(value, limit):
+            problems.append(f"{where}: field '{key}' {problem}")
+    if card.guid and not GUID_RE.match(card.guid):
+        problems.append(f"{where}: field 'guid' must be printable ASCII without spaces")
+    kind = card.kind
+    if kind not in CARD_KINDS:
+        problems.append(f"{where}: field 'kind' must be one of {', '.join(CARD_KINDS)}")
+    if not card.prompt.strip():
+        problems.append(f"{where}: field 'prompt' must not be blank")
+    answer, choices, correct = card.answer, card.choices, card.correct
     if kind == "mcq":
-        choices_raw = raw.get("choices")
         if (
-            not isinstance(choices_raw, list)
-            or not all(isinstance(c, str) and c.strip() for c in choices_raw)
-            or not 2 <= len(choices_raw) <= MAX_CHOICES
-            or any(len(c) > MAX_FIELD or unstorable_text(c) for c in choices_raw)
+            not all(c.strip() for c in choices)
+            or not 2 <= len(choices) <= MAX_CHOICES
+            or any(len(c) > MAX_FIELD or unstorable_text(c) for c in choices)
         ):
-            problems.append(
-                f"{where}: field 'choices' must list 2 to {MAX_CHOICES} non-blank strings "
-                f"of at most {MAX_FIELD} characters each"
-            )
-        else:
-            choices = tuple(choices_raw)
-            if len(set(choices)) != len(choices):
-                problems.append(f"{where}: field 'choices' has the same choice twice")
-        correct = raw.get("correct")
+            problems.append(_CHOICES_PROBLEM.format(where=where))
+            choices = ()
+        elif len(set(choices)) != len(choices):
+            problems.append(f"{where}: field 'choices' has the same choice twice")
         if isinstance(correct, bool) or not isinstance(correct, int):
             problems.append(f"{where}: field 'correct' must be the index of the right choice")
         elif choices and not 0 <= correct < len(choices):
             problems.append(f"{where}: field 'correct' is not an index into 'choices'")
-        if choices and isinstance(correct, int) and 0 <= correct < len(choices) and not answer:
+        elif choices and not answer:
             answer = choices[correct]
-    elif "choices" in raw or "correct" in raw:
+    elif mcq_fields:
         problems.append(f"{where}: fields 'choices' and 'correct' belong to mcq cards only")
     if kind in ("basic", "reversed", "typein") and not answer.strip():
         problems.append(f"{where}: field 'answer' is required for {kind} cards")
-    if kind == "cloze" and prompt and (problem := cloze_problem(prompt)):
+    if kind == "cloze" and card.prompt and (problem := cloze_problem(card.prompt)):
         problems.append(f"{where}: field 'prompt' of a cloze card {problem}")
-    tags_raw = raw.get("tags", [])
-    tags: tuple[str, ...] = ()
-    if not isinstance(tags_raw, list) or not all(
-        isinstance(t, str) and TAG_RE.match(t) and len(t) <= MAX_TAG and not unstorable_text(t)
-        for t in tags_raw
+    if not all(
+        TAG_RE.match(t) and len(t) <= MAX_TAG and not unstorable_text(t) for t in card.tags
     ):
-        problems.append(f"{where}: field 'tags' must be a list of words without spaces")
-    else:
-        tags = tuple(dict.fromkeys(tags_raw))
-    refs = _read_refs(raw.get("sources", []), where, source_ids, problems)
+        problems.append(_TAGS_PROBLEM.format(where=where))
+    for ref in card.sources:
+        if ref.source not in source_ids:
+            problems.append(f"{where}: field 'sources' names unknown source {ref.source!r}")
     if len(problems) > start:
         return None
-    return CardData(
-        guid=guid,
-        kind=kind,
-        prompt=prompt,
-        answer=answer,
-        choices=choices,
-        correct=correct,
-        explanation=explanation,
-        tags=tags,
-        sources=refs,
-    )
+    if answer is card.answer and len(set(card.tags)) == len(card.tags):
+        return card
+    return replace(card, answer=answer, tags=tuple(dict.fromkeys(card.tags)))
 
 
-def _read_refs(
-    raw: Any, where: str, source_ids: set[str], problems: list[str]
-) -> tuple[SourceRef, ...]:
+def _read_refs(raw: Any, where: str, problems: list[str]) -> tuple[SourceRef, ...]:
     if not isinstance(raw, list):
         problems.append(f"{where}: field 'sources' must be a list")
         return ()
@@ -389,11 +466,6 @@ def _read_refs(
     for item in raw:
         if not isinstance(item, dict) or not isinstance(item.get("source"), str):
             problems.append(f"{where}: each of 'sources' needs a 'source' id")
-            continue
-        if item["source"] not in source_ids:
-            problems.append(
-                f"{where}: field 'sources' names unknown source {item['source']!r}"
-            )
             continue
         numbers = {}
         for key in ("start", "end", "sentence"):
@@ -423,13 +495,8 @@ def _read_media(raw: Any, problems: list[str]) -> list[MediaFile]:
             problems.append(f"{where}: must be an object")
             continue
         name = _text(item, "name", where, problems, required=True, limit=MAX_MEDIA_NAME)
-        if name and (not MEDIA_NAME_RE.match(name) or name in (".", "..")):
-            problems.append(f"{where}: field 'name' must be a plain file name")
+        if not _media_name_is_new(name, where, names, problems):
             continue
-        if name in names:
-            problems.append(f"{where}: field 'name' repeats the name of another media file")
-            continue
-        names.add(name)
         try:
             data = base64.b64decode(item.get("data", ""), validate=True)
         except (binascii.Error, TypeError, ValueError):
@@ -437,6 +504,17 @@ def _read_media(raw: Any, problems: list[str]) -> list[MediaFile]:
             continue
         files.append(MediaFile(name=name, data=data))
     return files
+
+
+def _media_name_is_new(name: str, where: str, names: set[str], problems: list[str]) -> bool:
+    if name and (not MEDIA_NAME_RE.match(name) or name in (".", "..")):
+        problems.append(f"{where}: field 'name' must be a plain file name")
+        return False
+    if name in names:
+        problems.append(f"{where}: field 'name' repeats the name of another media file")
+        return False
+    names.add(name)
+    return True
 
 
 # --- writing -------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from quizapp.deckfile import (
     MediaFile,
 )
 from quizapp.formats import ImportFailed, checked_deck, megabytes
-from quizapp.formats.anki.choices import choice_lines, choices_and_correct, is_blank
+from quizapp.formats.anki.choices import choice_lines, choices_and_correct
 from quizapp.formats.anki.collection import Collection, Note
 from quizapp.formats.anki.media import (
     MediaStore,
@@ -35,7 +35,7 @@ from quizapp.formats.anki.media import (
     safe_media_name,
 )
 from quizapp.formats.anki.notetypes import shape_of
-from quizapp.formats.sanitize import sanitize_html
+from quizapp.formats.sanitize import sanitize_html, shows_nothing
 
 DEFAULT_DECK_TITLE = "Imported deck"
 # Each tag's inside stops at the next "<": on unclosed "<img<img..." no match rescans the rest.
@@ -174,7 +174,7 @@ class DeckBuilder:
                 listed = field(shape.choices[0])
                 offered = choice_lines(listed)
             else:
-                offered = [text for text in map(field, shape.choices) if not is_blank(text)]
+                offered = [text for text in map(field, shape.choices) if not shows_nothing(text)]
                 listed = "<ol>" + "".join(f"<li>{text}</li>" for text in offered) + "</ol>"
             stated = field(shape.correct)
             question = choices_and_correct(offered, stated)
@@ -206,7 +206,7 @@ class DeckBuilder:
     ) -> str | None:
         if max(len(text) for text in (prompt, answer, explanation, *choices)) > MAX_FIELD:
             return f"a field is longer than {MAX_FIELD} characters"
-        if is_blank(prompt):
+        if shows_nothing(prompt):
             return "their question side is empty"
         if kind == "cloze" and "image-occlusion:" in prompt:
             return "image occlusion notes are not supported"
@@ -215,7 +215,7 @@ class DeckBuilder:
         if kind == "cloze" and cloze_problem(prompt):
             return f"their cloze gaps are not numbered within c1 to c{MAX_CLOZE_NUMBER}"
         # A multiple-choice card's answer is its right choice, even when no field repeats it.
-        if kind not in ("cloze", "mcq") and is_blank(answer):
+        if kind not in ("cloze", "mcq") and shows_nothing(answer):
             return "their answer side is empty"
         return None
 
