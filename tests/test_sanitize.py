@@ -152,7 +152,8 @@ def test_plain_text_shortcut_matches_the_parser_for_every_character():
 
 _MARKUP_PIECES = st.sampled_from([
     "", " ", "\xa0", "&nbsp;", "&amp;", "&lt;", "a", "<b>", "</b>", "<p></p>", "<br>", "<br/>",
-    '<a title="x>y">', '<a title="">', "</a>", '<img src="p.png">', "<img>", "<script>x</script>",
+    '<a title="x>y">', '<a title="a<b">', '<a title="">', "</a>", '<img src="p.png">', "<img>",
+    "<script>x</script>",
     "<!-- c -->", "<", ">", '"', "'", "&", "\n", "\t", "<td>", "<i> </i>", "\x00", "<span",
 ])
 
