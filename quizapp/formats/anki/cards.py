@@ -220,6 +220,9 @@ class DeckBuilder:
         return None
 
     def _with_local_images(self, markup: str, images: dict[str, bytes]) -> str:
+        if "<img" not in markup:  # sanitized markup spells its tags in lower case
+            return markup
+
         def localize(match: re.Match) -> str:
             reference = html.unescape(match.group(2))
             if has_url_scheme(reference):
