@@ -302,7 +302,8 @@ def _run_import(job: Job, report) -> int:
     before = 0
     for deck in result.decks:
         def rows(done: int, _: int, before=before) -> None:
-            report.rows(before + done, total, percent=50 + 45 * (before + done) // total)
+            stored = before + done
+            report.rows(stored, total, percent=50 + 45 * stored // max(total, 1))
 
         stored = store_deck(deck, owner=owner, max_media_bytes=limits.deck_bytes,
                             progress=rows).deck
