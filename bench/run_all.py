@@ -29,7 +29,7 @@ BENCHMARKS = [
      ["--seconds", "6"]),
     ("vs_anki", "bench_vs_anki.py", "Against Anki (one review)", [], ["--answers", "100"]),
     ("import_export", "bench_import_export.py", "Import and export (10k cards)", [],
-     ["--repeats", "1", "--inner", "2"]),
+     ["--cards", "2000", "--repeats", "1", "--inner", "2"]),
     ("generation", "bench_generation.py", "Deck generation", [], []),
     ("progress", "bench_progress.py", "Progress page (5k cards, 100k reviews)", [], []),
     ("simulate", "bench_simulate.py", "Simulated learners: SM-2 vs FSRS for a year", [],

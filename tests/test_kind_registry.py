@@ -4,7 +4,7 @@ given as strings, is imported from a deck file and studied end to end over HTTP.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -41,13 +41,13 @@ class YesNo(kinds.CardKind):
     study_partial = "test_kinds/yesno_study.html"
     note_type = front_back("yesno", "Test Yes or no", template("Card 1", "{{Front}}", "{{Back}}"))
 
-    def read_fields(
-        self, raw: Mapping[str, Any], prompt: str, answer: str, where: str, problems: list[str]
-    ) -> kinds.KindFields:
-        fields = super().read_fields(raw, prompt, answer, where, problems)
+    def check_fields(
+        self, card: kinds.CardContent, where: str, problems: list[str], *, choices_given: bool
+    ) -> str:
+        answer = super().check_fields(card, where, problems, choices_given=choices_given)
         if answer and answer not in ("yes", "no"):
             problems.append(f"{where}: field 'answer' of a yesno card must be yes or no")
-        return fields
+        return answer
 
     def check(
         self, response: kinds.Response, *, answer: str, choices: Sequence[str],
