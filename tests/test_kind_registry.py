@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
 
 from quizapp import kinds
-from quizapp.deckfile import DeckFileError, from_dict
+from quizapp.deckfile import CardData, DeckData, DeckFileError, check_deck, from_dict
 from quizapp.extensions import db
 from quizapp.kinds.anki import front_back, template
 from quizapp.models import Card, ReviewLog
@@ -102,6 +103,14 @@ def test_a_registered_kind_is_read_from_deck_files_by_its_own_rules(yesno):
     with pytest.raises(DeckFileError, match="'answer' is required for yesno cards"):
         from_dict(deck_file({**card, "answer": ""}))
     assert from_dict(deck_file({**card, "answer": "yes"})).cards[0].ordinals == (0,)
+
+
+def test_an_importers_deck_is_checked_by_a_registered_kinds_own_rules(yesno):
+    card = CardData(guid="y1", kind="yesno", prompt="Spiders are insects.", answer="maybe")
+    with pytest.raises(DeckFileError, match="must be yes or no"):
+        check_deck(DeckData(title="Facts", cards=[card]))
+    checked = check_deck(DeckData(title="Facts", cards=[replace(card, answer="no")]))
+    assert checked.cards == [replace(card, answer="no")]
 
 
 def test_a_throwaway_kind_is_studied_end_to_end(client, auth, learner, yesno):
