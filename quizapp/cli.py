@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .deckfile import DeckFileError, dumps, loads
+from .decoding import decode_upload
 from .extensions import db
 from .formats.detect import ImportFailed, read_upload
 from .generation import generate_deck
@@ -99,12 +100,24 @@ def matching_source_texts(deck, folder: Path | None) -> dict[str, str]:
     for source in deck.sources:
         path = folder / Path(source.name).name
         try:
-            text = path.read_bytes().decode("utf-8-sig")
+            text = decode_upload(path.read_bytes())
         except (OSError, UnicodeDecodeError):
             continue
         if hashlib.sha256(text.encode("utf-8")).hexdigest() == source.sha256:
             texts[source.id] = text
     return texts
+
+
+def store_with_progress(deck, verb: str, **options):
+    """:func:`store_deck` with a bar of the deck's cards on a terminal (one plain line
+    naming the deck when the output is not one)."""
+    label = f"{verb} {deck.title[:40]}"
+    with click.progressbar(length=max(len(deck.cards), 1), label=label, file=sys.stderr,
+                           show_pos=True) as bar:
+        def progress(done: int, _total: int) -> None:
+            bar.update(done - bar.pos)
+
+        return store_deck(deck, progress=progress, **options)
 
 
 @decks_cli.command("load")
@@ -130,8 +143,8 @@ def load_decks(paths: tuple[Path, ...], publish: bool, sources_dir: Path | None)
             fail(str(error))
     # Every file validated before any is stored: a bad file loads nothing.
     reports = [
-        store_deck(deck, owner=None, slug=path.stem, publish=publish,
-                   source_texts=matching_source_texts(deck, sources_dir))
+        store_with_progress(deck, "Loading", owner=None, slug=path.stem, publish=publish,
+                            source_texts=matching_source_texts(deck, sources_dir))
         for path, deck in parsed
     ]
     db.session.commit()
@@ -187,11 +200,10 @@ def import_deck(file: Path, owner: str | None, publish: bool) -> None:
         fail(f"{file}: cannot read ({error.strerror})")
     except ImportFailed as error:
         fail(f"{file}: {error}")
-    reports = []
-    with click.progressbar(result.decks, label="Importing", file=sys.stderr,
-                           item_show_func=lambda d: d.title[:40] if d else None) as decks:
-        for deck in decks:
-            reports.append(store_deck(deck, owner=owner_user, publish=publish))
+    reports = [
+        store_with_progress(deck, "Importing", owner=owner_user, publish=publish)
+        for deck in result.decks
+    ]
     db.session.commit()
     for warning in result.warnings:
         click.echo(f"warning: {warning}")

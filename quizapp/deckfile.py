@@ -13,13 +13,29 @@ from __future__ import annotations
 
 import base64
 import json
-import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from quizapp import kinds
+from quizapp.deckfile_check import GUID_RE as GUID_RE
+from quizapp.deckfile_check import MAX_GUID as MAX_GUID
+from quizapp.deckfile_check import MAX_TAG as MAX_TAG
+from quizapp.deckfile_check import (
+    TAGS_PROBLEM,
+    as_written,
+    card_place,
+    checked_card,
+    unique_cards,
+)
+from quizapp.deckfile_fields import (
+    MAX_MEDIA_NAME,
+    int_field,
+    media_name_is_new,
+    read_media,
+    text_field,
+    text_problem,
+)
 from quizapp.deckfile_fields import MediaFile as MediaFile
-from quizapp.deckfile_fields import int_field, read_media, text_field
 from quizapp.knowledge_schema import knowledge_problems
 from quizapp.storable import MAX_CHOICES as MAX_CHOICES
 from quizapp.storable import MAX_FIELD as MAX_FIELD
@@ -33,8 +49,6 @@ FORMAT_VERSION = 1
 ORIGINS = ("generated", "uploaded", "imported")
 
 MAX_TITLE = 200
-MAX_GUID = 64
-MAX_TAG = 100
 # Whole numbers go into 32-bit integer columns (PostgreSQL's INTEGER).
 MAX_INT32 = 2**31 - 1
 # Every edit adds one to a deck's version: room for a billion more below MAX_INT32.
@@ -42,10 +56,6 @@ MAX_DECK_VERSION = 1_000_000_000
 # The deck settings form's bounds: more than anyone studies in a day, far inside INTEGER.
 MAX_NEW_PER_DAY = 9_999
 MAX_REVIEWS_PER_DAY = 99_999
-
-GUID_RE = re.compile(r"^[\x21-\x7e]+$")
-TAG_RE = re.compile(r"^[^\s]+$")
-
 
 class DeckFileError(ValueError):
     """A deck file that cannot be loaded; ``problems`` lists every reason."""
@@ -173,19 +183,14 @@ def from_dict(raw: Any, source: str = "<deck>") -> DeckData:
     if len(source_ids) != len(sources):
         problems.append("field 'sources' lists the same source id twice")
     cards_raw = raw.get("cards")
-    cards: list[CardData] = []
     if not isinstance(cards_raw, list):
         problems.append("field 'cards' must be a list")
         cards_raw = []
-    seen: set[str] = set()
-    for index, card_raw in enumerate(cards_raw):
-        card = _read_card(card_raw, index, source_ids, problems)
-        if card is None:
-            continue
-        if card.guid in seen:
-            problems.append(f"card {index + 1} (guid {card.guid}): field 'guid' is repeated")
-        seen.add(card.guid)
-        cards.append(card)
+    cards = unique_cards(
+        (_read_card(card_raw, index, source_ids, problems) for index, card_raw in
+         enumerate(cards_raw)),
+        problems,
+    )
     media = read_media(raw.get("media", []), problems)
     knowledge = raw.get("knowledge")
     if knowledge is not None:
@@ -204,6 +209,31 @@ def from_dict(raw: Any, source: str = "<deck>") -> DeckData:
         media=media,
         knowledge=knowledge,
     )
+
+
+def check_deck(deck: DeckData, source: str = "<deck>") -> DeckData:
+    """What :func:`from_dict` makes of ``to_dict(deck)``, found by checking the deck in place:
+    importers build decks of tens of thousands of cards, and turning each into JSON's form
+    and back would cost more than reading them did."""
+    problems: list[str] = []
+    try:
+        head = from_dict(to_dict(replace(deck, cards=[], media=[])), source)
+    except DeckFileError as error:
+        problems.extend(error.problems)
+        head = deck
+    source_ids = {doc.id for doc in deck.sources}
+    cards = unique_cards((checked_card(as_written(card), card_place(index, card.guid),
+                                       source_ids, problems, choices_given=False)
+                          for index, card in enumerate(deck.cards)), problems)
+    names: set[str] = set()
+    for index, item in enumerate(deck.media):
+        where = f"media {index + 1}"
+        if problem := text_problem(item.name, MAX_MEDIA_NAME):
+            problems.append(f"{where}: field 'name' {problem}")
+        media_name_is_new(item.name, where, names, problems)
+    if problems:
+        raise DeckFileError(source, problems)
+    return replace(head, cards=cards, media=list(deck.media))
 
 
 def _read_sources(raw: Any, problems: list[str]) -> list[SourceDoc]:
@@ -232,58 +262,46 @@ def _read_sources(raw: Any, problems: list[str]) -> list[SourceDoc]:
 def _read_card(
     raw: Any, index: int, source_ids: set[str], problems: list[str]
 ) -> CardData | None:
-    where = f"card {index + 1}"
+    """The card a file's JSON object describes: its types here, its values in
+    :func:`~quizapp.deckfile_check.checked_card`."""
+    where = card_place(index, "")
     if not isinstance(raw, dict):
         problems.append(f"{where}: must be an object")
         return None
     start = len(problems)
     guid = text_field(raw, "guid", where, problems, required=True, limit=MAX_GUID)
-    if guid:
-        where = f"card {index + 1} (guid {guid})"
-        if not GUID_RE.match(guid):
-            problems.append(f"{where}: field 'guid' must be printable ASCII without spaces")
-    kind = raw.get("kind")
-    card_kind = kinds.find(kind)
-    if card_kind is None:
-        problems.append(f"{where}: field 'kind' must be one of {', '.join(kinds.names())}")
+    where = card_place(index, guid)
     prompt = text_field(raw, "prompt", where, problems, required=True)
-    if "prompt" in raw and isinstance(raw["prompt"], str) and not prompt.strip():
-        problems.append(f"{where}: field 'prompt' must not be blank")
     answer = text_field(raw, "answer", where, problems)
     explanation = text_field(raw, "explanation", where, problems)
-    if card_kind is None:
-        kinds.refuse_choices(raw, where, problems)
-        fields = kinds.KindFields(answer)
-    else:
-        fields = card_kind.read_fields(raw, prompt, answer, where, problems)
+    # Choices that are not a list of strings are none at all to the card's kind, which
+    # then refuses the card in its own words.
+    choices_raw = raw.get("choices", [])
+    if not isinstance(choices_raw, list) or not all(isinstance(c, str) for c in choices_raw):
+        choices_raw = []
     tags_raw = raw.get("tags", [])
-    tags: tuple[str, ...] = ()
-    if not isinstance(tags_raw, list) or not all(
-        isinstance(t, str) and TAG_RE.match(t) and len(t) <= MAX_TAG and not unstorable_text(t)
-        for t in tags_raw
-    ):
-        problems.append(f"{where}: field 'tags' must be a list of words without spaces")
-    else:
-        tags = tuple(dict.fromkeys(tags_raw))
-    refs = _read_refs(raw.get("sources", []), where, source_ids, problems)
+    if not isinstance(tags_raw, list) or not all(isinstance(t, str) for t in tags_raw):
+        problems.append(TAGS_PROBLEM.format(where=where))
+        tags_raw = []
+    refs = _read_refs(raw.get("sources", []), where, problems)
     if len(problems) > start:
         return None
-    return CardData(
+    card = CardData(
         guid=guid,
-        kind=kind,
+        kind=raw.get("kind"),
         prompt=prompt,
-        answer=fields.answer,
-        choices=fields.choices,
-        correct=fields.correct,
+        answer=answer,
+        choices=tuple(choices_raw),
+        correct=raw.get("correct"),
         explanation=explanation,
-        tags=tags,
+        tags=tuple(tags_raw),
         sources=refs,
     )
+    choices_given = "choices" in raw or "correct" in raw
+    return checked_card(card, where, source_ids, problems, choices_given=choices_given)
 
 
-def _read_refs(
-    raw: Any, where: str, source_ids: set[str], problems: list[str]
-) -> tuple[SourceRef, ...]:
+def _read_refs(raw: Any, where: str, problems: list[str]) -> tuple[SourceRef, ...]:
     if not isinstance(raw, list):
         problems.append(f"{where}: field 'sources' must be a list")
         return ()
@@ -291,11 +309,6 @@ def _read_refs(
     for item in raw:
         if not isinstance(item, dict) or not isinstance(item.get("source"), str):
             problems.append(f"{where}: each of 'sources' needs a 'source' id")
-            continue
-        if item["source"] not in source_ids:
-            problems.append(
-                f"{where}: field 'sources' names unknown source {item['source']!r}"
-            )
             continue
         numbers = {}
         for key in ("start", "end", "sentence"):
@@ -346,7 +359,8 @@ def to_dict(deck: DeckData) -> dict[str, Any]:
 
 def _card_dict(card: CardData) -> dict[str, Any]:
     out: dict[str, Any] = {"guid": card.guid, "kind": card.kind, "prompt": card.prompt}
-    if kinds.get(card.kind).has_choices:
+    card_kind = kinds.find(card.kind)
+    if card_kind is not None and card_kind.has_choices:
         out["choices"] = list(card.choices)
         out["correct"] = card.correct
     else:

@@ -32,11 +32,16 @@ def text_field(
     if not isinstance(value, str):
         problems.append(f"{where}: field '{key}' must be a string")
         return ""
-    if len(value) > limit:
-        problems.append(f"{where}: field '{key}' is longer than {limit} characters")
-    elif problem := unstorable_text(value):
+    if problem := text_problem(value, limit):
         problems.append(f"{where}: field '{key}' {problem}")
     return value
+
+
+def text_problem(value: str, limit: int = MAX_FIELD) -> str | None:
+    """Why a string field cannot hold ``value`` ("is longer than ..."), or None."""
+    if len(value) > limit:
+        return f"is longer than {limit} characters"
+    return unstorable_text(value)
 
 
 def int_field(
@@ -63,13 +68,8 @@ def read_media(raw: Any, problems: list[str]) -> list[MediaFile]:
             problems.append(f"{where}: must be an object")
             continue
         name = text_field(item, "name", where, problems, required=True, limit=MAX_MEDIA_NAME)
-        if name and (not MEDIA_NAME_RE.match(name) or name in (".", "..")):
-            problems.append(f"{where}: field 'name' must be a plain file name")
+        if not media_name_is_new(name, where, names, problems):
             continue
-        if name in names:
-            problems.append(f"{where}: field 'name' repeats the name of another media file")
-            continue
-        names.add(name)
         try:
             data = base64.b64decode(item.get("data", ""), validate=True)
         except (binascii.Error, TypeError, ValueError):
@@ -77,3 +77,15 @@ def read_media(raw: Any, problems: list[str]) -> list[MediaFile]:
             continue
         files.append(MediaFile(name=name, data=data))
     return files
+
+
+def media_name_is_new(name: str, where: str, names: set[str], problems: list[str]) -> bool:
+    """Whether ``name`` is a plain file name not in ``names`` (then added to them)."""
+    if name and (not MEDIA_NAME_RE.match(name) or name in (".", "..")):
+        problems.append(f"{where}: field 'name' must be a plain file name")
+        return False
+    if name in names:
+        problems.append(f"{where}: field 'name' repeats the name of another media file")
+        return False
+    names.add(name)
+    return True

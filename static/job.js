@@ -18,6 +18,8 @@
     text("job-documents", status.documents_read + " of " + status.documents_total);
     text("job-facts", String(status.facts));
     text("job-cards", String(status.cards));
+    text("job-rows", status.rows_done.toLocaleString("en") + " of " +
+      status.rows_total.toLocaleString("en"));
     if (status.status === "done" && status.result_url) {
       window.location.assign(status.result_url);
       return true;

@@ -221,3 +221,13 @@ def test_import_command_reads_anki_packages_for_an_owner(runner, instructor, tmp
     assert "Traceback" not in failed.output
     nobody = runner.invoke(args=["decks", "import", str(broken), "--owner", "x@example.org"])
     assert nobody.exit_code == 1 and "no account for x@example.org" in nobody.output
+
+
+def test_load_shows_a_bar_for_each_deck(runner, tmp_path):
+    first = deck_file(tmp_path, [BASIC, MCQ], name="biology.json", title="Biology")
+    second = deck_file(tmp_path, [CLOZE], name="chemistry.json", title="Chemistry")
+    result = load(runner, first, second)
+    assert result.exit_code == 0, result.output
+    assert "Loading Biology" in result.stderr and "Loading Chemistry" in result.stderr
+    # The bars go to stderr; stdout keeps one summary line a deck.
+    assert "Loading" not in result.stdout and result.stdout.count("created") == 2

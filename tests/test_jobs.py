@@ -209,3 +209,27 @@ def test_a_worker_that_lost_its_job_to_another_stores_nothing(app, instructor, m
     # Run again by hand: a job that is not queued is left alone.
     job_service.run_job(job.id)
     assert counts()["Deck"] == 0
+
+
+def test_an_import_job_of_a_deck_without_cards_finishes(client, app, instructor, auth):
+    auth.login(instructor.email)
+    document = {"format": "quizapp.deck", "format_version": 1, "deck": {"title": "Empty"},
+                "cards": []}
+    preview = client.post("/decks/upload", data={
+        "csrf_token": csrf_token(client, "/decks/upload"),
+        "file": (io.BytesIO(json.dumps(document).encode()), "empty.json")},
+        content_type="multipart/form-data")
+    assert preview.status_code == 200, preview.get_data(as_text=True)[:300]
+    upload_token = re.search(r'name="token" value="([^"]+)"', preview.get_data(as_text=True))[1]
+    app.config["QUIZAPP_IMPORT_JOB_BYTES"] = 10
+    try:
+        response = client.post("/decks/upload/confirm", data={
+            "csrf_token": csrf_token(client, "/decks/upload"), "token": upload_token})
+    finally:
+        app.config["QUIZAPP_IMPORT_JOB_BYTES"] = 2 * 1024 * 1024
+    job = db.session.scalars(db.select(Job)).one()
+    assert job.status == "done", job.message
+    assert response.location == f"/jobs/{job.id}"
+    status = client.get(f"/jobs/{job.id}/status").get_json()
+    assert (status["rows_done"], status["rows_total"]) == (0, 0)
+    assert db.session.get(Deck, job.deck_id).title == "Empty"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from conftest import REPO, SEEDS, csrf_token
 
 from quizapp.extensions import db
 from quizapp.jobs import EXTENSION, make_queue
-from quizapp.models import Card, Deck, Job, JobFile, SourceDocument
+from quizapp.models import Card, Deck, Job, JobFile, PendingUpload, SourceDocument
 
 pytestmark = pytest.mark.slow
 
@@ -198,3 +199,73 @@ def test_a_job_out_of_attempts_is_failed_with_a_message(auth, client, instructor
     assert db.session.query(Deck).count() == 0 and db.session.query(JobFile).count() == 0
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert "The worker stopped while working on this job" in page
+
+
+def queue_csv_import(client, app, rows: int) -> int:
+    """Preview a CSV of ``rows`` cards, then confirm it as a background job."""
+    csv = b"front,back\n" + b"".join(b"Question %d,Answer %d\n" % (n, n) for n in range(rows))
+    preview = client.post("/decks/upload", data={
+        "csrf_token": csrf_token(client, "/decks/upload"), "file": (io.BytesIO(csv), "big.csv")},
+        content_type="multipart/form-data")
+    assert preview.status_code == 200, preview.get_data(as_text=True)[:500]
+    token = re.search(r'name="token" value="([^"]+)"', preview.get_data(as_text=True))[1]
+    saved = app.config["QUIZAPP_IMPORT_JOB_BYTES"]
+    app.config["QUIZAPP_IMPORT_JOB_BYTES"] = 1000
+    try:
+        response = client.post("/decks/upload/confirm", data={
+            "csrf_token": csrf_token(client, "/decks/upload"), "token": token})
+    finally:
+        app.config["QUIZAPP_IMPORT_JOB_BYTES"] = saved
+    assert response.status_code == 303 and response.location.startswith("/jobs/")
+    return int(response.location.rsplit("/", 1)[1])
+
+
+def rows_while_running(client, job_id: int, seconds: float, stop) -> tuple[dict, list[int]]:
+    """Poll the job's status as its page does; the partial row counts seen, and the last
+    status (when ``stop(status)`` held, or the time ran out)."""
+    seen = []
+    ends = time.monotonic() + seconds
+    while True:
+        status = client.get(f"/jobs/{job_id}/status").get_json()
+        if status["status"] == "running" and 0 < status["rows_done"] < status["rows_total"]:
+            seen.append(status["rows_done"])
+        if stop(status) or time.monotonic() > ends:
+            return status, seen
+        time.sleep(0.05)
+
+
+def test_a_large_import_shows_the_rows_imported_while_it_runs(client, app, instructor, auth,
+                                                              workers):
+    auth.login(instructor.email)
+    job_id = queue_csv_import(client, app, 20_000)
+    assert "Rows imported" in client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    workers.start(QUIZAPP_JOB_STALE_SECONDS=60)
+    status, seen = rows_while_running(
+        client, job_id, 300, lambda status: status["status"] in ("done", "failed"))
+    assert status["status"] == "done", (status, workers.logs()[-3000:])
+    assert status["rows_done"] == status["rows_total"] == 20_000
+    assert seen and seen == sorted(seen), f"no live count between 0 and 20,000: {seen}"
+    deck = db.session.get(Deck, status["deck_id"])
+    assert len(deck.cards) == 20_000
+
+
+def test_an_import_whose_worker_is_killed_while_storing_leaves_nothing_and_is_retried(
+        client, app, instructor, auth, workers):
+    auth.login(instructor.email)
+    job_id = queue_csv_import(client, app, 20_000)
+    first = workers.start()
+    status, seen = rows_while_running(
+        client, job_id, 300,
+        lambda status: status["rows_done"] > 0 or status["status"] in ("done", "failed"))
+    assert seen, (status, workers.logs()[-3000:])
+    workers.kill(first)
+    job = job_row(job_id)
+    assert job.status == "running" and job.attempts == 1
+    assert (db.session.query(Deck).count(), db.session.query(Card).count()) == (0, 0)
+    assert db.session.query(PendingUpload).count() == 1
+    workers.start(QUIZAPP_JOB_ATTEMPTS=2)
+    job = wait_for(job_id, lambda job: job.finished, 300, workers)
+    assert job.status == "done" and job.attempts == 2, job.message
+    assert db.session.query(Deck).count() == 1
+    assert len(db.session.get(Deck, job.deck_id).cards) == 20_000
+    assert db.session.query(PendingUpload).count() == 0

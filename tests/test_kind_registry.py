@@ -4,14 +4,15 @@ given as strings, is imported from a deck file and studied end to end over HTTP.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
 
 from quizapp import kinds
-from quizapp.deckfile import DeckFileError, from_dict
+from quizapp.deckfile import CardData, DeckData, DeckFileError, check_deck, from_dict
 from quizapp.extensions import db
 from quizapp.kinds.anki import front_back, template
 from quizapp.models import Card, ReviewLog
@@ -41,13 +42,13 @@ class YesNo(kinds.CardKind):
     study_partial = "test_kinds/yesno_study.html"
     note_type = front_back("yesno", "Test Yes or no", template("Card 1", "{{Front}}", "{{Back}}"))
 
-    def read_fields(
-        self, raw: Mapping[str, Any], prompt: str, answer: str, where: str, problems: list[str]
-    ) -> kinds.KindFields:
-        fields = super().read_fields(raw, prompt, answer, where, problems)
+    def check_fields(
+        self, card: kinds.CardContent, where: str, problems: list[str], *, choices_given: bool
+    ) -> str:
+        answer = super().check_fields(card, where, problems, choices_given=choices_given)
         if answer and answer not in ("yes", "no"):
             problems.append(f"{where}: field 'answer' of a yesno card must be yes or no")
-        return fields
+        return answer
 
     def check(
         self, response: kinds.Response, *, answer: str, choices: Sequence[str],
@@ -102,6 +103,14 @@ def test_a_registered_kind_is_read_from_deck_files_by_its_own_rules(yesno):
     with pytest.raises(DeckFileError, match="'answer' is required for yesno cards"):
         from_dict(deck_file({**card, "answer": ""}))
     assert from_dict(deck_file({**card, "answer": "yes"})).cards[0].ordinals == (0,)
+
+
+def test_an_importers_deck_is_checked_by_a_registered_kinds_own_rules(yesno):
+    card = CardData(guid="y1", kind="yesno", prompt="Spiders are insects.", answer="maybe")
+    with pytest.raises(DeckFileError, match="must be yes or no"):
+        check_deck(DeckData(title="Facts", cards=[card]))
+    checked = check_deck(DeckData(title="Facts", cards=[replace(card, answer="no")]))
+    assert checked.cards == [replace(card, answer="no")]
 
 
 def test_a_throwaway_kind_is_studied_end_to_end(client, auth, learner, yesno):

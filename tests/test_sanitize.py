@@ -3,9 +3,11 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quizapp.formats import sanitize
-from quizapp.formats.sanitize import ALLOWED_TAGS, plain_text, sanitize_html
+from quizapp.formats.sanitize import ALLOWED_TAGS, plain_text, sanitize_html, shows_nothing
 
 XSS_PAYLOADS = [
     "<script>alert(1)</script>",
@@ -146,3 +148,18 @@ def test_plain_text_shortcut_matches_the_parser_for_every_character():
         parsed = html.unescape(sanitize._TEXT_ONLY.clean(text))
         parsed = sanitize._WHITESPACE_RE.sub(" ", parsed).strip()
         assert plain_text(text) == parsed, hex(code_point)
+
+
+_MARKUP_PIECES = st.sampled_from([
+    "", " ", "\xa0", "&nbsp;", "&amp;", "&lt;", "a", "<b>", "</b>", "<p></p>", "<br>", "<br/>",
+    '<a title="x>y">', '<a title="a<b">', '<a title="">', "</a>", '<img src="p.png">', "<img>",
+    "<script>x</script>",
+    "<!-- c -->", "<", ">", '"', "'", "&", "\n", "\t", "<td>", "<i> </i>", "\x00", "<span",
+])
+
+
+@given(st.lists(_MARKUP_PIECES, max_size=12).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_shows_nothing_agrees_with_the_plain_text_of_sanitized_markup(raw):
+    markup = sanitize_html(raw)
+    assert shows_nothing(markup) == (not plain_text(markup) and "<img" not in markup)

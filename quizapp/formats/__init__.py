@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from quizapp.deckfile import DeckData, DeckFileError, from_dict, to_dict
+from quizapp.deckfile import DeckData, DeckFileError, check_deck
 
 
 class ImportFailed(Exception):
@@ -79,6 +79,6 @@ def checked_deck(deck: DeckData) -> DeckData:
     """The deck as the deck file format would load it, so no importer hands on a deck
     that the rest of the app would reject."""
     try:
-        return from_dict(to_dict(deck), deck.title)
+        return check_deck(deck, deck.title)
     except DeckFileError as exc:
         raise ImportFailed(f"The deck {deck.title!r} has problems: {exc}") from None

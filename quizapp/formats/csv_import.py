@@ -13,7 +13,6 @@ reported together, naming its row (the header is row 1, as in a spreadsheet).
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import re
@@ -31,6 +30,7 @@ from quizapp.deckfile import (
     CardData,
     DeckData,
 )
+from quizapp.decoding import decode_upload
 from quizapp.formats import ImportFailed, ImportResult, MediaLimits, Reader, checked_deck
 from quizapp.formats.sanitize import plain_text, sanitize_html
 
@@ -60,16 +60,9 @@ _MAX_PROBLEMS_SHOWN = 5
 
 
 def decode_text(data: bytes) -> str:
-    """Text of an upload in UTF-8 (BOM or not), UTF-16 with a BOM, or Windows-1252."""
+    """Text of an upload (:func:`~quizapp.decoding.decode_upload`), refused when it is not text."""
     try:
-        if data.startswith(codecs.BOM_UTF8):
-            text = data[len(codecs.BOM_UTF8) :].decode("utf-8")
-        elif data.startswith(codecs.BOM_UTF16_LE):
-            text = data[len(codecs.BOM_UTF16_LE) :].decode("utf-16-le")
-        elif data.startswith(codecs.BOM_UTF16_BE):
-            text = data[len(codecs.BOM_UTF16_BE) :].decode("utf-16-be")
-        else:
-            text = _decode_without_bom(data)
+        text = decode_upload(data)
     except UnicodeDecodeError:
         raise ImportFailed(
             "The file's text encoding is damaged; save it again as UTF-8 and re-upload."
@@ -80,13 +73,6 @@ def decode_text(data: bytes) -> str:
             "imported."
         )
     return text
-
-
-def _decode_without_bom(data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252")
 
 
 def title_from_filename(filename: str) -> str:

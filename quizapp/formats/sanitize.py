@@ -97,6 +97,23 @@ def sanitize_html(markup: str) -> str:
     return _CLEANER.clean(markup)
 
 
+# In sanitize_html's output every "<" opens a tag (the text's own are escaped) and every
+# attribute value is in double quotes, so a tag ends at the first ">" outside quotes. No part
+# of the pattern crosses a "<", so no match rescans the rest of a text of unclosed tags.
+_SANITIZED_TAG_RE = re.compile(r'<[^<>"]*(?:"[^"<]*"[^<>"]*)*>')
+
+
+def shows_nothing(sanitized: str) -> bool:
+    """Whether markup from :func:`sanitize_html` shows no text (only white space) and no
+    image: what :func:`plain_text` would say, mostly without parsing the markup again."""
+    if "<img" in sanitized:
+        return False
+    text = _SANITIZED_TAG_RE.sub("", sanitized) if "<" in sanitized else sanitized
+    if "<" in text or ">" in text:
+        return not plain_text(sanitized)  # a "<" inside an attribute's value: rare, parsed
+    return not html.unescape(text).strip()
+
+
 def plain_text(markup: str) -> str:
     """The visible text of the markup on one line, entities decoded.
 

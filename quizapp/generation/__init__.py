@@ -31,6 +31,7 @@ from quizapp.generation.reconcile import (
     summary_value,
 )
 from quizapp.generation.text import slug
+from quizapp.sources import SourceLimits, read_source
 
 # The deck file format's limits on a source's name and title and on the deck title.
 MAX_SOURCE_NAME = 300
@@ -117,10 +118,13 @@ def generate_deck(
 
 
 def generate_deck_from_paths(paths: Iterable[str | Path], title: str | None = None) -> DeckData:
-    documents = []
-    for path in paths:
-        path = Path(path)
-        documents.append((path.name, path.read_text(encoding="utf-8", errors="replace")))
+    """A deck from files on disk, each read as uploads and ``flask decks generate`` read it
+    (:func:`quizapp.sources.read_source`, default limits); raises
+    :class:`~quizapp.sources.SourceRefused` naming a file that cannot be read."""
+    documents = [
+        read_source(Path(path).name, Path(path).read_bytes(), SourceLimits()).document()
+        for path in paths
+    ]
     return generate_deck(documents, title)
 
 

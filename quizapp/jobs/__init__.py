@@ -5,6 +5,10 @@ Python, one machine); ``redis://host:port/db`` shares it between hosts; ``immedi
 job inside the request that queues it. The queue carries only job ids: the job's files,
 progress and result live in the database (:mod:`quizapp.services.jobs`), so a lost message is
 recovered by the stale-job check and never loses data.
+
+One exception: the live counts of a job's last step (rows imported so far) are kept in the
+queue's own storage, because that step runs inside the transaction that stores its result,
+and on SQLite no other connection may write to the database until it commits.
 """
 
 from __future__ import annotations
@@ -61,3 +65,20 @@ def job_queue() -> JobQueue:
 def enqueue(job_id: int) -> None:
     """Hand the job to a worker (with the immediate queue: run it now)."""
     job_queue().run_job(job_id)
+
+
+def _live_key(job_id: int) -> str:
+    return f"quizapp.job-live.{job_id}"
+
+
+def put_live(job_id: int, counts: dict) -> None:
+    """Publish a running job's latest counts where its page can read them at once."""
+    job_queue().huey.put(_live_key(job_id), counts)
+
+
+def live_counts(job_id: int) -> dict:
+    return job_queue().huey.get(_live_key(job_id), peek=True) or {}
+
+
+def drop_live(job_id: int) -> None:
+    job_queue().huey.delete(_live_key(job_id))

@@ -9,9 +9,9 @@ CSV. Callers look a kind up with :func:`get` and never compare kind names themse
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
 DEFAULT_KIND = "basic"
 
@@ -37,15 +37,6 @@ class CardContent(Protocol):
     def correct(self) -> int | None: ...
     @property
     def explanation(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class KindFields:
-    """The fields a kind keeps from a deck-file card: the answer, and the choices if any."""
-
-    answer: str
-    choices: tuple[str, ...] = ()
-    correct: int | None = None
 
 
 @dataclass(frozen=True)
@@ -134,16 +125,19 @@ class CardKind:
         """Whether a prompt alone marks a card of this kind (a CSV row with no kind)."""
         return False
 
-    def read_fields(
-        self, raw: Mapping[str, Any], prompt: str, answer: str, where: str, problems: list[str]
-    ) -> KindFields:
-        """The kind's fields from a deck-file card, adding each problem to ``problems``."""
-        refuse_choices(raw, where, problems)
-        if self.requires_answer and not answer.strip():
+    def check_fields(
+        self, card: CardContent, where: str, problems: list[str], *, choices_given: bool
+    ) -> str:
+        """Check the kind's fields of a card read from a deck file or built by an importer,
+        adding each problem to ``problems``; the answer the card keeps. ``choices_given``:
+        the file states choices or a right choice (which only kinds with choices may)."""
+        if choices_given:
+            refuse_choices(where, problems)
+        if self.requires_answer and not card.answer.strip():
             problems.append(f"{where}: field 'answer' is required for {self.name} cards")
-        if prompt and (problem := self.prompt_problem(prompt)):
+        if card.prompt and (problem := self.prompt_problem(card.prompt)):
             problems.append(f"{where}: field 'prompt' of a {self.name} card {problem}")
-        return KindFields(answer)
+        return card.answer
 
     def choice_order(self, choices: Sequence[str]) -> tuple[int, ...]:
         """The order the options are offered in, as indexes into ``choices``."""
@@ -209,8 +203,7 @@ def inferred(prompt: str, *, choices_given: bool) -> str:
     return DEFAULT_KIND
 
 
-def refuse_choices(raw: Mapping[str, Any], where: str, problems: list[str]) -> None:
-    """A deck-file card of a kind without choices must not carry them."""
-    if "choices" in raw or "correct" in raw:
-        owners = " and ".join(kind.name for kind in _KINDS.values() if kind.has_choices)
-        problems.append(f"{where}: fields 'choices' and 'correct' belong to {owners} cards only")
+def refuse_choices(where: str, problems: list[str]) -> None:
+    """A deck-file card of a kind without choices states some: say whose they are."""
+    owners = " and ".join(kind.name for kind in _KINDS.values() if kind.has_choices)
+    problems.append(f"{where}: fields 'choices' and 'correct' belong to {owners} cards only")

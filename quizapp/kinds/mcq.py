@@ -4,8 +4,7 @@ order each time; the app grades the pick."""
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from quizapp.storable import MAX_CHOICES, MAX_FIELD, unstorable_text
 
@@ -15,7 +14,6 @@ from .base import (
     AnswerRefused,
     CardContent,
     CardKind,
-    KindFields,
     Response,
     Verdict,
 )
@@ -43,34 +41,30 @@ class MultipleChoice(CardKind):
         ),
     )
 
-    def read_fields(
-        self, raw: Mapping[str, Any], prompt: str, answer: str, where: str, problems: list[str]
-    ) -> KindFields:
-        choices: tuple[str, ...] = ()
-        choices_raw = raw.get("choices")
+    def check_fields(
+        self, card: CardContent, where: str, problems: list[str], *, choices_given: bool
+    ) -> str:
+        """The right choice is the answer when the card states none."""
+        choices, correct = card.choices, card.correct
         if (
-            not isinstance(choices_raw, list)
-            or not all(isinstance(c, str) and c.strip() for c in choices_raw)
-            or not 2 <= len(choices_raw) <= MAX_CHOICES
-            or any(len(c) > MAX_FIELD or unstorable_text(c) for c in choices_raw)
+            not all(c.strip() for c in choices)
+            or not 2 <= len(choices) <= MAX_CHOICES
+            or any(len(c) > MAX_FIELD or unstorable_text(c) for c in choices)
         ):
             problems.append(
                 f"{where}: field 'choices' must list 2 to {MAX_CHOICES} non-blank strings "
                 f"of at most {MAX_FIELD} characters each"
             )
-        else:
-            choices = tuple(choices_raw)
-            if len(set(choices)) != len(choices):
-                problems.append(f"{where}: field 'choices' has the same choice twice")
-        correct = raw.get("correct")
+            choices = ()
+        elif len(set(choices)) != len(choices):
+            problems.append(f"{where}: field 'choices' has the same choice twice")
         if isinstance(correct, bool) or not isinstance(correct, int):
             problems.append(f"{where}: field 'correct' must be the index of the right choice")
-            return KindFields(answer, choices, None)
-        if choices and not 0 <= correct < len(choices):
+        elif choices and not 0 <= correct < len(choices):
             problems.append(f"{where}: field 'correct' is not an index into 'choices'")
-        elif choices and not answer:
-            answer = choices[correct]
-        return KindFields(answer, choices, correct)
+        elif choices and not card.answer:
+            return choices[correct]
+        return card.answer
 
     def choice_order(self, choices: Sequence[str]) -> tuple[int, ...]:
         order = list(range(len(choices)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
@@ -55,6 +55,8 @@ SAFE_MEDIA_TYPES = {
 }  # fmt: skip
 OPAQUE_MEDIA_TYPE = "application/octet-stream"
 MEDIA_CHUNK_BYTES = 256 * 1024
+# Cards written between two progress reports of a deck being stored.
+PROGRESS_BATCH = 500
 
 
 def media_type(name: str) -> str:
@@ -179,11 +181,13 @@ def store_deck(
     source_texts: dict[str, str] | None = None,
     publish: bool | None = None,
     max_media_bytes: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> StoreReport:
     """Create or update the owner's deck called ``slug``; the caller commits.
 
     Cards are matched by guid: a changed card is updated in place (learners keep their
     progress), a card missing from ``data`` is retired, never deleted with its history.
+    ``progress(done, total)`` hears of the cards written so far, a batch at a time.
     """
     slug = slug or deck_slug(data.title)
     owner_id = owner.id if owner else None
@@ -234,6 +238,10 @@ def store_deck(
         else:
             report.unchanged += 1
         card.position = position
+        if progress is not None and (position + 1) % PROGRESS_BATCH == 0:
+            # Written now, so that the count told is of rows the database has.
+            db.session.flush()
+            progress(position + 1, len(data.cards))
     for guid, card in existing.items():
         if guid not in incoming and not card.retired:
             card.retired = True
@@ -244,6 +252,8 @@ def store_deck(
     if not created and (report.changed or meta_changed):
         mark_changed(deck)
     db.session.flush()
+    if progress is not None:
+        progress(len(data.cards), len(data.cards))
     return report
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..formats.detect import ImportFailed, read_upload
-from ..jobs import enqueue
+from ..jobs import drop_live, enqueue, live_counts, put_live
 from ..models import ACTIVE_JOB_STATUSES, Job, JobFile, PendingUpload, User, utcnow
 from ..scheduling.fitting import FitFailed
 from .deck_simulation import SimulationRefused, run_simulation_job
@@ -121,19 +121,30 @@ def job_for(user: User, job_id: int) -> Job:
 
 
 def job_status(job: Job) -> dict:
+    live = _live(job.id) if job.status == "running" else {}
     return {
         "id": job.id,
         "kind": job.kind,
         "status": job.status,
-        "stage": job.stage,
-        "percent": 100 if job.status == "done" else job.percent,
+        "stage": live.get("stage", job.stage),
+        "percent": 100 if job.status == "done" else max(job.percent, live.get("percent", 0)),
         "documents_read": job.documents_read,
         "documents_total": job.documents_total,
         "facts": job.facts,
         "cards": job.cards,
+        "rows_done": live.get("rows_done", job.cards if job.status == "done" else 0),
+        "rows_total": live.get("rows_total", job.cards),
         "message": job.message,
         "deck_id": job.deck_id,
     }
+
+
+def _live(job_id: int) -> dict:
+    try:
+        return live_counts(job_id)
+    except Exception:  # an unreachable queue costs the live counts, not the job's page
+        log.exception("live counts of job %s could not be read", job_id)
+        return {}
 
 
 # --- running -----------------------------------------------------------------------------
@@ -203,7 +214,7 @@ class _Progress:
 
     def __init__(self, job_id: int, claim: str):
         self.job_id, self.claim = job_id, claim
-        self.last = 0.0
+        self.last = self.last_rows = 0.0
 
     def __call__(self, **values) -> None:
         now = time.monotonic()
@@ -212,6 +223,19 @@ class _Progress:
         self.last = now
         _write(self.job_id, self.claim, heartbeat_at=utcnow(), **values)
 
+    def rows(self, done: int, total: int, *, percent: int) -> None:
+        """Rows stored so far, told from inside the transaction that stores them: through
+        the queue's storage, which that transaction does not lock (:mod:`quizapp.jobs`)."""
+        now = time.monotonic()
+        if done < total and now - self.last_rows < PROGRESS_INTERVAL:
+            return
+        self.last_rows = now
+        try:
+            put_live(self.job_id, {"rows_done": done, "rows_total": total, "percent": percent,
+                                   "stage": f"Imported {done:,} of {total:,} rows"})
+        except Exception:  # the bar may stall; the import itself must go on
+            log.exception("live counts of job %s could not be written", self.job_id)
+
 
 def run_job(job_id: int) -> None:
     """Run one job if it is still queued. Everything it produces is committed together with
@@ -219,6 +243,7 @@ def run_job(job_id: int) -> None:
     claim = _claim(job_id)
     if claim is None:
         return  # done, failed, or being run by another worker
+    _forget_live(job_id)  # an earlier attempt's counts, if its worker died
     job = db.session.get(Job, job_id)
     report = _Progress(job_id, claim)
     app = current_app._get_current_object()
@@ -245,6 +270,15 @@ def run_job(job_id: int) -> None:
         db.session.rollback()
         _fail(job_id, claim, "Something went wrong while working on this job; it has been "
               "logged. Nothing was saved.")
+    finally:
+        _forget_live(job_id)
+
+
+def _forget_live(job_id: int) -> None:
+    try:
+        drop_live(job_id)
+    except Exception:  # left behind, the counts are only read while the job runs
+        log.exception("live counts of job %s could not be dropped", job_id)
 
 
 def _run_generation(job: Job, report) -> int:
@@ -268,11 +302,18 @@ def _run_import(job: Job, report) -> int:
     total = sum(len(deck.cards) for deck in result.decks)
     # The last report before the transaction that stores the decks begins: on SQLite a
     # report from another connection would wait for that transaction to end.
-    report(stage=f"Saving {total} cards", cards=total, percent=50)
+    report(stage=f"Saving {total:,} cards", cards=total, percent=50)
     first = None
+    before = 0
     for deck in result.decks:
-        stored = store_deck(deck, owner=owner, max_media_bytes=limits.deck_bytes).deck
+        def rows(done: int, _: int, before=before) -> None:
+            stored = before + done
+            report.rows(stored, total, percent=50 + 45 * stored // max(total, 1))
+
+        stored = store_deck(deck, owner=owner, max_media_bytes=limits.deck_bytes,
+                            progress=rows).deck
         first = first or stored
+        before += len(deck.cards)
     db.session.delete(pending)
     db.session.flush()
     return first.id

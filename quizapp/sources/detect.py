@@ -10,6 +10,7 @@ import zipfile
 import zlib
 from pathlib import PurePath
 
+from ..decoding import has_utf16_bom
 from .limits import SourceRefused
 
 KINDS = ("pdf", "docx", "pptx", "html", "md", "text")
@@ -63,7 +64,7 @@ def sniff(name: str, data: bytes) -> str:
 
 
 def _utf16_head(data: bytes) -> bytes:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if has_utf16_bom(data):
         return data[:8192].decode("utf-16", "ignore").encode("utf-8", "ignore")
     return b""
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+from ..decoding import decode_upload, has_utf16_bom
 from .limits import SourceLimits, SourceRefused, check_chars
 from .outline import printable
 
 
 def decode_text(name: str, data: bytes, limits: SourceLimits) -> str:
-    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    utf16 = has_utf16_bom(data)
     if b"\x00" in data[:4096] and not utf16:
         raise SourceRefused(f"{name}: this looks like a binary file, not text.")
-    for encoding in ("utf-16",) if utf16 else ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        check_chars(name, len(text), limits)
-        return printable(text) if "\x00" in text else text
-    raise SourceRefused(f"{name}: the text encoding could not be read.")
+    try:
+        text = decode_upload(data)
+    except UnicodeDecodeError:
+        raise SourceRefused(f"{name}: the text encoding could not be read.") from None
+    check_chars(name, len(text), limits)
+    return printable(text) if "\x00" in text else text

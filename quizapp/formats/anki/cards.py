@@ -26,7 +26,7 @@ from quizapp.deckfile import (
     MediaFile,
 )
 from quizapp.formats import ImportFailed, checked_deck, megabytes
-from quizapp.formats.anki.choices import choice_lines, choices_and_correct, is_blank
+from quizapp.formats.anki.choices import choice_lines, choices_and_correct
 from quizapp.formats.anki.collection import Collection, Note
 from quizapp.formats.anki.media import (
     MediaStore,
@@ -35,7 +35,7 @@ from quizapp.formats.anki.media import (
     safe_media_name,
 )
 from quizapp.formats.anki.notetypes import shape_of
-from quizapp.formats.sanitize import sanitize_html
+from quizapp.formats.sanitize import sanitize_html, shows_nothing
 
 DEFAULT_DECK_TITLE = "Imported deck"
 # Each tag's inside stops at the next "<": on unclosed "<img<img..." no match rescans the rest.
@@ -172,7 +172,7 @@ class DeckBuilder:
                 listed = field(shape.choices[0])
                 offered = choice_lines(listed)
             else:
-                offered = [text for text in map(field, shape.choices) if not is_blank(text)]
+                offered = [text for text in map(field, shape.choices) if not shows_nothing(text)]
                 listed = "<ol>" + "".join(f"<li>{text}</li>" for text in offered) + "</ol>"
             stated = field(shape.correct)
             question = choices_and_correct(offered, stated)
@@ -204,16 +204,19 @@ class DeckBuilder:
     ) -> str | None:
         if max(len(text) for text in (prompt, answer, explanation, *choices)) > MAX_FIELD:
             return f"a field is longer than {MAX_FIELD} characters"
-        if is_blank(prompt):
+        if shows_nothing(prompt):
             return "their question side is empty"
         card_kind = kinds.get(kind)
         if problem := card_kind.anki_prompt_problem(prompt):
             return problem
-        if card_kind.requires_answer and is_blank(answer):
+        if card_kind.requires_answer and shows_nothing(answer):
             return "their answer side is empty"
         return None
 
     def _with_local_images(self, markup: str, images: dict[str, bytes]) -> str:
+        if "<img" not in markup:  # sanitized markup spells its tags in lower case
+            return markup
+
         def localize(match: re.Match[str]) -> str:
             reference = html.unescape(match.group(2))
             if has_url_scheme(reference):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from quizapp.deckfile import MAX_CHOICES
-from quizapp.formats.sanitize import plain_text
+from quizapp.formats.sanitize import plain_text, shows_nothing
 
 CHOICE_LETTERS = "ABCDEFGH"
 _LIST_OPEN_RE = re.compile(r"<(ol|ul)\b[^<>]*>", re.IGNORECASE)
@@ -78,10 +78,6 @@ def choice_lines(markup: str) -> list[str]:
     return lines
 
 
-def is_blank(markup: str) -> bool:
-    return not plain_text(markup) and "<img" not in markup
-
-
 def right_choice(choices: list[str], correct_markup: str) -> int | None:
     """The index of the right choice as ``correct_markup`` names it, or None."""
     stated = plain_text(correct_markup)
@@ -108,7 +104,7 @@ def choices_and_correct(
     if (
         correct is None
         or not 2 <= len(choices) <= MAX_CHOICES
-        or any(is_blank(item) for item in choices)
+        or any(shows_nothing(item) for item in choices)
         or len(set(choices)) != len(choices)
     ):
         return None
