@@ -47,6 +47,16 @@ def pg_available() -> bool:
         return False
 
 
+def reachable_engines(spec: str) -> list[str] | None:
+    """The engines an ``--engines`` option names; None, having said why, when PostgreSQL is
+    named but not reachable (the caller reports the target as missed)."""
+    engines = [name.strip() for name in spec.split(",") if name.strip()]
+    if "postgresql" in engines and not pg_available():
+        print("PostgreSQL is not reachable: cannot measure it (target missed).")
+        return None
+    return engines
+
+
 def _pg_admin(sql: str) -> None:
     import psycopg
 

@@ -148,9 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Class dashboard: {sizes[0]:,} learners x {sizes[1]:,} cards, {sizes[2]} studied "
           f"and {sizes[3]} answers each")
     print(common.machine_line())
-    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-    if "postgresql" in engines and not common.pg_available():
-        print("PostgreSQL is not reachable: cannot measure it (target missed).")
+    engines = common.reachable_engines(args.engines)
+    if engines is None:
         return 1
     rows, ok = [], True
     with common.temp_dir("class") as workdir:

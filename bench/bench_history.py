@@ -152,9 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         args.cards, args.studied, args.rounds, args.calls = 2_000, 1_000, 2, 10
     print("Costs flat in history: open_session + choose_next, as a study GET does")
     print(common.machine_line())
-    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-    if "postgresql" in engines and not common.pg_available():
-        print("PostgreSQL is not reachable: cannot measure it (target missed).")
+    engines = common.reachable_engines(args.engines)
+    if engines is None:
         return 1
     ok = True
     rows = []

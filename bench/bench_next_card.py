@@ -326,9 +326,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print("Next card at scale: quizapp.services.study.choose_next")
     print(common.machine_line())
-    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-    if "postgresql" in engines and not common.pg_available():
-        print("PostgreSQL is not reachable: cannot measure it (target missed).")
+    engines = common.reachable_engines(args.engines)
+    if engines is None:
         return 1
     ok = True
     rows_out = []

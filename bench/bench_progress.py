@@ -156,9 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     cards, large, repeats = (500, 5_000, 2) if args.quick else (CARDS, LARGE, REPEATS)
     print(f"Progress page: {cards:,} studied cards, {SMALL:,} vs {large:,} reviews")
     print(common.machine_line())
-    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-    if "postgresql" in engines and not common.pg_available():
-        print("PostgreSQL is not reachable: cannot measure it (target missed).")
+    engines = common.reachable_engines(args.engines)
+    if engines is None:
         return 1
     rows, ok = [], True
     with common.temp_dir("progress") as workdir:
