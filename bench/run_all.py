@@ -69,9 +69,11 @@ def main(argv: list[str] | None = None) -> int:
             continue
         command = [sys.executable, str(path)] + (quick_args if args.quick else full_args)
         begun, cpu = time.monotonic(), _children_cpu()
-        status = subprocess.run(command, cwd=BENCH.parent, check=False).returncode
+        finished = subprocess.run(command, cwd=BENCH.parent, check=False,
+                                  stderr=subprocess.PIPE, text=True, errors="replace")
+        sys.stderr.write(finished.stderr)
         seconds = time.monotonic() - begun
-        outcome = {0: "met"}.get(status, "MISSED" if status == 1 else f"FAILED (exit {status})")
+        outcome = _outcome(finished.returncode, finished.stderr)
         results.append((name, title, outcome, seconds, _children_cpu() - cpu))
     total = time.monotonic() - started
     print(f"\n{'=' * 100}")
@@ -91,6 +93,14 @@ def main(argv: list[str] | None = None) -> int:
     ok = in_budget and all(outcome == "met" for _, _, outcome, *_ in results)
     print(f"all targets {'met' if ok else 'NOT met'}")
     return 0 if ok else 1
+
+
+def _outcome(status: int, stderr: str) -> str:
+    """A script exits 1 when it misses a target; an uncaught exception exits 1 too, so a
+    traceback marks it broken (a benchmark that crashes is a bug, not a missed target)."""
+    if "Traceback (most recent call last)" in stderr:
+        return f"FAILED (crashed, exit {status})"
+    return {0: "met"}.get(status, "MISSED" if status == 1 else f"FAILED (exit {status})")
 
 
 def _children_cpu() -> float:
