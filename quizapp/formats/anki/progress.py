@@ -56,7 +56,7 @@ _EARLIEST_REVIEW_MS = EARLIEST_REVIEW.timestamp() * 1000
 LEARNING_DUE_EPOCH = 1_000_000_000  # learning dues above this are epoch seconds, else days
 SUCCESSES_OF_A_REVIEW_CARD = 2  # past SM-2's fixed 1- and 6-day steps
 
-_TAG_RE = re.compile(r"<[^>]*>")
+_TAG_RE = re.compile(r"<[^<>]*>")  # stops at the next "<": linear on "<<<<..."
 
 
 @dataclass(frozen=True)
