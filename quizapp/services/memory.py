@@ -1,9 +1,8 @@
 """Keeping each card state's FSRS memory (quizapp.stats.memory) up to date in the database.
 
-The answer path writes :func:`memory_columns` with each answer's state, :func:`note_review`
-folds an answer into a loaded row, :func:`note_undo` replays a side after an undo, and
-:func:`rebuild` replays the review log for states whose history arrived another way (a
-migration, an Anki import). Operations flush at most; the caller commits.
+The answer path writes :func:`memory_columns` with each answer's state, :func:`note_undo`
+replays a side after an undo, and :func:`rebuild` replays the review log for states whose
+history arrived another way (a migration, an Anki import). Operations flush at most; the caller commits.
 """
 
 from __future__ import annotations
@@ -63,14 +62,6 @@ def _store(row: CardState, memory: Memory | None) -> None:
     row.memory_stability = memory.stability if memory else None
     row.memory_difficulty = memory.difficulty if memory else None
     row.memory_reviewed_at = memory.reviewed_at if memory else None
-
-
-def note_review(
-    row: CardState, fsrs_rating: int, reviewed_at: datetime,
-    parameters: Parameters = DEFAULT_PARAMETERS,
-) -> None:
-    """Fold one answer (FSRS rating 1-4) into the state's memory; the next flush writes it."""
-    _store(row, next_memory(memory_of(row), fsrs_rating, reviewed_at, parameters))
 
 
 def _history(where: ColumnElement[bool]):
