@@ -2,7 +2,8 @@
 
 The answer path writes :func:`memory_columns` with each answer's state, :func:`note_undo`
 replays a side after an undo, and :func:`rebuild` replays the review log for states whose
-history arrived another way (a migration, an Anki import). Operations flush at most; the caller commits.
+history arrived another way (a migration, an Anki import). Operations flush at most; the
+caller commits.
 """
 
 from __future__ import annotations
