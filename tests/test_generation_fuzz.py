@@ -355,6 +355,25 @@ def test_a_huge_single_line_costs_time_in_proportion_to_its_length():
     assert large < 8 * 3 * max(small, 0.05), (small, large)  # 8x the text, linear with slack
 
 
+def test_a_long_document_of_repeated_statements_costs_time_in_proportion_to_its_length():
+    # Every statement kind whose reader once looked back over all earlier ones (type lists,
+    # definitions, causes named by "that damage"): 8 times the paragraphs took 35 times the
+    # time. CPU time of this thread, so a busy machine does not count.
+    paragraph = (
+        "There are two types of frostbite: superficial and deep. Deep frostbite is caused by "
+        "long cold exposure. Superficial frostbite is caused by wind chill, which causes this "
+        "damage to skin. That damage may trigger blisters.\n\n"
+    )
+
+    def seconds(copies: int) -> float:
+        started = time.thread_time()
+        generate_deck([("notes.txt", paragraph * copies)])
+        return time.thread_time() - started
+
+    small, large = seconds(200), seconds(1600)
+    assert large < 8 * 2 * small, (small, large)  # 8x the text, linear with slack
+
+
 def test_type_words_spelt_with_case_folding_lookalikes_are_read():
     # "ſ" (long s) and "K" (Kelvin sign) match "s" and "k" when case is ignored.
     deck = assert_valid_deck(

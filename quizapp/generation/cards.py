@@ -8,6 +8,7 @@ is never asked with a single right answer: it becomes a card about the disagreem
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable
 
 from quizapp.deckfile import CardData, SourceRef
@@ -202,14 +203,10 @@ class DeckWriter(CauseCards):
             type_tags = (*tags, type_tag(type_word))
             if definitions:
                 definitions = [(p.replace("your ", "the "), loc) for p, loc in definitions]
-                phrase = sorted(
-                    definitions,
-                    key=lambda d: (
-                        -sum(1 for other, _ in definitions if fold(other) == fold(d[0])),
-                        len(d[0]),
-                        d[0],
-                    ),
-                )[0][0]
+                written = Counter(fold(p) for p, _ in definitions)
+                phrase = min(
+                    (p for p, _ in definitions), key=lambda p: (-written[fold(p)], len(p), p)
+                )
                 self.add(
                     f"type-definition:{type_word}",
                     "reversed",

@@ -7,12 +7,16 @@ A"), and in a "when" clause ("T develops when A causes B"). Mixed into ``causes.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from quizapp.generation.cause_patterns import ADVERBS, FORWARD, PEOPLE, STOP_CLAUSE
 from quizapp.generation.names import display_case, expand_entries
 from quizapp.generation.reader import Unit
 from quizapp.generation.reader_host import ReaderHost
 from quizapp.generation.text import acronym_matches, fold, stem
+
+if TYPE_CHECKING:
+    from quizapp.generation.extract import Mention
 
 PEOPLE_CAUSE_PATTERNS = (
     (
@@ -45,6 +49,38 @@ PEOPLE_CAUSE_PATTERNS = (
         2,
     ),
 )
+
+
+class FiledCauses:
+    """The type each cause of a document was last filed under, by its folded name and by the
+    stem of its last word, brought up to date as the reader adds causes: scanning every
+    earlier cause for each sentence would be quadratic on a long document."""
+
+    def __init__(self, causes: list[Mention]):
+        self.causes = causes
+        self.indexed = 0
+        self.by_name: dict[str, tuple[int, str]] = {}
+        self.by_head: dict[str, str] = {}
+
+    def _catch_up(self) -> None:
+        for index in range(self.indexed, len(self.causes)):
+            mention = self.causes[index]
+            folded = fold(mention.name)
+            words = folded.split()
+            if mention.type and words:
+                self.by_name[folded] = (index, mention.type)
+                self.by_head[stem(words[-1])] = mention.type
+        self.indexed = len(self.causes)
+
+    def type_by_head(self, head: str) -> str | None:
+        self._catch_up()
+        return self.by_head.get(head)
+
+    def type_by_name(self, *names: str) -> str | None:
+        """The type of the latest cause written as any of ``names``."""
+        self._catch_up()
+        found = [self.by_name[name] for name in names if name in self.by_name]
+        return max(found)[1] if found else None
 
 
 class IndirectCauseRules(ReaderHost):
@@ -129,18 +165,8 @@ class IndirectCauseRules(ReaderHost):
             return None
         pointer = re.match(r"(?:that|this|these|those|such) ([a-z][\w-]*)", wanted)
         if pointer:
-            noun = stem(pointer.group(1))
-            for mention in reversed(self.facts.causes):
-                if mention.type and stem(fold(mention.name).split()[-1]) == noun:
-                    return mention.type
-            return None
-        for mention in reversed(self.facts.causes):
-            if mention.type and fold(mention.name) in (
-                wanted,
-                re.sub(r"^(?:the|an?) ", "", wanted),
-            ):
-                return mention.type
-        return None
+            return self.filed_causes.type_by_head(stem(pointer.group(1)))
+        return self.filed_causes.type_by_name(wanted, re.sub(r"^(?:the|an?) ", "", wanted))
 
     def _people(self, unit: Unit, text: str) -> bool:
         """Causes stated through who gets the condition; True when the sentence had some."""

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from quizapp.generation.cause_links import FiledCauses
 from quizapp.generation.cause_patterns import HEDGE_PENALTY
 from quizapp.generation.causes import CauseRules
 from quizapp.generation.gate import fragment_reason
@@ -127,6 +128,7 @@ class _Reader(CauseRules, StatementRules):
         self.document = document
         self.vocabulary = vocabulary
         self.facts = DocumentFacts(source=source, title=document.title, text=document.text)
+        self.filed_causes = FiledCauses(self.facts.causes)
         self.type_re = re.compile(vocabulary.type_pattern(), re.IGNORECASE)
         self.head_re = vocabulary.head_pattern()
         self.condition_re = re.compile(
@@ -140,6 +142,12 @@ class _Reader(CauseRules, StatementRules):
         self.paragraph_type: str | None = None
         self.label_type: str | None = None
         self.block = -1
+        # The types each of this document's enumerating units names, looked up per unit
+        # (a scan of every enumeration per unit is quadratic on a long document).
+        self.enumerated: dict[int, list[str]] = {}
+        for _number, named, enumeration, source in vocabulary.enumerations:
+            if source == document.name:
+                self.enumerated.setdefault(id(enumeration), []).extend(named)
 
     # -- helpers --
 
@@ -268,10 +276,8 @@ class _Reader(CauseRules, StatementRules):
             rf"{self.type_re.pattern}(?:\s*\([\w\s-]+\))?[\s-]+{self.head_re}", text
         ):
             self.mention_type(self.vocabulary.canonical_type(match.group(1)), unit)
-        for _number, named, enumeration, source in self.vocabulary.enumerations:
-            if enumeration is unit and source == self.document.name:
-                for type_word in named:
-                    self.mention_type(type_word, unit)
+        for type_word in self.enumerated.get(id(unit), ()):
+            self.mention_type(type_word, unit)
         label = re.match(
             rf"^(?:(?:type|form|kind|category|class)\s*:\s*)?(?:{self.type_re.pattern})"
             rf"(?:[\s-]+{self.head_re})?(?:\s*\([^)]*\))?\s*(?::|$)",

@@ -12,6 +12,7 @@ from quizapp.generation.reader import Unit
 from quizapp.generation.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
+    from quizapp.generation.cause_links import FiledCauses
     from quizapp.generation.extract import DocumentFacts, Location
 
 # A list entry: its display name and the aliases given with it.
@@ -21,6 +22,7 @@ Entry = tuple[str, tuple[str, ...]]
 class ReaderHost:
     vocabulary: Vocabulary
     facts: DocumentFacts
+    filed_causes: FiledCauses
     type_re: re.Pattern[str]
     head_re: str
     condition_re: re.Pattern[str]

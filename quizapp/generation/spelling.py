@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from itertools import accumulate
 
 from quizapp.generation.extract import DocumentFacts, Mention
 from quizapp.generation.names import MAX_NAME_WORDS
@@ -87,11 +88,14 @@ def attested_spellings(
     lengths = sorted({key[0] for key in candidates})
     for source, tokens in sorted(words_by_source.items()):
         known = [token in wanted for token in tokens]
+        # unknown_before[i]: how many of the first i tokens no candidate has, so a window's
+        # count is one subtraction and most windows are passed over without a look inside.
+        unknown_before = [0, *accumulate(not is_known for is_known in known)]
         for size in lengths:
             for start in range(len(tokens) - size + 1):
-                unknown = [i for i in range(size) if not known[start + i]]
-                if len(unknown) > 1:
+                if unknown_before[start + size] - unknown_before[start] > 1:
                     continue  # a phrase differing from every candidate in two words or more
+                unknown = [i for i in range(size) if not known[start + i]]
                 window = tokens[start : start + size]
                 for position in unknown or range(size):
                     frame = (size, position, (*window[:position], *window[position + 1 :]))
