@@ -8,6 +8,7 @@ benchmarks on one machine at the same time.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import platform
@@ -27,6 +28,14 @@ PG_HOST = os.environ.get("BENCH_PG_HOST", "127.0.0.1")
 PG_PORT = os.environ.get("BENCH_PG_PORT", "5432")
 PG_USER = os.environ.get("BENCH_PG_USER", "postgres")
 PG_ADMIN_DB = os.environ.get("BENCH_PG_ADMIN_DB", "test")
+
+# Set by ``run_all.py --quick``: a directory where the first benchmark that asks for a database
+# migrates one SQLite file and one PostgreSQL database; every later database of that run is a
+# copy of them (a file copy, ``CREATE DATABASE ... TEMPLATE``) instead of running every
+# migration again. Same schema either way; without it (the full run, a script run on its own)
+# each database is migrated by ``make_app`` as before.
+SCHEMA_CACHE_ENV = "BENCH_SCHEMA_CACHE"
+_COPIED_SCHEMA: set[str] = set()  # database URLs made from the cache: make_app skips upgrade
 
 # A real password hash made once (werkzeug's default scrypt costs ~50 ms each): every bench
 # user shares the password below, so thousands of accounts load in a single executemany.
@@ -64,11 +73,24 @@ def _pg_admin(sql: str) -> None:
         conn.execute(sql)
 
 
-def create_pg_database(prefix: str) -> str:
-    """A fresh empty database ``bench_<prefix>_<pid>``; returns its name."""
+def create_pg_database(prefix: str, template: str = "") -> str:
+    """A fresh database ``bench_<prefix>_<pid>`` (empty, or a copy of ``template``); returns
+    its name."""
     name = f"bench_{prefix}_{os.getpid()}"
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _pg_admin(f'CREATE DATABASE "{name}"')
+    if not template:
+        _pg_admin(f'CREATE DATABASE "{name}"')
+        return name
+    import psycopg
+
+    for attempt in range(20):  # the template's last session may still be closing
+        try:
+            _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            return name
+        except psycopg.errors.ObjectInUse:
+            if attempt == 19:
+                raise
+            time.sleep(0.1)
     return name
 
 
@@ -88,15 +110,61 @@ def temp_dir(prefix: str) -> Iterator[Path]:
 
 @contextlib.contextmanager
 def database(engine: str, prefix: str, workdir: Path) -> Iterator[str]:
-    """An empty database URL for ``engine`` ("sqlite" or "postgresql"), dropped afterwards."""
+    """An empty database URL for ``engine`` ("sqlite" or "postgresql"), dropped afterwards
+    (in a quick run, one already migrated: see ``SCHEMA_CACHE_ENV``)."""
+    cache = os.environ.get(SCHEMA_CACHE_ENV, "")
     if engine == "sqlite":
-        yield "sqlite:///" + str(workdir / f"{prefix}.sqlite")
+        path = workdir / f"{prefix}.sqlite"
+        url = "sqlite:///" + str(path)
+        if cache:
+            shutil.copyfile(_sqlite_schema(Path(cache)), path)
+            _COPIED_SCHEMA.add(url)
+        yield url
         return
-    name = create_pg_database(prefix)
+    name = create_pg_database(prefix, _pg_schema(Path(cache)) if cache else "")
+    url = pg_url(name)
+    if cache:
+        _COPIED_SCHEMA.add(url)
     try:
-        yield pg_url(name)
+        yield url
     finally:
+        _COPIED_SCHEMA.discard(url)
         drop_pg_database(name)
+
+
+def _sqlite_schema(cache: Path) -> Path:
+    """The cache's migrated SQLite file, migrated on first use (rollback journal, so the one
+    file is the whole database)."""
+    import sqlite3
+
+    path = cache / "schema.sqlite"
+    if not path.exists():
+        building = cache / "building.sqlite"
+        _migrate_and_close("sqlite:///" + str(building))
+        with contextlib.closing(sqlite3.connect(building)) as conn:
+            conn.execute("PRAGMA journal_mode = DELETE")
+        building.rename(path)
+    return path
+
+
+def _pg_schema(cache: Path) -> str:
+    """The name of the cache's migrated PostgreSQL database, created on first use (its name
+    is kept in the cache directory, so ``run_all.py`` can drop it at the end)."""
+    record = cache / "postgresql"
+    if not record.exists():
+        name = create_pg_database("schema")
+        record.write_text(name)
+        _migrate_and_close(pg_url(name))
+    return record.read_text().strip()
+
+
+def _migrate_and_close(url: str) -> None:
+    from quizapp.extensions import db
+
+    app = make_app(url)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def make_app(url: str, **extra):
@@ -113,6 +181,8 @@ def make_app(url: str, **extra):
     }
     config.update(extra)
     app = create_app(config)
+    if url in _COPIED_SCHEMA:  # a copy of a database migrated earlier in this quick run
+        return app
     logging.disable(logging.INFO)  # Alembic's "Running upgrade" lines
     try:
         with app.app_context():
@@ -189,6 +259,7 @@ def machine_line() -> str:
     )
 
 
+@functools.cache  # one hash per process: every bench user shares the password
 def password_hash() -> str:
     from werkzeug.security import generate_password_hash
 
@@ -197,6 +268,11 @@ def password_hash() -> str:
 
 def sm2_state(interval: int, repetitions: int, due, lapses: int = 0) -> dict:
     """The ``card_state.state`` JSON of an SM-2 side at the starting ease."""
+    return dict(_sm2_state(interval, repetitions, due, lapses))
+
+
+@functools.cache  # bulk loads ask for the same few states thousands of times
+def _sm2_state(interval: int, repetitions: int, due, lapses: int) -> dict:
     from decimal import Decimal
 
     from quizapp.scheduling.sm2 import Sm2State

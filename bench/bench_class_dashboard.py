@@ -141,10 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--quick", action="store_true",
-                        help="50 learners x 200 cards: a smoke run, not the target")
+                        help="20 learners x 100 cards: a smoke run, not the target")
     args = parser.parse_args(argv)
-    sizes = (50, 200, 40, 80) if args.quick else (LEARNERS, CARDS, STUDIED, ANSWERS)
-    repeats = 2 if args.quick else REPEATS
+    sizes = (20, 100, 20, 40) if args.quick else (LEARNERS, CARDS, STUDIED, ANSWERS)
+    repeats = 1 if args.quick else REPEATS
     print(f"Class dashboard: {sizes[0]:,} learners x {sizes[1]:,} cards, {sizes[2]} studied "
           f"and {sizes[3]} answers each")
     print(common.machine_line())

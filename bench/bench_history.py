@@ -146,10 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=30)
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--quick", action="store_true",
-                        help="2,000 cards, 1,000 studied, 2 rounds: a smoke run")
+                        help="1,000 cards, 500 studied, 2 rounds of 3: a smoke run")
     args = parser.parse_args(argv)
     if args.quick:
-        args.cards, args.studied, args.rounds, args.calls = 2_000, 1_000, 2, 10
+        args.cards, args.studied, args.rounds, args.calls = 1_000, 500, 2, 3
     print("Costs flat in history: open_session + choose_next, as a study GET does")
     print(common.machine_line())
     engines = common.reachable_engines(args.engines)

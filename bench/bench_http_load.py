@@ -419,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--learners", type=int, default=60)
     parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="gunicorn workers (default: 1 per core on SQLite, 2 on PostgreSQL)")
     parser.add_argument("--clients", type=int, default=0,
                         help="concurrent client connections (default: one per worker)")
     parser.add_argument("--sqlite-journal", default="",
@@ -427,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     cores = os.cpu_count() or 2
     setups = []
     for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
-        workers = cores if engine == "sqlite" else 2 * cores
+        workers = args.workers or (cores if engine == "sqlite" else 2 * cores)
         setups.append((engine, workers, args.clients or workers))
 
     print("Answering under load: gunicorn (sync workers), real app vs bare-Flask ceiling")
@@ -484,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
         ["set-up", "endpoint", "requests", "req/s", "answers/s", "p50 ms", "p95 ms",
          "p99 ms", "errors", "client CPU", "of ceiling"],
         rows,
-        f"Closed loop, {args.seconds:.0f} s per endpoint in alternating slices, "
+        f"Closed loop, {args.seconds:g} s per endpoint in alternating slices, "
         f"{args.learners} learners",
     ))
     print()

@@ -279,7 +279,8 @@ def query_plans(app, case: str) -> list[tuple[str, str]]:
     return plans
 
 
-def measure_engine(engine_name: str, rows: int, rounds: int, calls: int, workdir: Path) -> dict:
+def measure_engine(engine_name: str, rows: int, rounds: int, calls: int, workdir: Path,
+                   warmup: int = 20) -> dict:
     plans = {"small": plan_dataset(1_000), "large": plan_dataset(rows)}
     result: dict = {"engine": engine_name, "load": {}, "times": {}, "plans": [], "problems": []}
     with common.database(engine_name, "nc_small", workdir) as small_url, \
@@ -294,7 +295,7 @@ def measure_engine(engine_name: str, rows: int, rounds: int, calls: int, workdir
         result["problems"] = check_answers(apps)
         for size in apps:
             for case in MEASURED:
-                for _ in range(20):  # warm caches and SQLAlchemy's statement cache
+                for _ in range(warmup):  # warm caches and SQLAlchemy's statement cache
                     one_call(apps[size], case)
         times = {(size, case): [] for size in apps for case in MEASURED}
         for round_index in range(rounds):
@@ -321,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--calls", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=20, help="untimed calls per cell first")
     parser.add_argument("--quiet-plans", action="store_true")
     args = parser.parse_args(argv)
 
@@ -334,7 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     load_rows = []
     with common.temp_dir("next-card") as workdir:
         for engine_name in engines:
-            result = measure_engine(engine_name, args.rows, args.rounds, args.calls, workdir)
+            result = measure_engine(engine_name, args.rows, args.rounds, args.calls, workdir,
+                                    args.warmup)
             for size, (states, logs, seconds) in result["load"].items():
                 load_rows.append((engine_name, size, states, logs, seconds,
                                   states / seconds if seconds else 0.0))

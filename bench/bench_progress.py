@@ -151,9 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--quick", action="store_true",
-                        help="500 cards and 5,000 reviews: a smoke run, not the target")
+                        help="200 cards and 2,000 reviews: a smoke run, not the target")
     args = parser.parse_args(argv)
-    cards, large, repeats = (500, 5_000, 2) if args.quick else (CARDS, LARGE, REPEATS)
+    cards, large, repeats = (200, 2_000, 1) if args.quick else (CARDS, LARGE, REPEATS)
     print(f"Progress page: {cards:,} studied cards, {SMALL:,} vs {large:,} reviews")
     print(common.machine_line())
     engines = common.reachable_engines(args.engines)

@@ -11,9 +11,13 @@ ten minutes; with ``--quick`` (the smoke run CI does) only when a script fails.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,20 +32,20 @@ QUICK_BUDGET_SECONDS = 60
 # that a script still runs and prints its table: CI runs all of them within a minute.
 BENCHMARKS = [
     ("next_card", "bench_next_card.py", "Next card at scale (1k vs 1M rows)", [],
-     ["--rows", "20000", "--rounds", "2", "--calls", "5"]),
+     ["--rows", "5000", "--rounds", "2", "--calls", "2", "--warmup", "3"]),
     ("history", "bench_history.py", "Costs flat in a learner's history", [], ["--quick"]),
     ("http_load", "bench_http_load.py", "Answering under load (gunicorn)", [],
-     ["--seconds", "2", "--warmup", "0.5", "--learners", "4"]),
-    ("vs_anki", "bench_vs_anki.py", "Against Anki (one review)", [], ["--answers", "40"]),
+     ["--seconds", "0.5", "--warmup", "0.1", "--learners", "2", "--workers", "1"]),
+    ("vs_anki", "bench_vs_anki.py", "Against Anki (one review)", [], ["--answers", "30"]),
     ("import_export", "bench_import_export.py", "Import and export (10k cards)", [],
-     ["--cards", "1000", "--repeats", "1", "--inner", "1"]),
-    ("generation", "bench_generation.py", "Deck generation", [], ["--scale", "3"]),
+     ["--cards", "200", "--repeats", "1", "--inner", "1"]),
+    ("generation", "bench_generation.py", "Deck generation", [], ["--scale", "2"]),
     ("progress", "bench_progress.py", "Progress page (5k cards, 1k vs 100k reviews)", [],
      ["--quick"]),
     ("class_dashboard", "bench_class_dashboard.py", "Class dashboard (500 x 2,000, 200k reviews)",
      [], ["--quick"]),
     ("anki_progress", "bench_anki_progress.py", "Reading a learner's Anki progress (10k cards)",
-     ["--runs", "1"], ["--cards", "1000", "--reviews", "3", "--runs", "1"]),
+     ["--runs", "1"], ["--cards", "200", "--reviews", "2", "--runs", "1"]),
     ("simulate", "bench_simulate.py", "Simulated learners: SM-2 vs FSRS for a year", [],
      ["--quick"]),
     ("fit", "bench_fit.py", "Personal FSRS parameters: fit time and log loss", [], ["--quick"]),
@@ -56,6 +60,30 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     chosen = {name.strip() for name in args.only.split(",") if name.strip()}
     print(common.machine_line(), flush=True)
+    with _schema_cache(args.quick):
+        return _run(args, chosen)
+
+
+@contextlib.contextmanager
+def _schema_cache(quick: bool):
+    """In a quick run every benchmark's databases are copies of one migrated SQLite file and
+    one migrated PostgreSQL database (see ``_common.SCHEMA_CACHE_ENV``), dropped at the end."""
+    if not quick:
+        yield
+        return
+    cache = Path(tempfile.mkdtemp(prefix="quizapp-bench-schema-"))
+    os.environ[common.SCHEMA_CACHE_ENV] = str(cache)
+    try:
+        yield
+    finally:
+        del os.environ[common.SCHEMA_CACHE_ENV]
+        record = cache / "postgresql"
+        if record.exists():
+            common.drop_pg_database(record.read_text().strip())
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, chosen: set[str]) -> int:
     results = []
     started = time.monotonic()
     for name, script, title, full_args, quick_args in BENCHMARKS:
