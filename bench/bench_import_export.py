@@ -255,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--trace", action="store_true")
     parser.add_argument("--inner", type=int, default=4, help="timed runs per process")
+    parser.add_argument("--heap-trace", action=argparse.BooleanOptionalAction, default=True,
+                        help="the Python-heap peaks (four more processes; off in the smoke run)")
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(child(args.child, args.cards, args.workdir, args.trace, args.inner)))
@@ -273,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
                     results[operation].append(
                         spawn(operation, args.cards, workdir, inner=args.inner))
         for operation in ("export-quizapp", "export-genanki", "export-genanki-mem",
-                          "import-quizapp"):
+                          "import-quizapp") if args.heap_trace else ():
             traced[operation] = spawn(operation, args.cards, workdir, trace=True)["traced"]
         genanki_size = (workdir / "genanki.apkg").stat().st_size
         levels = compression_levels(workdir / "quizapp.apkg")

@@ -38,7 +38,7 @@ BENCHMARKS = [
      ["--seconds", "0.5", "--warmup", "0.1", "--learners", "2", "--workers", "1"]),
     ("vs_anki", "bench_vs_anki.py", "Against Anki (one review)", [], ["--answers", "30"]),
     ("import_export", "bench_import_export.py", "Import and export (10k cards)", [],
-     ["--cards", "200", "--repeats", "1", "--inner", "1"]),
+     ["--cards", "200", "--repeats", "1", "--inner", "1", "--no-heap-trace"]),
     ("generation", "bench_generation.py", "Deck generation", [], ["--scale", "2"]),
     ("progress", "bench_progress.py", "Progress page (5k cards, 1k vs 100k reviews)", [],
      ["--quick"]),
