@@ -445,6 +445,9 @@ def test_first_answer_in_another_tab_during_confirm_asks_to_confirm_again(
     monkeypatch.setattr(anki_progress, "_states", lambda learner, deck: {})
     job, shown = failed_job(confirm(client, deck.id, page))
     assert "Confirm again" in job.message and "Confirm again" in shown
+    preview_path = re.search(r'href="(/decks/\d+/anki-progress/preview/\d+)"', shown).group(1)
+    assert TOKEN_RE.search(client.get(preview_path).get_data(as_text=True)).group(1) == (
+        TOKEN_RE.search(page).group(1))  # "Try again" goes back to the same preview
     db.session.expire_all()
     assert review_count(learner) == 0 and len(states_by_guid(learner)) == 1
     token = TOKEN_RE.search(page).group(1)

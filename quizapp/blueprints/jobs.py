@@ -26,7 +26,9 @@ def show(job_id: int):
         if job.message:
             flash(job.message, "success")
         return redirect(result, code=303)
-    return render_template("jobs/show.html", job=job, kind=KINDS[job.kind],
+    kind = KINDS[job.kind]
+    retry = kind.retry_url(job) if job.status == "failed" else None
+    return render_template("jobs/show.html", job=job, kind=kind, retry_url=retry,
                            status=job_status(job))
 
 

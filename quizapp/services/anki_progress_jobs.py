@@ -94,7 +94,7 @@ class PreviewSummary:
 def queue_preview(learner: User, deck: Deck, filename: str, data: bytes) -> Job:
     """Queue reading the upload for its preview. ImportFailed when the file is plainly no
     Anki package, JobRefused when it is over the learner's allowances."""
-    open_package(data)  # the zip's directory only: cheap
+    open_package(data)[0].close()  # the zip's directory only: cheap
     forget_stale_uploads()
     token = f"{deck.id}.{secrets.token_urlsafe(24)}"
     return queue_job(learner, PREVIEW, files=[(filename, data)], upload_token=token,
@@ -115,6 +115,21 @@ def preview_of(learner: User, deck: Deck, job: Job) -> tuple[PreviewSummary, str
         )
     )
     return (PreviewSummary.from_bytes(data), token) if data is not None else None
+
+
+def preview_job_id(job: Job) -> int | None:
+    """The preview job whose upload ``job`` (an import) works on, while that upload waits
+    to be confirmed (again, after an import that failed)."""
+    if not job.upload_token or job.deck_id is None:
+        return None
+    learner = db.session.get(User, job.user_id)
+    deck = db.session.get(Deck, job.deck_id)
+    if learner is None or deck is None or not _upload_waits(learner, deck, job.upload_token):
+        return None
+    return db.session.scalar(
+        select(Job.id).where(Job.user_id == job.user_id, Job.kind == PREVIEW,
+                             Job.upload_token == job.upload_token, Job.status == "done")
+    )
 
 
 def queue_import(learner: User, deck: Deck, token: str) -> Job | None:

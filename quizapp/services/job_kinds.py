@@ -85,6 +85,14 @@ def _anki_progress_upload(job: Job) -> str:
     return url_for("anki_progress.upload", deck_id=job.deck_id)
 
 
+def _anki_progress_preview(job: Job) -> str:
+    """Back to the preview to confirm again while the upload waits, else a new upload."""
+    preview = anki_progress_jobs.preview_job_id(job)
+    if preview is None:
+        return _anki_progress_upload(job)
+    return url_for("anki_progress.preview", deck_id=job.deck_id, job_id=preview)
+
+
 _KINDS = [
     JobKind(
         "generate", "Generating a deck", "Generating a draft deck", _run_generation,
@@ -120,7 +128,7 @@ _KINDS = [
         anki_progress_jobs.IMPORT, "Importing my Anki progress",
         "Importing your Anki progress", anki_progress_jobs.run_import,
         result_url=lambda job: url_for("progress.deck", deck_id=job.deck_id),
-        retry_url=_anki_progress_upload, counts="rows", rows_label="Card sides imported",
+        retry_url=_anki_progress_preview, counts="rows", rows_label="Card sides imported",
     ),
 ]
 
