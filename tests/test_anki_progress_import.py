@@ -17,13 +17,14 @@ from anki_progress_helpers import (
     with_collection_changed,
 )
 from conftest import ANKI_SAMPLES, csrf_token, make_user
+from markupsafe import escape
 from sqlalchemy import func, select
 from study_helpers import sm2_of, sm2_row
 
 from quizapp.extensions import db
 from quizapp.formats.anki import scheduling
 from quizapp.formats.detect import read_upload
-from quizapp.models import Card, CardState, PendingUpload, ReviewLog
+from quizapp.models import Card, CardState, Job, JobFile, PendingUpload, ReviewLog
 from quizapp.scheduling import registry
 from quizapp.services import anki_progress, schedules
 from quizapp.services.decks import store_deck
@@ -49,18 +50,43 @@ def deck_from(package: bytes, name: str = "progress.apkg"):
     return report.deck
 
 
+JOB_RE = re.compile(r"/jobs/(\d+)")
+
+
 def upload(client, deck_id: int, package: bytes, name: str = "mine.apkg"):
+    """The upload queues a preview job (run at once here: the queue is immediate) and
+    answers with its page, which sends the learner to the preview when the job is done."""
     url = f"/decks/{deck_id}/anki-progress"
-    return client.post(url, data={
+    response = client.post(url, data={
         "file": (io.BytesIO(package), name), "csrf_token": csrf_token(client, url),
     }, content_type="multipart/form-data")
+    if response.status_code != 303:
+        return response  # refused by the request's own cheap checks
+    assert JOB_RE.fullmatch(response.location)
+    return client.get(response.location, follow_redirects=True)
 
 
 def confirm(client, deck_id: int, preview_page: str):
+    """The confirm queues the import job and answers with its page; this returns what that
+    page answers: 303 to the result when the job is done, its failure otherwise."""
     token = TOKEN_RE.search(preview_page).group(1)
-    return client.post(f"/decks/{deck_id}/anki-progress/confirm", data={
+    response = client.post(f"/decks/{deck_id}/anki-progress/confirm", data={
         "token": token, "csrf_token": csrf_token(client, f"/decks/{deck_id}"),
     })
+    if response.status_code != 303:
+        return response
+    assert JOB_RE.fullmatch(response.location)
+    return client.get(response.location)
+
+
+def failed_job(response) -> tuple[Job, str]:
+    """The job whose (failed) page the response is, and that page."""
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and JOB_RE.fullmatch(response.request.path)
+    job = db.session.get(Job, int(JOB_RE.fullmatch(response.request.path).group(1)))
+    db.session.refresh(job)
+    assert job.status == "failed", (job.status, job.message)
+    return job, page
 
 
 def figure(page: str, element_id: str) -> int:
@@ -352,11 +378,12 @@ def test_hostile_package_is_refused_and_writes_nothing(app, client, auth, studie
     learner = make_user("learner@example.org")
     auth.login()
     response = upload(client, deck.id, with_collection_changed(package, HOSTILE[change]))
-    assert response.status_code == 400
-    assert "refused" in response.get_data(as_text=True) or "damaged" in response.get_data(
-        as_text=True)
+    job, page = failed_job(response)  # the file is read by the preview job
+    assert "refused" in job.message or "damaged" in job.message
+    assert str(escape(job.message)) in page
     assert written_nothing(learner)
     assert db.session.scalar(select(func.count(PendingUpload.id))) == 0
+    assert db.session.scalar(select(func.count(JobFile.id))) == 0  # the upload is dropped
 
 
 def test_huge_revlog_is_refused(app, client, auth, studied, monkeypatch):
@@ -369,9 +396,8 @@ def test_huge_revlog_is_refused(app, client, auth, studied, monkeypatch):
     ])
     monkeypatch.setattr(scheduling, "MAX_REVIEWS", 20)
     auth.login()
-    response = upload(client, deck.id, many)
-    assert response.status_code == 400
-    assert "more than 20 reviews" in response.get_data(as_text=True)
+    job, page = failed_job(upload(client, deck.id, many))
+    assert "more than 20 reviews" in job.message and "more than 20 reviews" in page
     assert written_nothing(learner)
 
 
@@ -417,12 +443,16 @@ def test_first_answer_in_another_tab_during_confirm_asks_to_confirm_again(
     db.session.commit()
     # The import read the learner's states just before that first answer was stored.
     monkeypatch.setattr(anki_progress, "_states", lambda learner, deck: {})
-    response = confirm(client, deck.id, page)
-    assert response.status_code == 409
-    assert "Confirm again" in response.get_data(as_text=True)
+    job, shown = failed_job(confirm(client, deck.id, page))
+    assert "Confirm again" in job.message and "Confirm again" in shown
+    preview_path = re.search(r'href="(/decks/\d+/anki-progress/preview/\d+)"', shown).group(1)
+    assert TOKEN_RE.search(client.get(preview_path).get_data(as_text=True)).group(1) == (
+        TOKEN_RE.search(page).group(1))  # "Try again" goes back to the same preview
     db.session.expire_all()
     assert review_count(learner) == 0 and len(states_by_guid(learner)) == 1
-    assert db.session.scalar(select(func.count(PendingUpload.id))) == 1  # kept for a retry
+    token = TOKEN_RE.search(page).group(1)
+    assert db.session.scalar(select(func.count(PendingUpload.id))
+                             .where(PendingUpload.token == token)) == 1  # kept for a retry
     monkeypatch.undo()
     assert confirm(client, deck.id, page).status_code == 303
 
@@ -503,3 +533,67 @@ def test_sm2_review_log_rows_carry_grades_stages_and_snapshots(app, client, auth
             before = sm2.from_json(log.state_before["state"])
             assert (log.stage_before, log.interval_before) == (sm2.stage(before),
                                                                before.interval)
+
+
+def test_upload_and_confirm_answer_with_job_pages_that_follow_the_work(app, client, auth,
+                                                                       studied, monkeypatch):
+    from quizapp.services import jobs as job_service
+
+    package = studied.export("legacy")
+    deck = deck_from(package)
+    learner = make_user("learner@example.org")
+    published = []
+    monkeypatch.setattr(job_service, "put_live", lambda job_id, counts: published.append(
+        counts))
+    auth.login()
+    url = f"/decks/{deck.id}/anki-progress"
+    posted = client.post(url, data={"file": (io.BytesIO(package), "mine.apkg"),
+                                    "csrf_token": csrf_token(client, url)},
+                         content_type="multipart/form-data")
+    assert posted.status_code == 303 and JOB_RE.fullmatch(posted.location)
+    status = client.get(posted.location + "/status").get_json()
+    assert (status["kind"], status["status"], status["percent"]) == ("anki_preview", "done",
+                                                                     100)
+    preview_url = f"/decks/{deck.id}/anki-progress/preview/{status['id']}"
+    assert status["result_url"] == preview_url
+    assert client.get(posted.location).location == preview_url
+    page = client.get(preview_url).get_data(as_text=True)
+    assert figure(page, "matched-guid") == 4 and written_nothing(learner)
+
+    token = TOKEN_RE.search(page).group(1)
+    confirmed = client.post(f"/decks/{deck.id}/anki-progress/confirm", data={
+        "token": token, "csrf_token": csrf_token(client, f"/decks/{deck.id}")})
+    assert confirmed.status_code == 303 and JOB_RE.fullmatch(confirmed.location)
+    status = client.get(confirmed.location + "/status").get_json()
+    assert (status["kind"], status["status"]) == ("anki_progress", "done")
+    assert status["rows_done"] == status["rows_total"] == 4
+    # The job page says what was imported on the way to the result.
+    assert status["result_url"] == confirmed.location
+    assert published[-1] == {"rows_done": 4, "rows_total": 4, "percent": 95,
+                             "stage": "Imported 4 of 4 card sides"}
+    done = client.get(confirmed.location)
+    assert done.location == f"/progress/decks/{deck.id}"
+    reviews = sum(card.revlog for card in studied.cards().values())
+    assert f"Imported your Anki progress for 4 card side(s) and {reviews} review(s)" in (
+        client.get(done.location).get_data(as_text=True))
+    assert len(states_by_guid(learner)) == 4
+    # The upload and its preview are gone with the import: the preview page says so.
+    assert db.session.scalar(select(func.count(PendingUpload.id))) == 0
+    assert client.get(preview_url).status_code == 400
+
+
+def test_a_preview_job_is_its_owners_and_shows_only_its_deck(app, client, auth, studied):
+    package = studied.export("legacy")
+    deck = deck_from(package)
+    other = store_deck(read_upload("again.apkg", package).decks[0], owner=deck.owner,
+                       slug="other", publish=True).deck
+    db.session.commit()
+    make_user("learner@example.org")
+    auth.login()
+    page = upload(client, deck.id, package)
+    job_id = int(re.search(r"/preview/(\d+)", page.request.path).group(1))
+    assert client.get(f"/decks/{other.id}/anki-progress/preview/{job_id}").status_code == 400
+    auth.logout()
+    make_user("second@example.org")
+    auth.login("second@example.org")
+    assert client.get(f"/decks/{deck.id}/anki-progress/preview/{job_id}").status_code == 404

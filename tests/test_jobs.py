@@ -184,23 +184,26 @@ def test_a_file_that_breaks_only_when_read_fails_its_job_with_the_reason(auth, c
 def test_a_worker_that_lost_its_job_to_another_stores_nothing(app, instructor, monkeypatch):
     """The stale-job check gave the job to another worker while this one still ran it: this
     one's result is rolled back, the job and its files stay with the other worker."""
+    from dataclasses import replace
+
     from sqlalchemy import update
 
     from quizapp.services import jobs as job_service
+    from quizapp.services.job_kinds import KINDS
 
     job = Job(user_id=instructor.id, kind="generate", status="queued", documents_total=1,
               files=[JobFile(position=0, name="notes.md", size=len(FIXTURE.read_bytes()),
                              data=FIXTURE.read_bytes())])
     db.session.add(job)
     db.session.commit()
-    generate = job_service._RUNNERS["generate"]
+    generate = KINDS["generate"].run
 
     def taken_over_meanwhile(job, report):
         with db.engine.begin() as connection:
             connection.execute(update(Job).where(Job.id == job.id).values(claim="other"))
         return generate(job, report)
 
-    monkeypatch.setitem(job_service._RUNNERS, "generate", taken_over_meanwhile)
+    monkeypatch.setitem(KINDS, "generate", replace(KINDS["generate"], run=taken_over_meanwhile))
     job_service.run_job(job.id)
     db.session.expire_all()
     stored = db.session.get(Job, job.id)
@@ -233,3 +236,41 @@ def test_an_import_job_of_a_deck_without_cards_finishes(client, app, instructor,
     status = client.get(f"/jobs/{job.id}/status").get_json()
     assert (status["rows_done"], status["rows_total"]) == (0, 0)
     assert db.session.get(Deck, job.deck_id).title == "Empty"
+
+
+def test_each_kind_of_job_has_a_page_of_its_own_title(client, instructor, auth):
+    """Titles, headings and the way back after a failure come from the job's kind."""
+    from markupsafe import escape
+
+    from quizapp.deckfile import from_dict
+    from quizapp.services.decks import store_deck
+    from quizapp.services.job_kinds import KINDS
+
+    deck = store_deck(from_dict({"format": "quizapp.deck", "format_version": 1,
+                                 "deck": {"title": "Kinds"},
+                                 "cards": [{"guid": "kinds-1", "kind": "basic", "prompt": "Q",
+                                            "answer": "A"}]}),
+                      owner=instructor, publish=True).deck
+    db.session.commit()
+    auth.login(instructor.email)
+    assert len({kind.title for kind in KINDS.values()}) == len(KINDS)
+    assert {"generate", "import", "fit", "simulate", "anki_preview",
+            "anki_progress"} <= set(KINDS)
+    for name, kind in KINDS.items():
+        queued = Job(user_id=instructor.id, kind=name, deck_id=deck.id, stage="Queued")
+        failed = Job(user_id=instructor.id, kind=name, deck_id=deck.id, status="failed",
+                     message=f"The {name} job failed.")
+        db.session.add_all([queued, failed])
+        db.session.commit()
+        page = client.get(f"/jobs/{queued.id}").get_data(as_text=True)
+        assert f"<title>{escape(kind.title)} · quizapp</title>" in page
+        assert f"<h1>{escape(kind.heading)}</h1>" in page
+        assert ('id="job-documents"' in page) == (kind.counts == "documents")
+        assert ('id="job-rows"' in page) == (kind.counts == "rows")
+        failed_page = client.get(f"/jobs/{failed.id}").get_data(as_text=True)
+        assert f"The {name} job failed." in failed_page
+        with client.application.test_request_context():
+            retry = kind.retry_url(failed)
+        assert f'href="{retry}"' in failed_page.replace("&amp;", "&")
+        if name != "import":
+            assert "Importing a deck" not in page

@@ -272,3 +272,54 @@ def test_an_import_whose_worker_is_killed_while_storing_leaves_nothing_and_is_re
     assert db.session.query(Deck).count() == 1
     assert len(db.session.get(Deck, job.deck_id).cards) == 20_000
     assert db.session.query(PendingUpload).count() == 0
+
+
+def test_anki_progress_is_read_and_imported_by_the_worker_not_the_request(
+        app, auth, client, workers, tmp_path):
+    from anki_progress_helpers import StudiedCollection
+    from conftest import make_user
+
+    from quizapp.formats.detect import read_upload
+    from quizapp.models import CardState
+    from quizapp.services.decks import store_deck
+
+    anki = StudiedCollection(tmp_path / "anki")
+    try:
+        anki.add_notes()
+        anki.study()
+        package = anki.export("modern")
+    finally:
+        anki.close()
+    owner = make_user("teacher@example.org", "instructor")
+    deck = store_deck(read_upload("mine.apkg", package).decks[0], owner=owner, publish=True).deck
+    db.session.commit()
+    learner = make_user("learner@example.org")
+    auth.login(learner.email)
+    url = f"/decks/{deck.id}/anki-progress"
+    response = client.post(url, data={"file": (io.BytesIO(package), "mine.apkg"),
+                                      "csrf_token": csrf_token(client, url)},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303 and response.location.startswith("/jobs/")
+    job_id = int(response.location.rsplit("/", 1)[1])
+    # No worker yet: the request stored the file with the job and read nothing of it.
+    job = job_row(job_id)
+    assert (job.status, job.kind) == ("queued", "anki_preview")
+    assert db.session.query(JobFile).count() == 1 and db.session.query(PendingUpload).count() == 0
+    page = client.get(response.location).get_data(as_text=True)
+    assert "<title>Reading my Anki progress" in page and 'id="job-progress"' in page
+    workers.start()
+    job = wait_for(job_id, lambda job: job.finished, 120, workers)
+    assert job.status == "done", job.message
+    preview = client.get(response.location)
+    assert preview.location == f"/decks/{deck.id}/anki-progress/preview/{job_id}"
+    shown = client.get(preview.location).get_data(as_text=True)
+    token = re.search(r'name="token" value="([^"]+)"', shown).group(1)
+    confirmed = client.post(f"/decks/{deck.id}/anki-progress/confirm", data={
+        "token": token, "csrf_token": csrf_token(client, f"/decks/{deck.id}")})
+    assert confirmed.status_code == 303
+    job = wait_for(int(confirmed.location.rsplit("/", 1)[1]), lambda job: job.finished, 120,
+                   workers)
+    assert (job.kind, job.status) == ("anki_progress", "done"), job.message
+    assert client.get(confirmed.location).location == f"/progress/decks/{deck.id}"
+    assert db.session.query(CardState).filter_by(user_id=learner.id).count() == 4
+    assert db.session.query(PendingUpload).count() == 0

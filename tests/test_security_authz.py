@@ -87,6 +87,10 @@ TABLE = [
     ("POST", "/decks/<int:deck_id>/anki-progress/confirm",
      "/decks/{draft}/anki-progress/confirm", {"token": "pending-token-of-a"},
      [L, 404, 404, 400, 404, 400]),
+    # A preview is read from its own (done) preview job: anyone else's job is a 404, and
+    # the owner's job of another kind previews nothing (400).
+    ("GET", "/decks/<int:deck_id>/anki-progress/preview/<int:job_id>",
+     "/decks/{pub}/anki-progress/preview/{job}", None, [L, 404, 404, 400, 404, 404]),
     ("GET", "/decks/generate", "/decks/generate", None, [L, 403, 403, 200, 200, 200]),
     ("POST", "/decks/generate", "/decks/generate", {"title": "t" * 300},
      [L, 403, 403, 400, 400, 400]),

@@ -1,4 +1,5 @@
-"""Plain text, Markdown and HTML into blocks: headings, paragraphs and list items.
+"""Plain text, Markdown and HTML into blocks: headings, paragraphs and list items (Markdown
+is read by :mod:`.markdown_blocks`, HTML by :mod:`.html_blocks`, plain text here).
 
 Lists are recognised by layout, not only by bullet characters: after an introduction that
 ends with a colon, the following short lines are its items (across blank lines) until a
@@ -13,8 +14,8 @@ from pathlib import PurePath
 
 from quizapp.generation.boilerplate import is_boilerplate
 from quizapp.generation.html_blocks import html_blocks
+from quizapp.generation.markdown_blocks import BULLET_RE, markdown_blocks
 from quizapp.generation.pieces import Block, Piece
-from quizapp.generation.tables import table_cells, table_row
 
 _TERMINAL = ".!?"
 JOINING_WORDS = frozenset(
@@ -41,7 +42,6 @@ JOINING_WORDS = frozenset(
         "called",
     ]
 )
-_BULLET_RE = re.compile(r"^\s*(?:[•·▪◦‣∙*+-]|\d{1,2}[.)])\s+")
 FINITE_VERB_RE = re.compile(
     r"\b(?:is|are|was|were|can|may|might|will|should|tends?|causes?|occurs?|has|helps?)\b",
     re.IGNORECASE,
@@ -89,20 +89,10 @@ def detect_format(name: str, text: str) -> str:
     return "text"
 
 
-def _lines(text: str) -> list[Piece]:
-    pieces = []
-    position = 0
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        pieces.append(Piece.from_span(text, position, position + len(body)))
-        position += len(line)
-    return pieces
-
-
 def _logical_lines(text: str, repeated: frozenset[str]) -> list[tuple[Piece, bool]]:
     """Lines with the breaks a page layout put inside sentences rejoined, each with whether
     a blank line follows it; repeated menu lines left out."""
-    lines = [line.clean() for line in _lines(text)]
+    lines = [line.clean() for line in Piece.lines(text)]
     logical: list[tuple[Piece, bool]] = []
     index = 0
     while index < len(lines):
@@ -170,7 +160,7 @@ def _plain_blocks(text: str, repeated: frozenset[str] = frozenset()) -> list[Blo
     runs = _short_runs(logical)
     for position, (line, blank_after) in enumerate(logical):
         following = logical[position + 1][0].text if position + 1 < len(logical) else ""
-        bullet = _BULLET_RE.match(line.text)
+        bullet = BULLET_RE.match(line.text)
         if bullet:
             blocks.append(Block("item", line[bullet.end() :].strip(), pending_break))
             pending_break = blank_after
@@ -269,7 +259,7 @@ def _continues(current: Piece, following: Piece) -> bool:
 
     ``current`` is the last line read so far; a joined line ends the way its last line does.
     """
-    if current.text[-1] in _TERMINAL + ":" or _BULLET_RE.match(following.text):
+    if current.text[-1] in _TERMINAL + ":" or BULLET_RE.match(following.text):
         return False
     first = following.text[0]
     if first.islower() or first in ".,;:)":
@@ -298,108 +288,9 @@ def _split_trailing_heading(line: Piece) -> tuple[Piece, Piece | None]:
     return line, None
 
 
-_TABLE_RULE_RE = re.compile(r"^\s*(?:\|\s*)?:?-{2,}")
-
-
-def _markdown_blocks(text: str) -> list[Block]:
-    blocks: list[Block] = []
-    paragraph: list[Piece] = []  # the lines of the open paragraph
-    item_lines: list[Piece] = []  # the lines of the last list item, while it may go on
-    pending_break = False
-
-    def close_item() -> None:
-        if item_lines:
-            blocks[-1].piece = Piece.join_lines(item_lines)
-            item_lines.clear()
-
-    def flush() -> None:
-        joined = Piece.join_lines(paragraph)
-        if joined.text:
-            close_item()
-            blocks.append(Block("para", joined, pending_break))
-        paragraph.clear()
-
-    in_code = False
-    header: list[Piece] | None = None  # the column names of the table being read
-    for raw in _lines(text):
-        line = raw.text
-        if not line.lstrip().startswith("|"):
-            header = None
-        if line.lstrip().startswith("```"):
-            in_code = not in_code
-            flush()
-            continue
-        if in_code:
-            continue
-        if not line.strip():
-            flush()
-            pending_break = True
-            continue
-        heading = re.match(r"^\s{0,3}(#{1,6})\s+", line)
-        bullet = _BULLET_RE.match(line)
-        if heading:
-            flush()
-            close_item()
-            body = raw[heading.end() :]
-            level = len(heading.group(1))
-            blocks.append(Block("heading", _strip_markdown(body.strip("# ")), True, level))
-            pending_break = False
-        elif line.lstrip().startswith("|"):
-            flush()
-            close_item()
-            cells = [_strip_markdown(cell) for cell in table_cells(raw)]
-            if _TABLE_RULE_RE.match(line) or not cells:
-                pass
-            elif header is None:
-                header = cells  # the first row names the columns
-            else:
-                row = table_row(cells, header)
-                if row.text:
-                    blocks.append(Block("para", row, pending_break))
-            pending_break = False
-            continue
-        elif bullet:
-            flush()
-            close_item()
-            item = _strip_markdown(raw[bullet.end() :])
-            depth = (len(line) - len(line.lstrip())) // 2
-            blocks.append(Block("item", item, pending_break, depth=depth))
-            item_lines.append(item)
-            pending_break = False
-        elif item_lines and not paragraph and line[:1].isspace():
-            item_lines.append(_strip_markdown(raw))
-        else:
-            paragraph.append(_strip_markdown(raw))
-    flush()
-    close_item()
-    return blocks
-
-
-_MD_INLINE_RE = re.compile(
-    # Each part stops at the next opening bracket, so a run of unclosed "[" or "<" is scanned
-    # once, not once from each of them.
-    r"!\[[^\[\]]*\]\([^()]*\)"  # images: dropped
-    r"|\[([^\[\]]*)\]\([^()]*\)"  # links: keep the text
-    r"|<[^<>]+>"  # inline tags
-    r"|\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`"
-)
-
-
-def _strip_markdown(piece: Piece) -> Piece:
-    kept: list[Piece] = []
-    position = 0
-    for match in _MD_INLINE_RE.finditer(piece.text):
-        kept.append(piece[position : match.start()])
-        if match.group(1) is not None:
-            kept.append(piece[match.start(1) : match.end(1)])
-        position = match.end()
-    kept.append(piece[position:])
-    return Piece.concat(kept).clean()
-
-
 def read_blocks(text: str, fmt: str, repeated: frozenset[str] = frozenset()) -> list[Block]:
     if fmt == "html":
         return html_blocks(text)
     if fmt == "md":
-        return _markdown_blocks(text)
+        return markdown_blocks(text)
     return _plain_blocks(text, repeated)

@@ -40,6 +40,17 @@ class Piece:
         return cls("".join(texts), offsets)
 
     @classmethod
+    def lines(cls, text: str) -> list[Piece]:
+        """The lines of ``text``, without their line ends, at their offsets."""
+        pieces = []
+        position = 0
+        for line in text.splitlines(keepends=True):
+            body = line.rstrip("\r\n")
+            pieces.append(cls.from_span(text, position, position + len(body)))
+            position += len(line)
+        return pieces
+
+    @classmethod
     def join_lines(cls, lines: list[Piece]) -> Piece:
         """Join lines with a space, except before a line that begins with punctuation."""
         parts: list[Piece] = []

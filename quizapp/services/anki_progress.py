@@ -1,10 +1,11 @@
 """Importing a learner's own Anki progress into their state for one deck.
 
 Upload → preview (what matched, how many reviews, which of the learner's states would be
-overwritten) → confirm. Between the two the file waits as a :class:`PendingUpload` whose
-token names the deck, so it can be confirmed only for the deck it was previewed for; the
-confirm deletes it (the claim) in the transaction that writes the progress, as deck uploads
-do. Operations flush; the request commits.
+overwritten) → confirm, each step read in a background job (:mod:`.anki_progress_jobs`).
+Between the two the file waits as a :class:`PendingUpload` whose token names the deck, so
+it can be confirmed only for the deck it was previewed for; the import deletes it (the
+claim) in the transaction that writes the progress, as deck uploads do. Operations flush;
+the job commits.
 
 Where the state is written: :func:`_store_state` (the one place that knows the columns of
 ``card_state``) and :func:`_review_log_row` (the one place that turns an Anki answer into a
@@ -13,8 +14,8 @@ Where the state is written: :func:`_store_state` (the one place that knows the c
 
 from __future__ import annotations
 
-import secrets
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -152,14 +153,6 @@ def _answered_later(here: datetime | None, in_anki: datetime | None) -> bool:
     return in_anki is None or here > in_anki + timedelta(milliseconds=SAME_ANSWER_MS)
 
 
-def stash(learner: User, deck: Deck, filename: str, data: bytes) -> str:
-    """Keep the upload until it is confirmed; the token to confirm it with."""
-    token = f"{deck.id}.{secrets.token_urlsafe(24)}"
-    db.session.add(PendingUpload(token=token, user_id=learner.id, filename=filename, data=data))
-    db.session.flush()
-    return token
-
-
 def pending_data(learner: User, deck: Deck, token: str) -> bytes | None:
     if not token.startswith(f"{deck.id}."):
         return None
@@ -170,16 +163,22 @@ def pending_data(learner: User, deck: Deck, token: str) -> bytes | None:
     )
 
 
-def apply_plan(learner: User, deck: Deck, plan: ProgressPlan, token: str) -> int | None:
+def apply_plan(
+    learner: User, deck: Deck, plan: ProgressPlan, token: str,
+    progress: Callable[[int], None] | None = None,
+) -> int | None:
     """Write the plan after claiming the upload; the number of answers added, or None when
-    the upload was already confirmed (or expired) meanwhile."""
+    the upload was already confirmed (or expired) meanwhile. ``progress`` hears how many
+    sides are done."""
     if not claim_pending_upload(token, learner):
         return None
     states = _states(learner, deck)
     known = _known_answers(learner, deck)
     scheduler = registry.create(schedules.settings_for(learner, deck))
     added = 0
-    for side in plan.sides:
+    for done, side in enumerate(plan.sides):
+        if progress is not None:
+            progress(done)
         converted = learner_side(scheduler, side, learner.timezone)
         row = states.get((side.card_id, side.ordinal))
         if row is None:
@@ -201,6 +200,8 @@ def apply_plan(learner: User, deck: Deck, plan: ProgressPlan, token: str) -> int
             if review.phase != Phase.CRAM:
                 previous_at = review.answered_at
     db.session.flush()
+    if progress is not None:
+        progress(len(plan.sides))
     # The sides' memory estimates follow their new histories.
     memory.rebuild(user_id=learner.id, deck_id=deck.id)
     return added

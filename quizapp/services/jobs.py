@@ -7,20 +7,21 @@ import logging
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import abort, current_app
 from sqlalchemy import func, select, update
 
 from ..extensions import db
-from ..formats.detect import ImportFailed, read_upload
+from ..formats.detect import ImportFailed
 from ..jobs import drop_live, enqueue, live_counts, put_live
 from ..models import ACTIVE_JOB_STATUSES, Job, JobFile, PendingUpload, User, utcnow
 from ..scheduling.fitting import FitFailed
-from .deck_simulation import SimulationRefused, run_simulation_job
-from .decks import MediaOverLimit, media_limits, store_deck
-from .generation import GenerationFailed, generate_draft
-from .personal_params import FitRefused, run_fit_job
+from .deck_simulation import SimulationRefused
+from .decks import MediaOverLimit
+from .generation import GenerationFailed
+from .personal_params import FitRefused
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,14 @@ PROGRESS_INTERVAL = 0.5
 
 class JobRefused(ValueError):
     """A job or upload over the user's allowance; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a job kind's runner may return instead of the bare id of its deck."""
+
+    deck_id: int
+    message: str = ""  # said once with the result (a flash when the job page sends there)
 
 
 # --- limits ------------------------------------------------------------------------------
@@ -223,7 +232,7 @@ class _Progress:
         self.last = now
         _write(self.job_id, self.claim, heartbeat_at=utcnow(), **values)
 
-    def rows(self, done: int, total: int, *, percent: int) -> None:
+    def rows(self, done: int, total: int, *, percent: int, unit: str = "rows") -> None:
         """Rows stored so far, told from inside the transaction that stores them: through
         the queue's storage, which that transaction does not lock (:mod:`quizapp.jobs`)."""
         now = time.monotonic()
@@ -232,7 +241,7 @@ class _Progress:
         self.last_rows = now
         try:
             put_live(self.job_id, {"rows_done": done, "rows_total": total, "percent": percent,
-                                   "stage": f"Imported {done:,} of {total:,} rows"})
+                                   "stage": f"Imported {done:,} of {total:,} {unit}"})
         except Exception:  # the bar may stall; the import itself must go on
             log.exception("live counts of job %s could not be written", self.job_id)
 
@@ -247,14 +256,19 @@ def run_job(job_id: int) -> None:
     job = db.session.get(Job, job_id)
     report = _Progress(job_id, claim)
     app = current_app._get_current_object()
+    from .job_kinds import KINDS  # the kinds' runners use this module
+
     try:
         with _Heartbeat(app, job_id, claim):
-            deck_id = _RUNNERS[job.kind](job, report)
+            outcome = KINDS[job.kind].run(job, report)
+            if not isinstance(outcome, Outcome):
+                outcome = Outcome(outcome)
             finished = db.session.execute(
                 update(Job)
                 .where(Job.id == job_id, Job.claim == claim, Job.status == "running")
-                .values(status="done", deck_id=deck_id, percent=100, stage="Done",
-                        finished_at=utcnow(), heartbeat_at=utcnow(), claim=None)
+                .values(status="done", deck_id=outcome.deck_id, message=outcome.message,
+                        percent=100, stage="Done", finished_at=utcnow(),
+                        heartbeat_at=utcnow(), claim=None)
             ).rowcount
             if finished != 1:
                 db.session.rollback()  # another worker took the job over: its result counts
@@ -279,52 +293,6 @@ def _forget_live(job_id: int) -> None:
         drop_live(job_id)
     except Exception:  # left behind, the counts are only read while the job runs
         log.exception("live counts of job %s could not be dropped", job_id)
-
-
-def _run_generation(job: Job, report) -> int:
-    uploads = [(item.name, item.data) for item in job.files]
-    owner = db.session.get(User, job.user_id)
-    return generate_draft(uploads, title=job.title, owner=owner, report=report).id
-
-
-def _run_import(job: Job, report) -> int:
-    pending = db.session.scalars(
-        select(PendingUpload).where(
-            PendingUpload.token == job.upload_token, PendingUpload.user_id == job.user_id
-        )
-    ).first()
-    if pending is None:
-        raise JobRefused("This upload has expired or was already imported. Upload it again.")
-    report(stage=f"Reading {pending.filename}", percent=10)
-    limits = media_limits()
-    result = read_upload(pending.filename, pending.data, media_limits=limits)
-    owner = db.session.get(User, job.user_id)
-    total = sum(len(deck.cards) for deck in result.decks)
-    # The last report before the transaction that stores the decks begins: on SQLite a
-    # report from another connection would wait for that transaction to end.
-    report(stage=f"Saving {total:,} cards", cards=total, percent=50)
-    first = None
-    before = 0
-    for deck in result.decks:
-        def rows(done: int, _: int, before=before) -> None:
-            stored = before + done
-            report.rows(stored, total, percent=50 + 45 * stored // max(total, 1))
-
-        stored = store_deck(deck, owner=owner, max_media_bytes=limits.deck_bytes,
-                            progress=rows).deck
-        first = first or stored
-        before += len(deck.cards)
-    db.session.delete(pending)
-    db.session.flush()
-    return first.id
-
-
-_RUNNERS = {
-    "generate": _run_generation,
-    "import": _run_import,
-    "fit": run_fit_job,
-    "simulate": run_simulation_job,
-}
 
 
 # --- recovery ----------------------------------------------------------------------------
