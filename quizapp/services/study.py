@@ -99,26 +99,36 @@ def next_due_review(
     }).first()
 
 
+def _new_query(from_start: bool):
+    studied = (
+        select(func.count(CardState.id))
+        .where(CardState.user_id == bindparam("user_id"), CardState.card_id == Card.id)
+        .scalar_subquery()
+    )
+    query = select(Card).where(
+        Card.deck_id == bindparam("deck_id"), Card.retired.is_(False), studied < Card.side_count
+    )
+    if from_start:
+        # The plain range keeps the (deck, position) index usable; the OR only breaks ties.
+        query = query.where(
+            Card.position >= bindparam("position"),
+            or_(Card.position > bindparam("position"), Card.id >= bindparam("card_id")),
+        )
+    return query.order_by(Card.position, Card.id).limit(1)
+
+
+_NEW, _NEW_FROM = _new_query(False), _new_query(True)
+
+
 def next_new_side(
     user: User, deck: Deck, start: tuple[int, int] | None = None
 ) -> tuple[Card, int] | None:
     """The first card in deck order with a side this learner has never studied, searched from
     (position, card id) ``start`` on: the cards before it are known to be studied."""
-    studied = (
-        select(func.count(CardState.id))
-        .where(CardState.user_id == user.id, CardState.card_id == Card.id)
-        .scalar_subquery()
-    )
-    query = select(Card).where(
-        Card.deck_id == deck.id, Card.retired.is_(False), studied < Card.side_count
-    )
+    params = {"user_id": user.id, "deck_id": deck.id}
     if start is not None:
-        position, card_id = start
-        # The plain range keeps the (deck, position) index usable; the OR only breaks ties.
-        query = query.where(
-            Card.position >= position, or_(Card.position > position, Card.id >= card_id)
-        )
-    card = db.session.scalars(query.order_by(Card.position, Card.id).limit(1)).first()
+        params["position"], params["card_id"] = start
+    card = db.session.scalars(_NEW if start is None else _NEW_FROM, params).first()
     if card is None:
         return None
     if card.side_count == 1:
