@@ -26,6 +26,7 @@ from .presentation import Presentation
 from .presentation import StudyError as StudyError
 from .presentation import decode_presentation as decode_presentation
 from .presentation import encode_presentation as encode_presentation
+from .rows import core_connection
 from .study_answer import CardNotInDeck as CardNotInDeck
 from .study_answer import Outcome as Outcome
 from .study_answer import answer_presentation as answer_presentation
@@ -82,7 +83,7 @@ _DUE, _DUE_AHEAD = _due_query(False), _due_query(True)
 
 def _answered_today(user: User, deck: Deck, today: date) -> dict[str, int]:
     """How many new cards (learn) and reviews the learner has answered in the deck today."""
-    rows = db.session.execute(_ANSWERED_TODAY, {
+    rows = core_connection().execute(_ANSWERED_TODAY, {
         "user_id": user.id, "deck_id": deck.id, "since": day_start(today, user.timezone),
     }).all()
     return dict(rows)
@@ -228,7 +229,7 @@ def _next_cram(deck: Deck, queue: SessionQueue) -> Presentation | None:
     else:
         # From a random point of the deck, the next few cards in deck order: an index range
         # whatever the deck's size. Only when all of them are done is the whole deck read.
-        cards = db.session.execute(
+        cards = core_connection().execute(
             _CRAM_WINDOW, {"deck_id": deck.id, "point": random.random()}
         ).all()
         if all(card_id in skip for card_id, _ in cards):

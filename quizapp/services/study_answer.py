@@ -34,6 +34,7 @@ from ..scheduling.phase import Phase
 from ..stats.memory import MEMORY_PHASES
 from . import memory, personal_params, schedules
 from .presentation import Presentation, StudyError, decode_presentation
+from .rows import core_connection
 from .study_queue import queued_again, record_answer_in_queue, session_mode
 
 _CARDS = Card.__table__
@@ -80,7 +81,7 @@ class Loaded:
 def _read(user: User, p: Presentation) -> tuple[Any, ...]:
     """(card, state or None, own settings, deck settings, session id, queued again), or
     Nones when the card does not exist."""
-    found = db.session.connection().execute(_READ, {
+    found = core_connection().execute(_READ, {
         "card_id": p.card_id, "user_id": user.id, "ordinal": p.ordinal,
         "mode": session_mode(p.mode == Phase.CRAM),
     }).first()
@@ -196,7 +197,7 @@ def answer_presentation(
                   else {})
     outcome = Outcome(rating, correct, phase, row.due if row else None, again,
                       response=response, card=card)
-    connection = db.session.connection()
+    connection = core_connection()
     try:
         if phase.schedules:
             if (row.version if row else 0) != p.state_version:
