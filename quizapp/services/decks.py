@@ -391,8 +391,3 @@ def cited_evidence(deck: Deck, refs: list[dict]) -> list[Evidence]:
         if evidence not in shown:
             shown.append(evidence)
     return shown
-
-
-def card_evidence(card: Card) -> list[Evidence]:
-    """Where each of the card's facts comes from, with the sentence when the text is kept."""
-    return cited_evidence(card.deck, card.sources)

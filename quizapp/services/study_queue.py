@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import StudyQueueItem, StudySession, User, utcnow
 from ..scheduling.day import learner_day
 from ..scheduling.phase import Phase
-from .rows import insert_once
+from .rows import core_connection, insert_once
 
 SCHEDULED, CRAM = "scheduled", Phase.CRAM.value
 AGAIN, DONE, ONLY = "again", "done", "only"
@@ -101,7 +101,7 @@ def open_session(
 
 
 def _snapshot(row: StudySession, today: date, user: User) -> SessionQueue:
-    items = db.session.execute(_ITEMS, {"session_id": row.id}).all()
+    items = core_connection().execute(_ITEMS, {"session_id": row.id}).all()
     queue = SessionQueue(started_at=row.started_at, session_id=row.id)
     if row.new_from_version is not None:
         queue.new_from = (row.new_from_position, row.new_from_card, row.new_from_version)
