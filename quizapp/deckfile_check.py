@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from quizapp import kinds
@@ -27,6 +28,13 @@ GUID_RE = re.compile(r"^[\x21-\x7e]+$")
 TAG_RE = re.compile(r"^[^\s]+$")
 
 TAGS_PROBLEM = "{where}: field 'tags' must be a list of words without spaces"
+
+
+@lru_cache(maxsize=4096)
+def _is_tag(tag: str) -> bool:
+    """Whether a tag (of at most MAX_TAG characters) is one word a database can hold: a
+    deck's cards share a few tags, so each is checked once."""
+    return bool(TAG_RE.match(tag)) and not unstorable_text(tag)
 
 
 def card_place(index: int, guid: str) -> str:
@@ -59,8 +67,8 @@ def checked_card(
     answer = card.answer
     if card_kind is not None:
         answer = card_kind.check_fields(card, where, problems, choices_given=choices_given)
-    if not all(
-        TAG_RE.match(t) and len(t) <= MAX_TAG and not unstorable_text(t) for t in card.tags
+    if card.tags and not (
+        max(map(len, card.tags)) <= MAX_TAG and all(map(_is_tag, card.tags))
     ):
         problems.append(TAGS_PROBLEM.format(where=where))
     for ref in card.sources:

@@ -92,9 +92,66 @@ def sanitize_html(markup: str) -> str:
     """The markup with everything that could run script or load foreign content removed."""
     if not markup:
         return ""
-    if not _PARSER_CHANGES_RE.search(markup):
+    if not _PARSER_CHANGES_RE.search(markup) or _kept_as_written(markup):
         return markup
     return _CLEANER.clean(markup)
+
+
+# Markup made only of text, the four entities below and attribute-free tags nested the way
+# the HTML parser nests them comes out of the cleaner exactly as it went in (checked against
+# nh3 in tests/test_sanitize.py), so it skips the parser too: most fields of real decks are
+# text with <b>, <i>, <br>, <div> or a list. Anything else (attributes, other tags, upper
+# case, "<" or ">" or "&" of the text's own, a tag left open or closed out of order, a block
+# inside a phrase, an item outside its list) goes to the parser.
+# Possessive: each piece is told by its first character, so nothing is ever tried twice.
+_SIMPLE_MARKUP_RE = re.compile(
+    r"(?:[^<>&\x00\r\xa0]++|&(?:amp|lt|gt|nbsp);|</?[a-z][a-z0-9]{0,9}>)*+"
+)
+_SIMPLE_TAG_RE = re.compile(r"<(/?)([a-z][a-z0-9]{0,9})>")
+_VOID_TAGS = frozenset({"br", "wbr"})
+_PHRASE_TAGS = frozenset(
+    {
+        "abbr", "b", "cite", "code", "del", "em", "i", "ins", "kbd", "mark", "q", "s",
+        "samp", "small", "span", "strike", "strong", "sub", "sup", "tt", "u", "var",
+    }
+)  # fmt: skip
+# Blocks that may hold blocks, and blocks that hold only phrases (and close an open one).
+_CONTAINER_TAGS = frozenset({"blockquote", "center", "div", "li", "ol", "ul"})
+_PARAGRAPH_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6"})
+_LIST_TAGS = frozenset({"ol", "ul"})
+
+
+def _kept_as_written(markup: str) -> bool:
+    """Whether the parser would hand ``markup`` back unchanged, told by its tags alone."""
+    if not _SIMPLE_MARKUP_RE.fullmatch(markup):
+        return False
+    open_tags: list[str] = []
+    in_phrase = 0  # open tags that are not containers: no block may start inside them
+    for closing, name in _SIMPLE_TAG_RE.findall(markup):
+        if closing:
+            if not open_tags or open_tags.pop() != name:
+                return False
+            if name not in _CONTAINER_TAGS:
+                in_phrase -= 1
+        elif name in _PHRASE_TAGS:
+            open_tags.append(name)
+            in_phrase += 1
+        elif name in _VOID_TAGS:
+            continue
+        elif in_phrase:
+            return False
+        elif name == "li":
+            if not open_tags or open_tags[-1] not in _LIST_TAGS:
+                return False
+            open_tags.append(name)
+        elif name in _CONTAINER_TAGS:
+            open_tags.append(name)
+        elif name in _PARAGRAPH_TAGS:
+            open_tags.append(name)
+            in_phrase += 1
+        elif name != "hr":
+            return False
+    return not open_tags
 
 
 # In sanitize_html's output every "<" opens a tag (the text's own are escaped) and every

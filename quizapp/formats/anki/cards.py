@@ -70,6 +70,7 @@ class DeckBuilder:
         cards_by_title: dict[str, list[CardData]] = defaultdict(list)
         media_by_title: dict[str, dict[str, bytes]] = defaultdict(dict)
         seen_guids: set[str] = set()
+        titles: dict[int, str] = {}
         for note in sorted(self.collection.notes, key=lambda n: n.id):
             placed = self._card_for(note)
             if placed is None:
@@ -79,9 +80,12 @@ class DeckBuilder:
                 self.skipped["it repeats another note's guid"] += 1
                 continue
             seen_guids.add(card.guid)
-            title = _deck_title(self.collection.deck_names.get(deck_id, ""))
+            title = titles.get(deck_id)
+            if title is None:
+                title = titles[deck_id] = _deck_title(self.collection.deck_names.get(deck_id, ""))
             cards_by_title[title].append(card)
-            media_by_title[title].update(images)
+            if images:
+                media_by_title[title].update(images)
         decks = [
             checked_deck(
                 DeckData(
@@ -190,7 +194,9 @@ class DeckBuilder:
             guid=_stable_guid(note.guid),
             kind=kind,
             prompt=prompt,
-            answer=answer,
+            # As a deck file holds a card with choices: its answer is its right choice,
+            # which checking the deck fills in (no copy made to blank it there).
+            answer="" if choices else answer,
             choices=choices,
             correct=correct,
             explanation=explanation,

@@ -16,7 +16,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from quizapp.formats import ImportFailed, megabytes
@@ -40,6 +40,7 @@ CLOZE_NOTE_TYPE = 1
 MODERN_TABLES = frozenset({"notetypes", "fields", "templates", "decks"})
 # Tables whose columns any reader (decks here, a learner's schedule in .scheduling) reads.
 READ_TABLES = frozenset({"col", "notes", "cards", "revlog", "config"}) | MODERN_TABLES
+_SIZED = (str, bytes)  # values counted against the read budget
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,9 @@ class NoteType:
     templates: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(NamedTuple):
+    """One note's row (a tuple: tens of thousands are read per package)."""
+
     id: int
     guid: str
     note_type_id: int
@@ -149,11 +151,11 @@ def _query_collection(reader: _Reader) -> Collection:
         note_types, deck_names = _legacy_note_types_and_decks(reader)
     notes = [
         Note(
-            id=_integer(note_id),
-            guid=_text(guid),
-            note_type_id=_integer(note_type_id),
-            tags=tuple(_text(tags).split()),
-            fields=tuple(_text(fields).split(FIELD_SEPARATOR)),
+            _integer(note_id),
+            _text(guid),
+            _integer(note_type_id),
+            tuple(_text(tags).split()),
+            tuple(_text(fields).split(FIELD_SEPARATOR)),
         )
         for note_id, guid, note_type_id, tags, fields in reader.rows(
             "SELECT id, guid, mid, tags, flds FROM notes", MAX_NOTES, "notes"
@@ -181,9 +183,7 @@ class _Reader:
         for count, row in enumerate(cursor, start=1):
             if count > limit:
                 raise ImportFailed(f"The Anki package has more than {limit} {what}.")
-            for value in row:
-                if isinstance(value, str | bytes):
-                    self.left -= len(value)
+            self.left -= sum([len(value) for value in row if isinstance(value, _SIZED)])
             if self.left < 0:
                 raise ImportFailed(
                     f"The notes and note types in the Anki package hold more than "
@@ -193,7 +193,7 @@ class _Reader:
 
 
 def _integer(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if type(value) is not int:  # what SQLite hands back for an integer (never a bool)
         raise ImportFailed("The collection inside the Anki package has damaged rows.")
     return value
 
