@@ -163,6 +163,9 @@ _SANITIZED_TAG_RE = re.compile(r'<[^<>"]*(?:"[^"<]*"[^<>"]*)*>')
 def shows_nothing(sanitized: str) -> bool:
     """Whether markup from :func:`sanitize_html` shows no text (only white space) and no
     image: what :func:`plain_text` would say, mostly without parsing the markup again."""
+    first = sanitized[:1]
+    if first not in ("", "<", "&") and not first.isspace():
+        return False  # sanitized markup opens with text of its own: shown
     if "<img" in sanitized:
         return False
     text = _SANITIZED_TAG_RE.sub("", sanitized) if "<" in sanitized else sanitized
