@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import nh3
@@ -107,7 +108,10 @@ def sanitize_html(markup: str) -> str:
 _SIMPLE_MARKUP_RE = re.compile(
     r"(?:[^<>&\x00\r\xa0]++|&(?:amp|lt|gt|nbsp);|</?[a-z][a-z0-9]{0,9}>)*+"
 )
-_SIMPLE_TAG_RE = re.compile(r"<(/?)([a-z][a-z0-9]{0,9})>")
+_SIMPLE_TAG_RE = re.compile(r"</?[a-z][a-z0-9]{0,9}>")
+# Fields of one note type share their tags (say "<b></b><br>"): each sequence up to this
+# length is judged once.
+_MAX_REMEMBERED_TAGS = 400
 _VOID_TAGS = frozenset({"br", "wbr"})
 _PHRASE_TAGS = frozenset(
     {
@@ -125,9 +129,22 @@ def _kept_as_written(markup: str) -> bool:
     """Whether the parser would hand ``markup`` back unchanged, told by its tags alone."""
     if not _SIMPLE_MARKUP_RE.fullmatch(markup):
         return False
+    tags = "".join(_SIMPLE_TAG_RE.findall(markup))
+    if len(tags) > _MAX_REMEMBERED_TAGS:
+        return _nested_as_parsed.__wrapped__(tags)
+    return _nested_as_parsed(tags)
+
+
+@lru_cache(maxsize=1024)
+def _nested_as_parsed(tags: str) -> bool:
+    """Whether the parser nests a sequence of tags (``"<b></b>"``) as written."""
+    if not tags:
+        return True
     open_tags: list[str] = []
     in_phrase = 0  # open tags that are not containers: no block may start inside them
-    for closing, name in _SIMPLE_TAG_RE.findall(markup):
+    for tag in tags[1:-1].split("><"):
+        closing = tag[0] == "/"
+        name = tag[1:] if closing else tag
         if closing:
             if not open_tags or open_tags.pop() != name:
                 return False
@@ -182,6 +199,8 @@ def plain_text(markup: str) -> str:
     if not markup:
         return ""
     if not _PARSER_CHANGES_RE.search(markup):
+        if markup.isprintable() and "  " not in markup:
+            return markup.strip()  # its only white space is single spaces (U+0020)
         return _WHITESPACE_RE.sub(" ", markup).strip()
     spaced = LINE_BREAKING_TAG.sub(" ", markup)
     text = html.unescape(_TEXT_ONLY.clean(spaced))
