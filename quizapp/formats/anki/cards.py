@@ -172,7 +172,7 @@ class DeckBuilder:
             return self._with_local_images(markup, images) if "<img" in markup else markup
 
         prompt, answer = field(shape.front), field(shape.back)
-        explanation = "<br>".join(part for part in map(field, shape.extras) if part)
+        explanation = "<br>".join([part for part in map(field, shape.extras) if part])
         kind = kinds.get(shape.kind).kind_for_anki_cards([ordinal for ordinal, _ in cards])
         choices: tuple[str, ...] = ()
         correct = None
@@ -194,7 +194,9 @@ class DeckBuilder:
         if problem:
             self.skipped[problem] += 1
             return None
-        tags = tuple(tag for tag in note.tags if len(tag) <= MAX_TAG)
+        tags = note.tags
+        if tags and max(map(len, tags)) > MAX_TAG:
+            tags = tuple(tag for tag in tags if len(tag) <= MAX_TAG)
         card = CardData(
             guid=_stable_guid(note.guid),
             kind=kind,
