@@ -36,14 +36,19 @@ class ClozeGap:
     @property
     def number(self) -> int | None:
         """The gap's number if it is one a card can have (1..MAX_CLOZE_NUMBER), else None."""
-        if len(self.number_text) > len(str(MAX_CLOZE_NUMBER)):
-            return None
-        value = int(self.number_text)
-        return value if 1 <= value <= MAX_CLOZE_NUMBER else None
+        return _gap_number(self.number_text)
 
 
-def cloze_gaps(text: str) -> Iterator[ClozeGap]:
-    """Every gap in ``text``, left to right, none overlapping."""
+def _gap_number(number_text: str) -> int | None:
+    if len(number_text) > len(str(MAX_CLOZE_NUMBER)):
+        return None
+    value = int(number_text)
+    return value if 1 <= value <= MAX_CLOZE_NUMBER else None
+
+
+def _gap_spans(text: str) -> Iterator[tuple[int, int, int]]:
+    """Where each gap is: the index of its "{{", of the "::" after its digits, and of its
+    "}}"; left to right, none overlapping."""
     position = 0
     while True:
         start = text.find(_OPEN, position)
@@ -55,12 +60,18 @@ def cloze_gaps(text: str) -> Iterator[ClozeGap]:
         if digits_end == start + len(_OPEN) or not text.startswith(_SEPARATOR, digits_end):
             position = start + 1
             continue
-        body_start = digits_end + len(_SEPARATOR)
-        close = text.find(_CLOSE, body_start)
+        close = text.find(_CLOSE, digits_end + len(_SEPARATOR))
         if close < 0:
             # No "}}" anywhere after this opening, so none after any later opening either.
             return
-        body = text[body_start:close]
+        yield start, digits_end, close
+        position = close + len(_CLOSE)
+
+
+def cloze_gaps(text: str) -> Iterator[ClozeGap]:
+    """Every gap in ``text``, left to right, none overlapping."""
+    for start, digits_end, close in _gap_spans(text):
+        body = text[digits_end + len(_SEPARATOR) : close]
         answer, separator, hint = body.partition(_SEPARATOR)
         yield ClozeGap(
             start=start,
@@ -69,11 +80,10 @@ def cloze_gaps(text: str) -> Iterator[ClozeGap]:
             answer=answer,
             hint=hint if separator else None,
         )
-        position = close + len(_CLOSE)
 
 
 def has_cloze_gap(text: str) -> bool:
-    return next(cloze_gaps(text), None) is not None
+    return next(_gap_spans(text), None) is not None
 
 
 def replace_cloze_gaps(text: str, replace: Callable[[ClozeGap], str]) -> str:
@@ -90,13 +100,11 @@ def replace_cloze_gaps(text: str, replace: Callable[[ClozeGap], str]) -> str:
 
 def cloze_problem(text: str) -> str | None:
     """Why ``text`` cannot be a cloze card's prompt, or None."""
-    gaps = list(cloze_gaps(text))
-    if not gaps:
-        return "needs a {{c1::...}} gap"
-    for gap in gaps:
-        if gap.number is None:
-            shown = gap.number_text if len(gap.number_text) <= 12 else gap.number_text[:12] + "…"
-            return (
-                f"has gap number c{shown}; gaps are numbered from c1 to c{MAX_CLOZE_NUMBER}"
-            )
-    return None
+    found = False
+    for start, digits_end, _ in _gap_spans(text):
+        found = True
+        number_text = text[start + len(_OPEN) : digits_end]
+        if _gap_number(number_text) is None:
+            shown = number_text if len(number_text) <= 12 else number_text[:12] + "…"
+            return f"has gap number c{shown}; gaps are numbered from c1 to c{MAX_CLOZE_NUMBER}"
+    return None if found else "needs a {{c1::...}} gap"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from quizapp import kinds
@@ -29,6 +30,17 @@ TAG_RE = re.compile(r"^[^\s]+$")
 TAGS_PROBLEM = "{where}: field 'tags' must be a list of words without spaces"
 
 
+@lru_cache(maxsize=4096)
+def _is_tag(tag: str) -> bool:
+    """Whether a tag (of at most MAX_TAG characters) is one word a database can hold: a
+    deck's cards share a few tags, so each is checked once."""
+    return bool(TAG_RE.match(tag)) and not unstorable_text(tag)
+
+
+def _plain_ascii(value: str) -> bool:
+    return value.isascii() and "\x00" not in value
+
+
 def card_place(index: int, guid: str) -> str:
     """How problems name a card: its number in the deck, and its guid once known."""
     return f"card {index + 1} (guid {guid})" if guid else f"card {index + 1}"
@@ -42,11 +54,17 @@ def checked_card(
     Its kind may change its answer (an mcq card's is its right choice when it states none);
     tags are kept once each. ``choices_given``: the card states choices or a right choice."""
     start = len(problems)
-    for key, value, limit in (("guid", card.guid, MAX_GUID), ("prompt", card.prompt, MAX_FIELD),
-                              ("answer", card.answer, MAX_FIELD),
-                              ("explanation", card.explanation, MAX_FIELD)):
-        if problem := text_problem(value, limit):
-            problems.append(f"{where}: field '{key}' {problem}")
+    guid, prompt, answer, explanation = card.guid, card.prompt, card.answer, card.explanation
+    if not (  # the common card, told without a call per field: short ASCII without NULs
+        len(guid) <= MAX_GUID and len(prompt) <= MAX_FIELD and len(answer) <= MAX_FIELD
+        and len(explanation) <= MAX_FIELD and _plain_ascii(guid) and _plain_ascii(prompt)
+        and _plain_ascii(answer) and _plain_ascii(explanation)
+    ):  # fmt: skip
+        for key, value, limit in (("guid", guid, MAX_GUID), ("prompt", prompt, MAX_FIELD),
+                                  ("answer", answer, MAX_FIELD),
+                                  ("explanation", explanation, MAX_FIELD)):
+            if problem := text_problem(value, limit):
+                problems.append(f"{where}: field '{key}' {problem}")
     if card.guid and not GUID_RE.match(card.guid):
         problems.append(f"{where}: field 'guid' must be printable ASCII without spaces")
     card_kind = kinds.find(card.kind)
@@ -54,13 +72,12 @@ def checked_card(
         problems.append(f"{where}: field 'kind' must be one of {', '.join(kinds.names())}")
         if choices_given:
             kinds.refuse_choices(where, problems)
-    if not card.prompt.strip():
+    if not prompt or prompt.isspace():
         problems.append(f"{where}: field 'prompt' must not be blank")
-    answer = card.answer
     if card_kind is not None:
         answer = card_kind.check_fields(card, where, problems, choices_given=choices_given)
-    if not all(
-        TAG_RE.match(t) and len(t) <= MAX_TAG and not unstorable_text(t) for t in card.tags
+    if card.tags and not (
+        max(map(len, card.tags)) <= MAX_TAG and all(map(_is_tag, card.tags))
     ):
         problems.append(TAGS_PROBLEM.format(where=where))
     for ref in card.sources:

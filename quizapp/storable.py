@@ -14,6 +14,8 @@ def unstorable_text(value: str) -> str | None:
     """Why no database or page can hold ``value`` (a NUL, a lone surrogate), or None."""
     if "\x00" in value:
         return "contains a NUL character"
+    if value.isascii():  # a flag CPython keeps on every string: no surrogate in it
+        return None
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

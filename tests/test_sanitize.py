@@ -163,3 +163,62 @@ _MARKUP_PIECES = st.sampled_from([
 def test_shows_nothing_agrees_with_the_plain_text_of_sanitized_markup(raw):
     markup = sanitize_html(raw)
     assert shows_nothing(markup) == (not plain_text(markup) and "<img" not in markup)
+
+
+# Nested markup of the tags the parser-free path accepts, the rules it refuses (a block in a
+# phrase, an item outside a list, a tag left open, attributes, upper case) and text pieces.
+_SHORTCUT_TAGS = [
+    *sorted(sanitize._PHRASE_TAGS | sanitize._CONTAINER_TAGS | sanitize._PARAGRAPH_TAGS),
+    "li", "li", "ol", "ul", "b", "p", "div", "pre", "table", "a", "dd", "font", "rt",
+]  # fmt: skip
+_SHORTCUT_TEXT = st.sampled_from([
+    "", " ", "x", "a b", "\n", "\t", "&amp;", "&lt;", "&gt;", "&nbsp;", "&quot;", "&copy;", "&",
+    "'", '"', "\xa0", "\u3000", "é", "<br>", "<wbr>", "<hr>", "<br/>", "</br>", "</p>", "<B>",
+    '<span class="c">', "\r",
+])
+
+
+def _nested_markup(children):
+    @st.composite
+    def element(draw):
+        tag = draw(st.sampled_from(_SHORTCUT_TAGS))
+        inner = "".join(draw(st.lists(children, max_size=4)))
+        return f"<{tag}>{inner}" + ("" if draw(st.integers(0, 30)) == 0 else f"</{tag}>")
+
+    return element()
+
+
+_NESTED_MARKUP = st.lists(
+    st.recursive(_SHORTCUT_TEXT, _nested_markup, max_leaves=16), max_size=4
+).map("".join)
+
+
+@given(_NESTED_MARKUP)
+@settings(max_examples=1500, deadline=None)
+def test_markup_skipping_the_parser_is_what_the_parser_returns(raw):
+    assert sanitize_html(raw) == sanitize._CLEANER.clean(raw)
+
+
+@pytest.mark.parametrize(
+    ("markup", "skips"),
+    [
+        ("What is <b>2 + 2</b>?", True),
+        ("<div>one</div><div><i>two</i><br>three</div>", True),
+        ("<p>Which?</p><ol><li>A &amp; B</li><li>C&nbsp;<sub>2</sub></li></ol>", True),
+        ("<b><b><b><b>x</b></b></b></b>", True),  # a fourth <b> drops out of the parser's list
+        ("<ul><li><ol><li>nested</li></ol></li></ul>", True),
+        ("<b><div>block in a phrase</div></b>", False),
+        ("<p><p>paragraph in a paragraph</p></p>", False),
+        ("<div><li>item outside a list</li></div>", False),
+        ("<b><i>crossed</b></i>", False),
+        ("<b>left open", False),
+        ("<B>upper case</B>", False),
+        ('<span class="x">attribute</span>', False),
+        ("<pre>\nleading newline</pre>", False),
+        ("a < b", False),
+    ],
+)
+def test_markup_that_skips_the_parser(markup, skips):
+    assert sanitize._kept_as_written(markup) is skips
+    if skips:
+        assert sanitize._CLEANER.clean(markup) == markup

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import nh3
@@ -92,9 +93,82 @@ def sanitize_html(markup: str) -> str:
     """The markup with everything that could run script or load foreign content removed."""
     if not markup:
         return ""
-    if not _PARSER_CHANGES_RE.search(markup):
+    if not _PARSER_CHANGES_RE.search(markup) or _kept_as_written(markup):
         return markup
     return _CLEANER.clean(markup)
+
+
+# Markup made only of text, the four entities below and attribute-free tags nested the way
+# the HTML parser nests them comes out of the cleaner exactly as it went in (checked against
+# nh3 in tests/test_sanitize.py), so it skips the parser too: most fields of real decks are
+# text with <b>, <i>, <br>, <div> or a list. Anything else (attributes, other tags, upper
+# case, "<" or ">" or "&" of the text's own, a tag left open or closed out of order, a block
+# inside a phrase, an item outside its list) goes to the parser.
+# Possessive: each piece is told by its first character, so nothing is ever tried twice.
+_SIMPLE_MARKUP_RE = re.compile(
+    r"(?:[^<>&\x00\r\xa0]++|&(?:amp|lt|gt|nbsp);|</?[a-z][a-z0-9]{0,9}>)*+"
+)
+_SIMPLE_TAG_RE = re.compile(r"</?[a-z][a-z0-9]{0,9}>")
+# Fields of one note type share their tags (say "<b></b><br>"): each sequence up to this
+# length is judged once.
+_MAX_REMEMBERED_TAGS = 400
+_VOID_TAGS = frozenset({"br", "wbr"})
+_PHRASE_TAGS = frozenset(
+    {
+        "abbr", "b", "cite", "code", "del", "em", "i", "ins", "kbd", "mark", "q", "s",
+        "samp", "small", "span", "strike", "strong", "sub", "sup", "tt", "u", "var",
+    }
+)  # fmt: skip
+# Blocks that may hold blocks, and blocks that hold only phrases (and close an open one).
+_CONTAINER_TAGS = frozenset({"blockquote", "center", "div", "li", "ol", "ul"})
+_PARAGRAPH_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6"})
+_LIST_TAGS = frozenset({"ol", "ul"})
+
+
+def _kept_as_written(markup: str) -> bool:
+    """Whether the parser would hand ``markup`` back unchanged, told by its tags alone."""
+    if not _SIMPLE_MARKUP_RE.fullmatch(markup):
+        return False
+    tags = "".join(_SIMPLE_TAG_RE.findall(markup))
+    if len(tags) > _MAX_REMEMBERED_TAGS:
+        return _nested_as_parsed.__wrapped__(tags)
+    return _nested_as_parsed(tags)
+
+
+@lru_cache(maxsize=1024)
+def _nested_as_parsed(tags: str) -> bool:
+    """Whether the parser nests a sequence of tags (``"<b></b>"``) as written."""
+    if not tags:
+        return True
+    open_tags: list[str] = []
+    in_phrase = 0  # open tags that are not containers: no block may start inside them
+    for tag in tags[1:-1].split("><"):
+        closing = tag[0] == "/"
+        name = tag[1:] if closing else tag
+        if closing:
+            if not open_tags or open_tags.pop() != name:
+                return False
+            if name not in _CONTAINER_TAGS:
+                in_phrase -= 1
+        elif name in _PHRASE_TAGS:
+            open_tags.append(name)
+            in_phrase += 1
+        elif name in _VOID_TAGS:
+            continue
+        elif in_phrase:
+            return False
+        elif name == "li":
+            if not open_tags or open_tags[-1] not in _LIST_TAGS:
+                return False
+            open_tags.append(name)
+        elif name in _CONTAINER_TAGS:
+            open_tags.append(name)
+        elif name in _PARAGRAPH_TAGS:
+            open_tags.append(name)
+            in_phrase += 1
+        elif name != "hr":
+            return False
+    return not open_tags
 
 
 # In sanitize_html's output every "<" opens a tag (the text's own are escaped) and every
@@ -106,6 +180,9 @@ _SANITIZED_TAG_RE = re.compile(r'<[^<>"]*(?:"[^"<]*"[^<>"]*)*>')
 def shows_nothing(sanitized: str) -> bool:
     """Whether markup from :func:`sanitize_html` shows no text (only white space) and no
     image: what :func:`plain_text` would say, mostly without parsing the markup again."""
+    first = sanitized[:1]
+    if first not in ("", "<", "&") and not first.isspace():
+        return False  # sanitized markup opens with text of its own: shown
     if "<img" in sanitized:
         return False
     text = _SANITIZED_TAG_RE.sub("", sanitized) if "<" in sanitized else sanitized
@@ -122,6 +199,8 @@ def plain_text(markup: str) -> str:
     if not markup:
         return ""
     if not _PARSER_CHANGES_RE.search(markup):
+        if markup.isprintable() and "  " not in markup:
+            return markup.strip()  # its only white space is single spaces (U+0020)
         return _WHITESPACE_RE.sub(" ", markup).strip()
     spaced = LINE_BREAKING_TAG.sub(" ", markup)
     text = html.unescape(_TEXT_ONLY.clean(spaced))

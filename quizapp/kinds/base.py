@@ -133,7 +133,7 @@ class CardKind:
         the file states choices or a right choice (which only kinds with choices may)."""
         if choices_given:
             refuse_choices(where, problems)
-        if self.requires_answer and not card.answer.strip():
+        if self.requires_answer and (not card.answer or card.answer.isspace()):
             problems.append(f"{where}: field 'answer' is required for {self.name} cards")
         if card.prompt and (problem := self.prompt_problem(card.prompt)):
             problems.append(f"{where}: field 'prompt' of a {self.name} card {problem}")

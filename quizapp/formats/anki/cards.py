@@ -70,6 +70,7 @@ class DeckBuilder:
         cards_by_title: dict[str, list[CardData]] = defaultdict(list)
         media_by_title: dict[str, dict[str, bytes]] = defaultdict(dict)
         seen_guids: set[str] = set()
+        titles: dict[int, str] = {}
         for note in sorted(self.collection.notes, key=lambda n: n.id):
             placed = self._card_for(note)
             if placed is None:
@@ -79,9 +80,12 @@ class DeckBuilder:
                 self.skipped["it repeats another note's guid"] += 1
                 continue
             seen_guids.add(card.guid)
-            title = _deck_title(self.collection.deck_names.get(deck_id, ""))
+            title = titles.get(deck_id)
+            if title is None:
+                title = titles[deck_id] = _deck_title(self.collection.deck_names.get(deck_id, ""))
             cards_by_title[title].append(card)
-            media_by_title[title].update(images)
+            if images:
+                media_by_title[title].update(images)
         decks = [
             checked_deck(
                 DeckData(
@@ -142,28 +146,33 @@ class DeckBuilder:
 
     def _card_for(self, note: Note) -> tuple[CardData, int, dict[str, bytes]] | None:
         note_type = self.collection.note_types.get(note.note_type_id)
-        cards = sorted(self.collection.cards_by_note.get(note.id, []))
         if note_type is None:
             self.skipped["their note type is missing"] += 1
             return None
+        cards = self.collection.cards_by_note.get(note.id)
         if not cards:
             self.skipped["they have no cards"] += 1
             return None
+        if len(cards) > 1:
+            cards = sorted(cards)
         shape = self.shapes[note.note_type_id]
+        fields = note.fields
         if not shape.recognised:
             self.fallback_notes[note_type.name] += 1
         for position in shape.unused:
-            if position < len(note.fields) and note.fields[position].strip():
+            if position < len(fields) and fields[position].strip():
                 self.unused_fields[note_type.name][note_type.fields[position]] = None
         images: dict[str, bytes] = {}
 
         def field(position: int | None) -> str:
-            if position is None or position >= len(note.fields):
+            if position is None or position >= len(fields):
                 return ""
-            return self._with_local_images(sanitize_html(note.fields[position]), images)
+            markup = sanitize_html(fields[position])
+            # Sanitized markup spells its tags in lower case.
+            return self._with_local_images(markup, images) if "<img" in markup else markup
 
         prompt, answer = field(shape.front), field(shape.back)
-        explanation = "<br>".join(part for part in map(field, shape.extras) if part)
+        explanation = "<br>".join([part for part in map(field, shape.extras) if part])
         kind = kinds.get(shape.kind).kind_for_anki_cards([ordinal for ordinal, _ in cards])
         choices: tuple[str, ...] = ()
         correct = None
@@ -185,12 +194,16 @@ class DeckBuilder:
         if problem:
             self.skipped[problem] += 1
             return None
-        tags = tuple(tag for tag in note.tags if len(tag) <= MAX_TAG)
+        tags = note.tags
+        if tags and max(map(len, tags)) > MAX_TAG:
+            tags = tuple(tag for tag in tags if len(tag) <= MAX_TAG)
         card = CardData(
             guid=_stable_guid(note.guid),
             kind=kind,
             prompt=prompt,
-            answer=answer,
+            # As a deck file holds a card with choices: its answer is its right choice,
+            # which checking the deck fills in (no copy made to blank it there).
+            answer="" if choices else answer,
             choices=choices,
             correct=correct,
             explanation=explanation,
@@ -202,7 +215,7 @@ class DeckBuilder:
     def _problem(
         kind: str, prompt: str, answer: str, explanation: str, choices: tuple[str, ...]
     ) -> str | None:
-        if max(len(text) for text in (prompt, answer, explanation, *choices)) > MAX_FIELD:
+        if max(len(prompt), len(answer), len(explanation), *map(len, choices)) > MAX_FIELD:
             return f"a field is longer than {MAX_FIELD} characters"
         if shows_nothing(prompt):
             return "their question side is empty"
@@ -214,9 +227,6 @@ class DeckBuilder:
         return None
 
     def _with_local_images(self, markup: str, images: dict[str, bytes]) -> str:
-        if "<img" not in markup:  # sanitized markup spells its tags in lower case
-            return markup
-
         def localize(match: re.Match[str]) -> str:
             reference = html.unescape(match.group(2))
             if has_url_scheme(reference):

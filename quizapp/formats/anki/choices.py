@@ -15,7 +15,7 @@ from quizapp.formats.sanitize import plain_text, shows_nothing
 
 CHOICE_LETTERS = "ABCDEFGH"
 _LIST_OPEN_RE = re.compile(r"<(ol|ul)\b[^<>]*>", re.IGNORECASE)
-_LIST_TAG_RE = re.compile(r"<(/?)(ol|ul|li)\b[^<>]*>", re.IGNORECASE)
+_LIST_TAG_RE = re.compile(r"(<(/?)(ol|ul|li)\b[^<>]*>)", re.IGNORECASE)
 _LINE_BREAKS = ("<br>", "<br/>", "<br />", "</div>", "</p>", "\r")
 _LINE_OPENINGS = ("<div>", "<p>")
 _LABEL_RE = re.compile(r"\(?([A-Ha-h]|[1-8])[.):]\s+")
@@ -34,23 +34,28 @@ def list_items(markup: str) -> list[str] | None:
         if not inner.lower().endswith(closing):
             return None
         inner = inner[wrapper.end() : -len(closing)]
+    # The text before the first list tag, then for each: the tag, "/" or "", its name and the
+    # text after it (split, not a match object per tag: a choice list is read per note).
+    parts = _LIST_TAG_RE.split(inner)
     items: list[str] = []
+    item: list[str] = []
     depth = 0
-    item_start = 0
-    gap_start = 0
-    for tag in _LIST_TAG_RE.finditer(inner):
-        is_closing, name = tag.group(1) == "/", tag.group(2).lower()
+    for index in range(1, len(parts), 4):
+        tag, slash, name, after = parts[index : index + 4]
         if depth == 0:
-            if is_closing or name != "li" or inner[gap_start : tag.start()].strip():
+            if slash or name.lower() != "li" or parts[index - 1].strip():
                 return None
-            item_start = tag.end()
-        depth += -1 if is_closing else 1
+            item = [after]
+            depth = 1
+            continue
+        depth += -1 if slash else 1
         if depth == 0:
-            if name != "li":
+            if name.lower() != "li":
                 return None
-            items.append(inner[item_start : tag.start()].strip())
-            gap_start = tag.end()
-    if depth != 0 or inner[gap_start:].strip():
+            items.append("".join(item).strip())
+        else:
+            item += (tag, after)
+    if depth != 0 or parts[-1].strip():
         return None
     return items
 

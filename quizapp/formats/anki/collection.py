@@ -16,7 +16,8 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from itertools import islice
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from quizapp.formats import ImportFailed, megabytes
@@ -40,6 +41,7 @@ CLOZE_NOTE_TYPE = 1
 MODERN_TABLES = frozenset({"notetypes", "fields", "templates", "decks"})
 # Tables whose columns any reader (decks here, a learner's schedule in .scheduling) reads.
 READ_TABLES = frozenset({"col", "notes", "cards", "revlog", "config"}) | MODERN_TABLES
+_SIZED = (str, bytes)  # values counted against the read budget
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,9 @@ class NoteType:
     templates: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
-class Note:
+class Note(NamedTuple):
+    """One note's row (a tuple: tens of thousands are read per package)."""
+
     id: int
     guid: str
     note_type_id: int
@@ -147,25 +150,41 @@ def _query_collection(reader: _Reader) -> Collection:
         deck_names = _modern_deck_names(reader)
     else:
         note_types, deck_names = _legacy_note_types_and_decks(reader)
-    notes = [
-        Note(
-            id=_integer(note_id),
-            guid=_text(guid),
-            note_type_id=_integer(note_type_id),
-            tags=tuple(_text(tags).split()),
-            fields=tuple(_text(fields).split(FIELD_SEPARATOR)),
+    # Notes and cards are the bulk of a collection: their rows are checked inline, the
+    # common row (every value of the type Anki writes) without a call per value.
+    notes: list[Note] = []
+    cursor = reader.cursor("SELECT id, guid, mid, tags, flds FROM notes", MAX_NOTES)
+    for row in islice(cursor, MAX_NOTES):
+        note_id, guid, note_type_id, tags, fields = row
+        if (
+            type(guid) is str and type(tags) is str and type(fields) is str
+            and type(note_id) is int and type(note_type_id) is int
+        ):  # fmt: skip
+            reader.spend(len(guid) + len(tags) + len(fields))
+        else:
+            reader.spend(_size(row))
+            raise _damaged()
+        notes.append(
+            Note(note_id, guid, note_type_id, tuple(tags.split()),
+                 tuple(fields.split(FIELD_SEPARATOR)))
         )
-        for note_id, guid, note_type_id, tags, fields in reader.rows(
-            "SELECT id, guid, mid, tags, flds FROM notes", MAX_NOTES, "notes"
-        )
-    ]
+    reader.refuse_more(cursor, MAX_NOTES, "notes")
     cards_by_note: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for note_id, deck_id, original_deck_id, ordinal in reader.rows(
-        "SELECT nid, did, odid, ord FROM cards", MAX_CARDS, "cards"
-    ):
+    cursor = reader.cursor("SELECT nid, did, odid, ord FROM cards", MAX_CARDS)
+    for row in islice(cursor, MAX_CARDS):
+        note_id, deck_id, original_deck_id, ordinal = row
         # A card in a filtered deck belongs to its original (home) deck.
-        home_deck = _integer(original_deck_id) or _integer(deck_id)
-        cards_by_note[_integer(note_id)].append((_integer(ordinal), home_deck))
+        if (
+            type(note_id) is int and type(deck_id) is int and type(original_deck_id) is int
+            and type(ordinal) is int
+        ):  # fmt: skip
+            home_deck = original_deck_id or deck_id
+        else:
+            reader.spend(_size(row))
+            home_deck = _integer(original_deck_id) or _integer(deck_id)
+            note_id, ordinal = _integer(note_id), _integer(ordinal)
+        cards_by_note[note_id].append((ordinal, home_deck))
+    reader.refuse_more(cursor, MAX_CARDS, "cards")
     return Collection(note_types, deck_names, notes, cards_by_note)
 
 
@@ -177,30 +196,50 @@ class _Reader:
         self.left = MAX_COLLECTION_READ_BYTES
 
     def rows(self, query: str, limit: int, what: str) -> Iterator[tuple[Any, ...]]:
-        cursor = self.connection.execute(f"{query} LIMIT ?", (limit + 1,))
-        for count, row in enumerate(cursor, start=1):
-            if count > limit:
-                raise ImportFailed(f"The Anki package has more than {limit} {what}.")
-            for value in row:
-                if isinstance(value, str | bytes):
-                    self.left -= len(value)
-            if self.left < 0:
-                raise ImportFailed(
-                    f"The notes and note types in the Anki package hold more than "
-                    f"{megabytes(MAX_COLLECTION_READ_BYTES)} MB of text, so it was refused."
-                )
+        cursor = self.cursor(query, limit)
+        for row in islice(cursor, limit):
+            self.spend(_size(row))
             yield row
+        self.refuse_more(cursor, limit, what)
+
+    def cursor(self, query: str, limit: int) -> sqlite3.Cursor:
+        """The rows of ``query``, one more than ``limit`` (see :meth:`refuse_more`)."""
+        return self.connection.execute(f"{query} LIMIT ?", (limit + 1,))
+
+    def spend(self, size: int) -> None:
+        """Count ``size`` characters or bytes read against the collection's budget."""
+        self.left -= size
+        if self.left < 0:
+            raise ImportFailed(
+                f"The notes and note types in the Anki package hold more than "
+                f"{megabytes(MAX_COLLECTION_READ_BYTES)} MB of text, so it was refused."
+            )
+
+    @staticmethod
+    def refuse_more(cursor: sqlite3.Cursor, limit: int, what: str) -> None:
+        """After ``limit`` rows of ``cursor`` were read: refuse the package if there are more."""
+        if cursor.fetchone() is not None:
+            raise ImportFailed(f"The Anki package has more than {limit} {what}.")
+
+
+def _size(row: tuple[Any, ...]) -> int:
+    """What a row's text and blob values count against the read budget."""
+    return sum([len(value) for value in row if isinstance(value, _SIZED)])
+
+
+def _damaged() -> ImportFailed:
+    return ImportFailed("The collection inside the Anki package has damaged rows.")
 
 
 def _integer(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ImportFailed("The collection inside the Anki package has damaged rows.")
+    if type(value) is not int:  # what SQLite hands back for an integer (never a bool)
+        raise _damaged()
     return value
 
 
 def _text(value: object) -> str:
     if not isinstance(value, str):
-        raise ImportFailed("The collection inside the Anki package has damaged rows.")
+        raise _damaged()
     return value
 
 
