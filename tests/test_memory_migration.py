@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import JSON, column, create_engine, insert, select, table, text
 from sqlalchemy.engine import make_url
 
 from quizapp import create_app
@@ -22,6 +22,12 @@ from quizapp.services.memory import memory_of
 from quizapp.stats.memory import replay
 
 BEFORE = "7e2f4a6c8b10"
+# card_state as it is at BEFORE: the model's table has columns (and defaults) added since.
+STATES_BEFORE = table(
+    "card_state", *map(column, ("id", "user_id", "card_id", "deck_id", "ordinal", "scheduler",
+                                "due", "lapses", "last_review_at", "version")),
+    column("state", JSON),
+)
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
@@ -72,7 +78,7 @@ def test_upgrade_replays_existing_history_into_memory(tmp_path):
                     ordinals=[0], side_count=1, retired=False, content_changed_at=START))
                 # Only the columns the table has before the migration.
                 state = Sm2State(Decimal("2.5"), 3, 2, date(2026, 2, 1), 0)
-                connection.execute(insert(CardState.__table__).values(
+                connection.execute(insert(STATES_BEFORE).values(
                     id=card_id, user_id=1, card_id=card_id, deck_id=1, ordinal=0,
                     scheduler="sm2", state=Sm2Scheduler().to_json(state),
                     due=date(2026, 2, 1), lapses=0, last_review_at=START, version=1))

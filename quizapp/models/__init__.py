@@ -195,6 +195,13 @@ class Media(db.Model):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+def _stage_of_inserted(context: Any) -> str:
+    """The stage of the state JSON an insert writes, read by the scheduler that wrote it."""
+    from ..scheduling.registry import stage_of_stored
+
+    return stage_of_stored(context.get_current_parameters()["state"])
+
+
 class CardState(db.Model):
     """One learner's schedule for one side of one card: the state JSON of the scheduler that
     wrote it (``scheduling.base.Scheduler.to_json``), beside the columns queries need."""
@@ -218,6 +225,10 @@ class CardState(db.Model):
     # None: the start of the day.
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     lapses: Mapped[int] = mapped_column(Integer, default=0)
+    # The stage its scheduler gives the state (a scheduling.base.Stage: new, learning, young,
+    # mature; none depends on the day), written with the state (schedules.state_columns) so
+    # statistics count stages in SQL. An insert that leaves it out gets the state's own.
+    stage: Mapped[str] = mapped_column(String(10), default=_stage_of_inserted)
     last_review_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # FSRS's memory state after the last answer, whatever the scheduler (quizapp.stats.memory):
     # kept here so progress pages need not replay the review history. None until answered.
