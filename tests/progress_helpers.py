@@ -4,6 +4,7 @@ review read and folded in Python), to check the database's totals against."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from quizapp.scheduling.fsrs_scheduler import FsrsScheduler
 from quizapp.scheduling.sm2 import Sm2State
 from quizapp.scheduling.sm2_scheduler import Sm2Scheduler
 from quizapp.services import progress
+from quizapp.services.schedules import writer_of_name
 from quizapp.stats import learner as learner_stats
 
 PHASES = ("learn", "review", "review", "repeat", "cram")
@@ -102,9 +104,29 @@ def reviews_one_by_one(user_ids, deck_ids) -> list[tuple[int, learner_stats.Revi
     ]
 
 
+def slow_card_states(user_ids, deck_ids) -> dict[int, list[learner_stats.SideState]]:
+    """``progress.card_states`` with every stored side's stage and ease read out of its state
+    JSON by the scheduler that wrote it, as the pages did before the stage was stored."""
+    read = {}
+    for row in db.session.scalars(select(CardState).where(
+        CardState.user_id.in_(list(user_ids)), CardState.deck_id.in_(list(deck_ids)),
+    )):
+        scheduler = writer_of_name(row.scheduler)
+        state = scheduler.from_json(row.state)
+        read[row.user_id, row.card_id, row.ordinal] = (
+            scheduler.stage(state), Decimal(scheduler.to_anki(state).factor) / 1000)
+    states = progress.card_states(user_ids, deck_ids)
+    for user_id, sides in states.items():
+        for n, side in enumerate(sides):
+            if (user_id, side.card_id, side.ordinal) in read:
+                stage, ease = read[user_id, side.card_id, side.ordinal]
+                sides[n] = replace(side, stage=stage, easiness=ease)
+    return states
+
+
 def slow_learner_summary(user, decks, now):
     deck_ids = [d.id for d in decks]
-    states = progress.card_states([user.id], deck_ids)[user.id]
+    states = slow_card_states([user.id], deck_ids)[user.id]
     history = [review for _, review, _ in reviews_one_by_one([user.id], deck_ids)]
     return learner_stats.learner_summary(states, history, user.timezone, now, deck_ids=deck_ids)
 

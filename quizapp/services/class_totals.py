@@ -18,7 +18,6 @@ from ..stats.classroom import ClassTotals
 from ..stats.day_numbers import SECONDS_PER_DAY
 from ..stats.memory import WEEK, OutlookSum, Parameters, curve
 from .history_totals import epoch_seconds, retention_review
-from .schedules import writer_of_name
 
 
 def _number(value: float | int):
@@ -86,18 +85,17 @@ def class_totals(
         Card.retired.is_(False),
         _existing_side(odd_sides),
     )
-    # A state's stage is its scheduler's to say (the JSON is the scheduler's own form), so
-    # the states are read and judged by the scheduler that wrote each, as on a learner's page.
-    for user_id, scheduler, state in connection.execute(
-        select(CardState.user_id, CardState.scheduler, CardState.state)
-        .join(Card, Card.id == CardState.card_id).where(*states)
+    # Each state's stage is stored beside it (the scheduler's reading of its JSON), so the
+    # stages are counted here rather than read state by state.
+    mature = func.sum(case((CardState.stage == Stage.MATURE.value, 1), else_=0))
+    for user_id, studied, mastered in connection.execute(
+        select(CardState.user_id, func.count(), mature)
+        .join(Card, Card.id == CardState.card_id)
+        .where(*states, CardState.stage != Stage.NEW.value)
+        .group_by(CardState.user_id)
     ):
-        writer = writer_of_name(scheduler)
-        stage = writer.stage(writer.from_json(state))
-        if stage is not Stage.NEW:
-            student = totals.students[user_id]
-            student.studied += 1
-            student.mastered += stage is Stage.MATURE
+        student = totals.students[user_id]
+        student.studied, student.mastered = studied, mastered
 
     fitted = fitted or {}
     # One sum with the defaults over everyone else, one per learner and deck with their own.
