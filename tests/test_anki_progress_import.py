@@ -453,6 +453,7 @@ def test_importing_into_fsrs_gives_fsrs_states_and_ratings(app, client, auth, st
         state = scheduler.from_json(row.state)
         assert state.stability is not None and state.difficulty is not None  # a memory state
         assert row.due == state.due and row.lapses == state.lapses == card.lapses
+        assert row.stage == scheduler.stage(state).value  # written with the state
         if card.type == 2:  # Anki's due day and interval are kept, as Anki does
             assert (state.due, state.interval) == (anki_date(card.due, today), card.ivl)
     logs = db.session.scalars(select(ReviewLog).where(ReviewLog.user_id == learner.id)
