@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as common
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from quizapp.extensions import db
 from quizapp.models import Card, CardState, Deck, User
@@ -90,6 +90,11 @@ def build(app, cards: int, studied: int) -> dict[str, int]:
         rows += states("veteran_due", studied, DUE)
         for start in range(0, len(rows), 5000):
             db.session.execute(insert(CardState), rows[start:start + 5000])
+        db.session.commit()
+        # Statistics, as autovacuum or a nightly ANALYZE keeps them: without any, PostgreSQL
+        # takes the big deck for a few rows and plans the new-card walk as a sort of the whole
+        # deck (120 ms at 20,000 cards) instead of the (deck, position) index walk (0.1 ms).
+        db.session.execute(text("ANALYZE"))
         db.session.commit()
     return ids
 

@@ -14,11 +14,12 @@ from conftest import REPO
 from study_helpers import basic, make_deck, mcq
 from werkzeug.test import Client
 
-from quizapp.deckfile import CardData
+from quizapp.deckfile import CardData, DeckData, SourceDoc, SourceRef
 from quizapp.extensions import db
 from quizapp.models import ReviewLog, StudyQueueItem, StudySession, utcnow
 from quizapp.scheduling.day import due_in_words
 from quizapp.services import study
+from quizapp.services.decks import store_deck
 
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -247,6 +248,23 @@ def test_auto_graded_feedback_speaks_plainly(auth, client, learner):
     page = study_page(client, deck.id)
     text = feedback_text(post_answer(client, deck.id, page, typed="paris").get_data(as_text=True))
     assert "Right." in text and "Next review tomorrow." in text
+
+
+def test_feedback_names_the_source_the_card_cites(auth, client, learner):
+    # The answer path reads the card as plain columns; the page cites from the view's deck.
+    card = mcq("m", choices=("Sydney", "Canberra"), correct=1,
+               sources=(SourceRef(source="001"),))
+    deck = store_deck(DeckData(
+        title="Cited", cards=[card],
+        sources=[SourceDoc(id="001", name="capitals.txt", title="Capitals of the world")],
+    ), owner=None, publish=True).deck
+    db.session.commit()
+    auth.login(learner.email)
+    page = study_page(client, deck.id)
+    right = re.search(r'name="choice" value="(\d)"[^>]*>\s*<kbd>\d</kbd> <span>Canberra', page)
+    html = post_answer(client, deck.id, page, choice=right.group(1)).get_data(as_text=True)
+    assert "Right." in feedback_text(html)
+    assert re.search(r'class="evidence">\s*<li><cite>Capitals of the world</cite>', html)
 
 
 def test_a_forgiven_typo_is_shown_against_the_answer(auth, client, learner):

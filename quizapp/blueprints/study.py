@@ -24,7 +24,7 @@ from ..scheduling import grading
 from ..scheduling.day import due_in_words
 from ..scheduling.phase import Phase
 from ..services import scheduler_jobs, schedules, study, study_queue, study_summary
-from ..services.decks import card_evidence
+from ..services.decks import cited_evidence
 from ..templating import media_url_for
 
 bp = Blueprint("study", __name__, url_prefix="/study")
@@ -201,7 +201,7 @@ def answer(deck_id: int):
             options=_options_after(card, presentation, choice),
             typo=_typo_marks(outcome),
             comes_back=_comes_back(outcome, study.today_for(current_user)),
-            sources=card_evidence(card),
+            sources=cited_evidence(deck, card.sources),
             next_url=next_url,
             cram=cram,
         )

@@ -3,6 +3,7 @@ the order of the options; an answer is accepted only for the presentation it ans
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ class Presentation:
     state: Any = field(default=None, compare=False, repr=False)
 
 
+@functools.lru_cache(maxsize=4)
 def _serializer(secret_key: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret_key, salt="quizapp.presentation")
 

@@ -36,12 +36,20 @@ from . import memory, personal_params, schedules
 from .presentation import Presentation, StudyError, decode_presentation
 from .study_queue import queued_again, record_answer_in_queue, session_mode
 
+_CARDS = Card.__table__
 _STATES = CardState.__table__
 _LOGS = ReviewLog.__table__
 
+# The joined read selects plain columns, run on the session's connection: no ORM objects are
+# built on this path (building the card and state entities cost about as much as the rest of
+# an answer's CPU). The card and the state come back as ``Loaded`` rows with the attributes
+# of their models; the state's columns are labelled apart from the card's.
+_CARD_KEYS = tuple(column.key for column in _CARDS.c)
+_STATE_KEYS = tuple(column.key for column in _STATES.c)
 _READ = (
     select(
-        Card, CardState, SchedulerOverride.settings, Deck.scheduler, StudySession.id,
+        *_CARDS.c, *(column.label(f"state_{column.key}") for column in _STATES.c),
+        SchedulerOverride.settings, Deck.scheduler, StudySession.id,
         queued_again(StudySession.id, Card.id, bindparam("ordinal")),
     )
     .join(Deck, Deck.id == Card.deck_id)
@@ -59,6 +67,31 @@ _READ = (
     ))
     .where(Card.id == bindparam("card_id"))
 )
+
+
+class Loaded:
+    """A card or card-state row read by the answer path, with its model's attribute names
+    (what the scheduler, memory and feedback-page code read of it)."""
+
+    def __init__(self, keys: tuple[str, ...], values: Any):
+        self.__dict__.update(zip(keys, values, strict=True))
+
+
+def _read(user: User, p: Presentation) -> tuple[Any, ...]:
+    """(card, state or None, own settings, deck settings, session id, queued again), or
+    Nones when the card does not exist."""
+    found = db.session.connection().execute(_READ, {
+        "card_id": p.card_id, "user_id": user.id, "ordinal": p.ordinal,
+        "mode": session_mode(p.mode == Phase.CRAM),
+    }).first()
+    if found is None:
+        return (None,) * 6
+    cards, states = len(_CARD_KEYS), len(_CARD_KEYS) + len(_STATE_KEYS)
+    card = Loaded(_CARD_KEYS, found[:cards])
+    row = Loaded(_STATE_KEYS, found[cards:states]) if found[cards] is not None else None
+    return (card, row, *found[states:])
+
+
 _UPDATE_STATE = (
     _STATES.update()
     .where(_STATES.c.id == bindparam("row_id"), _STATES.c.version == bindparam("shown"))
@@ -129,11 +162,7 @@ def answer_presentation(
 ) -> Outcome:
     """``record_answer`` for a presentation already decoded; with ``deck_id``, the card must
     be in that deck (``CardNotInDeck``)."""
-    found = db.session.execute(_READ, {
-        "card_id": p.card_id, "user_id": user.id, "ordinal": p.ordinal,
-        "mode": session_mode(p.mode == Phase.CRAM),
-    }).first()
-    card, row, own, deck_own, session_id, queued = found or (None,) * 6
+    card, row, own, deck_own, session_id, queued = _read(user, p)
     if deck_id is not None and (card is None or card.deck_id != deck_id):
         raise CardNotInDeck("That card is not in this deck.")
     if card is None or p.ordinal not in (card.ordinals or [0]):
@@ -167,6 +196,7 @@ def answer_presentation(
                   else {})
     outcome = Outcome(rating, correct, phase, row.due if row else None, again,
                       response=response, card=card)
+    connection = db.session.connection()
     try:
         if phase.schedules:
             if (row.version if row else 0) != p.state_version:
@@ -177,20 +207,20 @@ def answer_presentation(
             columns = {**schedules.state_columns(scheduler, new, now, record.due.at),
                        **remembered}
             if row is None:
-                db.session.execute(_INSERT_STATE, {
+                connection.execute(_INSERT_STATE, {
                     "user_id": user.id, "card_id": card.id, "deck_id": card.deck_id,
                     "ordinal": p.ordinal, "version": 1, **columns,
                 })
             else:
-                updated = db.session.execute(
+                updated = connection.execute(
                     _UPDATE_STATE, {"row_id": row.id, "shown": p.state_version, **columns}
                 )
                 if updated.rowcount != 1:
                     return _already_answered(user, p, outcome)
             log["state_after"] = {"state": columns["state"], "last_review_at": now.isoformat()}
         elif remembered:  # a same-session repeat moves memory, not the schedule
-            db.session.execute(_UPDATE_MEMORY, {"row_id": row.id, **remembered})
-        log_id = db.session.execute(_INSERT_LOG, log).scalar_one()
+            connection.execute(_UPDATE_MEMORY, {"row_id": row.id, **remembered})
+        log_id = connection.execute(_INSERT_LOG, log).scalar_one()
         record_answer_in_queue(
             user.id, card.deck_id, card.id, p.ordinal, phase, again=again, log_id=log_id,
             known=(session_id, bool(queued)),
