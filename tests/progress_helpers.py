@@ -63,7 +63,50 @@ def random_history(rng: random.Random, user_id: int, cards, count: int, now: dat
             undone_at=now if rng.random() < 0.05 else None,
         ))
     db.session.add_all(rows)
+    db.session.flush()
+    _tally_as_answered(user_id, rows)
     db.session.commit()
+
+
+def _tally_as_answered(user_id: int, rows: list[ReviewLog]) -> None:
+    """What the answer path writes with each answer: the totals on the side's state row, or
+    ``tallied = false`` when the side has none."""
+    states = {(s.card_id, s.ordinal): s for s in db.session.scalars(
+        select(CardState).where(CardState.user_id == user_id))}
+    for row in rows:
+        state = states.get((row.card_id, row.ordinal))
+        row.tallied = state is not None
+        if state is not None and row.undone_at is None:
+            for name, value in answer_totals(row).items():
+                setattr(state, name, (getattr(state, name) or 0) + value)
+
+
+def answer_totals(log: ReviewLog) -> dict[str, int]:
+    """One answer's part of its side's totals, as the pages count answers: every answer, the
+    failed ones, those counted for retention (a learned stage before, no cram or repeat) and
+    the passed ones among those."""
+    retention = log.phase not in ("cram", "repeat") and log.stage_before in ("young", "mature")
+    return {"answers": 1, "failures": int(not log.passed), "retention_answers": int(retention),
+            "retention_passed": int(retention and log.passed)}
+
+
+def assert_totals_are_the_log_s() -> None:
+    """Every card state's totals equal the sums over its tallied answers not undone, and no
+    tallied answer belongs to a side without a state."""
+    expected: dict[tuple[int, int, int], dict[str, int]] = {}
+    for log in db.session.scalars(select(ReviewLog)):
+        if log.tallied and log.undone_at is None:
+            summed = expected.setdefault((log.user_id, log.card_id, log.ordinal), {})
+            for name, value in answer_totals(log).items():
+                summed[name] = summed.get(name, 0) + value
+    states = db.session.scalars(select(CardState)).all()
+    assert states
+    for state in states:
+        zero = dict.fromkeys(("answers", "failures", "retention_answers", "retention_passed"), 0)
+        found = {name: getattr(state, name) for name in zero}
+        assert found == {**zero, **expected.pop((state.user_id, state.card_id, state.ordinal),
+                                                 {})}, (state.id, found)
+    assert expected == {}, "tallied answers of sides without a state"
 
 
 def random_state(rng: random.Random, due, lapses: int):

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from conftest import make_user
-from progress_helpers import slow_learner_summary
+from progress_helpers import assert_totals_are_the_log_s, slow_learner_summary
 from sqlalchemy import JSON, column, insert, inspect, select, table
 from study_helpers import basic, make_deck
 from test_memory_migration import scratch_database
@@ -19,7 +19,7 @@ from test_progress_totals import slow_class_dashboard
 from quizapp import create_app
 from quizapp.deckfile import CardData
 from quizapp.extensions import db
-from quizapp.models import CardState, ClassDeck, ClassMembership, Classroom
+from quizapp.models import CardState, ClassDeck, ClassMembership, Classroom, ReviewLog
 from quizapp.scheduling import registry
 from quizapp.scheduling.base import Moment, Stage
 from quizapp.scheduling.fsrs_scheduler import FsrsScheduler
@@ -101,6 +101,10 @@ def test_studied_histories_store_the_scheduler_s_stage_and_their_figures_agree(a
                 if rng.random() < 0.7:
                     study_a_while(rng, user, deck, START + timedelta(days=day), 6)
     assert_stages_are_the_schedulers()
+    assert_totals_are_the_log_s()
+    untallied = db.session.scalars(select(ReviewLog).where(ReviewLog.tallied.is_(False))).all()
+    assert untallied and {log.phase for log in untallied} == {"cram"}
+    assert any(log.undone_at is not None for log in untallied)
     stored = {row.stage for row in db.session.scalars(select(CardState))}
     assert {Stage.LEARNING.value, Stage.YOUNG.value, Stage.MATURE.value} <= stored
     assert {row.scheduler for row in db.session.scalars(select(CardState))} == {"sm2", "fsrs"}
@@ -119,7 +123,7 @@ def test_studied_histories_store_the_scheduler_s_stage_and_their_figures_agree(a
     for class_id in classes:
         classroom = db.session.get(Classroom, class_id)
         fast, slow = progress.class_dashboard(classroom, now), slow_class_dashboard(classroom, now)
-        assert fast.students == slow.students
+        assert fast.students == slow.students and fast.cards == slow.cards
         assert any(s.cards_studied for s in fast.students)
         assert any(s.cards_mastered for s in fast.students)
 
@@ -210,5 +214,76 @@ def test_migration_fills_in_every_stage_and_goes_back(tmp_path):
             assert "stage" not in columns and "memory_stability" in columns
             upgrade()
             assert dict(db.session.execute(select(CardState.id, CardState.stage)).all()) == stages
+            db.session.remove()
+            db.engine.dispose()
+
+
+STAGED = "3c9e5a7b1d42"
+STATES_STAGED = table(
+    "card_state", *map(column, ("id", "user_id", "card_id", "deck_id", "ordinal", "scheduler",
+                                "due", "lapses", "version", "stage")),
+    column("state", JSON),
+)
+LOGS_BEFORE = table("review_log", *map(column, (
+    "user_id", "card_id", "deck_id", "ordinal", "phase", "grade", "scheduler", "passed",
+    "answered_at", "duration_ms", "stage_before", "interval_before", "presentation",
+    "undone_at")))
+
+
+def test_migration_sums_every_side_s_answers_and_goes_back(tmp_path):
+    """Totals from the answers not undone of the sides with a state; the answers of a side
+    without one are marked untallied."""
+    sm2 = Sm2Scheduler()
+    young = Sm2State(Decimal("2.5"), 3, 2, date(2026, 2, 1), 0)
+    answers = [  # (card, ordinal, phase, passed, stage before, undone)
+        (0, 0, "learn", True, "new", False), (0, 0, "review", False, "young", False),
+        (0, 0, "review", True, "mature", False), (0, 0, "cram", False, "young", False),
+        (0, 0, "repeat", True, "learning", False), (0, 0, "review", True, "young", True),
+        (1, 0, "learn", False, "new", False), (1, 1, "review", True, "young", False),
+        (2, 0, "cram", False, "new", False), (2, 0, "cram", True, "new", True),
+    ]
+    with scratch_database(tmp_path) as url:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x",
+                          "RATELIMIT_ENABLED": False})
+        with app.app_context():
+            from flask_migrate import downgrade, upgrade
+            upgrade(revision=STAGED)
+            user = make_user("m@example.org")
+            deck = make_deck([basic("a"), CardData(guid="b", kind="reversed", prompt="F",
+                                                   answer="B"), basic("c")])
+            connection = db.session.connection()
+            for n, (card, ordinal) in enumerate(((0, 0), (1, 0), (1, 1))):
+                connection.execute(insert(STATES_STAGED).values(
+                    id=n + 1, user_id=user.id, card_id=deck.cards[card].id, deck_id=deck.id,
+                    ordinal=ordinal, scheduler="sm2", state=sm2.to_json(young), due=young.due,
+                    lapses=0, version=1, stage="young"))
+            for n, (card, ordinal, phase, passed, stage, undone) in enumerate(answers):
+                connection.execute(insert(LOGS_BEFORE).values(
+                    user_id=user.id, card_id=deck.cards[card].id, deck_id=deck.id,
+                    ordinal=ordinal, phase=phase, grade=4 if passed else 1, scheduler="sm2",
+                    passed=passed, answered_at=START + timedelta(minutes=n), duration_ms=0,
+                    stage_before=stage, interval_before=0, presentation=f"p{n}",
+                    undone_at=START if undone else None))
+            db.session.commit()
+            upgrade()
+            assert_totals_are_the_log_s()
+            totals = {row.id: (row.answers, row.failures, row.retention_answers,
+                               row.retention_passed)
+                      for row in db.session.scalars(select(CardState))}
+            assert totals == {1: (5, 2, 2, 1), 2: (1, 1, 0, 0), 3: (1, 0, 1, 1)}
+            untallied = db.session.scalars(
+                select(ReviewLog.presentation).where(ReviewLog.tallied.is_(False))).all()
+            assert sorted(untallied) == ["p8", "p9"]
+            db.session.commit()
+            downgrade(revision=STAGED)
+            db.session.remove()
+            columns = {c["name"] for c in inspect(db.engine).get_columns("card_state")}
+            assert "answers" not in columns and "stage" in columns
+            assert "tallied" not in {c["name"] for c in inspect(db.engine).get_columns(
+                "review_log")}
+            upgrade()
+            assert {row.id: (row.answers, row.failures, row.retention_answers,
+                             row.retention_passed)
+                    for row in db.session.scalars(select(CardState))} == totals
             db.session.remove()
             db.engine.dispose()

@@ -34,7 +34,7 @@ from ..scheduling import registry
 from ..scheduling.base import Scheduler
 from ..scheduling.conversions import PastAnswer, from_sm2_history
 from ..scheduling.phase import Phase
-from . import memory, schedules
+from . import memory, schedules, tallies
 from .uploads import claim_pending_upload
 
 # An answer already in the app (studied here and exported to Anki, or imported before)
@@ -201,6 +201,8 @@ def apply_plan(learner: User, deck: Deck, plan: ProgressPlan, token: str) -> int
             if review.phase != Phase.CRAM:
                 previous_at = review.answered_at
     db.session.flush()
+    # Every imported answer's side has a state row: its totals count them.
+    tallies.recount(learner.id, deck.id)
     # The sides' memory estimates follow their new histories.
     memory.rebuild(user_id=learner.id, deck_id=deck.id)
     return added
