@@ -57,7 +57,7 @@ def class_totals(
     # the cards: a card-first plan probes every card for every member.
     members = select(ClassMembership.user_id).where(ClassMembership.class_id == class_id)
     connection = db.session.connection()
-    _add_answers(totals, connection, members, deck_ids)
+    _add_answers(totals, connection, members, deck_ids, _existing_side(odd_sides))
     _add_last_answers(totals, connection, class_id, deck_ids)
     live = (Card.id == ReviewLog.card_id) & Card.retired.is_(False)
     for card_id, response, picks in connection.execute(
@@ -77,18 +77,6 @@ def class_totals(
         Card.retired.is_(False),
         _existing_side(odd_sides),
     )
-    # Each state's stage is stored beside it (the scheduler's reading of its JSON), so the
-    # stages are counted here rather than read state by state.
-    mature = func.sum(case((CardState.stage == Stage.MATURE.value, 1), else_=0))
-    for user_id, studied, mastered in connection.execute(
-        select(CardState.user_id, func.count(), mature)
-        .join(Card, Card.id == CardState.card_id)
-        .where(*states, CardState.stage != Stage.NEW.value)
-        .group_by(CardState.user_id)
-    ):
-        student = totals.students[user_id]
-        student.studied, student.mastered = studied, mastered
-
     fitted = fitted or {}
     # One sum with the defaults over everyone else, one per learner and deck with their own.
     own = [(CardState.user_id == user_id) & (CardState.deck_id == deck_id)
@@ -101,22 +89,29 @@ def class_totals(
     return totals
 
 
-def _add_answers(totals: ClassTotals, connection, members, deck_ids: list[int]) -> None:
+def _add_answers(totals: ClassTotals, connection, members, deck_ids: list[int],
+                 existing) -> None:
     """Answers per student and per card: the totals on the card states (services.tallies),
-    plus the few answers given while their side had no state row, from the log."""
-    answered = (
-        CardState.user_id.in_(members), CardState.deck_id.in_(deck_ids),
-        Card.retired.is_(False), CardState.answers > 0,
-    )
+    plus the few answers given while their side had no state row, from the log; and the
+    sides each student studied and mastered (``existing`` sides only)."""
+    mine = (CardState.user_id.in_(members), CardState.deck_id.in_(deck_ids),
+            Card.retired.is_(False))
     summed = [func.sum(getattr(CardState, name)) for name in tallies.TOTALS]
-    for user_id, answers, _, counted, passes in connection.execute(
-        select(CardState.user_id, *summed)
-        .join(Card, Card.id == CardState.card_id).where(*answered)
+    # Each state's stage is stored beside it (the scheduler's reading of its JSON), so the
+    # stages are counted here, in the same pass as the answers, rather than read one by one.
+    studied = existing & (CardState.stage != Stage.NEW.value)
+    for user_id, answers, _, counted, passes, learned, mature in connection.execute(
+        select(CardState.user_id, *summed, func.sum(case((studied, 1), else_=0)),
+               func.sum(case((studied & (CardState.stage == Stage.MATURE.value), 1),
+                             else_=0)))
+        .join(Card, Card.id == CardState.card_id).where(*mine)
         .group_by(CardState.user_id)
     ):
         student = totals.students[user_id]
         student.reviews = answers
         student.retention.reviews, student.retention.passed = counted, passes
+        student.studied, student.mastered = learned, mature
+    answered = (*mine, CardState.answers > 0)
     for card_id, answers, failures, _, _, students in connection.execute(
         select(CardState.card_id, *summed, func.count(distinct(CardState.user_id)))
         .join(Card, Card.id == CardState.card_id).where(*answered)
