@@ -34,6 +34,7 @@ from quizapp.models import (
     User,
     utcnow,
 )
+from quizapp.services import tallies
 
 LEARNERS, CARDS, STUDIED, ANSWERS = 500, 2_000, 200, 400
 TARGET_MS = 500
@@ -76,17 +77,19 @@ def seed(learners: int, cards: int, studied: int, answers: int) -> int:
     states, logs = [], []
     for user_id in student_ids:
         chosen = rng.sample(card_ids, studied)
+        mine = {}
         for card_id in chosen:
             state = common.sm2_state(rng.choice((1, 3, 8, 21, 40)), rng.randint(0, 4), now.date())
-            states.append({
+            mine[card_id] = {
                 "user_id": user_id, "card_id": card_id, "deck_id": deck.id, "ordinal": 0,
                 "state": state, "due": now.date(), "lapses": 0, "version": 1,
                 "memory_stability": rng.uniform(0.5, 90), "memory_difficulty": rng.uniform(1, 10),
                 "memory_reviewed_at": now - timedelta(days=rng.uniform(0, 30)),
-            })
+                **dict.fromkeys(tallies.TOTALS, 0),
+            }
         for n in range(answers):
             wrong = rng.random() < 0.3
-            logs.append({
+            log = {
                 "user_id": user_id, "card_id": chosen[n % studied], "deck_id": deck.id,
                 "ordinal": 0, "phase": rng.choice(("learn", "review", "review", "cram")),
                 "grade": rng.randint(0, 2) if wrong else rng.randint(3, 5), "passed": not wrong,
@@ -95,7 +98,14 @@ def seed(learners: int, cards: int, studied: int, answers: int) -> int:
                 "duration_ms": 4000, "presentation": f"{user_id}-{n}",
                 "stage_before": rng.choice(("new", "learning", "young", "mature")),
                 "interval_before": rng.randint(0, 9),
-            })
+            }
+            logs.append(log)
+            # The side's answer totals, as the answer path writes them with its state.
+            summed = mine[log["card_id"]]
+            for name, value in tallies.added(log["phase"], log["stage_before"],
+                                             log["passed"]).items():
+                summed[name] += value
+        states.extend(mine.values())
         if len(logs) >= BATCH:
             db.session.execute(insert(CardState), states)
             db.session.execute(insert(ReviewLog), logs)

@@ -40,6 +40,7 @@ from sqlalchemy import event
 
 from quizapp.extensions import db
 from quizapp.models import Deck, User
+from quizapp.scheduling.registry import stage_of_stored
 from quizapp.services import study
 
 CARDS_PER_DECK = 200
@@ -122,7 +123,8 @@ def load_dataset(app, plan: dict) -> float:
             for d in range(1, plan["decks"] + 1) for p in range(CARDS_PER_DECK)
         ]
         states = [
-            (i, u, c, d, 0, "sm2", json.dumps(common.sm2_state(6, 2, due)), due, 0, created, 1)
+            (i, u, c, d, 0, "sm2", json.dumps(state := common.sm2_state(6, 2, due)),
+             stage_of_stored(state), due, 0, created, 1)
             for i, (u, c, d, due) in enumerate(plan["states"], start=1)
         ]
         logs = [
@@ -138,8 +140,8 @@ def load_dataset(app, plan: dict) -> float:
             "card": ("id, deck_id, guid, position, kind, prompt, answer, choices, "
                      "correct_index, explanation, tags, sources, ordinals, side_count, "
                      "retired, content_changed_at", cards),
-            "card_state": ("id, user_id, card_id, deck_id, ordinal, scheduler, state, due, "
-                           "lapses, last_review_at, version", states),
+            "card_state": ("id, user_id, card_id, deck_id, ordinal, scheduler, state, stage, "
+                           "due, lapses, last_review_at, version", states),
             "review_log": ("id, user_id, card_id, deck_id, ordinal, phase, grade, scheduler, "
                            "passed, response, answered_at, duration_ms, stage_before, "
                            "interval_before, "

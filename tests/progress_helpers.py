@@ -4,6 +4,7 @@ review read and folded in Python), to check the database's totals against."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from quizapp.scheduling.fsrs_scheduler import FsrsScheduler
 from quizapp.scheduling.sm2 import Sm2State
 from quizapp.scheduling.sm2_scheduler import Sm2Scheduler
 from quizapp.services import progress
+from quizapp.services.schedules import writer_of_name
 from quizapp.stats import learner as learner_stats
 
 PHASES = ("learn", "review", "review", "repeat", "cram")
@@ -61,7 +63,50 @@ def random_history(rng: random.Random, user_id: int, cards, count: int, now: dat
             undone_at=now if rng.random() < 0.05 else None,
         ))
     db.session.add_all(rows)
+    db.session.flush()
+    _tally_as_answered(user_id, rows)
     db.session.commit()
+
+
+def _tally_as_answered(user_id: int, rows: list[ReviewLog]) -> None:
+    """What the answer path writes with each answer: the totals on the side's state row, or
+    ``tallied = false`` when the side has none."""
+    states = {(s.card_id, s.ordinal): s for s in db.session.scalars(
+        select(CardState).where(CardState.user_id == user_id))}
+    for row in rows:
+        state = states.get((row.card_id, row.ordinal))
+        row.tallied = state is not None
+        if state is not None and row.undone_at is None:
+            for name, value in answer_totals(row).items():
+                setattr(state, name, (getattr(state, name) or 0) + value)
+
+
+def answer_totals(log: ReviewLog) -> dict[str, int]:
+    """One answer's part of its side's totals, as the pages count answers: every answer, the
+    failed ones, those counted for retention (a learned stage before, no cram or repeat) and
+    the passed ones among those."""
+    retention = log.phase not in ("cram", "repeat") and log.stage_before in ("young", "mature")
+    return {"answers": 1, "failures": int(not log.passed), "retention_answers": int(retention),
+            "retention_passed": int(retention and log.passed)}
+
+
+def assert_totals_are_the_log_s() -> None:
+    """Every card state's totals equal the sums over its tallied answers not undone, and no
+    tallied answer belongs to a side without a state."""
+    expected: dict[tuple[int, int, int], dict[str, int]] = {}
+    for log in db.session.scalars(select(ReviewLog)):
+        if log.tallied and log.undone_at is None:
+            summed = expected.setdefault((log.user_id, log.card_id, log.ordinal), {})
+            for name, value in answer_totals(log).items():
+                summed[name] = summed.get(name, 0) + value
+    states = db.session.scalars(select(CardState)).all()
+    assert states
+    for state in states:
+        zero = dict.fromkeys(("answers", "failures", "retention_answers", "retention_passed"), 0)
+        found = {name: getattr(state, name) for name in zero}
+        assert found == {**zero, **expected.pop((state.user_id, state.card_id, state.ordinal),
+                                                 {})}, (state.id, found)
+    assert expected == {}, "tallied answers of sides without a state"
 
 
 def random_state(rng: random.Random, due, lapses: int):
@@ -102,9 +147,29 @@ def reviews_one_by_one(user_ids, deck_ids) -> list[tuple[int, learner_stats.Revi
     ]
 
 
+def slow_card_states(user_ids, deck_ids) -> dict[int, list[learner_stats.SideState]]:
+    """``progress.card_states`` with every stored side's stage and ease read out of its state
+    JSON by the scheduler that wrote it, as the pages did before the stage was stored."""
+    read = {}
+    for row in db.session.scalars(select(CardState).where(
+        CardState.user_id.in_(list(user_ids)), CardState.deck_id.in_(list(deck_ids)),
+    )):
+        scheduler = writer_of_name(row.scheduler)
+        state = scheduler.from_json(row.state)
+        read[row.user_id, row.card_id, row.ordinal] = (
+            scheduler.stage(state), Decimal(scheduler.to_anki(state).factor) / 1000)
+    states = progress.card_states(user_ids, deck_ids)
+    for user_id, sides in states.items():
+        for n, side in enumerate(sides):
+            if (user_id, side.card_id, side.ordinal) in read:
+                stage, ease = read[user_id, side.card_id, side.ordinal]
+                sides[n] = replace(side, stage=stage, easiness=ease)
+    return states
+
+
 def slow_learner_summary(user, decks, now):
     deck_ids = [d.id for d in decks]
-    states = progress.card_states([user.id], deck_ids)[user.id]
+    states = slow_card_states([user.id], deck_ids)[user.id]
     history = [review for _, review, _ in reviews_one_by_one([user.id], deck_ids)]
     return learner_stats.learner_summary(states, history, user.timezone, now, deck_ids=deck_ids)
 

@@ -18,6 +18,7 @@ from anki_progress_helpers import (
 )
 from conftest import ANKI_SAMPLES, csrf_token, make_user
 from markupsafe import escape
+from progress_helpers import assert_totals_are_the_log_s
 from sqlalchemy import func, select
 from study_helpers import sm2_of, sm2_row
 
@@ -155,6 +156,9 @@ def test_anki_schedule_and_history_arrive_after_preview_and_confirm(app, client,
         assert row.memory_stability > 0 and row.memory_reviewed_at is not None
     assert max(card.lapses for card in expected.values()) == 1
     assert review_count(learner) == sum(card.revlog for card in expected.values())
+    # The sides' answer totals count the imported history (the class dashboard sums them).
+    assert_totals_are_the_log_s()
+    assert sum(row.answers for row in states.values()) == review_count(learner)
     phases = dict(db.session.execute(
         select(ReviewLog.phase, func.count()).group_by(ReviewLog.phase)).all())
     assert phases["learn"] == 4 and phases["review"] == 1  # the lapse was a review
@@ -483,8 +487,11 @@ def test_importing_into_fsrs_gives_fsrs_states_and_ratings(app, client, auth, st
         state = scheduler.from_json(row.state)
         assert state.stability is not None and state.difficulty is not None  # a memory state
         assert row.due == state.due and row.lapses == state.lapses == card.lapses
+        assert row.stage == scheduler.stage(state).value  # written with the state
+        assert row.answers > 0
         if card.type == 2:  # Anki's due day and interval are kept, as Anki does
             assert (state.due, state.interval) == (anki_date(card.due, today), card.ivl)
+    assert_totals_are_the_log_s()
     logs = db.session.scalars(select(ReviewLog).where(ReviewLog.user_id == learner.id)
                               .order_by(ReviewLog.answered_at)).all()
     assert [log.grade for log in logs] == buttons  # Anki's buttons are FSRS's ratings

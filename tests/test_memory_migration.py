@@ -9,12 +9,12 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import JSON, column, create_engine, insert, select, table, text
 from sqlalchemy.engine import make_url
 
 from quizapp import create_app
 from quizapp.extensions import db
-from quizapp.models import Card, CardState, Deck, ReviewLog, User
+from quizapp.models import Card, CardState, Deck, User
 from quizapp.scheduling.conversions import fsrs_rating_of
 from quizapp.scheduling.sm2 import Sm2State
 from quizapp.scheduling.sm2_scheduler import Sm2Scheduler
@@ -22,6 +22,16 @@ from quizapp.services.memory import memory_of
 from quizapp.stats.memory import replay
 
 BEFORE = "7e2f4a6c8b10"
+# card_state as it is at BEFORE: the model's table has columns (and defaults) added since.
+STATES_BEFORE = table(
+    "card_state", *map(column, ("id", "user_id", "card_id", "deck_id", "ordinal", "scheduler",
+                                "due", "lapses", "last_review_at", "version")),
+    column("state", JSON),
+)
+# review_log as it is at BEFORE (the model's table has columns with defaults added since).
+LOGS_BEFORE = table("review_log", *map(column, (
+    "user_id", "card_id", "deck_id", "ordinal", "phase", "grade", "scheduler", "passed",
+    "answered_at", "duration_ms", "stage_before", "interval_before", "presentation")))
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
@@ -72,7 +82,7 @@ def test_upgrade_replays_existing_history_into_memory(tmp_path):
                     ordinals=[0], side_count=1, retired=False, content_changed_at=START))
                 # Only the columns the table has before the migration.
                 state = Sm2State(Decimal("2.5"), 3, 2, date(2026, 2, 1), 0)
-                connection.execute(insert(CardState.__table__).values(
+                connection.execute(insert(STATES_BEFORE).values(
                     id=card_id, user_id=1, card_id=card_id, deck_id=1, ordinal=0,
                     scheduler="sm2", state=Sm2Scheduler().to_json(state),
                     due=date(2026, 2, 1), lapses=0, last_review_at=START, version=1))
@@ -82,14 +92,14 @@ def test_upgrade_replays_existing_history_into_memory(tmp_path):
                        2: [(0, 5, "sm2")], 3: []}
             for card_id, history in answers.items():
                 for n, (days, grade, scheduler) in enumerate(history):
-                    connection.execute(insert(ReviewLog.__table__).values(
+                    connection.execute(insert(LOGS_BEFORE).values(
                         user_id=1, card_id=card_id, deck_id=1, ordinal=0,
                         phase="learn" if n == 0 else "review", grade=grade,
                         scheduler=scheduler, passed=grade >= 3,
                         answered_at=START + timedelta(days=days), duration_ms=0,
                         stage_before="new" if n == 0 else "young", interval_before=0,
                         presentation=f"{card_id}-{n}"))
-            connection.execute(insert(ReviewLog.__table__).values(
+            connection.execute(insert(LOGS_BEFORE).values(
                 user_id=1, card_id=2, deck_id=1, ordinal=0, phase="cram", grade=0,
                 scheduler="sm2", passed=False, answered_at=START + timedelta(days=1),
                 duration_ms=0, stage_before="young", interval_before=0, presentation="cram"))

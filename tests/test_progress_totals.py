@@ -9,7 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import csrf_token, make_user
-from progress_helpers import random_history, reviews_one_by_one, slow_learner_summary
+from progress_helpers import (
+    random_history,
+    reviews_one_by_one,
+    slow_card_states,
+    slow_learner_summary,
+)
 from study_helpers import basic, make_deck, mcq
 
 from quizapp.deckfile import CardData
@@ -78,7 +83,7 @@ def slow_class_dashboard(classroom: Classroom, now):
     """The dashboard from every card state and review read into Python."""
     deck_ids = [d.id for d in classroom.decks if d.published]
     students = [class_stats.Student(u.id, u.display_name) for u in classroom.members]
-    states = progress.card_states([s.user_id for s in students], deck_ids)
+    states = slow_card_states([s.user_id for s in students], deck_ids)
     cards = {
         (s.card_id, s.ordinal): class_stats.ClassCard(
             s.card_id, s.ordinal, s.deck_id, s.prompt, s.tags)

@@ -21,6 +21,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -195,6 +197,13 @@ class Media(db.Model):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+def _stage_of_inserted(context: Any) -> str:
+    """The stage of the state JSON an insert writes, read by the scheduler that wrote it."""
+    from ..scheduling.registry import stage_of_stored
+
+    return stage_of_stored(context.get_current_parameters()["state"])
+
+
 class CardState(db.Model):
     """One learner's schedule for one side of one card: the state JSON of the scheduler that
     wrote it (``scheduling.base.Scheduler.to_json``), beside the columns queries need."""
@@ -218,6 +227,10 @@ class CardState(db.Model):
     # None: the start of the day.
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     lapses: Mapped[int] = mapped_column(Integer, default=0)
+    # The stage its scheduler gives the state (a scheduling.base.Stage: new, learning, young,
+    # mature; none depends on the day), written with the state (schedules.state_columns) so
+    # statistics count stages in SQL. An insert that leaves it out gets the state's own.
+    stage: Mapped[str] = mapped_column(String(10), default=_stage_of_inserted)
     last_review_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # FSRS's memory state after the last answer, whatever the scheduler (quizapp.stats.memory):
     # kept here so progress pages need not replay the review history. None until answered.
@@ -226,6 +239,17 @@ class CardState(db.Model):
     memory_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Optimistic lock: an answer applies only to the state version it was shown with.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Totals of the side's answers not undone whose log row is ``tallied`` (every answer
+    # given while the side had a state row), written with each answer (services.tallies) so
+    # class statistics sum states rather than every review.
+    answers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retention_answers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retention_passed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+# The answers ix_review_log_wrong holds (a query must state these terms to read it on SQLite).
+WRONG_RESPONSE = "passed = {false} AND response IS NOT NULL AND undone_at IS NULL"
 
 
 class ReviewLog(db.Model):
@@ -236,6 +260,14 @@ class ReviewLog(db.Model):
         UniqueConstraint("user_id", "presentation"),
         Index("ix_review_log_user_time", "user_id", "answered_at"),
         Index("ix_review_log_card", "card_id"),
+        # The few answers not summed on a card state (services.tallies).
+        Index("ix_review_log_untallied", "user_id", "card_id",
+              sqlite_where=text("tallied = 0"), postgresql_where=text("tallied = false")),
+        # The wrong responses a class picked (the dashboard's distractors): a third of the
+        # answers at most, read without the rest of the row.
+        Index("ix_review_log_wrong", "user_id", "deck_id", "card_id", "response",
+              sqlite_where=text(WRONG_RESPONSE.format(false="0")),
+              postgresql_where=text(WRONG_RESPONSE.format(false="false"))),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -261,6 +293,9 @@ class ReviewLog(db.Model):
     # The presentation this answers; unique, so a resubmitted answer is recorded once.
     presentation: Mapped[str] = mapped_column(String(64))
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Summed on the side's card state (its ``answers``...): false only for an answer given
+    # while the side had no state row (a cram or repeat answer before its first learn).
+    tallied: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Classroom(db.Model):

@@ -120,3 +120,10 @@ def with_defaults(name: str) -> Scheduler[Any]:
     if key not in _DEFAULTS:
         _DEFAULTS[key] = create(SchedulerSettings(name=name))
     return _DEFAULTS[key]
+
+
+def stage_of_stored(data: Mapping[str, Any]) -> str:
+    """The stage (a ``base.Stage`` value) of a stored state, as the scheduler that wrote it
+    reads it: what ``card_state.stage`` keeps beside the JSON."""
+    writer = with_defaults(scheduler_of(data))
+    return writer.stage(writer.from_json(data)).value

@@ -35,7 +35,7 @@ from ..scheduling import registry
 from ..scheduling.base import Scheduler
 from ..scheduling.conversions import PastAnswer, from_sm2_history
 from ..scheduling.phase import Phase
-from . import memory, schedules
+from . import memory, schedules, tallies
 from .uploads import claim_pending_upload
 
 # An answer already in the app (studied here and exported to Anki, or imported before)
@@ -202,6 +202,8 @@ def apply_plan(
     db.session.flush()
     if progress is not None:
         progress(len(plan.sides))
+    # Every imported answer's side has a state row: its totals count them.
+    tallies.recount(learner.id, deck.id)
     # The sides' memory estimates follow their new histories.
     memory.rebuild(user_id=learner.id, deck_id=deck.id)
     return added

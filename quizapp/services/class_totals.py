@@ -8,7 +8,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Float, and_, case, distinct, func, literal_column, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    and_,
+    case,
+    distinct,
+    exists,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 
 from ..extensions import db
 from ..models import Card, CardState, ClassMembership, ReviewLog
@@ -17,8 +29,8 @@ from ..scheduling.fsrs_scheduler import DEFAULT_PARAMETERS
 from ..stats.classroom import ClassTotals
 from ..stats.day_numbers import SECONDS_PER_DAY
 from ..stats.memory import WEEK, OutlookSum, Parameters, curve
+from . import tallies
 from .history_totals import epoch_seconds, retention_review
-from .schedules import writer_of_name
 
 
 def _number(value: float | int):
@@ -44,38 +56,17 @@ def class_totals(
     # Each query is driven by the members' own rows (their user id leads an index), never by
     # the cards: a card-first plan probes every card for every member.
     members = select(ClassMembership.user_id).where(ClassMembership.class_id == class_id)
-    live = (Card.id == ReviewLog.card_id) & Card.retired.is_(False)
-    answers = (
-        ReviewLog.user_id.in_(members),
-        ReviewLog.deck_id.in_(deck_ids),
-        ReviewLog.undone_at.is_(None),
-    )
     connection = db.session.connection()
-    retention = retention_review()
-    passed = ReviewLog.passed.is_(True)
-    for user_id, reviews, counted, passes, last in connection.execute(
-        select(
-            ReviewLog.user_id, func.count(), func.sum(case((retention, 1), else_=0)),
-            func.sum(case((retention & passed, 1), else_=0)), func.max(ReviewLog.answered_at),
-        ).join(Card, live).where(*answers).group_by(ReviewLog.user_id)
-    ):
-        student = totals.students[user_id]
-        student.reviews = reviews
-        student.retention.reviews, student.retention.passed = counted, passes
-        student.last_active = last
-
-    for card_id, count, wrong, students in connection.execute(
-        select(
-            ReviewLog.card_id, func.count(), func.sum(case((passed, 0), else_=1)),
-            func.count(distinct(ReviewLog.user_id)),
-        ).join(Card, live).where(*answers).group_by(ReviewLog.card_id)
-    ):
-        card = totals.cards[card_id]
-        card.answers, card.wrong, card.students = count, wrong, students
+    _add_answers(totals, connection, members, deck_ids, _existing_side(odd_sides))
+    _add_last_answers(totals, connection, class_id, deck_ids)
+    live = (Card.id == ReviewLog.card_id) & Card.retired.is_(False)
     for card_id, response, picks in connection.execute(
         select(ReviewLog.card_id, ReviewLog.response, func.count())
         .join(Card, live)
-        .where(*answers, ~passed, ReviewLog.response.is_not(None))
+        # The terms of ix_review_log_wrong, which holds only these answers.
+        .where(ReviewLog.user_id.in_(members), ReviewLog.deck_id.in_(deck_ids),
+               ReviewLog.passed == false(), ReviewLog.response.is_not(None),
+               ReviewLog.undone_at.is_(None))
         .group_by(ReviewLog.card_id, ReviewLog.response)
     ):
         totals.cards[card_id].distractors[response] = picks
@@ -86,19 +77,6 @@ def class_totals(
         Card.retired.is_(False),
         _existing_side(odd_sides),
     )
-    # A state's stage is its scheduler's to say (the JSON is the scheduler's own form), so
-    # the states are read and judged by the scheduler that wrote each, as on a learner's page.
-    for user_id, scheduler, state in connection.execute(
-        select(CardState.user_id, CardState.scheduler, CardState.state)
-        .join(Card, Card.id == CardState.card_id).where(*states)
-    ):
-        writer = writer_of_name(scheduler)
-        stage = writer.stage(writer.from_json(state))
-        if stage is not Stage.NEW:
-            student = totals.students[user_id]
-            student.studied += 1
-            student.mastered += stage is Stage.MATURE
-
     fitted = fitted or {}
     # One sum with the defaults over everyone else, one per learner and deck with their own.
     own = [(CardState.user_id == user_id) & (CardState.deck_id == deck_id)
@@ -109,6 +87,85 @@ def class_totals(
         _add_recall(totals, connection, now, parameters,
                     (*states, CardState.user_id == user_id, CardState.deck_id == deck_id))
     return totals
+
+
+def _add_answers(totals: ClassTotals, connection, members, deck_ids: list[int],
+                 existing) -> None:
+    """Answers per student and per card: the totals on the card states (services.tallies),
+    plus the few answers given while their side had no state row, from the log; and the
+    sides each student studied and mastered (``existing`` sides only)."""
+    mine = (CardState.user_id.in_(members), CardState.deck_id.in_(deck_ids),
+            Card.retired.is_(False))
+    summed = [func.sum(getattr(CardState, name)) for name in tallies.TOTALS]
+    # Each state's stage is stored beside it (the scheduler's reading of its JSON), so the
+    # stages are counted here, in the same pass as the answers, rather than read one by one.
+    studied = existing & (CardState.stage != Stage.NEW.value)
+    for user_id, answers, _, counted, passes, learned, mature in connection.execute(
+        select(CardState.user_id, *summed, func.sum(case((studied, 1), else_=0)),
+               func.sum(case((studied & (CardState.stage == Stage.MATURE.value), 1),
+                             else_=0)))
+        .join(Card, Card.id == CardState.card_id).where(*mine)
+        .group_by(CardState.user_id)
+    ):
+        student = totals.students[user_id]
+        student.reviews = answers
+        student.retention.reviews, student.retention.passed = counted, passes
+        student.studied, student.mastered = learned, mature
+    answered = (*mine, CardState.answers > 0)
+    for card_id, answers, failures, _, _, students in connection.execute(
+        select(CardState.card_id, *summed, func.count(distinct(CardState.user_id)))
+        .join(Card, Card.id == CardState.card_id).where(*answered)
+        .group_by(CardState.card_id)
+    ):
+        card = totals.cards[card_id]
+        card.answers, card.wrong, card.students = answers, failures, students
+
+    retention, passed = retention_review(), ReviewLog.passed.is_(True)
+    # Whether the student's answers of the card were counted above already (a card's
+    # students are counted once).
+    counted = exists().where(
+        CardState.user_id == ReviewLog.user_id, CardState.card_id == ReviewLog.card_id,
+        CardState.deck_id.in_(deck_ids), CardState.answers > 0,
+    )
+    for user_id, card_id, answers, failures, in_retention, passes, known in connection.execute(
+        select(
+            ReviewLog.user_id, ReviewLog.card_id, func.count(),
+            func.sum(case((passed, 0), else_=1)), func.sum(case((retention, 1), else_=0)),
+            func.sum(case((retention & passed, 1), else_=0)), counted,
+        )
+        .join(Card, (Card.id == ReviewLog.card_id) & Card.retired.is_(False))
+        .where(ReviewLog.user_id.in_(members), ReviewLog.deck_id.in_(deck_ids),
+               ReviewLog.undone_at.is_(None), ReviewLog.tallied == false())
+        .group_by(ReviewLog.user_id, ReviewLog.card_id)
+    ):
+        student = totals.students[user_id]
+        student.reviews += answers
+        student.retention.reviews += in_retention
+        student.retention.passed += passes
+        card = totals.cards[card_id]
+        card.answers += answers
+        card.wrong += failures
+        card.students += 0 if known else 1
+
+
+def _add_last_answers(totals: ClassTotals, connection, class_id: int,
+                      deck_ids: list[int]) -> None:
+    """Each student's latest answer: read backwards along their (user, time) index."""
+    latest = (
+        select(ReviewLog.answered_at)
+        .join(Card, (Card.id == ReviewLog.card_id) & Card.retired.is_(False))
+        .where(ReviewLog.user_id == ClassMembership.user_id, ReviewLog.deck_id.in_(deck_ids),
+               ReviewLog.undone_at.is_(None))
+        .order_by(ReviewLog.answered_at.desc())
+        .limit(1)
+        .correlate(ClassMembership)
+        .scalar_subquery()
+    )
+    for user_id, last in connection.execute(
+        select(ClassMembership.user_id, latest).where(ClassMembership.class_id == class_id)
+    ):
+        if last is not None:
+            totals.students[user_id].last_active = last
 
 
 def _add_recall(totals: ClassTotals, connection, now: datetime, parameters: Parameters,

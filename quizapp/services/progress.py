@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
+from json import loads
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Text, cast, func, or_, select
 
 from ..extensions import db
 from ..formats.sanitize import plain_text
@@ -24,6 +26,7 @@ from .schedules import writer_of_name
 
 PROMPT_CHARS = 160
 PERMILLE = Decimal(1000)
+EASE_BATCH = 500  # card ids per query when reading some sides' eases
 
 
 def learner_decks(user: User) -> list[Deck]:
@@ -49,57 +52,141 @@ def learner_decks(user: User) -> list[Deck]:
     )
 
 
-def card_states(user_ids: Iterable[int], deck_ids: list[int]) -> dict[int, list]:
-    """Every side of every card in ``deck_ids`` as each user sees it (unstudied ones new)."""
+def card_states(
+    user_ids: Iterable[int], deck_ids: list[int],
+    failures: Mapping[tuple[int, int], int] | None = None,
+    hardest_count: int = learner_stats.HARDEST_COUNT,
+) -> dict[int, list]:
+    """Every side of every card in ``deck_ids`` as each user sees it (unstudied ones new).
+
+    Stages are read from their column. A side's ease is in its state's JSON, which only its
+    scheduler reads, and reading every state that way was most of a progress page: with
+    ``failures`` (one learner's failed answers per (card id, ordinal)), the ease is read only
+    for the sides that can rank among the ``hardest_count`` hardest of their deck
+    (:func:`_ranked_sides`); every other side carries the starting ease, which no figure of
+    theirs shows. Without ``failures`` every studied side's ease is read.
+    """
     user_ids = list(user_ids)
     # Core rows through the session's connection: no ORM loading for thousands of cards.
     connection = db.session.connection()
-    cards = connection.execute(
-        select(Card.id, Card.deck_id, Card.ordinals, Card.tags, Card.retired, Card.prompt)
-        .where(Card.deck_id.in_(deck_ids))
-    ).all()
+    # Tags and sides as JSON text, each distinct text parsed once: a deck's cards share few.
+    parsed: dict[str | None, Any] = {None: None}
+
+    def once(text: str | None) -> Any:
+        if text not in parsed:
+            parsed[text] = loads(text)
+        return parsed[text]
+
+    cards = [
+        (card_id, deck_id, once(ordinals), once(tags), retired, prompt)
+        for card_id, deck_id, ordinals, tags, retired, prompt in connection.execute(
+            select(Card.id, Card.deck_id, cast(Card.ordinals, Text), cast(Card.tags, Text),
+                   Card.retired, Card.prompt)
+            .where(Card.deck_id.in_(deck_ids))
+        )
+    ]
+    mine = (CardState.user_id.in_(user_ids), CardState.deck_id.in_(deck_ids))
     rows = connection.execute(
         select(
-            CardState.user_id, CardState.card_id, CardState.ordinal, CardState.scheduler,
-            CardState.state, CardState.due, CardState.lapses, CardState.memory_stability,
+            CardState.user_id, CardState.card_id, CardState.ordinal, CardState.stage,
+            CardState.due, CardState.lapses, CardState.memory_stability,
             CardState.memory_difficulty, CardState.memory_reviewed_at,
-        ).where(CardState.user_id.in_(user_ids), CardState.deck_id.in_(deck_ids))
+        ).where(*mine)
     ).all()
     stored = {(r.user_id, r.card_id, r.ordinal): r for r in rows}
     result: dict[int, list] = {}
     for user_id in user_ids:
         states = []
-        for card in cards:
-            for ordinal in card.ordinals or [0]:
-                row = stored.get((user_id, card.id, ordinal))
-                stage, easiness = _schedule(row) if row else (Stage.NEW, INITIAL_EASINESS)
+        for card_id, deck_id, ordinals, tags, retired, prompt in cards:
+            for ordinal in ordinals or [0]:
+                row = stored.get((user_id, card_id, ordinal))
                 states.append(
                     learner_stats.SideState(
-                        card_id=card.id, ordinal=ordinal, deck_id=card.deck_id,
-                        tags=tuple(card.tags or ()), stage=stage, easiness=easiness,
+                        card_id=card_id, ordinal=ordinal, deck_id=deck_id,
+                        tags=tuple(tags or ()),
+                        stage=Stage(row.stage) if row else Stage.NEW,
+                        easiness=INITIAL_EASINESS,
                         due=row.due if row else None,
                         lapses=row.lapses if row else 0,
                         # As stored: made plain text only where shown (plain_prompts).
-                        retired=card.retired, prompt=card.prompt,
+                        retired=retired, prompt=prompt,
                         memory=memory_of(row) if row else None,
                     )
                 )
         result[user_id] = states
+    wanted = None
+    if failures is not None:
+        wanted = {
+            (user_id, state.card_id, state.ordinal)
+            for user_id, states in result.items()
+            for state in _ranked_sides(states, failures, hardest_count)
+        }
+    if wanted is None or wanted:
+        eases = _eases(connection, mine, wanted)
+        for user_id, states in result.items():
+            for n, state in enumerate(states):
+                ease = eases.get((user_id, state.card_id, state.ordinal))
+                if ease is not None:
+                    states[n] = replace(state, easiness=ease)
     return result
 
 
-def _schedule(row: Any) -> tuple[Stage, Decimal]:
-    """(stage, ease) of a stored state, read by the scheduler that wrote it; the ease is the
-    one its Anki form carries (SM-2's easiness itself)."""
-    scheduler = writer_of_name(row.scheduler)
-    state = scheduler.from_json(row.state)
-    return scheduler.stage(state), Decimal(scheduler.to_anki(state).factor) / PERMILLE
+def _ranked_sides(
+    states: Iterable[learner_stats.SideState], failures: Mapping[tuple[int, int], int],
+    count: int,
+) -> list[learner_stats.SideState]:
+    """The sides whose ease can matter to ``learner_stats.hardest_cards`` in their deck:
+    ranked by failures, then lapses, a side's ease only orders sides equal on both, and
+    decides whether a side with neither is listed at all. So, per deck, whole groups of
+    equal (failures, lapses), most first, until ``count`` sides are taken, and the group with
+    neither whenever it is reached. A side among the hardest of several decks is among the
+    hardest of its own, so the overall list needs no more."""
+    groups: dict[int, dict[tuple[int, int], list]] = defaultdict(lambda: defaultdict(list))
+    for state in states:
+        if not state.retired and state.due is not None:
+            failed = failures.get((state.card_id, state.ordinal), 0)
+            groups[state.deck_id][failed, state.lapses].append(state)
+    ranked = []
+    for per_deck in groups.values():
+        taken = 0
+        for key in sorted(per_deck, reverse=True):
+            if taken >= count:
+                break
+            ranked += per_deck[key]
+            taken += len(per_deck[key])
+    return ranked
+
+
+def _eases(connection, mine: tuple, wanted: set[tuple[int, int, int]] | None
+           ) -> dict[tuple[int, int, int], Decimal]:
+    """(user id, card id, ordinal) -> the ease of the stored state, for the ``wanted`` sides
+    (None: all), read by the scheduler that wrote it; the ease its Anki form carries
+    (SM-2's easiness itself)."""
+    query = select(
+        CardState.user_id, CardState.card_id, CardState.ordinal, CardState.scheduler,
+        CardState.state,
+    ).where(*mine)
+    batches: list[list[int] | None] = [None]
+    if wanted is not None:
+        card_ids = sorted({card_id for _, card_id, _ in wanted})
+        batches = [card_ids[n:n + EASE_BATCH] for n in range(0, len(card_ids), EASE_BATCH)]
+    eases = {}
+    for batch in batches:
+        chosen = query if batch is None else query.where(CardState.card_id.in_(batch))
+        for row in connection.execute(chosen):
+            key = (row.user_id, row.card_id, row.ordinal)
+            if wanted is None or key in wanted:
+                scheduler = writer_of_name(row.scheduler)
+                state = scheduler.from_json(row.state)
+                eases[key] = Decimal(scheduler.to_anki(state).factor) / PERMILLE
+    return eases
 
 
 def learner_summary(user: User, decks: list[Deck], now) -> learner_stats.LearnerSummary:
     deck_ids = [d.id for d in decks]
-    states = card_states([user.id], deck_ids)[user.id]
     history = history_totals(user, deck_ids)
+    failures = {side: n for deck in history.values() for side, n in deck.failures.items()}
+    states = card_states([user.id], deck_ids, failures)[user.id]
     fitted = fitted_parameters([user.id], deck_ids)
     summary = learner_stats.summary_from_history(
         states, history, user.timezone, now, deck_ids=deck_ids,
@@ -130,10 +217,9 @@ def hardest_cards(user: User, deck_id: int, count: int) -> tuple[learner_stats.H
         )
         .group_by(ReviewLog.card_id, ReviewLog.ordinal)
     ).all()
-    states = card_states([user.id], [deck_id])[user.id]
-    return learner_stats.hardest_cards(
-        states, {(card_id, ordinal): n for card_id, ordinal, n in failures}, count
-    )
+    failed = {(card_id, ordinal): n for card_id, ordinal, n in failures}
+    states = card_states([user.id], [deck_id], failed, count)[user.id]
+    return learner_stats.hardest_cards(states, failed, count)
 
 
 def class_dashboard(classroom: Classroom, now=None) -> class_stats.ClassDashboard:

@@ -160,6 +160,7 @@ def state_columns(
         "due": state.due,
         "due_at": due_at,
         "lapses": state.lapses,
+        "stage": scheduler.stage(state).value,
         "last_review_at": now,
     }
 

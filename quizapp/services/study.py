@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models import MAX_ID, Card, CardState, Deck, ReviewLog, User, utcnow
 from ..scheduling.day import day_start, learner_day
 from ..scheduling.phase import SCHEDULING, Phase
-from . import memory, progress, schedules
+from . import memory, progress, schedules, tallies
 from .presentation import MODES as MODES
 from .presentation import Presentation
 from .presentation import StudyError as StudyError
@@ -308,13 +308,17 @@ def undo_last(user: User, deck: Deck, now: datetime | None = None) -> ReviewLog 
     ).first()
     if log is None:
         return None
-    if Phase(log.phase).schedules:
-        row = state_row(user, log.card_id, log.ordinal, for_update=True)
-        if row is not None and log.state_before is None:
-            db.session.delete(row)
-        elif row is not None:
+    schedules_side = Phase(log.phase).schedules
+    row = (state_row(user, log.card_id, log.ordinal, for_update=True)
+           if schedules_side or log.tallied else None)
+    if row is not None and schedules_side and log.state_before is None:
+        db.session.delete(row)
+    elif row is not None:
+        if schedules_side:
             schedules.restore(row, log.state_before)
             row.version += 1
+        if log.tallied:
+            tallies.subtract(row, log)
     undo_answer_in_queue(user.id, log.id)
     log.undone_at = now
     memory.note_undo(log)

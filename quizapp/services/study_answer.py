@@ -32,7 +32,7 @@ from ..scheduling import registry
 from ..scheduling.base import Moment, Scheduler
 from ..scheduling.phase import Phase
 from ..stats.memory import MEMORY_PHASES
-from . import memory, personal_params, schedules
+from . import memory, personal_params, schedules, tallies
 from .presentation import Presentation, StudyError, decode_presentation
 from .rows import core_connection
 from .study_queue import queued_again, record_answer_in_queue, session_mode
@@ -98,7 +98,6 @@ _UPDATE_STATE = (
     .where(_STATES.c.id == bindparam("row_id"), _STATES.c.version == bindparam("shown"))
     .values(version=_STATES.c.version + literal(1))
 )
-_UPDATE_MEMORY = _STATES.update().where(_STATES.c.id == bindparam("row_id"))
 _INSERT_STATE = _STATES.insert()
 _INSERT_LOG = _LOGS.insert().returning(_LOGS.c.id)
 
@@ -189,7 +188,11 @@ def answer_presentation(
         "duration_ms": int(min(seconds, 3600) * 1000), "presentation": p.nonce,
         "state_before": before, "state_after": before, "stage_before": scheduler.stage(state),
         "interval_before": 0, "undone_at": None,
+        # Summed on the side's state row, in the state write below; a side with no row yet
+        # is left to the log (services.tallies).
+        "tallied": row is not None or phase.schedules,
     }
+    add = tallies.added(phase.value, log["stage_before"], log["passed"])
     again = _again(scheduler, phase, rating)
     # FSRS's memory of the side, whatever schedules it: with the state in one write.
     remembered = (memory.memory_columns(row, scheduler.anki_button(rating), now)
@@ -206,7 +209,7 @@ def answer_presentation(
             log["interval_before"] = record.interval_before
             outcome.due = new.due
             columns = {**schedules.state_columns(scheduler, new, now, record.due.at),
-                       **remembered}
+                       **remembered, **tallies.after(row, add)}
             if row is None:
                 connection.execute(_INSERT_STATE, {
                     "user_id": user.id, "card_id": card.id, "deck_id": card.deck_id,
@@ -219,8 +222,10 @@ def answer_presentation(
                 if updated.rowcount != 1:
                     return _already_answered(user, p, outcome)
             log["state_after"] = {"state": columns["state"], "last_review_at": now.isoformat()}
-        elif remembered:  # a same-session repeat moves memory, not the schedule
-            connection.execute(_UPDATE_MEMORY, {"row_id": row.id, **remembered})
+        elif row is not None:  # a same-session repeat moves memory, not the schedule
+            connection.execute(
+                tallies.ADD, {"row_id": row.id, **remembered, **tallies.add_parameters(add)}
+            )
         log_id = connection.execute(_INSERT_LOG, log).scalar_one()
         record_answer_in_queue(
             user.id, card.deck_id, card.id, p.ordinal, phase, again=again, log_id=log_id,
