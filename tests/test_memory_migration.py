@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from flask_migrate import upgrade
-from sqlalchemy import JSON, column, create_engine, insert, select, table, text
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import JSON, column, create_engine, insert, inspect, select, table, text
 from sqlalchemy.engine import make_url
 
 from quizapp import create_app
@@ -117,3 +117,23 @@ def test_upgrade_replays_existing_history_into_memory(tmp_path):
             db.session.remove()
             db.engine.dispose()
 
+
+
+def test_the_side_index_replaces_the_card_index_and_comes_back_out(tmp_path):
+    with scratch_database(tmp_path) as url:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x",
+                          "RATELIMIT_ENABLED": False})
+        with app.app_context():
+
+            def indexes() -> set[str]:
+                db.session.remove()
+                return {index["name"] for index in inspect(db.engine).get_indexes("review_log")}
+
+            upgrade()
+            assert "ix_review_log_side" in indexes() and "ix_review_log_card" not in indexes()
+            downgrade(revision="5d8b2e6f4a19")
+            assert "ix_review_log_card" in indexes() and "ix_review_log_side" not in indexes()
+            upgrade()
+            assert "ix_review_log_side" in indexes()
+            db.session.remove()
+            db.engine.dispose()

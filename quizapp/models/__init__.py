@@ -259,7 +259,9 @@ class ReviewLog(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "presentation"),
         Index("ix_review_log_user_time", "user_id", "answered_at"),
-        Index("ix_review_log_card", "card_id"),
+        # Card first: what looks answers up by card, and one side's answers in time order
+        # (memory replays after an undo or an Anki import) without reading the learner's log.
+        Index("ix_review_log_side", "card_id", "user_id", "ordinal", "answered_at"),
         # The few answers not summed on a card state (services.tallies).
         Index("ix_review_log_untallied", "user_id", "card_id",
               sqlite_where=text("tallied = 0"), postgresql_where=text("tallied = false")),
