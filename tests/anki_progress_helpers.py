@@ -157,3 +157,14 @@ def with_collection_changed(package: bytes, *statements: str) -> bytes:
         for info in source.infolist():
             target.writestr(info, changed if info.filename == name else source.read(info))
     return out.getvalue()
+
+
+def studied_package(folder: Path, kind: str = "modern") -> bytes:
+    """A package exported (``kind``) from a fresh collection of the notes, studied."""
+    anki = StudiedCollection(folder)
+    try:
+        anki.add_notes()
+        anki.study()
+        return anki.export(kind)
+    finally:
+        anki.close()

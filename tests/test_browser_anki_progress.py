@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from anki_progress_helpers import StudiedCollection
+from anki_progress_helpers import studied_package
 from browser_support import DESKTOP, PHONE, Problems, log_in, page_widths
 from conftest import make_user
 from playwright.sync_api import expect
@@ -20,13 +20,7 @@ pytestmark = pytest.mark.browser
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_learner_imports_anki_progress_from_the_deck_page(app, live, browser, tmp_path,
                                                           viewport):
-    anki = StudiedCollection(tmp_path / "anki")
-    try:
-        anki.add_notes()
-        anki.study()
-        package = anki.export("modern")
-    finally:
-        anki.close()
+    package = studied_package(tmp_path / "anki")
     path = tmp_path / "my-anki.apkg"
     path.write_bytes(package)
     owner = make_user("teacher@example.org", "instructor")

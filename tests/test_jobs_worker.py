@@ -276,20 +276,14 @@ def test_an_import_whose_worker_is_killed_while_storing_leaves_nothing_and_is_re
 
 def test_anki_progress_is_read_and_imported_by_the_worker_not_the_request(
         app, auth, client, workers, tmp_path):
-    from anki_progress_helpers import StudiedCollection
+    from anki_progress_helpers import studied_package
     from conftest import make_user
 
     from quizapp.formats.detect import read_upload
     from quizapp.models import CardState
     from quizapp.services.decks import store_deck
 
-    anki = StudiedCollection(tmp_path / "anki")
-    try:
-        anki.add_notes()
-        anki.study()
-        package = anki.export("modern")
-    finally:
-        anki.close()
+    package = studied_package(tmp_path / "anki")
     owner = make_user("teacher@example.org", "instructor")
     deck = store_deck(read_upload("mine.apkg", package).decks[0], owner=owner, publish=True).deck
     db.session.commit()

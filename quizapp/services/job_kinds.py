@@ -79,6 +79,11 @@ def _deck_page(job: Job) -> str:
     return url_for("decks.show", deck_id=job.deck_id)
 
 
+def _deck_section(endpoint: str, anchor: str) -> Callable[[Job], str]:
+    """A page of the job's deck, scrolled to the section the job fills."""
+    return lambda job: url_for(endpoint, deck_id=job.deck_id, _anchor=anchor)
+
+
 def _anki_progress_upload(job: Job) -> str:
     if job.deck_id is None:
         return url_for("main.index")
@@ -105,17 +110,13 @@ _KINDS = [
     ),
     JobKind(
         "fit", "Fitting your parameters", "Fitting your FSRS parameters", run_fit_job,
-        result_url=lambda job: url_for("progress.deck", deck_id=job.deck_id,
-                                       _anchor="parameters"),
-        retry_url=lambda job: url_for("progress.deck", deck_id=job.deck_id,
-                                      _anchor="parameters"),
+        result_url=_deck_section("progress.deck", "parameters"),
+        retry_url=_deck_section("progress.deck", "parameters"),
     ),
     JobKind(
         "simulate", "Simulating a deck", "Simulating the deck's reviews", run_simulation_job,
-        result_url=lambda job: url_for("decks.settings", deck_id=job.deck_id,
-                                       _anchor="simulation"),
-        retry_url=lambda job: url_for("decks.settings", deck_id=job.deck_id,
-                                      _anchor="simulation"),
+        result_url=_deck_section("decks.settings", "simulation"),
+        retry_url=_deck_section("decks.settings", "simulation"),
     ),
     JobKind(
         anki_progress_jobs.PREVIEW, "Reading my Anki progress", "Reading your Anki progress",
