@@ -300,45 +300,6 @@ class ReviewLog(db.Model):
     tallied: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
-class Classroom(db.Model):
-    __tablename__ = "classroom"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120))
-    instructor_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    join_code: Mapped[str] = mapped_column(String(16), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    instructor: Mapped[User] = relationship()
-    decks: Mapped[list[Deck]] = relationship(secondary="class_deck", order_by="Deck.title")
-    members: Mapped[list[User]] = relationship(
-        secondary="class_membership", order_by="User.display_name"
-    )
-
-
-class ClassDeck(db.Model):
-    __tablename__ = "class_deck"
-
-    class_id: Mapped[int] = mapped_column(
-        ForeignKey("classroom.id", ondelete="CASCADE"), primary_key=True
-    )
-    deck_id: Mapped[int] = mapped_column(
-        ForeignKey("deck.id", ondelete="CASCADE"), primary_key=True
-    )
-
-
-class ClassMembership(db.Model):
-    __tablename__ = "class_membership"
-
-    class_id: Mapped[int] = mapped_column(
-        ForeignKey("classroom.id", ondelete="CASCADE"), primary_key=True
-    )
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
-    )
-    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class PendingUpload(db.Model):
     """An uploaded file between its preview and the instructor's confirmation.
 
@@ -391,6 +352,9 @@ class RateLimitCounter(db.Model):
 
 
 # Tables kept in modules of their own, importable from here like every other.
+from .classes import ClassDeck as ClassDeck  # noqa: E402
+from .classes import ClassMembership as ClassMembership  # noqa: E402
+from .classes import Classroom as Classroom  # noqa: E402
 from .jobs import ACTIVE_JOB_STATUSES as ACTIVE_JOB_STATUSES  # noqa: E402
 from .jobs import JOB_KINDS as JOB_KINDS  # noqa: E402
 from .jobs import JOB_STATUSES as JOB_STATUSES  # noqa: E402
