@@ -1,10 +1,13 @@
 """Recording one answer: the hottest path of the app, so its database work is counted.
 
 One joined read (the card, the learner's state of the side, their own and the deck's scheduler
-settings, their study session and whether the side waits in its "again" queue), one write of
+settings, their fitted FSRS parameters, their study session and whether the side waits in its
+"again" queue), one write of
 the state (an update guarded by the version the side was shown with, or the first insert),
-the review-log insert, and one commit. The statements are built once, at import: building
-them per call costs more than running them on SQLite.
+the review-log insert, and one commit. The statements are built once, at import, and run as
+``Prepared`` statements (compiled once per dialect, run on the DBAPI cursor): building them
+per call, or even running a prebuilt one through ``Connection.execute``, costs more than
+running them on SQLite.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, literal, select
+from sqlalchemy import Connection, Table, and_, bindparam, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import kinds
@@ -22,6 +25,7 @@ from ..models import (
     Card,
     CardState,
     Deck,
+    LearnerSchedulerParams,
     ReviewLog,
     SchedulerOverride,
     StudySession,
@@ -33,6 +37,7 @@ from ..scheduling.base import Moment, Scheduler
 from ..scheduling.phase import Phase
 from ..stats.memory import MEMORY_PHASES
 from . import memory, personal_params, schedules, tallies
+from .prepared import Prepared
 from .presentation import Presentation, StudyError, decode_presentation
 from .rows import core_connection
 from .study_queue import queued_again, record_answer_in_queue, session_mode
@@ -41,17 +46,17 @@ _CARDS = Card.__table__
 _STATES = CardState.__table__
 _LOGS = ReviewLog.__table__
 
-# The joined read selects plain columns, run on the session's connection: no ORM objects are
-# built on this path (building the card and state entities cost about as much as the rest of
-# an answer's CPU). The card and the state come back as ``Loaded`` rows with the attributes
-# of their models; the state's columns are labelled apart from the card's.
+# The joined read selects plain columns: no ORM objects are built on this path (building the
+# card and state entities cost about as much as the rest of an answer's CPU). The card and the
+# state come back as ``Loaded`` rows with the attributes of their models; the state's columns
+# are labelled apart from the card's.
 _CARD_KEYS = tuple(column.key for column in _CARDS.c)
 _STATE_KEYS = tuple(column.key for column in _STATES.c)
-_READ = (
+_READ = Prepared(
     select(
         *_CARDS.c, *(column.label(f"state_{column.key}") for column in _STATES.c),
-        SchedulerOverride.settings, Deck.scheduler, StudySession.id,
-        queued_again(StudySession.id, Card.id, bindparam("ordinal")),
+        SchedulerOverride.settings, Deck.scheduler, LearnerSchedulerParams.parameters,
+        StudySession.id, queued_again(StudySession.id, Card.id, bindparam("ordinal")),
     )
     .join(Deck, Deck.id == Card.deck_id)
     .outerjoin(CardState, and_(
@@ -61,6 +66,10 @@ _READ = (
     .outerjoin(SchedulerOverride, and_(
         SchedulerOverride.user_id == bindparam("user_id"),
         SchedulerOverride.deck_id == Card.deck_id,
+    ))
+    .outerjoin(LearnerSchedulerParams, and_(
+        LearnerSchedulerParams.user_id == bindparam("user_id"),
+        LearnerSchedulerParams.deck_id == Card.deck_id,
     ))
     .outerjoin(StudySession, and_(
         StudySession.user_id == bindparam("user_id"), StudySession.deck_id == Card.deck_id,
@@ -78,28 +87,43 @@ class Loaded:
         self.__dict__.update(zip(keys, values, strict=True))
 
 
-def _read(user: User, p: Presentation) -> tuple[Any, ...]:
-    """(card, state or None, own settings, deck settings, session id, queued again), or
-    Nones when the card does not exist."""
-    found = core_connection().execute(_READ, {
+def _read(connection: Connection, user: User, p: Presentation) -> tuple[Any, ...]:
+    """(card, state or None, own settings, deck settings, fitted parameters, session id,
+    queued again), or Nones when the card does not exist."""
+    found = _READ.first(connection, {
         "card_id": p.card_id, "user_id": user.id, "ordinal": p.ordinal,
         "mode": session_mode(p.mode == Phase.CRAM),
-    }).first()
+    })
     if found is None:
-        return (None,) * 6
+        return (None,) * 7
     cards, states = len(_CARD_KEYS), len(_CARD_KEYS) + len(_STATE_KEYS)
     card = Loaded(_CARD_KEYS, found[:cards])
     row = Loaded(_STATE_KEYS, found[cards:states]) if found[cards] is not None else None
     return (card, row, *found[states:])
 
 
-_UPDATE_STATE = (
+def _parameters(table: Table, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: bindparam(name, type_=table.c[name].type) for name in names}
+
+
+# An answer writes every column of the side's state but its key and version: the new schedule
+# (schedules.state_columns), FSRS's memory (memory.memory_columns) and the totals
+# (tallies.after). A column added to the table must be given here too, or the write fails.
+_SIDE = ("user_id", "card_id", "deck_id", "ordinal")
+_WRITTEN = tuple(key for key in _STATE_KEYS if key not in ("id", "version", *_SIDE))
+_UPDATE_STATE = Prepared(
     _STATES.update()
     .where(_STATES.c.id == bindparam("row_id"), _STATES.c.version == bindparam("shown"))
-    .values(version=_STATES.c.version + literal(1))
+    .values(version=_STATES.c.version + literal(1), **_parameters(_STATES, _WRITTEN))
 )
-_INSERT_STATE = _STATES.insert()
-_INSERT_LOG = _LOGS.insert().returning(_LOGS.c.id)
+_INSERT_STATE = Prepared(
+    _STATES.insert().values(_parameters(_STATES, (*_SIDE, "version", *_WRITTEN)))
+)
+_INSERT_LOG = Prepared(
+    _LOGS.insert()
+    .values(_parameters(_LOGS, tuple(column.key for column in _LOGS.c if column.key != "id")))
+    .returning(_LOGS.c.id)
+)
 
 
 class CardNotInDeck(StudyError):
@@ -162,18 +186,20 @@ def answer_presentation(
 ) -> Outcome:
     """``record_answer`` for a presentation already decoded; with ``deck_id``, the card must
     be in that deck (``CardNotInDeck``)."""
-    card, row, own, deck_own, session_id, queued = _read(user, p)
+    connection = core_connection()
+    card, row, own, deck_own, fitted, session_id, queued = _read(connection, user, p)
     if deck_id is not None and (card is None or card.deck_id != deck_id):
         raise CardNotInDeck("That card is not in this deck.")
     if card is None or p.ordinal not in (card.ordinals or [0]):
         raise StudyError("This card no longer exists.")
     now = now or utcnow()
     seconds = max(0.0, now.timestamp() - p.shown_at)
-    # The learner's own settings, else the deck's, else the default (schedules.settings_for).
+    # The learner's own settings, else the deck's, else the default, with their fitted
+    # parameters (schedules.settings_for).
     chosen = own if own is not None else deck_own
-    settings = personal_params.settings_for_learner(
+    settings = personal_params.with_fitted(
         registry.SchedulerSettings() if chosen is None
-        else registry.SchedulerSettings.from_json(chosen), user.id, card.deck_id,
+        else registry.SchedulerSettings.from_json(chosen), fitted,
     )
     scheduler, state = schedules.load_state(row, settings, user)
     rating, correct, response = grade_response(
@@ -200,7 +226,6 @@ def answer_presentation(
                   else {})
     outcome = Outcome(rating, correct, phase, row.due if row else None, again,
                       response=response, card=card)
-    connection = core_connection()
     try:
         if phase.schedules:
             if (row.version if row else 0) != p.state_version:
@@ -211,22 +236,22 @@ def answer_presentation(
             columns = {**schedules.state_columns(scheduler, new, now, record.due.at),
                        **remembered, **tallies.after(row, add)}
             if row is None:
-                connection.execute(_INSERT_STATE, {
+                _INSERT_STATE.write(connection, {
                     "user_id": user.id, "card_id": card.id, "deck_id": card.deck_id,
                     "ordinal": p.ordinal, "version": 1, **columns,
                 })
             else:
-                updated = connection.execute(
-                    _UPDATE_STATE, {"row_id": row.id, "shown": p.state_version, **columns}
+                updated = _UPDATE_STATE.write(
+                    connection, {"row_id": row.id, "shown": p.state_version, **columns}
                 )
-                if updated.rowcount != 1:
+                if updated != 1:
                     return _already_answered(user, p, outcome)
             log["state_after"] = {"state": columns["state"], "last_review_at": now.isoformat()}
         elif row is not None:  # a same-session repeat moves memory, not the schedule
             connection.execute(
                 tallies.ADD, {"row_id": row.id, **remembered, **tallies.add_parameters(add)}
             )
-        log_id = connection.execute(_INSERT_LOG, log).scalar_one()
+        (log_id,) = _INSERT_LOG.first(connection, log)
         record_answer_in_queue(
             user.id, card.deck_id, card.id, p.ordinal, phase, again=again, log_id=log_id,
             known=(session_id, bool(queued)),

@@ -1,0 +1,139 @@
+"""Prepared statements (services.prepared) behave as ``Connection.execute`` of the same Core
+statement: the same rows with the same Python types, the same values stored, SQLAlchemy's
+errors, and the engine's statement events."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import bindparam, event, insert, select
+from sqlalchemy.exc import IntegrityError
+from study_helpers import basic, make_deck, sm2_row
+
+from quizapp.extensions import db
+from quizapp.models import CardState, ReviewLog
+from quizapp.services import study_answer
+from quizapp.services.prepared import Prepared
+from quizapp.services.rows import core_connection
+
+_LOGS = ReviewLog.__table__
+
+
+@pytest.fixture
+def side(app, learner):
+    deck = make_deck([basic("a", tags=("t1", "t2"))])
+    card = deck.cards[0]
+    row = sm2_row(learner, card, due=date(2026, 3, 4), interval=3, repetitions=2,
+                  last_review_at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
+                  due_at=datetime(2026, 3, 4, 0, 0, tzinfo=UTC), memory_stability=3.25,
+                  memory_difficulty=5.5,
+                  memory_reviewed_at=datetime(2026, 3, 1, 9, 30, 12, 345678, tzinfo=UTC))
+    db.session.add(row)
+    db.session.commit()
+    return learner, card
+
+
+def _read_parameters(learner, card, ordinal=0):
+    return {"card_id": card.id, "user_id": learner.id, "ordinal": ordinal, "mode": "scheduled"}
+
+
+@pytest.mark.parametrize("ordinal", [0, 1])  # with the state row, and without (outer join)
+def test_read_gives_the_rows_and_types_of_execute(side, ordinal):
+    learner, card = side
+    parameters = _read_parameters(learner, card, ordinal)
+    connection = core_connection()
+    expected = tuple(connection.execute(study_answer._READ.statement, parameters).first())
+    got = study_answer._READ.first(connection, parameters)
+    assert got == expected
+    assert [type(value) for value in got] == [type(value) for value in expected]
+    assert study_answer._READ.first(connection, {**parameters, "card_id": -1}) is None
+
+
+def _log(learner, card, nonce: str) -> dict:
+    at = datetime(2026, 3, 5, 8, 0, 1, 250000, tzinfo=UTC)
+    return {
+        "user_id": learner.id, "card_id": card.id, "deck_id": card.deck_id, "ordinal": 0,
+        "phase": "review", "grade": 4, "scheduler": "sm2", "passed": True, "response": None,
+        "answered_at": at, "duration_ms": 1500, "presentation": nonce,
+        "state_before": None, "state_after": {"state": {"v": 1}, "at": at.isoformat()},
+        "stage_before": "young", "interval_before": 3, "undone_at": None, "tallied": False,
+    }
+
+
+def test_insert_stores_what_execute_stores(side):
+    learner, card = side
+    connection = core_connection()
+    (prepared_id,) = study_answer._INSERT_LOG.first(connection, _log(learner, card, "p"))
+    core_id = connection.execute(insert(_LOGS).returning(_LOGS.c.id),
+                                 _log(learner, card, "c")).scalar_one()
+    db.session.commit()
+    stored = {row.id: row for row in db.session.scalars(select(ReviewLog))}
+    columns = [column.key for column in _LOGS.c if column.key not in ("id", "presentation")]
+    assert [getattr(stored[prepared_id], key) for key in columns] == [
+        getattr(stored[core_id], key) for key in columns
+    ]
+
+
+@pytest.mark.usefixtures("side")
+def test_update_counts_rows_and_writes_values():
+    row = db.session.scalars(select(CardState)).one()
+    connection = core_connection()
+    written = {key: getattr(row, key) for key in study_answer._WRITTEN}
+    written |= {"due": date(2026, 4, 1), "last_review_at": datetime(2026, 3, 5, tzinfo=UTC)}
+    assert study_answer._UPDATE_STATE.write(
+        connection, {"row_id": row.id, "shown": row.version + 1, **written}) == 0
+    assert study_answer._UPDATE_STATE.write(
+        connection, {"row_id": row.id, "shown": row.version, **written}) == 1
+    db.session.commit()
+    db.session.expire_all()
+    row = db.session.get(CardState, row.id)
+    assert (row.due, row.last_review_at, row.version) == (
+        date(2026, 4, 1), datetime(2026, 3, 5, tzinfo=UTC), 2)
+
+
+def test_a_duplicate_raises_sqlalchemys_integrity_error(side):
+    learner, card = side
+    connection = core_connection()
+    study_answer._INSERT_LOG.first(connection, _log(learner, card, "same"))
+    with pytest.raises(IntegrityError):
+        study_answer._INSERT_LOG.first(connection, _log(learner, card, "same"))
+    db.session.rollback()
+
+
+def test_the_engines_statement_events_see_each_run(side):
+    learner, card = side
+    read, log = _read_parameters(learner, card), _log(learner, card, "e")
+    seen = []
+
+    def listener(conn, cursor, sql, parameters, context, executemany):
+        seen.append(sql.split(None, 1)[0])
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        study_answer._READ.first(core_connection(), read)
+        study_answer._INSERT_LOG.first(core_connection(), log)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    db.session.rollback()
+    assert seen == ["SELECT", "INSERT"]
+
+
+def test_statements_with_per_run_parts_are_refused(app):
+    expanding = Prepared(select(CardState.id).where(
+        CardState.id.in_(bindparam("ids", expanding=True))))
+    with pytest.raises(ValueError, match="per run"):
+        expanding.first(core_connection(), {"ids": [1]})
+    defaulted = Prepared(insert(_LOGS).values(user_id=bindparam("user_id")))
+    with pytest.raises(ValueError, match="default"):
+        defaulted.write(core_connection(), {"user_id": 1})
+
+
+def test_utc_datetimes_keep_their_instant(side):
+    """A non-UTC aware datetime is stored as its UTC instant, as through ``execute``."""
+    learner, card = side
+    log = _log(learner, card, "tz")
+    log["answered_at"] = datetime(2026, 3, 5, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    (log_id,) = study_answer._INSERT_LOG.first(core_connection(), log)
+    db.session.commit()
+    assert db.session.get(ReviewLog, log_id).answered_at == datetime(2026, 3, 5, 10, tzinfo=UTC)
