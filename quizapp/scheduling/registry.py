@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .base import JsonObject, Scheduler
@@ -61,7 +62,7 @@ class SchedulerSettings:
         # Refuse unknown names and out-of-range values now, not when a learner studies; FSRS's
         # values are checked for an SM-2 deck too, as they apply the day it switches.
         create(settings)
-        _fsrs(settings)
+        _built(settings, _fsrs)
         return settings
 
 
@@ -97,6 +98,16 @@ def create(settings: SchedulerSettings | None = None) -> Scheduler[Any]:
     factory = FACTORIES.get(settings.name)
     if factory is None:
         raise ValueError(f"unknown scheduler {settings.name!r}; known: {', '.join(names())}")
+    return _built(settings, factory)
+
+
+@lru_cache(maxsize=256)
+def _built(
+    settings: SchedulerSettings, factory: Callable[[SchedulerSettings], Scheduler[Any]]
+) -> Scheduler[Any]:
+    """Schedulers hold no state of their own, so one per settings serves every answer: each
+    answer reads its deck's settings, and building an FSRS scheduler (the library checks its
+    parameters) cost about as much as the rest of scheduling the answer."""
     return factory(settings)
 
 

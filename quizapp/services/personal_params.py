@@ -6,6 +6,7 @@ only when they predict held-out answers better than the defaults
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from flask import current_app
@@ -136,8 +137,16 @@ def settings_for_learner(settings: SchedulerSettings, user_id: int, deck_id: int
     some: what their FSRS scheduler is built from."""
     if settings.name not in TAKES_FITTED_PARAMETERS:
         return settings
-    personal = personal_parameters(user_id, deck_id)
-    return settings if personal is None else replace(settings, parameters=personal)
+    return with_fitted(settings, personal_parameters(user_id, deck_id))
+
+
+def with_fitted(settings: SchedulerSettings, fitted: Sequence[float] | None
+                ) -> SchedulerSettings:
+    """``settings`` with the learner's fitted parameters as stored (``parameters`` of their
+    ``LearnerSchedulerParams`` row, read by the caller; None or empty: none)."""
+    if not fitted or settings.name not in TAKES_FITTED_PARAMETERS:
+        return settings
+    return replace(settings, parameters=tuple(fitted))
 
 
 def describe(row: LearnerSchedulerParams) -> str:
