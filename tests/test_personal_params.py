@@ -195,3 +195,43 @@ def test_a_learners_fitted_parameters_schedule_their_fsrs_deck_only(learner, dec
     assert settings.parameters == tuple(DISTANT_LEARNER) != DEFAULT_PARAMETERS
     other = make_user("other@example.org")
     assert schedules.settings_for(other, deck).parameters == DEFAULT_PARAMETERS
+
+
+def test_an_answer_schedules_with_the_fitted_parameters_read_in_its_one_select(learner, deck):
+    """The answer path reads the fitted parameters in its joined read: the learner's first
+    answer of an FSRS deck is scheduled as their own FsrsScheduler schedules it, with one
+    SELECT in all."""
+    from collections import Counter
+
+    from sqlalchemy import event
+
+    from quizapp.models import CardState
+    from quizapp.scheduling.base import Moment
+    from quizapp.services import schedules, study
+
+    schedules.set_deck_settings(deck, SchedulerSettings(name="fsrs"))
+    db.session.add(LearnerSchedulerParams(
+        user_id=learner.id, deck_id=deck.id, parameters=list(DISTANT_LEARNER), reviews_used=1200,
+        log_loss_default=0.39, log_loss_fitted=0.38,
+    ))
+    db.session.commit()
+    now = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+    p = study.Presentation(deck.cards[0].id, 0, "learn", 0, "n1", now.timestamp() - 5)
+    db.session.refresh(learner)  # loaded as a request loads it, before the answer
+    seen: Counter = Counter()
+
+    def statement(conn, cursor, sql, parameters, context, executemany):
+        seen[sql.split(None, 1)[0].upper()] += 1
+
+    event.listen(db.engine, "before_cursor_execute", statement)
+    try:
+        study.answer_presentation(learner, p, grade=3, now=now)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)
+    assert dict(seen) == {"SELECT": 1, "INSERT": 2}
+    own = create(SchedulerSettings(name="fsrs", parameters=tuple(DISTANT_LEARNER)))
+    expected, _ = own.review(own.new_state(), 3, Moment(now, learner.timezone))
+    row = db.session.scalars(select(CardState)).one()
+    assert own.from_json(row.state) == expected
+    default = create(SchedulerSettings(name="fsrs"))
+    assert default.review(default.new_state(), 3, Moment(now, learner.timezone))[0] != expected
