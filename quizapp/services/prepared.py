@@ -8,7 +8,8 @@ rest of what ``execute`` does, once: it is compiled for the connection's dialect
 each run converts its parameters with the bind processors SQLAlchemy would apply (JSON, dates,
 the app's UTC datetimes) and each row read with the result processors. The engine's
 ``before_cursor_execute`` and ``after_cursor_execute`` listeners still see every statement (the
-statement counts of ``tests/test_study_queries.py``), and a driver error is raised as
+statement counts of ``tests/test_study_queries.py``; there is no execution context, so their
+``context`` is None), and a driver error is raised as
 SQLAlchemy's (``IntegrityError`` for a duplicate key), with a lost connection invalidated.
 """
 
