@@ -37,10 +37,6 @@ def _is_tag(tag: str) -> bool:
     return bool(TAG_RE.match(tag)) and not unstorable_text(tag)
 
 
-def _plain_ascii(value: str) -> bool:
-    return value.isascii() and "\x00" not in value
-
-
 def card_place(index: int, guid: str) -> str:
     """How problems name a card: its number in the deck, and its guid once known."""
     return f"card {index + 1} (guid {guid})" if guid else f"card {index + 1}"
@@ -57,8 +53,8 @@ def checked_card(
     guid, prompt, answer, explanation = card.guid, card.prompt, card.answer, card.explanation
     if not (  # the common card, told without a call per field: short ASCII without NULs
         len(guid) <= MAX_GUID and len(prompt) <= MAX_FIELD and len(answer) <= MAX_FIELD
-        and len(explanation) <= MAX_FIELD and _plain_ascii(guid) and _plain_ascii(prompt)
-        and _plain_ascii(answer) and _plain_ascii(explanation)
+        and len(explanation) <= MAX_FIELD
+        and (joined := guid + prompt + answer + explanation).isascii() and "\x00" not in joined
     ):  # fmt: skip
         for key, value, limit in (("guid", guid, MAX_GUID), ("prompt", prompt, MAX_FIELD),
                                   ("answer", answer, MAX_FIELD),

@@ -15,6 +15,7 @@ import genanki
 import pytest
 from anki_helpers import AnkiCollection
 
+from quizapp.formats.anki.choices import list_items
 from quizapp.formats.detect import read_upload
 
 
@@ -126,3 +127,23 @@ def test_fields_no_template_shows_are_kept_in_the_explanation(tmp_path):
     assert (cards["n0"].kind, cards["n0"].answer, cards["n0"].explanation) == (
         "basic", "star", "warm<br>12")
     assert warnings == []
+
+
+@pytest.mark.parametrize(
+    ("markup", "items"),
+    [
+        # Items side by side: split at once.
+        ("<ol><li>a</li><li> <b>b</b> </li><li></li></ol>", ["a", "<b>b</b>", ""]),
+        ("<li>x</li><li>y</li>", ["x", "y"]),
+        # Anything else is walked tag by tag, with the same answers as before.
+        ("<ol><li>a<ol><li>x</li><li>y</li></ol></li><li>b</li></ol>",
+         ["a<ol><li>x</li><li>y</li></ol>", "b"]),
+        ("<ul>\n<li>a</li>\n<li>b</li>\n</ul>", ["a", "b"]),
+        ("<ol><li>a</li><LI>b</LI></ol>", ["a", "b"]),
+        ("<ol><li>a</li>stray<li>b</li></ol>", None),
+        ("<ol><li>a</li><li>b</ol>", None),
+        ("<ol><li>a</li></ul>", None),
+    ],
+)
+def test_choice_lists_are_read_item_by_item(markup, items):
+    assert list_items(markup) == items

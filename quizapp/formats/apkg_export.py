@@ -32,6 +32,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 import genanki
@@ -148,14 +149,13 @@ def build_apkg(
         stable_id(f"quizapp.deck:{deck_key}"), deck.title, html.escape(deck.description)
     )
     models = note_models()
-    # Cited as on the study page: by the document's title, never by a machine-made file name.
-    source_names = {doc.id: document_label(doc.title, doc.name, None) for doc in deck.sources}
+    labels = source_labels(deck)
     for position, card in enumerate(deck.cards, start=1):
         anki_deck.add_note(
             _StampedNote(
                 model=models[card.kind],
-                fields=note_fields(card, source_names),
-                tags=[_anki_tag(tag) for tag in card.tags],
+                fields=note_fields(card, labels),
+                tags=[anki_tag(tag) for tag in card.tags],
                 guid=card.guid,
                 due=position,
                 modified=modified.get(card.guid, stamp),
@@ -195,14 +195,33 @@ def note_models() -> dict[str, genanki.Model]:
     return {kind.name: _model(kind.note_type) for kind in kinds.all_kinds()}
 
 
-def note_fields(card: CardData, source_names: Mapping[str, str]) -> list[str]:
-    names = [source_names.get(ref.source, ref.source) for ref in card.sources]
-    source = "; ".join(html.escape(name) for name in dict.fromkeys(names))
-    return kinds.get(card.kind).anki_fields(card, source)
+def source_labels(deck: DeckData) -> dict[str, str]:
+    """Each source's citation in a note's Source field, as HTML, by source id: cited as on
+    the study page, by the document's title, never by a machine-made file name."""
+    return {
+        doc.id: html.escape(document_label(doc.title, doc.name, None)) for doc in deck.sources
+    }
 
 
-def _anki_tag(tag: str) -> str:
-    return re.sub(r"\s+", "_", tag.strip())
+def note_fields(card: CardData, labels: Mapping[str, str]) -> list[str]:
+    """The note's fields; ``labels`` from :func:`source_labels` (a source missing from them
+    is cited by its id)."""
+    cited = [
+        labels[ref.source] if ref.source in labels else html.escape(ref.source)
+        for ref in card.sources
+    ]
+    # html.escape maps different names to different text, so each source is still cited once.
+    return kinds.get(card.kind).anki_fields(card, "; ".join(dict.fromkeys(cited)))
+
+
+_WHITESPACE_RUN = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=4096)
+def anki_tag(tag: str) -> str:
+    """The tag as one Anki tag (white space runs become "_"); a deck's cards share a few
+    tags, so each is spelt once."""
+    return _WHITESPACE_RUN.sub("_", tag.strip())
 
 
 def _write_progress(

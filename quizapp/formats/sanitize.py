@@ -127,9 +127,17 @@ _LIST_TAGS = frozenset({"ol", "ul"})
 
 def _kept_as_written(markup: str) -> bool:
     """Whether the parser would hand ``markup`` back unchanged, told by its tags alone."""
-    if not _SIMPLE_MARKUP_RE.fullmatch(markup):
+    found = _SIMPLE_TAG_RE.findall(markup)
+    # Each simple tag holds one "<" and one ">": when they account for all of them, the text
+    # between holds none, and only its "&" and control characters remain to be read (most
+    # fields have none, so the whole pattern runs on few).
+    if markup.count("<") != len(found) or markup.count(">") != len(found):
         return False
-    tags = "".join(_SIMPLE_TAG_RE.findall(markup))
+    if ("&" in markup or "\x00" in markup or "\r" in markup or "\xa0" in markup) and (
+        not _SIMPLE_MARKUP_RE.fullmatch(markup)
+    ):
+        return False
+    tags = "".join(found)
     if len(tags) > _MAX_REMEMBERED_TAGS:
         return _nested_as_parsed.__wrapped__(tags)
     return _nested_as_parsed(tags)

@@ -71,11 +71,11 @@ class Cloze(CardKind):
     def anki_prompt_problem(self, prompt: str) -> str | None:
         if "image-occlusion:" in prompt:
             return "image occlusion notes are not supported"
+        if cloze_problem(prompt) is None:  # the common note: its gaps read once
+            return None
         if not has_cloze_gap(prompt):
             return "their cloze text has no {{c1::...}} gaps"
-        if cloze_problem(prompt):
-            return f"their cloze gaps are not numbered within c1 to c{MAX_CLOZE_NUMBER}"
-        return None
+        return f"their cloze gaps are not numbered within c1 to c{MAX_CLOZE_NUMBER}"
 
     def recognises_prompt(self, prompt: str) -> bool:
         return has_cloze_gap(prompt)

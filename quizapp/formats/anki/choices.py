@@ -34,6 +34,12 @@ def list_items(markup: str) -> list[str] | None:
         if not inner.lower().endswith(closing):
             return None
         inner = inner[wrapper.end() : -len(closing)]
+    if inner.startswith("<li>") and inner.endswith("</li>"):
+        # The common list, items side by side and none holding a list tag of its own (the
+        # pieces joined are searched once), read without walking its tags.
+        pieces = inner[4:-5].split("</li><li>")
+        if not _LIST_TAG_RE.search("\x1f".join(pieces)):
+            return [piece.strip() for piece in pieces]
     # The text before the first list tag, then for each: the tag, "/" or "", its name and the
     # text after it (split, not a match object per tag: a choice list is read per note).
     parts = _LIST_TAG_RE.split(inner)
