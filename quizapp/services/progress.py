@@ -238,10 +238,9 @@ def class_dashboard(classroom: Classroom, now=None) -> class_stats.ClassDashboar
         )
         for card in cards for ordinal in card.ordinals or [0]
     ]
-    odd = [
-        (card.id, card.ordinals) for card in cards
-        if list(card.ordinals or [0]) != list(range(len(card.ordinals or [0])))
-    ]
     fitted = fitted_parameters([s.user_id for s in students], deck_ids) if students else {}
-    totals = class_totals(classroom.id, deck_ids, odd, now or utcnow(), fitted)
+    totals = class_totals(
+        classroom.id, deck_ids, {card.id: card.ordinals or [0] for card in cards},
+        now or utcnow(), fitted,
+    )
     return class_stats.dashboard_from_totals(students, sides, totals)
