@@ -22,6 +22,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    tuple_,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -86,11 +87,9 @@ def class_totals(
     # the cards: a card-first plan probes every card for every member.
     members = select(ClassMembership.user_id).where(ClassMembership.class_id == class_id)
     connection = db.session.connection()
-    odd = [(card_id, ordinals) for card_id, ordinals in sides.items()
-           if list(ordinals) != list(range(len(ordinals)))]
-    _add_students(totals, connection, members, deck_ids, _existing_side(odd))
     fitted = fitted or {}
-    _add_sides(totals, connection, members, deck_ids, sides, now, fitted)
+    retired, stale = _add_sides(totals, connection, members, deck_ids, sides, now, fitted)
+    _add_students(totals, connection, members, deck_ids, retired, stale)
     _add_untallied(totals, connection, members, deck_ids)
     _add_last_answers(totals, connection, class_id, deck_ids)
     # Grouped by card, so the retired cards' groups are dropped here rather than joined.
@@ -104,6 +103,8 @@ def class_totals(
     ):
         if card_id in sides:
             totals.cards[card_id].distractors[response] = picks
+    odd = [(card_id, ordinals) for card_id, ordinals in sides.items()
+           if list(ordinals) != list(range(len(ordinals)))]
     states = (
         CardState.user_id.in_(members),
         CardState.deck_id.in_(deck_ids),
@@ -117,20 +118,23 @@ def class_totals(
 
 
 def _add_students(totals: ClassTotals, connection, members, deck_ids: list[int],
-                  existing) -> None:
-    """Answers per student: the totals on the card states (services.tallies); and the
-    sides each student studied and mastered (``existing`` sides only)."""
+                  retired: list[int], stale: list[tuple[int, int]]) -> None:
+    """Answers per student: the totals on the card states (services.tallies), the
+    ``retired`` cards' left out; and the sides each student studied and mastered, the
+    ``stale`` sides left out too. Both lists come from the pass over the sides (usually
+    short or empty), so no card is joined here either."""
     summed = [func.sum(getattr(CardState, name)) for name in tallies.TOTALS]
     # Each state's stage is stored beside it (the scheduler's reading of its JSON), so the
     # stages are counted here, in the same pass as the answers, rather than read one by one.
-    studied = existing & (CardState.stage != Stage.NEW.value)
+    studied = CardState.stage != Stage.NEW.value
+    if stale:
+        studied &= tuple_(CardState.card_id, CardState.ordinal).not_in(stale)
+    live = [CardState.card_id.not_in(retired)] if retired else []
     for user_id, answers, _, counted, passes, learned, mature in connection.execute(
         select(CardState.user_id, *summed, func.sum(case((studied, 1), else_=0)),
                func.sum(case((studied & (CardState.stage == Stage.MATURE.value), 1),
                              else_=0)))
-        .join(Card, Card.id == CardState.card_id)
-        .where(CardState.user_id.in_(members), CardState.deck_id.in_(deck_ids),
-               Card.retired.is_(False))
+        .where(CardState.user_id.in_(members), CardState.deck_id.in_(deck_ids), *live)
         .group_by(CardState.user_id)
     ):
         student = totals.students[user_id]
@@ -141,10 +145,12 @@ def _add_students(totals: ClassTotals, connection, members, deck_ids: list[int],
 
 def _add_sides(totals: ClassTotals, connection, members, deck_ids: list[int],
                sides: Mapping[int, Sequence[int]], now: datetime,
-               fitted: Mapping[tuple[int, int], Parameters]) -> None:
+               fitted: Mapping[tuple[int, int], Parameters],
+               ) -> tuple[list[int], list[tuple[int, int]]]:
     """Answers per card and recall per side (with the defaults, for everyone without
     ``fitted`` parameters) in one pass over the members' states, grouped by side: a group's
-    key says whether its card is live and the side one of its own, so no card is joined."""
+    key says whether its card is live and the side one of its own, so no card is joined.
+    Returns the retired cards and the stale sides the members have states of."""
     mine = (CardState.user_id.in_(members), CardState.deck_id.in_(deck_ids))
     remembered = _REMEMBERED
     if fitted:
@@ -153,6 +159,8 @@ def _add_sides(totals: ClassTotals, connection, members, deck_ids: list[int],
     now_chance, week_chance = _recall_columns(now, DEFAULT_PARAMETERS)
     answered_states: dict[int, int] = defaultdict(int)
     shared = []  # cards whose answers are on more than one state of a student
+    retired: set[int] = set()
+    stale: list[tuple[int, int]] = []
     for card_id, ordinal, *answered, states, recalled, today, in_week in connection.execute(
         select(CardState.card_id, CardState.ordinal,
                *[func.sum(getattr(CardState, name)) for name in tallies.TOTALS],
@@ -163,8 +171,11 @@ def _add_sides(totals: ClassTotals, connection, members, deck_ids: list[int],
         .where(*mine)
         .group_by(CardState.card_id, CardState.ordinal)
     ):
-        if card_id not in sides:  # retired
+        if card_id not in sides:
+            retired.add(card_id)
             continue
+        if ordinal not in sides[card_id]:
+            stale.append((card_id, ordinal))
         if states:
             card = totals.cards[card_id]
             card.answers += answered[0]
@@ -185,6 +196,7 @@ def _add_sides(totals: ClassTotals, connection, members, deck_ids: list[int],
             .group_by(CardState.card_id)
         ):
             totals.cards[card_id].students = students
+    return sorted(retired), stale
 
 
 def _add_untallied(totals: ClassTotals, connection, members, deck_ids: list[int]) -> None:

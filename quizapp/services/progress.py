@@ -225,8 +225,15 @@ def hardest_cards(user: User, deck_id: int, count: int) -> tuple[learner_stats.H
 def class_dashboard(classroom: Classroom, now=None) -> class_stats.ClassDashboard:
     # A deck its author unpublished is withdrawn: out of the figures until published again.
     deck_ids = [d.id for d in classroom.decks if d.published]
-    students = [class_stats.Student(user_id=u.id, name=u.display_name)
-                for u in classroom.members]
+    # Two columns of each member, not the ORM objects of a whole roster.
+    students = [
+        class_stats.Student(user_id=user_id, name=name)
+        for user_id, name in db.session.execute(
+            select(User.id, User.display_name)
+            .join(ClassMembership, ClassMembership.user_id == User.id)
+            .where(ClassMembership.class_id == classroom.id)
+        )
+    ]
     cards = db.session.execute(
         select(Card.id, Card.deck_id, Card.ordinals, Card.tags, Card.prompt)
         .where(Card.deck_id.in_(deck_ids), Card.retired.is_(False))
