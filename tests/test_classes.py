@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 import re
 from datetime import UTC, datetime, timedelta
 
 from conftest import csrf_token, make_user
+from progress_helpers import random_history
 from study_helpers import basic, make_deck, mcq
 
 from quizapp.extensions import db
-from quizapp.models import Classroom
+from quizapp.models import ClassMembership, Classroom
 from quizapp.services import progress, study
+from quizapp.stats.classroom import HARDEST_SHOWN
 
 SECRET = "test-secret-key"
 NOON = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
@@ -116,3 +119,49 @@ def test_assigned_decks_appear_in_the_learners_progress(auth, client, app, instr
     page = learner_client.get("/progress/").get_data(as_text=True)
     assert re.search(r'id="due-today">\s*1\s*<', page)
     assert re.search(r'id="count-new">\s*1\s*<', page)
+
+
+def hard_card_prompts(page: str) -> list[str]:
+    table = page[page.index('id="hard-cards"'):]
+    return re.findall(r'<tr><td class="text">([^<]*)</td>', table[:table.index("</table>")])
+
+
+def test_the_dashboard_lists_the_hardest_cards_and_links_to_every_card(
+    auth, client, app, instructor
+):
+    deck = make_deck([basic(f"c{n}") for n in range(HARDEST_SHOWN + 5)])
+    auth.login(instructor.email)
+    classroom = create_class(client)
+    client.post(f"/classes/{classroom.id}/decks", data={
+        "deck_id": str(deck.id), "csrf_token": csrf_token(client, "/classes/")})
+    rng = random.Random(3)
+    for n in range(3):
+        student = make_user(f"h{n}@example.org")
+        db.session.add(ClassMembership(class_id=classroom.id, user_id=student.id))
+        random_history(rng, student.id, deck.cards, 200, NOON)
+    db.session.commit()
+    db.session.expire_all()
+    answered = progress.class_dashboard(db.session.get(Classroom, classroom.id)).answered
+    assert len(answered) > HARDEST_SHOWN
+    expected = [card.prompt for card in answered]
+
+    page = client.get(f"/classes/{classroom.id}").get_data(as_text=True)
+    assert hard_card_prompts(page) == expected[:HARDEST_SHOWN]
+    assert f"The {HARDEST_SHOWN} hardest of {len(answered)} cards answered" in page
+    assert f'href="/classes/{classroom.id}/cards"' in page
+    every = client.get(f"/classes/{classroom.id}/cards")
+    assert every.status_code == 200
+    assert hard_card_prompts(every.get_data(as_text=True)) == expected
+
+    rival = make_user("rival2@example.org", "instructor")
+    rival_client = app.test_client()
+    auth.login(rival.email, client=rival_client)
+    assert rival_client.get(f"/classes/{classroom.id}/cards").status_code == 403
+    assert client.get("/classes/999999/cards").status_code == 404
+
+
+def test_a_short_list_of_answered_cards_has_no_link_to_every_card(auth, client, instructor):
+    auth.login(instructor.email)
+    classroom = create_class(client)
+    page = client.get(f"/classes/{classroom.id}").get_data(as_text=True)
+    assert "No answers yet." in page and 'id="all-cards"' not in page

@@ -253,6 +253,8 @@ def fast_recall(classroom: Classroom):
     """The class's recall sums as the database gives them."""
     deck_ids = [d.id for d in classroom.decks]
     members = [u.id for u in classroom.members]
+    sides = {card.id: card.ordinals for deck in classroom.decks for card in deck.cards
+             if not card.retired}
     return class_totals(
-        classroom.id, deck_ids, [], NOW, fitted_parameters(members, deck_ids)
+        classroom.id, deck_ids, sides, NOW, fitted_parameters(members, deck_ids)
     ).recall.values()

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..forms import ClassForm, JoinClassForm
 from ..models import ClassMembership, Classroom, Deck
 from ..services import classes, progress
-from ..stats.classroom import class_csv
+from ..stats.classroom import HARDEST_SHOWN, class_csv
 from . import attachment
 
 bp = Blueprint("classes", __name__, url_prefix="/classes")
@@ -87,7 +87,7 @@ def _dashboard_page(classroom: Classroom, assign_error: str | None = None):
     return render_template(
         "classes/dashboard.html", classroom=classroom,
         assignable=classes.assignable_decks(classroom), assign_error=assign_error,
-        dashboard=progress.class_dashboard(classroom),
+        dashboard=progress.class_dashboard(classroom), hardest_shown=HARDEST_SHOWN,
     ), 400 if assign_error else 200
 
 
@@ -95,6 +95,15 @@ def _dashboard_page(classroom: Classroom, assign_error: str | None = None):
 @instructor_required
 def dashboard(class_id: int):
     return _dashboard_page(_own_class(class_id))
+
+
+@bp.get("/<int:class_id>/cards")
+@instructor_required
+def cards(class_id: int):
+    classroom = _own_class(class_id)
+    return render_template(
+        "classes/cards.html", classroom=classroom, dashboard=progress.class_dashboard(classroom)
+    )
 
 
 @bp.get("/<int:class_id>/dashboard.csv")

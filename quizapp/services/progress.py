@@ -225,8 +225,15 @@ def hardest_cards(user: User, deck_id: int, count: int) -> tuple[learner_stats.H
 def class_dashboard(classroom: Classroom, now=None) -> class_stats.ClassDashboard:
     # A deck its author unpublished is withdrawn: out of the figures until published again.
     deck_ids = [d.id for d in classroom.decks if d.published]
-    students = [class_stats.Student(user_id=u.id, name=u.display_name)
-                for u in classroom.members]
+    # Two columns of each member, not the ORM objects of a whole roster.
+    students = [
+        class_stats.Student(user_id=user_id, name=name)
+        for user_id, name in db.session.execute(
+            select(User.id, User.display_name)
+            .join(ClassMembership, ClassMembership.user_id == User.id)
+            .where(ClassMembership.class_id == classroom.id)
+        )
+    ]
     cards = db.session.execute(
         select(Card.id, Card.deck_id, Card.ordinals, Card.tags, Card.prompt)
         .where(Card.deck_id.in_(deck_ids), Card.retired.is_(False))
@@ -238,10 +245,9 @@ def class_dashboard(classroom: Classroom, now=None) -> class_stats.ClassDashboar
         )
         for card in cards for ordinal in card.ordinals or [0]
     ]
-    odd = [
-        (card.id, card.ordinals) for card in cards
-        if list(card.ordinals or [0]) != list(range(len(card.ordinals or [0])))
-    ]
     fitted = fitted_parameters([s.user_id for s in students], deck_ids) if students else {}
-    totals = class_totals(classroom.id, deck_ids, odd, now or utcnow(), fitted)
+    totals = class_totals(
+        classroom.id, deck_ids, {card.id: card.ordinals or [0] for card in cards},
+        now or utcnow(), fitted,
+    )
     return class_stats.dashboard_from_totals(students, sides, totals)

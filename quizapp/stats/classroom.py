@@ -29,6 +29,8 @@ from quizapp.stats.memory import (
 )
 
 FORGOTTEN_COUNT = 10
+# The dashboard lists this many of the hardest cards; the full list is a page of its own.
+HARDEST_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,11 @@ class ClassDashboard:
     cards: tuple[CardDifficulty, ...]
     topics: tuple[TopicOutlook, ...] = ()
     forgotten: tuple[ForgettingCard, ...] = ()
+
+    @property
+    def answered(self) -> tuple[CardDifficulty, ...]:
+        """The cards someone answered, hardest first (the unanswered ones come last)."""
+        return tuple(card for card in self.cards if card.answers)
 
 
 @dataclass
