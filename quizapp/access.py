@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from .extensions import db
 from .models import Deck
+from .services.rows import get_by_id
 
 
 def instructor_required(view):
@@ -26,7 +27,7 @@ def instructor_required(view):
 
 def deck_for_study(deck_id: int) -> Deck:
     """A deck the current user may see: published, or their own, or any for an admin."""
-    deck = db.session.get(Deck, deck_id)
+    deck = get_by_id(Deck, deck_id)
     if deck is None:
         abort(404, "No such deck, or its author has withdrawn it.")
     if deck.published or (

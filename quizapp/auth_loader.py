@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .extensions import db
 from .models import User
+from .services.rows import get_by_id
 
 
 def register(login_manager) -> None:
@@ -17,7 +17,7 @@ def register(login_manager) -> None:
         user_id, _, version = session_id.partition(":")
         if not (user_id.isdigit() and version.isdigit()):
             return None
-        user = db.session.get(User, int(user_id))
+        user = get_by_id(User, int(user_id))
         if user is None or user.session_version != int(version):
             return None
         return user

@@ -59,6 +59,12 @@ def _too_large(error: RequestEntityTooLarge):
     ), 413
 
 
+def _learner():
+    """The logged-in user itself, not Flask-Login's proxy: the services read it a few dozen
+    times per request, each read through the proxy a context lookup."""
+    return current_user._get_current_object()
+
+
 def _render(template: str, **context):
     """The whole page, or only the study panel when the page's script asks for it."""
     partial = request.headers.get("X-Partial") == "1"
@@ -75,22 +81,23 @@ def session_page(deck_id: int):
 
 def _session_page(deck_id: int):
     deck = deck_for_study(deck_id)
+    user = _learner()
     cram = request.args.get("mode") == Phase.CRAM
     restart = bool(request.args.get("restart"))
     only = None
     if cram and restart and request.args.get("focus") == "hard":
-        only = study.hard_card_ids(current_user, deck)
+        only = study.hard_card_ids(user, deck)
         if not only:
             flash("You have no hard cards in this deck yet: cramming all of it.", "info")
     queue = study_queue.open_session(
-        current_user, deck.id, cram=cram, restart=restart, only=only
+        user, deck.id, cram=cram, restart=restart, only=only
     )
-    presentation = study.choose_next(current_user, deck, queue, cram=cram)
+    presentation = study.choose_next(user, deck, queue, cram=cram)
     study_queue.save_new_start(queue)
     if presentation is None:
         if not cram:
-            scheduler_jobs.queue_fit_if_due(current_user, deck)
-        summary = study_summary.session_summary(current_user, deck, queue)
+            scheduler_jobs.queue_fit_if_due(user, deck)
+        summary = study_summary.session_summary(user, deck, queue)
         db.session.commit()
         return _render(
             "study/summary.html", deck=deck, summary=summary, cram=cram,
@@ -104,14 +111,14 @@ def _session_page(deck_id: int):
         card.kind, card.prompt, card.answer, presentation.ordinal, media_url_for(deck.id)
     )
     token = study.encode_presentation(
-        presentation, current_user.id, current_app.config["SECRET_KEY"]
+        presentation, user.id, current_app.config["SECRET_KEY"]
     )
     choices = [(i, card.choices[original]) for i, original in
                enumerate(presentation.choice_order)]
     schedules_answer = Phase(presentation.mode).schedules
     # A due side comes with its state; a new side has none; other answers schedule nothing.
     ratings = schedules.rating_buttons(
-        current_user, deck, presentation.state if schedules_answer else None,
+        user, deck, presentation.state if schedules_answer else None,
         schedules_answer=schedules_answer, now=utcnow(),
     )
     # The session may have moved its new-card start; reads end here too.
@@ -160,13 +167,14 @@ def _comes_back(outcome: study.Outcome, today) -> str:
 @login_required
 def answer(deck_id: int):
     deck = deck_for_study(deck_id)
+    user = _learner()
     token = request.form.get("token", "")
     secret = current_app.config["SECRET_KEY"]
     choice = _int_field("choice")
     try:
-        presentation = study.decode_presentation(token, current_user.id, secret)
+        presentation = study.decode_presentation(token, user.id, secret)
         outcome = study.answer_presentation(
-            current_user,
+            user,
             presentation,
             deck_id=deck.id,
             grade=_int_field("grade"),
@@ -200,7 +208,7 @@ def answer(deck_id: int):
             outcome=outcome,
             options=_options_after(card, presentation, choice),
             typo=_typo_marks(outcome),
-            comes_back=_comes_back(outcome, study.today_for(current_user)),
+            comes_back=_comes_back(outcome, study.today_for(user)),
             sources=cited_evidence(deck, card.sources),
             next_url=next_url,
             cram=cram,

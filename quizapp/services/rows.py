@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+import functools
+
+from sqlalchemy import Connection, bindparam, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -28,3 +30,25 @@ def core_connection() -> Connection:
     if session.autoflush:
         session.flush()
     return session.connection()
+
+
+def get_by_id(model, ident):
+    """``Session.get`` for the lookups every request makes (its user, its deck, the learner's
+    own scheduler settings): the object the session holds unexpired, else one select built
+    once per model (which also refreshes an expired one, or finds it deleted, as
+    ``Session.get`` would). ``Session.get`` builds its select on every call: about 150 us
+    more per lookup on SQLite. ``ident`` is the primary key, a tuple for several columns."""
+    key = ident if isinstance(ident, tuple) else (ident,)
+    session = db.session()
+    held = session.identity_map.get(model.__mapper__.identity_key_from_primary_key(key))
+    if held is not None and not inspect(held).expired:
+        return held
+    values = {str(index): value for index, value in enumerate(key)}
+    return session.scalars(_by_id(model), values).first()
+
+
+@functools.cache
+def _by_id(model):
+    columns = model.__mapper__.primary_key
+    return select(model).where(*(column == bindparam(str(index))
+                                 for index, column in enumerate(columns)))

@@ -24,6 +24,7 @@ from ..scheduling.conversions import PastAnswer, convert
 from ..scheduling.phase import Phase
 from ..scheduling.sm2_scheduler import Sm2Scheduler
 from . import personal_params
+from .rows import get_by_id
 
 
 def deck_settings(deck: Deck) -> registry.SchedulerSettings:
@@ -41,7 +42,7 @@ def settings_for(user: User, deck: Deck) -> registry.SchedulerSettings:
 
 
 def own_settings(user: User, deck: Deck) -> registry.SchedulerSettings | None:
-    row = db.session.get(SchedulerOverride, (user.id, deck.id))
+    row = get_by_id(SchedulerOverride, (user.id, deck.id))
     return None if row is None else registry.SchedulerSettings.from_json(row.settings)
 
 
