@@ -18,8 +18,9 @@ from ..scheduling.base import Stage
 from ..scheduling.sm2 import INITIAL_EASINESS
 from ..stats import classroom as class_stats
 from ..stats import learner as learner_stats
+from ..stats.activity import DeckHistory
 from .class_totals import class_totals
-from .history_totals import history_totals
+from .history_totals import add_side, history_totals
 from .memory import memory_of
 from .personal_params import fitted_parameters
 from .schedules import writer_of_name
@@ -56,6 +57,7 @@ def card_states(
     user_ids: Iterable[int], deck_ids: list[int],
     failures: Mapping[tuple[int, int], int] | None = None,
     hardest_count: int = learner_stats.HARDEST_COUNT,
+    sides: dict[int, DeckHistory] | None = None,
 ) -> dict[int, list]:
     """Every side of every card in ``deck_ids`` as each user sees it (unstudied ones new).
 
@@ -65,6 +67,10 @@ def card_states(
     for the sides that can rank among the ``hardest_count`` hardest of their deck
     (:func:`_ranked_sides`); every other side carries the starting ease, which no figure of
     theirs shows. Without ``failures`` every studied side's ease is read.
+
+    With ``sides`` (one learner's history from :func:`history_totals`), each state's answer
+    totals (services.tallies) are added to it, read with the states, and its failures rank
+    the sides in place of ``failures``.
     """
     user_ids = list(user_ids)
     # Core rows through the session's connection: no ORM loading for thousands of cards.
@@ -90,10 +96,16 @@ def card_states(
         select(
             CardState.user_id, CardState.card_id, CardState.ordinal, CardState.stage,
             CardState.due, CardState.lapses, CardState.memory_stability,
-            CardState.memory_difficulty, CardState.memory_reviewed_at,
+            CardState.memory_difficulty, CardState.memory_reviewed_at, CardState.deck_id,
+            CardState.retention_answers, CardState.retention_passed, CardState.failures,
         ).where(*mine)
     ).all()
     stored = {(r.user_id, r.card_id, r.ordinal): r for r in rows}
+    if sides is not None:
+        for r in rows:
+            add_side(sides, r.deck_id, r.card_id, r.ordinal, r.retention_answers,
+                     r.retention_passed, r.failures)
+        failures = {side: n for deck in sides.values() for side, n in deck.failures.items()}
     result: dict[int, list] = {}
     for user_id in user_ids:
         states = []
@@ -185,8 +197,7 @@ def _eases(connection, mine: tuple, wanted: set[tuple[int, int, int]] | None
 def learner_summary(user: User, decks: list[Deck], now) -> learner_stats.LearnerSummary:
     deck_ids = [d.id for d in decks]
     history = history_totals(user, deck_ids)
-    failures = {side: n for deck in history.values() for side, n in deck.failures.items()}
-    states = card_states([user.id], deck_ids, failures)[user.id]
+    states = card_states([user.id], deck_ids, sides=history)[user.id]
     fitted = fitted_parameters([user.id], deck_ids)
     summary = learner_stats.summary_from_history(
         states, history, user.timezone, now, deck_ids=deck_ids,
