@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from json import loads
-from typing import Any
 
 from sqlalchemy import Text, cast, func, or_, select
 
@@ -28,6 +27,7 @@ from .schedules import writer_of_name
 PROMPT_CHARS = 160
 PERMILLE = Decimal(1000)
 EASE_BATCH = 500  # card ids per query when reading some sides' eases
+STAGES = {stage.value: stage for stage in Stage}  # a stored stage's member, looked up
 
 
 def learner_decks(user: User) -> list[Deck]:
@@ -76,20 +76,21 @@ def card_states(
     # Core rows through the session's connection: no ORM loading for thousands of cards.
     connection = db.session.connection()
     # Tags and sides as JSON text, each distinct text parsed once: a deck's cards share few.
-    parsed: dict[str | None, Any] = {None: None}
+    parsed: dict[str | None, tuple] = {None: ()}
 
-    def once(text: str | None) -> Any:
-        if text not in parsed:
-            parsed[text] = loads(text)
-        return parsed[text]
+    def once(text: str | None) -> tuple:
+        found = parsed.get(text)
+        if found is None:
+            found = parsed[text] = tuple(loads(text) or ())
+        return found
 
     cards = [
-        (card_id, deck_id, once(ordinals), once(tags), retired, prompt)
+        (card_id, deck_id, once(ordinals) or (0,), once(tags), retired, prompt)
         for card_id, deck_id, ordinals, tags, retired, prompt in connection.execute(
             select(Card.id, Card.deck_id, cast(Card.ordinals, Text), cast(Card.tags, Text),
                    Card.retired, Card.prompt)
             .where(Card.deck_id.in_(deck_ids))
-        )
+        ).all()
     ]
     mine = (CardState.user_id.in_(user_ids), CardState.deck_id.in_(deck_ids))
     rows = connection.execute(
@@ -110,13 +111,12 @@ def card_states(
     for user_id in user_ids:
         states = []
         for card_id, deck_id, ordinals, tags, retired, prompt in cards:
-            for ordinal in ordinals or [0]:
+            for ordinal in ordinals:
                 row = stored.get((user_id, card_id, ordinal))
                 states.append(
                     learner_stats.SideState(
-                        card_id=card_id, ordinal=ordinal, deck_id=deck_id,
-                        tags=tuple(tags or ()),
-                        stage=Stage(row.stage) if row else Stage.NEW,
+                        card_id=card_id, ordinal=ordinal, deck_id=deck_id, tags=tags,
+                        stage=STAGES[row.stage] if row else Stage.NEW,
                         easiness=INITIAL_EASINESS,
                         due=row.due if row else None,
                         lapses=row.lapses if row else 0,
@@ -139,7 +139,7 @@ def card_states(
             for n, state in enumerate(states):
                 ease = eases.get((user_id, state.card_id, state.ordinal))
                 if ease is not None:
-                    states[n] = replace(state, easiness=ease)
+                    states[n] = state._replace(easiness=ease)
     return result
 
 
