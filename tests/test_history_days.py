@@ -19,7 +19,7 @@ from test_progress_totals import tagged_deck
 
 from quizapp import create_app
 from quizapp.extensions import db
-from quizapp.models import ReviewDayMark, ReviewDayTotal, ReviewLog
+from quizapp.models import CardState, Deck, ReviewDayMark, ReviewDayTotal, ReviewLog
 from quizapp.scheduling.day import day_start, learner_day
 from quizapp.services import history_days, progress, study
 from quizapp.stats.activity import counts_for_retention
@@ -42,14 +42,15 @@ def summed_rows(user_id: int) -> dict[tuple[int, int], tuple[int, int, int, int]
 
 def rows_from_log(user_id: int, tz_name: str, until: datetime):
     """What the table should hold: every answer not undone before ``until``, by deck and
-    learner day, summed here one by one."""
+    learner day, summed here one by one; an undone answer's deck and day with nothing."""
     totals: dict[tuple[int, int], Counter] = {}
     for log in db.session.scalars(select(ReviewLog).where(
-        ReviewLog.user_id == user_id, ReviewLog.undone_at.is_(None),
-        ReviewLog.answered_at < until,
+        ReviewLog.user_id == user_id, ReviewLog.answered_at < until,
     )):
         day = (learner_day(log.answered_at, tz_name) - EPOCH_DAY).days
         summed = totals.setdefault((log.deck_id, day), Counter())
+        if log.undone_at is not None:
+            continue
         review = Review(log.card_id, log.ordinal, log.deck_id, log.answered_at, log.passed,
                         log.duration_ms, log.stage_before, log.interval_before,
                         log.phase in ("cram", "repeat"))
@@ -60,6 +61,17 @@ def rows_from_log(user_id: int, tz_name: str, until: datetime):
             for key, c in totals.items()}
 
 
+def slow_learner_decks(user) -> list[int]:
+    """The decks the page lists, with the learner's answers read from the whole log."""
+    answered = {log.deck_id for log in db.session.scalars(
+        select(ReviewLog).where(ReviewLog.user_id == user.id))}
+    studied = {state.deck_id for state in db.session.scalars(
+        select(CardState).where(CardState.user_id == user.id))}
+    decks = db.session.scalars(select(Deck).where(Deck.id.in_(answered | studied))).all()
+    return [deck.id for deck in sorted(decks, key=lambda deck: deck.title)
+            if deck.published or deck.owner_id == user.id]
+
+
 def sum_days(user, now) -> bool:
     wrote = history_days.sum_closed_days(user, now)
     db.session.commit()
@@ -67,6 +79,7 @@ def sum_days(user, now) -> bool:
 
 
 def assert_figures_are_the_log_s(user, decks, now=NOW) -> None:
+    assert [deck.id for deck in progress.learner_decks(user)] == slow_learner_decks(user)
     for shown in (decks, decks[:1]):
         assert progress.learner_summary(user, shown, now) == slow_learner_summary(
             user, shown, now)
@@ -192,3 +205,16 @@ def test_the_migration_adds_and_removes_the_day_tables(tmp_path):
                 inspect(db.engine).get_table_names())
             db.session.remove()
             db.engine.dispose()
+
+
+def test_a_deck_whose_only_answer_was_undone_stays_listed(app):
+    user = make_user("listed@example.org", timezone="UTC")
+    kept = make_deck([basic("k1")], title="Kept")
+    undone = make_deck([basic("x1")], title="Undone")
+    answer(user, kept, NOW - timedelta(days=3))
+    answer(user, undone, NOW - timedelta(days=2))
+    assert study.undo_last(user, undone, now=NOW - timedelta(days=2) + timedelta(minutes=1))
+    assert not db.session.scalars(select(CardState).where(CardState.deck_id == undone.id)).all()
+    assert sum_days(user, NOW)
+    assert [deck.title for deck in progress.learner_decks(user)] == ["Kept", "Undone"]
+    assert_figures_are_the_log_s(user, [kept, undone])

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, literal_column, select, update
+from sqlalchemy import delete, func, literal, literal_column, select, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from ..models import ReviewDayMark, ReviewDayTotal, ReviewLog, User
+from ..models import ReviewDayMark, ReviewDayTotal, ReviewLog, User, UTCDateTime
 from ..scheduling.day import day_start, learner_day
-from ..stats.day_numbers import day_shifts
+from ..stats.day_numbers import EPOCH, day_shifts
 from .history_totals import day_sums
 from .rows import insert_once
 
@@ -72,9 +72,12 @@ def _add_days(connection, user: User, since: datetime, until: datetime) -> None:
     """Add the answers from ``since`` to ``until`` to the learner's day totals."""
     if since >= until:
         return
-    where = (ReviewLog.user_id == user.id, ReviewLog.undone_at.is_(None),
-             ReviewLog.answered_at >= since, ReviewLog.answered_at < until)
-    summed = day_sums(where, day_shifts(user.timezone, since, until)).add_columns(
+    where = (ReviewLog.user_id == user.id, ReviewLog.answered_at >= since,
+             ReviewLog.answered_at < until)
+    # Undone answers are not summed but leave their deck's and day's row, so that the decks
+    # a learner answered in can be read here too (progress.learner_decks).
+    summed = day_sums(where, day_shifts(user.timezone, since, until),
+                      counted=ReviewLog.undone_at.is_(None)).add_columns(
         literal_column(str(int(user.id))))
     insert = (postgresql.insert if connection.dialect.name == "postgresql"
               else sqlite.insert)(_TOTALS)
@@ -85,6 +88,23 @@ def _add_days(connection, user: User, since: datetime, until: datetime) -> None:
         index_elements=[_TOTALS.c.user_id, _TOTALS.c.deck_id, _TOTALS.c.day],
         set_={name: _TOTALS.c[name] + added.excluded[name] for name in SUMS},
     ))
+
+
+def answered_decks(user_id: int):
+    """A select of the decks the learner has answered in (undone answers included): those
+    of their summed days, and those of the answers after them in the log."""
+    summed_until = select(_MARKS.c.rolled_until).where(
+        _MARKS.c.user_id == user_id).scalar_subquery()
+    summed = (
+        select(_TOTALS.c.deck_id)
+        .join(_MARKS, _MARKS.c.user_id == _TOTALS.c.user_id)
+        .where(_TOTALS.c.user_id == user_id, _MARKS.c.rolled_until.is_not(None))
+    )
+    later = select(ReviewLog.deck_id).where(
+        ReviewLog.user_id == user_id,
+        ReviewLog.answered_at >= func.coalesce(summed_until, literal(EPOCH, UTCDateTime)),
+    )
+    return union(summed, later)
 
 
 def _stale_mark(user_id: int):

@@ -71,13 +71,21 @@ def retention_review():
     )
 
 
-def day_sums(where, shifts: list[tuple[int | None, int]]):
+def day_sums(where, shifts: list[tuple[int | None, int]], counted=None):
     """Per deck and learner day of the answers ``where`` selects: deck id, day number,
-    answers, milliseconds, retention answers and the passed ones among them."""
+    answers, milliseconds, retention answers and the passed ones among them; with
+    ``counted``, only the answers it holds for are summed (the others still make their
+    deck's and day's row, with nothing in it)."""
     day = learner_day_number(ReviewLog.answered_at, shifts)
     retention = retention_review()
+    if counted is None:
+        answers, milliseconds = func.count(), func.sum(ReviewLog.duration_ms)
+    else:
+        retention = retention & counted
+        answers = func.sum(case((counted, 1), else_=0))
+        milliseconds = func.sum(case((counted, ReviewLog.duration_ms), else_=0))
     return select(
-        ReviewLog.deck_id, day, func.count(), func.sum(ReviewLog.duration_ms),
+        ReviewLog.deck_id, day, answers, milliseconds,
         func.sum(case((retention, 1), else_=0)),
         func.sum(case((retention & ReviewLog.passed, 1), else_=0)),
     ).where(*where).group_by(ReviewLog.deck_id, day)
@@ -112,7 +120,8 @@ def history_totals(user: User, deck_ids: list[int]) -> dict[int, DeckHistory]:
                ReviewDayTotal.retention_passed)
         .join(ReviewDayMark, ReviewDayMark.user_id == ReviewDayTotal.user_id)
         .where(ReviewDayTotal.user_id == user.id, ReviewDayTotal.deck_id.in_(deck_ids),
-               ReviewDayMark.timezone == user.timezone, ReviewDayMark.rolled_until.is_not(None)),
+               ReviewDayMark.timezone == user.timezone, ReviewDayMark.rolled_until.is_not(None),
+               ReviewDayTotal.reviews > 0),
         day_sums(
             (mine, ReviewLog.deck_id.in_(deck_ids), ReviewLog.undone_at.is_(None),
              ReviewLog.answered_at >= func.coalesce(summed_until, literal(first, UTCDateTime))),

@@ -18,6 +18,7 @@ from ..scheduling.sm2 import INITIAL_EASINESS
 from ..stats import classroom as class_stats
 from ..stats import learner as learner_stats
 from ..stats.activity import DeckHistory
+from . import history_days
 from .class_totals import class_totals
 from .history_totals import add_side, history_totals
 from .memory import memory_of
@@ -33,7 +34,7 @@ STAGES = {stage.value: stage for stage in Stage}  # a stored stage's member, loo
 def learner_decks(user: User) -> list[Deck]:
     """Decks the learner has studied, plus those assigned to their classes."""
     studied = select(CardState.deck_id).where(CardState.user_id == user.id).distinct()
-    reviewed = select(ReviewLog.deck_id).where(ReviewLog.user_id == user.id).distinct()
+    reviewed = history_days.answered_decks(user.id)
     assigned = (
         select(Deck.id)
         .join(Classroom.decks)
