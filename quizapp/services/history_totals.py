@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from sqlalchemy import BigInteger, case, func, literal, literal_column, select, union_all
+from sqlalchemy import BigInteger, case, false, func, literal, literal_column, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -140,9 +140,12 @@ def history_totals(user: User, deck_ids: list[int]) -> dict[int, DeckHistory]:
                func.sum(case((retention_review(), 1), else_=0)),
                func.sum(case((retention_review() & ReviewLog.passed, 1), else_=0)),
                func.sum(case((ReviewLog.passed.is_(False), 1), else_=0)))
-        .where(mine, ReviewLog.tallied.is_(False), ReviewLog.deck_id.in_(deck_ids),
+        .where(mine, ReviewLog.tallied == false(), ReviewLog.deck_id.in_(deck_ids),
                ReviewLog.undone_at.is_(None))
-        .group_by(ReviewLog.deck_id, ReviewLog.card_id, ReviewLog.ordinal)
+        # Card first: without statistics SQLite weighs the learner's time index the same as
+        # the partial index of these few answers, and grouped by deck first it walked every
+        # answer of the learner (130 ms at 100,000); this order matches the partial index.
+        .group_by(ReviewLog.card_id, ReviewLog.ordinal, ReviewLog.deck_id)
     )
     for deck_id, card_id, ordinal, retained, passes, failures in connection.execute(untallied):
         add_side(histories, deck_id, card_id, ordinal, retained, passes, failures)
