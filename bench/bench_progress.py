@@ -2,7 +2,9 @@
 
 Two learners with the same 5,000 studied cards in 5 decks: one with 1,000 reviews, one with
 100,000 (a year of heavy study). The page's figures are summed by the database, so the long
-history should cost little more than the short one.
+history should cost little more than the short one. The untimed first request of each
+learner sums their ended days once (services.history_days), as the first view of a day does;
+later views of the day read those sums.
 
 Target, on each engine: the page for 100,000 reviews under 250 ms and within 3x of the page
 for 1,000 reviews.
