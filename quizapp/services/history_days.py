@@ -21,14 +21,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, func, literal, literal_column, select, union, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import ReviewDayMark, ReviewDayTotal, ReviewLog, User, UTCDateTime
 from ..scheduling.day import day_start, learner_day
 from ..stats.day_numbers import EPOCH, day_shifts
 from .history_totals import day_sums
-from .rows import insert_once
+from .rows import insert_once, upsert
 
 _TOTALS = ReviewDayTotal.__table__
 _MARKS = ReviewDayMark.__table__
@@ -79,9 +78,7 @@ def _add_days(connection, user: User, since: datetime, until: datetime) -> None:
     summed = day_sums(where, day_shifts(user.timezone, since, until),
                       counted=ReviewLog.undone_at.is_(None)).add_columns(
         literal_column(str(int(user.id))))
-    insert = (postgresql.insert if connection.dialect.name == "postgresql"
-              else sqlite.insert)(_TOTALS)
-    added = insert.from_select(["deck_id", "day", *SUMS, "user_id"], summed)
+    added = upsert(_TOTALS).from_select(["deck_id", "day", *SUMS, "user_id"], summed)
     # A day before ``since`` can only meet one after it in a zone whose clocks change across
     # the 4 a.m. rollover: the two parts of such a day add up.
     connection.execute(added.on_conflict_do_update(
@@ -108,9 +105,7 @@ def answered_decks(user_id: int):
 
 
 def _stale_mark(user_id: int):
-    insert = (postgresql.insert if db.session.get_bind().dialect.name == "postgresql"
-              else sqlite.insert)(ReviewDayMark)
-    return insert.values(user_id=user_id, timezone="", rolled_until=None)
+    return upsert(ReviewDayMark).values(user_id=user_id, timezone="", rolled_until=None)
 
 
 def forget_days(user_id: int) -> None:
