@@ -4,7 +4,6 @@ review read and folded in Python), to check the database's totals against."""
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -163,7 +162,7 @@ def slow_card_states(user_ids, deck_ids) -> dict[int, list[learner_stats.SideSta
         for n, side in enumerate(sides):
             if (user_id, side.card_id, side.ordinal) in read:
                 stage, ease = read[user_id, side.card_id, side.ordinal]
-                sides[n] = replace(side, stage=stage, easiness=ease)
+                sides[n] = side._replace(stage=stage, easiness=ease)
     return states
 
 

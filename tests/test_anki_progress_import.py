@@ -18,16 +18,26 @@ from anki_progress_helpers import (
 )
 from conftest import ANKI_SAMPLES, csrf_token, make_user
 from markupsafe import escape
-from progress_helpers import assert_totals_are_the_log_s
+from progress_helpers import assert_totals_are_the_log_s, slow_learner_summary
 from sqlalchemy import func, select
 from study_helpers import sm2_of, sm2_row
 
 from quizapp.extensions import db
 from quizapp.formats.anki import scheduling
 from quizapp.formats.detect import read_upload
-from quizapp.models import Card, CardState, Job, JobFile, PendingUpload, ReviewLog
+from quizapp.models import (
+    Card,
+    CardState,
+    Job,
+    JobFile,
+    PendingUpload,
+    ReviewDayMark,
+    ReviewLog,
+    utcnow,
+)
 from quizapp.scheduling import registry
 from quizapp.services import anki_progress, schedules
+from quizapp.services import progress as progress_figures
 from quizapp.services.decks import store_deck
 from quizapp.services.exports import deck_apkg
 
@@ -132,9 +142,17 @@ def test_anki_schedule_and_history_arrive_after_preview_and_confirm(app, client,
     assert figure(shown, "matched-content") == 0
     assert figure(shown, "reviews-new") == sum(card.revlog for card in expected.values())
     assert written_nothing(learner)  # a preview saves nothing
+    assert client.get("/progress/").status_code == 200  # the learner's days summed: none
+    assert db.session.get(ReviewDayMark, learner.id).rolled_until is not None
 
     done = confirm(client, deck.id, shown)
     assert done.status_code == 303
+    # The imported answers are on past days: the summed days are stale, and the figures
+    # count every answer.
+    db.session.expire_all()
+    assert db.session.get(ReviewDayMark, learner.id).rolled_until is None
+    assert progress_figures.learner_summary(learner, [deck], utcnow()) == slow_learner_summary(
+        learner, [deck], utcnow())
     assert done.headers["Location"].endswith(f"/progress/decks/{deck.id}")
     states = states_by_guid(learner)
     assert set(states) == {(c.guid, c.ordinal) for c in studied_cards}

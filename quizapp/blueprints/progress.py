@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
+from sqlalchemy.exc import OperationalError
 
 from ..access import deck_for_study
+from ..extensions import db
 from ..models import utcnow
-from ..services import personal_params, progress
+from ..services import history_days, personal_params, progress
 from ..stats import charts
 
 bp = Blueprint("progress", __name__, url_prefix="/progress")
@@ -79,11 +81,24 @@ def empty_chart_messages(figures) -> dict[str, str | None]:
             "activity": None if reviewed else NO_REVIEWS, "outlook": outlook}
 
 
+def sum_closed_days(now) -> None:
+    """The learner's ended days summed once (services.history_days), committed before the
+    page is read. Only a shortcut: should the database stay busy (SQLite, another writer
+    past the busy timeout), the page sums those days from the log instead."""
+    try:
+        if history_days.sum_closed_days(current_user, now):
+            db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+
+
 @bp.get("/")
 @login_required
 def overview():
+    now = utcnow()
+    sum_closed_days(now)
     decks = progress.learner_decks(current_user)
-    summary = progress.learner_summary(current_user, decks, utcnow())
+    summary = progress.learner_summary(current_user, decks, now)
     return render_template(
         "progress/overview.html",
         summary=summary,
@@ -99,8 +114,10 @@ def overview():
 @login_required
 def deck(deck_id: int):
     """The same figures for one deck (any deck the learner may study)."""
+    now = utcnow()
+    sum_closed_days(now)
     shown = deck_for_study(deck_id)
-    summary = progress.learner_summary(current_user, [shown], utcnow())
+    summary = progress.learner_summary(current_user, [shown], now)
     return render_template(
         "progress/overview.html",
         summary=summary,

@@ -355,6 +355,8 @@ class RateLimitCounter(db.Model):
 from .classes import ClassDeck as ClassDeck  # noqa: E402
 from .classes import ClassMembership as ClassMembership  # noqa: E402
 from .classes import Classroom as Classroom  # noqa: E402
+from .history import ReviewDayMark as ReviewDayMark  # noqa: E402
+from .history import ReviewDayTotal as ReviewDayTotal  # noqa: E402
 from .jobs import ACTIVE_JOB_STATUSES as ACTIVE_JOB_STATUSES  # noqa: E402
 from .jobs import JOB_KINDS as JOB_KINDS  # noqa: E402
 from .jobs import JOB_STATUSES as JOB_STATUSES  # noqa: E402

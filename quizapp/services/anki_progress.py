@@ -35,7 +35,7 @@ from ..scheduling import registry
 from ..scheduling.base import Scheduler
 from ..scheduling.conversions import PastAnswer, from_sm2_history
 from ..scheduling.phase import Phase
-from . import memory, schedules, tallies
+from . import history_days, memory, schedules, tallies
 from .uploads import claim_pending_upload
 
 # An answer already in the app (studied here and exported to Anki, or imported before)
@@ -206,6 +206,8 @@ def apply_plan(
     tallies.recount(learner.id, deck.id)
     # The sides' memory estimates follow their new histories.
     memory.rebuild(user_id=learner.id, deck_id=deck.id)
+    if added:  # answers on past days: the learner's day totals are summed again
+        history_days.forget_days(learner.id)
     return added
 
 

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from json import loads
-from typing import Any
 
 from sqlalchemy import Text, cast, func, or_, select
 
@@ -18,8 +17,10 @@ from ..scheduling.base import Stage
 from ..scheduling.sm2 import INITIAL_EASINESS
 from ..stats import classroom as class_stats
 from ..stats import learner as learner_stats
+from ..stats.activity import DeckHistory
+from . import history_days
 from .class_totals import class_totals
-from .history_totals import history_totals
+from .history_totals import add_side, history_totals
 from .memory import memory_of
 from .personal_params import fitted_parameters
 from .schedules import writer_of_name
@@ -27,12 +28,13 @@ from .schedules import writer_of_name
 PROMPT_CHARS = 160
 PERMILLE = Decimal(1000)
 EASE_BATCH = 500  # card ids per query when reading some sides' eases
+STAGES = {stage.value: stage for stage in Stage}  # a stored stage's member, looked up
 
 
 def learner_decks(user: User) -> list[Deck]:
     """Decks the learner has studied, plus those assigned to their classes."""
     studied = select(CardState.deck_id).where(CardState.user_id == user.id).distinct()
-    reviewed = select(ReviewLog.deck_id).where(ReviewLog.user_id == user.id).distinct()
+    reviewed = history_days.answered_decks(user.id)
     assigned = (
         select(Deck.id)
         .join(Classroom.decks)
@@ -56,6 +58,7 @@ def card_states(
     user_ids: Iterable[int], deck_ids: list[int],
     failures: Mapping[tuple[int, int], int] | None = None,
     hardest_count: int = learner_stats.HARDEST_COUNT,
+    sides: dict[int, DeckHistory] | None = None,
 ) -> dict[int, list]:
     """Every side of every card in ``deck_ids`` as each user sees it (unstudied ones new).
 
@@ -65,46 +68,56 @@ def card_states(
     for the sides that can rank among the ``hardest_count`` hardest of their deck
     (:func:`_ranked_sides`); every other side carries the starting ease, which no figure of
     theirs shows. Without ``failures`` every studied side's ease is read.
+
+    With ``sides`` (one learner's history from :func:`history_totals`), each state's answer
+    totals (services.tallies) are added to it, read with the states, and its failures rank
+    the sides in place of ``failures``.
     """
     user_ids = list(user_ids)
     # Core rows through the session's connection: no ORM loading for thousands of cards.
     connection = db.session.connection()
     # Tags and sides as JSON text, each distinct text parsed once: a deck's cards share few.
-    parsed: dict[str | None, Any] = {None: None}
+    parsed: dict[str | None, tuple] = {None: ()}
 
-    def once(text: str | None) -> Any:
-        if text not in parsed:
-            parsed[text] = loads(text)
-        return parsed[text]
+    def once(text: str | None) -> tuple:
+        found = parsed.get(text)
+        if found is None:
+            found = parsed[text] = tuple(loads(text) or ())
+        return found
 
     cards = [
-        (card_id, deck_id, once(ordinals), once(tags), retired, prompt)
+        (card_id, deck_id, once(ordinals) or (0,), once(tags), retired, prompt)
         for card_id, deck_id, ordinals, tags, retired, prompt in connection.execute(
             select(Card.id, Card.deck_id, cast(Card.ordinals, Text), cast(Card.tags, Text),
                    Card.retired, Card.prompt)
             .where(Card.deck_id.in_(deck_ids))
-        )
+        ).all()
     ]
     mine = (CardState.user_id.in_(user_ids), CardState.deck_id.in_(deck_ids))
     rows = connection.execute(
         select(
             CardState.user_id, CardState.card_id, CardState.ordinal, CardState.stage,
             CardState.due, CardState.lapses, CardState.memory_stability,
-            CardState.memory_difficulty, CardState.memory_reviewed_at,
+            CardState.memory_difficulty, CardState.memory_reviewed_at, CardState.deck_id,
+            CardState.retention_answers, CardState.retention_passed, CardState.failures,
         ).where(*mine)
     ).all()
     stored = {(r.user_id, r.card_id, r.ordinal): r for r in rows}
+    if sides is not None:
+        for r in rows:
+            add_side(sides, r.deck_id, r.card_id, r.ordinal, r.retention_answers,
+                     r.retention_passed, r.failures)
+        failures = {side: n for deck in sides.values() for side, n in deck.failures.items()}
     result: dict[int, list] = {}
     for user_id in user_ids:
         states = []
         for card_id, deck_id, ordinals, tags, retired, prompt in cards:
-            for ordinal in ordinals or [0]:
+            for ordinal in ordinals:
                 row = stored.get((user_id, card_id, ordinal))
                 states.append(
                     learner_stats.SideState(
-                        card_id=card_id, ordinal=ordinal, deck_id=deck_id,
-                        tags=tuple(tags or ()),
-                        stage=Stage(row.stage) if row else Stage.NEW,
+                        card_id=card_id, ordinal=ordinal, deck_id=deck_id, tags=tags,
+                        stage=STAGES[row.stage] if row else Stage.NEW,
                         easiness=INITIAL_EASINESS,
                         due=row.due if row else None,
                         lapses=row.lapses if row else 0,
@@ -127,7 +140,7 @@ def card_states(
             for n, state in enumerate(states):
                 ease = eases.get((user_id, state.card_id, state.ordinal))
                 if ease is not None:
-                    states[n] = replace(state, easiness=ease)
+                    states[n] = state._replace(easiness=ease)
     return result
 
 
@@ -185,8 +198,7 @@ def _eases(connection, mine: tuple, wanted: set[tuple[int, int, int]] | None
 def learner_summary(user: User, decks: list[Deck], now) -> learner_stats.LearnerSummary:
     deck_ids = [d.id for d in decks]
     history = history_totals(user, deck_ids)
-    failures = {side: n for deck in history.values() for side, n in deck.failures.items()}
-    states = card_states([user.id], deck_ids, failures)[user.id]
+    states = card_states([user.id], deck_ids, sides=history)[user.id]
     fitted = fitted_parameters([user.id], deck_ids)
     summary = learner_stats.summary_from_history(
         states, history, user.timezone, now, deck_ids=deck_ids,

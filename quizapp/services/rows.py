@@ -17,9 +17,14 @@ def insert_once(model, **values) -> None:
     One statement, so a concurrent insert of the same row neither fails nor needs a retry or
     a rollback; both engines the app runs on spell it the same way in SQLAlchemy.
     """
+    db.session.execute(upsert(model).values(**values).on_conflict_do_nothing())
+
+
+def upsert(target):
+    """An INSERT on ``target`` (a model or table) that takes ON CONFLICT clauses, spelled
+    for the engine the session is bound to."""
     dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(target)
 
 
 def core_connection() -> Connection:

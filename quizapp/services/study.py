@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models import MAX_ID, Card, CardState, Deck, ReviewLog, User, utcnow
 from ..scheduling.day import day_start, learner_day
 from ..scheduling.phase import SCHEDULING, Phase
-from . import memory, progress, schedules, tallies
+from . import history_days, memory, progress, schedules, tallies
 from .presentation import MODES as MODES
 from .presentation import Presentation
 from .presentation import StudyError as StudyError
@@ -322,5 +322,6 @@ def undo_last(user: User, deck: Deck, now: datetime | None = None) -> ReviewLog 
     undo_answer_in_queue(user.id, log.id)
     log.undone_at = now
     memory.note_undo(log)
+    history_days.forget_days_from(user.id, log.answered_at)
     db.session.commit()
     return log

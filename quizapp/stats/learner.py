@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from quizapp.scheduling.base import Stage as ScheduleStage
 from quizapp.scheduling.day import learner_day
@@ -79,10 +80,13 @@ HARDEST_COUNT = 10
 STARTING_EASINESS = Decimal("2.5")
 
 
-@dataclass(frozen=True)
-class SideState:
+class SideState(NamedTuple):
     """One side of a card as one learner currently has it; ``due is None`` means never
-    studied."""
+    studied.
+
+    A named tuple, like :class:`~quizapp.stats.activity.Review`: a page builds one for every
+    side of every card it shows, and a tuple is built several times faster than a frozen
+    dataclass."""
 
     card_id: int
     ordinal: int
@@ -105,8 +109,12 @@ class Stage(StrEnum):
     RETIRED = "retired"
 
 
+# Looked up rather than converted: a progress page asks for thousands of sides' stages.
+_STAGE_OF = {stage: Stage(stage.value) for stage in ScheduleStage}
+
+
 def card_stage(state: SideState) -> Stage:
-    return Stage.RETIRED if state.retired else Stage(state.stage.value)
+    return Stage.RETIRED if state.retired else _STAGE_OF[state.stage]
 
 
 @dataclass(frozen=True)
@@ -329,15 +337,15 @@ def _topics(
     for state in states:
         if state.retired:
             continue
-        stage = card_stage(state)
+        stage = state.stage
         card_retention = retention_by_card.get(state.card_id, NO_RETENTION)
         chances = recall.of(state)
         if chances is not None:
             overall.add(*chances)
         for tag in state.tags:
             cards[tag] += 1
-            studied[tag] += stage is not Stage.NEW
-            mature[tag] += stage is Stage.MATURE
+            studied[tag] += stage != ScheduleStage.NEW
+            mature[tag] += stage == ScheduleStage.MATURE
             retention[tag].merge(card_retention)
             if chances is not None:
                 outlooks[tag].add(*chances)

@@ -105,8 +105,11 @@ class ForgettingCurve:
     def recall(self, memory: Memory | None, at: datetime) -> float:
         if memory is None:
             return 0.0
-        elapsed_days = max(0, (_utc(at) - _utc(memory.reviewed_at)).days)
-        return float((1 + self.factor * elapsed_days / memory.stability) ** self.decay)
+        return self._chance(memory.stability, (_utc(at) - _utc(memory.reviewed_at)).days)
+
+    def _chance(self, stability: float, days: int) -> float:
+        elapsed_days = max(0, days)
+        return float((1 + self.factor * elapsed_days / stability) ** self.decay)
 
 
 def replay(
@@ -174,4 +177,8 @@ class OutlookSum:
 def recall_now_and_in_week(
     memory: Memory, now: datetime, curve: ForgettingCurve
 ) -> tuple[float, float]:
-    return curve.recall(memory, now), curve.recall(memory, now + WEEK)
+    """``curve.recall`` now and a week on, with the days since the answer counted once (a
+    page asks this for every studied side)."""
+    days = (_utc(now) - _utc(memory.reviewed_at)).days
+    return curve._chance(memory.stability, days), curve._chance(memory.stability,
+                                                                days + WEEK.days)
