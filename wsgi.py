@@ -1,5 +1,5 @@
 """Entry point for gunicorn: ``gunicorn -w 4 wsgi:app``."""
 
-from quizapp import create_app
+from quizapp import create_served_app
 
-app = create_app()
+app = create_served_app()

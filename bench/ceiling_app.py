@@ -14,6 +14,7 @@ or ORM.
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 from datetime import UTC, datetime
@@ -70,7 +71,9 @@ def make_application():
     with quizapp.app_context():
         engine = db.engine
     ceiling = make_ceiling(engine, int(os.environ.get("BENCH_CEILING_DECK", "1")))
-    return DispatcherMiddleware(quizapp, {"/ceiling": ceiling})
+    served = DispatcherMiddleware(quizapp, {"/ceiling": ceiling})
+    gc.freeze()  # as quizapp.create_served_app does, for app and ceiling alike
+    return served
 
 
 application = make_application() if os.environ.get("QUIZAPP_DATABASE_URL") else None

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
-from quizapp import config, create_app
+from quizapp import config, create_app, create_served_app
 from quizapp.extensions import db
 from quizapp.models import User
 
@@ -42,6 +44,20 @@ def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == (
         "sqlite:///" + app.instance_path + "/quizapp.sqlite"
     )
+
+
+def test_a_served_app_freezes_what_starting_made(monkeypatch, tmp_path):
+    monkeypatch.setenv("QUIZAPP_DATABASE_URL", "sqlite:///" + str(tmp_path / "x.sqlite"))
+    monkeypatch.setenv("QUIZAPP_SECRET_KEY", "x")
+    gc.unfreeze()
+    try:
+        app = create_served_app()
+        assert gc.get_freeze_count() > 10_000
+        # The app and its URL map are among the objects a full collection now skips.
+        tracked = {id(obj) for obj in gc.get_objects()}
+        assert id(app) not in tracked and id(app.url_map) not in tracked
+    finally:
+        gc.unfreeze()
 
 
 def test_config_argument_overrides_the_environment(monkeypatch):
