@@ -77,6 +77,53 @@ def test_memory_after_each_answer_equals_the_library_on_random_sequences(fitted)
         )
 
 
+def library_step(memory, rating, at, parameters):
+    """(stability, difficulty) after one answer, by the library's ``review_card`` on a card
+    carrying ``memory`` (a new card without one)."""
+    card = fsrs.Card(card_id=1) if memory is None else fsrs.Card(
+        card_id=1, state=fsrs.State.Review, step=None, stability=memory.stability,
+        difficulty=memory.difficulty, last_review=memory.reviewed_at,
+    )
+    scheduler = fsrs.Scheduler(parameters=parameters, enable_fuzzing=False)
+    card, _ = scheduler.review_card(card, fsrs.Rating(rating), review_datetime=at)
+    return card.stability, card.difficulty
+
+
+def random_parameters(rng: random.Random) -> tuple[float, ...]:
+    """A parameter set anywhere within the library's bounds."""
+    return tuple(
+        min(max(w * rng.uniform(0.3, 2.0), low), high) for w, low, high in zip(
+            DEFAULT_PARAMETERS, fsrs.scheduler.LOWER_BOUNDS_PARAMETERS,
+            fsrs.scheduler.UPPER_BOUNDS_PARAMETERS, strict=True,
+        )
+    )
+
+
+def test_each_memory_step_is_bit_for_bit_the_library_s():
+    """Not approximately: the same floats, at the extremes of stability and difficulty, on
+    the same day, days to decades later, and with an answer dated before the last one."""
+    rng = random.Random(17)
+    for parameters in (DEFAULT_PARAMETERS, *(random_parameters(rng) for _ in range(20))):
+        for _ in range(500):
+            at = START + timedelta(seconds=rng.uniform(0, 1e8))
+            memory = None if rng.random() < 0.1 else Memory(
+                rng.choice((0.001, rng.uniform(0.001, 2), rng.uniform(2, 40_000))),
+                rng.choice((1.0, 10.0, rng.uniform(1, 10))),
+                at - timedelta(seconds=rng.choice((rng.uniform(-1e5, 1e5), rng.uniform(0, 1e9)))),
+            )
+            rating = rng.randint(1, 4)
+            ours = next_memory(memory, rating, at, parameters)
+            assert (ours.stability, ours.difficulty) == library_step(
+                memory, rating, at, parameters
+            ), (memory, rating, at, parameters)
+
+
+def test_a_rating_outside_1_to_4_is_refused():
+    for rating in (0, 5, -1):
+        with pytest.raises(ValueError):
+            next_memory(None, rating, START)
+
+
 def test_fitted_parameters_change_the_estimate():
     answers = [(START, 3), (START + timedelta(days=3), 3), (START + timedelta(days=12), 2)]
     default = replay(answers)

@@ -48,7 +48,7 @@ Every other choice this module makes:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import (
     ROUND_CEILING,
@@ -100,6 +100,10 @@ def easiness_change(grade: int) -> Decimal:
     shortfall = Decimal(MAX_GRADE - _checked_grade(grade))
     spread = _EXACT.add(Decimal("0.08"), _EXACT.multiply(shortfall, Decimal("0.02")))
     return _EXACT.subtract(Decimal("0.1"), _EXACT.multiply(shortfall, spread))
+
+
+# Every grade's adjustment, computed once: each answer adds one of them.
+_EASINESS_CHANGES = tuple(easiness_change(grade) for grade in range(MIN_GRADE, MAX_GRADE + 1))
 
 
 def needs_repeat_in_session(grade: int) -> bool:
@@ -197,22 +201,23 @@ def review(state: Sm2State, grade: int, today: date) -> Sm2State:
     grade = _checked_grade(grade)
     if isinstance(today, datetime) or not isinstance(today, date):
         raise TypeError(f"today must be a date, got {today!r}")
+    # Built field by field rather than with dataclasses.replace, which costs as much again.
     if grade < PASSING_GRADE:
         interval = FIRST_INTERVAL_DAYS
-        return replace(
-            state,
+        return Sm2State(
+            easiness=state.easiness,
             interval=interval,
             repetitions=0,
             due=today + timedelta(days=interval),
             lapses=state.lapses + (1 if state.repetitions >= 1 else 0),
         )
     interval = _next_passing_interval(state)
-    easiness = max(MIN_EASINESS, _EXACT.add(state.easiness, easiness_change(grade)))
-    return replace(
-        state,
+    easiness = max(MIN_EASINESS, _EXACT.add(state.easiness, _EASINESS_CHANGES[grade]))
+    return Sm2State(
         easiness=easiness,
         interval=interval,
         repetitions=state.repetitions + 1,
         due=today + timedelta(days=interval),
+        lapses=state.lapses,
     )
 

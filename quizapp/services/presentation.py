@@ -7,7 +7,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, Signer, URLSafeSerializer
 
 from ..scheduling.phase import Phase
 
@@ -34,9 +34,30 @@ class Presentation:
     state: Any = field(default=None, compare=False, repr=False)
 
 
+class _KeyOnceSigner(Signer):
+    """itsdangerous's signer, deriving the key from each secret once rather than on every
+    check: every answer checks a token."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._keys: dict[str | bytes | None, bytes] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        key = self._keys.get(secret_key)
+        if key is None:
+            key = self._keys[secret_key] = super().derive_key(secret_key)
+        return key
+
+
 @functools.lru_cache(maxsize=4)
 def _serializer(secret_key: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret_key, salt="quizapp.presentation")
+    return URLSafeSerializer(secret_key, salt="quizapp.presentation", signer=_KeyOnceSigner)
+
+
+@functools.lru_cache(maxsize=4)
+def _signer(secret_key: str) -> Signer:
+    """The signer ``_serializer(secret_key).loads`` would make anew for each token."""
+    return _serializer(secret_key).make_signer()
 
 
 def encode_presentation(p: Presentation, user_id: int, secret_key: str) -> str:
@@ -48,7 +69,8 @@ def encode_presentation(p: Presentation, user_id: int, secret_key: str) -> str:
 
 def decode_presentation(token: str, user_id: int, secret_key: str) -> Presentation:
     try:
-        raw = _serializer(secret_key).loads(token)
+        # URLSafeSerializer.loads with its signer kept (the serializer has no fallbacks).
+        raw = _serializer(secret_key).load_payload(_signer(secret_key).unsign(token))
         owner, card_id, ordinal, mode, version, nonce, shown_at, order = raw
     except (BadSignature, ValueError, TypeError):
         raise StudyError(
