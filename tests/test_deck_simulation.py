@@ -137,3 +137,21 @@ def test_a_deck_without_cards_is_refused_with_a_message(client, auth, instructor
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "This deck has no cards to simulate yet." in page
     assert db.session.scalar(select(func.count(Job.id))) == 0
+
+
+@pytest.mark.parametrize(("limit", "message"), [
+    ("new_per_day", "This deck introduces no new cards per day: nothing to simulate."),
+    ("reviews_per_day", "This deck allows no reviews per day: nothing to simulate."),
+])
+def test_a_daily_limit_of_zero_is_refused_with_a_message(client, auth, instructor, small_runs,
+                                                          limit, message):
+    deck = make_deck([basic(f"c{n}") for n in range(5)], owner=instructor)
+    setattr(deck, limit, 0)  # a valid setting: the deck is paused for new cards or reviews
+    db.session.commit()
+    auth.login(instructor.email)
+    settings = client.get(f"/decks/{deck.id}/settings")
+    assert settings.status_code == 200 and message in settings.get_data(as_text=True)
+    response = run_simulator(client, deck)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert message in page
+    assert db.session.scalar(select(func.count(Job.id))) == 0

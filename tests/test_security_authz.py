@@ -207,6 +207,10 @@ TABLE = [
     ("GET", "/classes/<int:class_id>", "/classes/999999", None, [L, 403, 403, 404, 404, 404]),
     ("GET", "/classes/<int:class_id>/dashboard.csv", "/classes/{class}/dashboard.csv", None,
      [L, 403, 403, 200, 403, 200]),
+    ("GET", "/classes/<int:class_id>/cards", "/classes/{class}/cards", None,
+     [L, 403, 403, 200, 403, 200]),
+    ("GET", "/classes/<int:class_id>/cards", "/classes/999999/cards", None,
+     [L, 403, 403, 404, 404, 404]),
     # Only published decks can be assigned: a draft, A's own or B's, is refused to everyone.
     ("POST", "/classes/<int:class_id>/decks", "/classes/{class}/decks", {"deck_id": "{draft}"},
      [L, 403, 403, 400, 403, 400]),

@@ -24,6 +24,11 @@ def deck_config(deck: Deck) -> SimulationConfig:
     cost nothing but time), its daily limits, and the run size from the settings."""
     config = current_app.config
     days = config["QUIZAPP_SIMULATION_DAYS"]
+    # Zero is a valid daily limit (a deck paused for new cards or reviews), not a run to model.
+    if deck.new_per_day < 1:
+        raise SimulationRefused("This deck introduces no new cards per day: nothing to simulate.")
+    if deck.reviews_per_day < 1:
+        raise SimulationRefused("This deck allows no reviews per day: nothing to simulate.")
     sides = db.session.scalar(
         select(func.coalesce(func.sum(Card.side_count), 0)).where(
             Card.deck_id == deck.id, Card.retired.is_(False)
