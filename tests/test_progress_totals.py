@@ -5,6 +5,7 @@ the pages show the expected retention."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -132,6 +133,12 @@ def test_class_dashboard_from_database_totals_equals_the_review_by_review_one(ap
         (c.card_id, c.ordinal) for c in slow.forgotten]
     todays = [c.outlook.today for c in fast.forgotten]
     assert todays == sorted(todays) and len(todays) == class_stats.FORGOTTEN_COUNT
+    # The dashboard page's: the same figures, only the cards it shows with their prompts.
+    shown = progress.class_dashboard(classroom, NOW, prompted=5)
+    assert shown.students == fast.students and shown.topics == fast.topics
+    assert shown.forgotten == fast.forgotten
+    assert shown.cards[:5] == fast.cards[:5]
+    assert shown.cards[5:] == tuple(replace(card, prompt="") for card in fast.cards[5:])
 
 
 def test_stale_sides_are_left_out_of_the_class_figures(app):

@@ -87,7 +87,8 @@ def _dashboard_page(classroom: Classroom, assign_error: str | None = None):
     return render_template(
         "classes/dashboard.html", classroom=classroom,
         assignable=classes.assignable_decks(classroom), assign_error=assign_error,
-        dashboard=progress.class_dashboard(classroom), hardest_shown=HARDEST_SHOWN,
+        dashboard=progress.class_dashboard(classroom, prompted=HARDEST_SHOWN),
+        hardest_shown=HARDEST_SHOWN,
     ), 400 if assign_error else 200
 
 
@@ -110,7 +111,8 @@ def cards(class_id: int):
 @instructor_required
 def dashboard_csv(class_id: int):
     classroom = _own_class(class_id)
-    data = class_csv(progress.class_dashboard(classroom), current_user.timezone)
+    # The CSV shows no prompt.
+    data = class_csv(progress.class_dashboard(classroom, prompted=0), current_user.timezone)
     return attachment(data, f"class-{classroom.id}.csv", "text/csv")
 
 

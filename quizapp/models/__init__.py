@@ -211,8 +211,12 @@ class CardState(db.Model):
     __tablename__ = "card_state"
     __table_args__ = (
         UniqueConstraint("user_id", "card_id", "ordinal"),
-        # "What is due for this learner in this deck", most overdue first.
-        Index("ix_card_state_due", "user_id", "deck_id", "due"),
+        # "What is due for this learner in this deck", most overdue first; the columns after
+        # the key let a class's totals (services.class_totals) be summed from the index
+        # alone, without reading each state's row.
+        Index("ix_card_state_due", "user_id", "deck_id", "due", "card_id", "ordinal", "stage",
+              "answers", "failures", "retention_answers", "retention_passed",
+              "memory_stability", "memory_reviewed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from json import loads
 
-from sqlalchemy import Text, cast, func, or_, select
+from sqlalchemy import Text, cast, func, literal, or_, select
 
 from ..extensions import db
 from ..formats.sanitize import plain_text
@@ -29,6 +29,24 @@ PROMPT_CHARS = 160
 PERMILLE = Decimal(1000)
 EASE_BATCH = 500  # card ids per query when reading some sides' eases
 STAGES = {stage.value: stage for stage in Stage}  # a stored stage's member, looked up
+
+
+# A card's sides and tags as JSON text, for :func:`_parser`.
+_JSON_AS_TEXT = (cast(Card.ordinals, Text), cast(Card.tags, Text))
+
+
+def _parser() -> Callable[[str | None], tuple]:
+    """A JSON list's items as a tuple, each distinct text parsed once: a deck's cards share
+    few tag lists and sides (the tuples are shared too)."""
+    parsed: dict[str | None, tuple] = {None: ()}
+
+    def once(text: str | None) -> tuple:
+        found = parsed.get(text)
+        if found is None:
+            found = parsed[text] = tuple(loads(text) or ())
+        return found
+
+    return once
 
 
 def learner_decks(user: User) -> list[Deck]:
@@ -76,20 +94,11 @@ def card_states(
     user_ids = list(user_ids)
     # Core rows through the session's connection: no ORM loading for thousands of cards.
     connection = db.session.connection()
-    # Tags and sides as JSON text, each distinct text parsed once: a deck's cards share few.
-    parsed: dict[str | None, tuple] = {None: ()}
-
-    def once(text: str | None) -> tuple:
-        found = parsed.get(text)
-        if found is None:
-            found = parsed[text] = tuple(loads(text) or ())
-        return found
-
+    once = _parser()
     cards = [
         (card_id, deck_id, once(ordinals) or (0,), once(tags), retired, prompt)
         for card_id, deck_id, ordinals, tags, retired, prompt in connection.execute(
-            select(Card.id, Card.deck_id, cast(Card.ordinals, Text), cast(Card.tags, Text),
-                   Card.retired, Card.prompt)
+            select(Card.id, Card.deck_id, *_JSON_AS_TEXT, Card.retired, Card.prompt)
             .where(Card.deck_id.in_(deck_ids))
         ).all()
     ]
@@ -234,7 +243,11 @@ def hardest_cards(user: User, deck_id: int, count: int) -> tuple[learner_stats.H
     return learner_stats.hardest_cards(states, failed, count)
 
 
-def class_dashboard(classroom: Classroom, now=None) -> class_stats.ClassDashboard:
+def class_dashboard(classroom: Classroom, now=None,
+                    prompted: int | None = None) -> class_stats.ClassDashboard:
+    """The class's figures; with ``prompted``, only the first ``prompted`` cards of the
+    difficulty table and the most forgotten carry their prompt (a page showing no other
+    need not make 2,000 prompts plain text), the others an empty one."""
     # A deck its author unpublished is withdrawn: out of the figures until published again.
     deck_ids = [d.id for d in classroom.decks if d.published]
     # Two columns of each member, not the ORM objects of a whole roster.
@@ -246,20 +259,47 @@ def class_dashboard(classroom: Classroom, now=None) -> class_stats.ClassDashboar
             .where(ClassMembership.class_id == classroom.id)
         )
     ]
-    cards = db.session.execute(
-        select(Card.id, Card.deck_id, Card.ordinals, Card.tags, Card.prompt)
-        .where(Card.deck_id.in_(deck_ids), Card.retired.is_(False))
-    ).all() if students else []
+    once = _parser()
+    cards = [
+        (card_id, deck_id, once(ordinals) or (0,), once(tags), prompt)
+        for card_id, deck_id, ordinals, tags, prompt in db.session.execute(
+            select(Card.id, Card.deck_id, *_JSON_AS_TEXT,
+                   Card.prompt if prompted is None else literal(""))
+            .where(Card.deck_id.in_(deck_ids), Card.retired.is_(False))
+        )
+    ] if students else []
     sides = [
         class_stats.ClassCard(
-            card_id=card.id, ordinal=ordinal, deck_id=card.deck_id,
-            prompt=plain_text(card.prompt)[:PROMPT_CHARS], tags=tuple(card.tags or ()),
+            card_id=card_id, ordinal=ordinal, deck_id=deck_id,
+            prompt=plain_text(prompt)[:PROMPT_CHARS] if prompt else "", tags=tuple(tags),
         )
-        for card in cards for ordinal in card.ordinals or [0]
+        for card_id, deck_id, ordinals, tags, prompt in cards for ordinal in ordinals
     ]
     fitted = fitted_parameters([s.user_id for s in students], deck_ids) if students else {}
     totals = class_totals(
-        classroom.id, deck_ids, {card.id: card.ordinals or [0] for card in cards},
+        classroom.id, deck_ids, {card_id: ordinals for card_id, _, ordinals, _, _ in cards},
         now or utcnow(), fitted,
     )
-    return class_stats.dashboard_from_totals(students, sides, totals)
+    dashboard = class_stats.dashboard_from_totals(students, sides, totals)
+    return dashboard if prompted is None else _with_prompts(dashboard, prompted)
+
+
+def _with_prompts(dashboard: class_stats.ClassDashboard,
+                  count: int) -> class_stats.ClassDashboard:
+    """The first ``count`` cards of the difficulty table and the most forgotten with their
+    prompts, read for them alone."""
+    first = dashboard.cards[:count]
+    prompts = {
+        card_id: plain_text(prompt)[:PROMPT_CHARS]
+        for card_id, prompt in db.session.execute(
+            select(Card.id, Card.prompt).where(Card.id.in_(
+                {card.card_id for card in (*first, *dashboard.forgotten)}))
+        )
+    }
+    return replace(
+        dashboard,
+        cards=tuple(replace(card, prompt=prompts[card.card_id]) for card in first)
+        + dashboard.cards[count:],
+        forgotten=tuple(replace(card, prompt=prompts[card.card_id])
+                        for card in dashboard.forgotten),
+    )
