@@ -318,7 +318,7 @@ def _outlooks(
     return per_tag, overall.outlook()
 
 
-def _hardness(card: HardCard) -> tuple:
+def _hardness(card: HardCard) -> tuple[int, int, Decimal, int, int, int]:
     """:func:`hardest_cards`' order: most failures, most lapses, lowest ease, then ids."""
     return (-card.failures, -card.lapses, card.easiness, card.deck_id, card.card_id,
             card.ordinal)
