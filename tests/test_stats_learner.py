@@ -4,8 +4,11 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quizapp.scheduling.fsrs_scheduler import DEFAULT_PARAMETERS
 from quizapp.scheduling.sm2 import Sm2State
 from quizapp.scheduling.sm2_scheduler import Sm2Scheduler
+from quizapp.stats import learner
+from quizapp.stats.activity import fold_reviews, merge_histories
 from quizapp.stats.learner import (
     HardCard,
     Review,
@@ -18,6 +21,7 @@ from quizapp.stats.learner import (
     heatmap_first_day,
     learner_summary,
 )
+from quizapp.stats.memory import Memory
 
 # A Wednesday evening in UTC; the learner's today is 2025-03-12.
 NOW = datetime(2025, 3, 12, 20, 0, tzinfo=UTC)
@@ -414,3 +418,55 @@ def test_a_large_history_is_summarised_in_one_pass():
     # A review every seven minutes for 486 days leaves no day without one.
     assert result.overall.streaks.current == result.overall.streaks.longest
     assert result.overall.streaks.current == 487
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            decks,
+            st.none() | st.dates(date(2025, 1, 1), date(2025, 6, 1)),
+            st.integers(0, 6),
+            st.integers(0, 60),
+            st.integers(0, 3),
+            st.sampled_from(["1.3", "2.1", "2.5", "2.8"]),
+            st.booleans(),
+            st.lists(st.sampled_from(["a", "b", "c::d"]), max_size=2, unique=True),
+            st.none() | st.floats(0.1, 300),
+        ),
+        max_size=40,
+    ),
+    history,
+    st.integers(1, 4),
+)
+def test_overall_figures_equal_those_of_all_sides_taken_together(sides, reviews, count):
+    """The overall figures are summed from the decks' (learner._overall); they must be the
+    very figures of every side taken together, recall means to the last bit."""
+    states = [
+        card(n, deck_id=deck_id, due=due, repetitions=repetitions, interval=interval,
+             lapses=lapses, easiness=easiness, retired=retired, tags=tuple(tags))._replace(
+            memory=None if stability is None else Memory(stability, 5.0, NOW - timedelta(days=n))
+        )
+        for n, (deck_id, due, repetitions, interval, lapses, easiness, retired, tags, stability)
+        in enumerate(sides, start=1)
+    ]
+    # Each answer of a studied side in that side's deck; a card id 0 has no state.
+    deck_of = {state.card_id: state.deck_id for state in states}
+    reviews = [
+        r._replace(card_id=n, ordinal=n, deck_id=deck_of.get(n, r.deck_id))
+        for i, r in enumerate(reviews)
+        for n in [i % (len(states) + 1)]
+    ]
+    result = summary(states, reviews, tz_name="Pacific/Auckland", hardest_count=count)
+    deck_ids = sorted({state.deck_id for state in states} | {r.deck_id for r in reviews})
+    folded = fold_reviews(reviews, "Pacific/Auckland", None)
+    together = learner._figures(
+        None,
+        sorted(states, key=lambda state: state.deck_id),
+        merge_histories(folded[d] for d in deck_ids if d in folded),
+        result.today,
+        count,
+        learner._Recall(NOW, DEFAULT_PARAMETERS, {}),
+    )
+    if len(deck_ids) > 1:
+        assert result.overall == together

@@ -29,6 +29,7 @@ PROMPT_CHARS = 160
 PERMILLE = Decimal(1000)
 EASE_BATCH = 500  # card ids per query when reading some sides' eases
 STAGES = {stage.value: stage for stage in Stage}  # a stored stage's member, looked up
+UNSTUDIED = (Stage.NEW, None, 0, None)  # (stage, due, lapses, memory) of a side with no state
 
 
 # A card's sides and tags as JSON text, for :func:`_parser`.
@@ -111,7 +112,11 @@ def card_states(
             CardState.retention_answers, CardState.retention_passed, CardState.failures,
         ).where(*mine)
     ).all()
-    stored = {(r.user_id, r.card_id, r.ordinal): r for r in rows}
+    # What each side shows, built once per stored state, looked up per side below.
+    stored = {
+        (r.user_id, r.card_id, r.ordinal): (STAGES[r.stage], r.due, r.lapses, memory_of(r))
+        for r in rows
+    }
     if sides is not None:
         for r in rows:
             add_side(sides, r.deck_id, r.card_id, r.ordinal, r.retention_answers,
@@ -122,19 +127,12 @@ def card_states(
         states = []
         for card_id, deck_id, ordinals, tags, retired, prompt in cards:
             for ordinal in ordinals:
-                row = stored.get((user_id, card_id, ordinal))
-                states.append(
-                    learner_stats.SideState(
-                        card_id=card_id, ordinal=ordinal, deck_id=deck_id, tags=tags,
-                        stage=STAGES[row.stage] if row else Stage.NEW,
-                        easiness=INITIAL_EASINESS,
-                        due=row.due if row else None,
-                        lapses=row.lapses if row else 0,
-                        # As stored: made plain text only where shown (plain_prompts).
-                        retired=retired, prompt=prompt,
-                        memory=memory_of(row) if row else None,
-                    )
-                )
+                stage, due, lapses, memory = stored.get((user_id, card_id, ordinal), UNSTUDIED)
+                # The prompt as stored: made plain text only where shown (plain_prompts).
+                states.append(learner_stats.SideState(
+                    card_id, ordinal, deck_id, tags, stage, INITIAL_EASINESS, due, lapses,
+                    retired, prompt, memory,
+                ))
         result[user_id] = states
     wanted = None
     if failures is not None:

@@ -240,8 +240,8 @@ def summary_from_history(
     )
     if len(decks) == 1:  # one deck's page: its figures are the overall ones
         return LearnerSummary(today=today, overall=replace(decks[0], deck_id=None), decks=decks)
-    overall = _figures(
-        None,
+    overall = _overall(
+        decks,
         [state for deck_id in deck_order for state in states_by_deck[deck_id]],
         merge_histories(histories[d] for d in deck_order if d in histories),
         today,
@@ -249,6 +249,79 @@ def summary_from_history(
         recall,
     )
     return LearnerSummary(today=today, overall=overall, decks=decks)
+
+
+def _overall(
+    decks: Sequence[ProgressFigures],
+    states: Sequence[SideState],
+    history: DeckHistory,
+    today: date,
+    hardest_count: int,
+    recall: _Recall,
+) -> ProgressFigures:
+    """The figures of all ``decks`` together, what :func:`_figures` gives for all their
+    sides, with the counts summed from the decks' own: only the recall means are added up
+    side by side again, in the same order, so every float is the very same. A side among
+    the hardest of all decks is among the hardest of its own."""
+    stages = StageCounts(**{
+        stage.value: sum(getattr(deck.stages, stage.value) for deck in decks) for stage in Stage
+    })
+    forecast = tuple(
+        DayCount(today + timedelta(days=offset), sum(deck.forecast[offset].count for deck in decks))
+        for offset in range(FORECAST_DAYS)
+    )
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for deck in decks:
+        for topic in deck.topics:
+            summed = counts[topic.tag]
+            summed[0] += topic.cards
+            summed[1] += topic.studied
+            summed[2] += topic.mature
+            summed[3] += topic.tally.reviews
+            summed[4] += topic.tally.passed
+    outlooks, outlook = _outlooks(states, recall)
+    topics = tuple(
+        TopicMastery(tag, cards, studied, mature, Tally(reviews, passed),
+                     outlooks[tag].outlook())
+        for tag, (cards, studied, mature, reviews, passed) in sorted(counts.items())
+    )
+    return ProgressFigures(
+        deck_id=None,
+        stages=stages,
+        due_today=forecast[0].count,
+        forecast=forecast,
+        reviews_per_day=reviews_per_day(history.days, today),
+        retention=overall_retention(history.days),
+        retention_by_week=retention_by_week(history.days, today),
+        study_time=study_time(history.days, today),
+        streaks=streaks(history.days.keys(), today),
+        topics=topics,
+        hardest=tuple(heapq.nsmallest(
+            hardest_count, (card for deck in decks for card in deck.hardest), key=_hardness,
+        )),
+        outlook=outlook,
+    )
+
+
+def _outlooks(
+    states: Iterable[SideState], recall: _Recall
+) -> tuple[dict[str, OutlookSum], Outlook]:
+    """Recall summed per tag and over all sides not retired, side by side in order."""
+    per_tag: dict[str, OutlookSum] = defaultdict(OutlookSum)
+    overall = OutlookSum()
+    for state in states:
+        chances = recall.of(state)
+        if chances is not None:
+            overall.add(*chances)
+            for tag in state.tags:
+                per_tag[tag].add(*chances)
+    return per_tag, overall.outlook()
+
+
+def _hardness(card: HardCard) -> tuple[int, int, Decimal, int, int, int]:
+    """:func:`hardest_cards`' order: most failures, most lapses, lowest ease, then ids."""
+    return (-card.failures, -card.lapses, card.easiness, card.deck_id, card.card_id,
+            card.ordinal)
 
 
 class _Recall:

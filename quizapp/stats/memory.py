@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import fsrs
 from fsrs.scheduler import MAX_DIFFICULTY, MIN_DIFFICULTY, STABILITY_MIN
@@ -37,8 +37,10 @@ Parameters = Sequence[float]
 Key = TypeVar("Key")
 
 
-@dataclass(frozen=True)
-class Memory:
+class Memory(NamedTuple):
+    """A named tuple: a progress page reads one for every studied side, and a tuple is built
+    several times faster than a frozen dataclass."""
+
     stability: float
     difficulty: float
     reviewed_at: datetime
