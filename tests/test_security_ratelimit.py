@@ -122,6 +122,38 @@ def test_register_is_limited_too(app):
     assert [r["status"] for r in results] == [400, 400, 400, 429]
 
 
+CHECKS_WORKER = r"""
+import json, sys
+from quizapp import create_app
+from quizapp.extensions import limiter
+from flask import request
+
+checks = []
+check = limiter._check_request_limit
+limiter._check_request_limit = lambda *a, **k: (checks.append(request.path), check(*a, **k))[1]
+app = create_app({"TESTING": True, "SECRET_KEY": "test-secret-key",
+                  "SQLALCHEMY_DATABASE_URI": sys.argv[1], "RATELIMIT_ENABLED": True,
+                  "WTF_CSRF_ENABLED": False})
+client = app.test_client()
+statuses = [client.get("/").status_code, client.get("/auth/login").status_code]
+statuses += [client.post("/auth/login", data={"email": "a@example.org", "password": "x"}
+                         ).status_code for _ in range(3)]
+print(json.dumps({"checks": checks, "statuses": statuses}))
+"""
+
+
+def test_only_limited_views_check_the_limiter(app):
+    """A page with no limit (the home page here, every study request in use) runs no
+    limiter check at all; the limited log-in form still checks each time and limits."""
+    env = worker_env(limit="2 per 5 minutes")
+    done = subprocess.run([sys.executable, "-c", CHECKS_WORKER,
+                           app.config["SQLALCHEMY_DATABASE_URI"]], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["statuses"][2:] == [400, 400, 429]
+    assert result["checks"] == ["/auth/login"] * 4
+
 def test_in_memory_counts_are_per_process(app):
     """The control for the shared tests: memory:// lets each worker count alone."""
     make_user("ann@example.org")
