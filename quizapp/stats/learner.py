@@ -34,6 +34,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from quizapp.scheduling.base import Stage as ScheduleStage
 from quizapp.scheduling.day import learner_day
@@ -184,11 +185,7 @@ def _overall(
         stages=stages,
         due_today=forecast[0].count,
         forecast=forecast,
-        reviews_per_day=reviews_per_day(history.days, today),
-        retention=overall_retention(history.days),
-        retention_by_week=retention_by_week(history.days, today),
-        study_time=study_time(history.days, today),
-        streaks=streaks(history.days.keys(), today),
+        **_history_figures(history, today),
         topics=topics,
         hardest=tuple(heapq.nsmallest(
             hardest_count, (card for deck in decks for card in deck.hardest), key=_hardness,
@@ -243,6 +240,17 @@ class _Recall:
         return found
 
 
+def _history_figures(history: DeckHistory, today: date) -> dict[str, Any]:
+    """The figures a deck's (or all decks') answers by learner day give."""
+    return {
+        "reviews_per_day": reviews_per_day(history.days, today),
+        "retention": overall_retention(history.days),
+        "retention_by_week": retention_by_week(history.days, today),
+        "study_time": study_time(history.days, today),
+        "streaks": streaks(history.days.keys(), today),
+    }
+
+
 def _figures(
     deck_id: int | None,
     states: Sequence[SideState],
@@ -258,11 +266,7 @@ def _figures(
         stages=_stage_counts(states),
         due_today=forecast[0].count,
         forecast=forecast,
-        reviews_per_day=reviews_per_day(history.days, today),
-        retention=overall_retention(history.days),
-        retention_by_week=retention_by_week(history.days, today),
-        study_time=study_time(history.days, today),
-        streaks=streaks(history.days.keys(), today),
+        **_history_figures(history, today),
         topics=topics,
         hardest=hardest_cards(states, history.failures, hardest_count),
         outlook=outlook,
