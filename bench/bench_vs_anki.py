@@ -117,7 +117,10 @@ class AppSide:
 
     def answer(self, kind: str, index: int) -> float:
         with self.app.app_context():
-            user = db.session.get(User, self.user_id)  # what Flask-Login does per request
+            # What a study request does before the answer: the study blueprint keeps what it
+            # read loaded after the commit, and Flask-Login loads the user.
+            db.session().expire_on_commit = False
+            user = db.session.get(User, self.user_id)
             cpu, started = time.process_time(), time.perf_counter()
             outcome = study.record_answer(user, self.tokens[kind][index], SECRET, grade=4)
             elapsed = time.perf_counter() - started
