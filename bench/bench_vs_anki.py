@@ -25,6 +25,12 @@ side is warmed up on throw-away answers until its WAL file has wrapped (the stat
 long-running database settles in), and the sides then alternate answer by answer, so a slow
 moment of the disk hits both.
 
+Where the wall time goes, per side: CPU (``CPU med ms``), waiting for a CPU while runnable
+(``run-queue ms``, from ``/proc/thread-self/schedstat``; on a busy 2-core machine this is most
+of the wall time, and it grows with the CPU a side needs) and the rest, blocked (``blocked ms``:
+the commit's sync of the WAL, locks). Both sides sync once per commit; the blocked time shows
+whether one side waits on the disk longer.
+
 The target (no slower than Anki per review, by median) is judged on SQLite, the storage Anki
 uses; the same code path on PostgreSQL is printed beside it.
 
@@ -65,16 +71,43 @@ def sqlite_settings(scalar) -> str:
     return ", ".join(f"{name}={scalar(f'PRAGMA {name}')}" for name in names)
 
 
+def run_queue_seconds() -> float:
+    """Time this thread has spent runnable but waiting for a CPU (0 where the kernel keeps no
+    scheduler statistics)."""
+    try:
+        with open("/proc/thread-self/schedstat") as stats:
+            return int(stats.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+class Timed:
+    """What one side measured per kind of answer: wall, CPU and run-queue seconds."""
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, list[float]] = {"review": [], "first": []}
+        self.queued: dict[str, list[float]] = {"review": [], "first": []}
+
+    def start(self) -> tuple[float, float, float]:
+        return time.process_time(), run_queue_seconds(), time.perf_counter()
+
+    def stop(self, kind: str, started: tuple[float, float, float]) -> float:
+        elapsed = time.perf_counter() - started[2]
+        self.cpu[kind].append(time.process_time() - started[0])
+        self.queued[kind].append(run_queue_seconds() - started[1])
+        return elapsed
+
+
 def wal_size(database: Path | None) -> int:
     wal = Path(f"{database}-wal") if database is not None else None
     return wal.stat().st_size if wal is not None and wal.exists() else 0
 
 
-class AppSide:
+class AppSide(Timed):
     def __init__(self, url: str, answers: int):
+        super().__init__()
         self.app = common.make_app(url, SECRET_KEY=SECRET)
         self.database = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite") else None
-        self.cpu: dict[str, list[float]] = {"review": [], "first": []}
         with self.app.app_context():
             user = User(email="anki-rival@bench.example", display_name="Rival",
                         password_hash=common.password_hash())
@@ -117,11 +150,13 @@ class AppSide:
 
     def answer(self, kind: str, index: int) -> float:
         with self.app.app_context():
-            user = db.session.get(User, self.user_id)  # what Flask-Login does per request
-            cpu, started = time.process_time(), time.perf_counter()
+            # What a study request does before the answer: the study blueprint keeps what it
+            # read loaded after the commit, and Flask-Login loads the user.
+            db.session().expire_on_commit = False
+            user = db.session.get(User, self.user_id)
+            started = self.start()
             outcome = study.record_answer(user, self.tokens[kind][index], SECRET, grade=4)
-            elapsed = time.perf_counter() - started
-            self.cpu[kind].append(time.process_time() - cpu)
+            elapsed = self.stop(kind, started)
             assert not outcome.duplicate and not outcome.conflict, outcome
             db.session.remove()
         return elapsed
@@ -141,8 +176,9 @@ class AppSide:
 # --------------------------------------------------------------------------- Anki side
 
 
-class AnkiSide:
+class AnkiSide(Timed):
     def __init__(self, directory: Path, answers: int):
+        super().__init__()
         from anki.collection import AddNoteRequest, Collection
         from anki.scheduler_pb2 import CardAnswer
 
@@ -168,7 +204,6 @@ class AnkiSide:
         col.sched.set_due_date(review_ids, "0")  # review cards due today
         self.cards = {"review": review_ids, "first": first_ids}
         self.revlog_before = col.db.scalar("select count() from revlog")  # set_due_date's
-        self.cpu: dict[str, list[float]] = {"review": [], "first": []}
         self.state_seconds: dict[str, list[float]] = {"review": [], "first": []}
 
     def answer(self, kind: str, index: int) -> float:
@@ -178,13 +213,11 @@ class AnkiSide:
         started = time.perf_counter()
         states = col._backend.get_scheduling_states(card.id)
         self.state_seconds[kind].append(time.perf_counter() - started)
-        cpu, started = time.process_time(), time.perf_counter()
+        started = self.start()
         col.sched.answer_card(
             col.sched.build_answer(card=card, states=states, rating=self.CardAnswer.GOOD)
         )
-        elapsed = time.perf_counter() - started
-        self.cpu[kind].append(time.process_time() - cpu)
-        return elapsed
+        return self.stop(kind, started)
 
     def check(self) -> tuple[int, str]:
         logs = self.col.db.scalar("select count() from revlog") - self.revlog_before
@@ -270,20 +303,25 @@ def main(argv: list[str] | None = None) -> int:
             met = med <= anki_median if judged else None
             if judged:
                 ok = ok and met
+            side = sides[name]
+            cpu, queued = side.cpu[kind][-len(values):], side.queued[kind][-len(values):]
+            blocked = [wall - used - waited
+                       for wall, used, waited in zip(values, cpu, queued, strict=True)]
             rows.append((
                 kind, name, len(values), med * 1000, common.percentile(values, 95) * 1000,
-                common.median(sides[name].cpu[kind]) * 1000, len(values) / sum(values),
+                common.median(cpu) * 1000, common.median(queued) * 1000,
+                common.median(blocked) * 1000, len(values) / sum(values),
                 f"{med / anki_median:.2f}x",
                 "-" if met is None else common.verdict(met),
             ))
         states = sides[anki_name].state_seconds[kind]
         rows.append((kind, "  anki get_scheduling_states (at show time)", len(states),
                      common.median(states) * 1000, common.percentile(states, 95) * 1000,
-                     "", len(states) / sum(states), "", ""))
+                     "", "", "", len(states) / sum(states), "", ""))
     print()
     print(common.table(
-        ["answer", "side", "n", "median ms", "p95 ms", "CPU med ms", "per s", "vs anki",
-         "target"],
+        ["answer", "side", "n", "median ms", "p95 ms", "CPU med ms", "run-queue ms",
+         "blocked ms", "per s", "vs anki", "target"],
         rows, "One committed review, the sides alternating answer by answer",
     ))
     print()

@@ -89,8 +89,10 @@ def test_due_review_get_and_answer(client, auth, learner, deck):
     # learner's own scheduler settings (for the intervals on the buttons).
     assert dict(get) == {"checkout": 1, "SELECT": 7, "COMMIT": 1}
     # POST: user, deck, one joined read (card, state, own settings, session, queued again?),
-    # the guarded UPDATE of the state, the log INSERT.
-    assert dict(post) == {"checkout": 1, "SELECT": 3, "UPDATE": 1, "INSERT": 1, "COMMIT": 1}
+    # the guarded UPDATE of the state, the log INSERT; on PostgreSQL the two writes are one
+    # statement (WITH written AS (UPDATE ...) INSERT ...).
+    writes = {"WITH": 1} if db.engine.dialect.name == "postgresql" else {"UPDATE": 1, "INSERT": 1}
+    assert dict(post) == {"checkout": 1, "SELECT": 3, **writes, "COMMIT": 1}
 
 
 def test_new_card_get_and_answer(client, auth, learner, deck):
@@ -103,8 +105,10 @@ def test_new_card_get_and_answer(client, auth, learner, deck):
     # GET: user, deck, session, queue, today's counts, no due state, the first new card, the
     # learner's own scheduler settings.
     assert dict(get) == {"checkout": 1, "SELECT": 8, "COMMIT": 1}
-    # POST: user, deck, the joined read, INSERT state, INSERT log.
-    assert dict(post) == {"checkout": 1, "SELECT": 3, "INSERT": 2, "COMMIT": 1}
+    # POST: user, deck, the joined read, INSERT state, INSERT log (one statement on
+    # PostgreSQL: WITH written AS (INSERT ...) INSERT ...).
+    writes = {"WITH": 1} if db.engine.dialect.name == "postgresql" else {"INSERT": 2}
+    assert dict(post) == {"checkout": 1, "SELECT": 3, **writes, "COMMIT": 1}
 
 
 def test_cram_get(client, auth, learner, deck):

@@ -40,16 +40,20 @@ class _Compiled:
     # Made from the first result's column type codes (PostgreSQL's depend on them).
     results: tuple[Processor, ...] | None = None
 
+    def __post_init__(self) -> None:
+        # Only the parameters that have a processor are converted, by their place.
+        self._converted = tuple(
+            (index, processor) for index, processor in enumerate(self.binds)
+            if processor is not None
+        )
+        self._read: tuple[tuple[int, Callable[[Any], Any]], ...] = ()
+
     def parameters(self, given: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        defaults = self.defaults
-        values = [
-            value if processor is None else processor(value)
-            for processor, value in zip(
-                self.binds,
-                (given[name] if name in given else defaults[name] for name in self.names),
-                strict=True,
-            )
-        ]
+        if self.defaults:
+            given = {**self.defaults, **given}
+        values = [given[name] for name in self.names]
+        for index, processor in self._converted:
+            values[index] = processor(values[index])
         return values if self.keys is None else dict(zip(self.keys, values, strict=True))
 
     def row(self, raw: Sequence[Any], cursor: Any, dialect: Dialect) -> tuple[Any, ...]:
@@ -58,10 +62,18 @@ class _Compiled:
                 sql_type.result_processor(dialect, described[1])
                 for sql_type, described in zip(self.columns, cursor.description, strict=True)
             )
-        return tuple(
-            value if processor is None or value is None else processor(value)
-            for processor, value in zip(self.results, raw, strict=True)
-        )
+            self._read = tuple(
+                (index, processor) for index, processor in enumerate(self.results)
+                if processor is not None
+            )
+        if len(raw) != len(self.results):
+            raise ValueError("the row does not have the statement's columns")
+        values = list(raw)
+        for index, processor in self._read:
+            value = values[index]
+            if value is not None:
+                values[index] = processor(value)
+        return tuple(values)
 
 
 class Prepared:
