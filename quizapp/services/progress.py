@@ -18,10 +18,10 @@ from ..scheduling.sm2 import INITIAL_EASINESS
 from ..stats import classroom as class_stats
 from ..stats import learner as learner_stats
 from ..stats.activity import DeckHistory
+from ..stats.memory import Memory
 from . import history_days
 from .class_totals import class_totals
 from .history_totals import add_side, history_totals
-from .memory import memory_of
 from .personal_params import fitted_parameters
 from .schedules import writer_of_name
 
@@ -101,26 +101,28 @@ def card_states(
         for card_id, deck_id, ordinals, tags, retired, prompt in connection.execute(
             select(Card.id, Card.deck_id, *_JSON_AS_TEXT, Card.retired, Card.prompt)
             .where(Card.deck_id.in_(deck_ids))
-        ).all()
+        )
     ]
     mine = (CardState.user_id.in_(user_ids), CardState.deck_id.in_(deck_ids))
-    rows = connection.execute(
+    # What each side shows, built once per stored state, looked up per side below. The rows
+    # are unpacked by position in one pass: by name, each column cost a lookup per row.
+    stored = {}
+    for (user_id, card_id, ordinal, stage, due, lapses, stability, difficulty, reviewed_at,
+         deck_id, retained, passes, failed) in connection.execute(
         select(
             CardState.user_id, CardState.card_id, CardState.ordinal, CardState.stage,
             CardState.due, CardState.lapses, CardState.memory_stability,
             CardState.memory_difficulty, CardState.memory_reviewed_at, CardState.deck_id,
             CardState.retention_answers, CardState.retention_passed, CardState.failures,
         ).where(*mine)
-    ).all()
-    # What each side shows, built once per stored state, looked up per side below.
-    stored = {
-        (r.user_id, r.card_id, r.ordinal): (STAGES[r.stage], r.due, r.lapses, memory_of(r))
-        for r in rows
-    }
+    ):
+        # memory_of's reading, inlined.
+        memory = (None if stability is None or reviewed_at is None
+                  else Memory(stability, difficulty, reviewed_at))
+        stored[user_id, card_id, ordinal] = (STAGES[stage], due, lapses, memory)
+        if sides is not None and (retained or failed):
+            add_side(sides, deck_id, card_id, ordinal, retained, passes, failed)
     if sides is not None:
-        for r in rows:
-            add_side(sides, r.deck_id, r.card_id, r.ordinal, r.retention_answers,
-                     r.retention_passed, r.failures)
         failures = {side: n for deck in sides.values() for side, n in deck.failures.items()}
     result: dict[int, list] = {}
     for user_id in user_ids:

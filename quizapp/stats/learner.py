@@ -51,7 +51,6 @@ from quizapp.stats.activity import (
     fold_reviews,
     heatmap_first_day,
     is_pass,
-    merge_histories,
     overall_retention,
     retention_by_week,
     reviews_per_day,
@@ -76,7 +75,7 @@ from quizapp.stats.memory import (
     Outlook,
     OutlookSum,
     Parameters,
-    recall_now_and_in_week,
+    utc,
 )
 
 __all__ = [
@@ -138,7 +137,7 @@ def summary_from_history(
     overall = _overall(
         decks,
         [state for deck_id in deck_order for state in states_by_deck[deck_id]],
-        merge_histories(histories[d] for d in deck_order if d in histories),
+        _merged_days(histories[d] for d in deck_order if d in histories),
         today,
         hardest_count,
         recall,
@@ -194,6 +193,20 @@ def _overall(
     )
 
 
+def _merged_days(histories: Iterable[DeckHistory]) -> DeckHistory:
+    """:func:`merge_histories` of the days alone: the overall figures draw nothing else from
+    the history (topics and hardest cards are summed from the decks' own), and merging the
+    retention of every card and the failures of every side again cost a page ~5,000 objects."""
+    merged = DeckHistory()
+    for history in histories:
+        for day, activity in history.days.items():
+            total = merged.day(day)
+            total.reviews += activity.reviews
+            total.milliseconds += activity.milliseconds
+            total.retention.merge(activity.retention)
+    return merged
+
+
 def _outlooks(
     states: Iterable[SideState], recall: _Recall
 ) -> tuple[dict[str, OutlookSum], Outlook]:
@@ -228,15 +241,17 @@ class _Recall:
             deck_id: ForgettingCurve(own) for deck_id, own in deck_parameters.items()
         }
         self.known: dict[tuple[int, int], tuple[float, float]] = {}
+        self._now_utc = utc(now)  # recall_now_and_in_week's own reading of ``now``, once
 
     def of(self, state: SideState) -> tuple[float, float] | None:
-        if state.memory is None or state.retired:
+        memory = state.memory
+        if memory is None or state.retired:
             return None
         key = (state.card_id, state.ordinal)
         found = self.known.get(key)
         if found is None:
             curve = self.deck_curves.get(state.deck_id, self.curve)
-            found = self.known[key] = recall_now_and_in_week(state.memory, self.now, curve)
+            found = self.known[key] = curve.now_and_in_week(memory, self._now_utc)
         return found
 
 
