@@ -40,7 +40,6 @@ from quizapp.scheduling.base import Stage as ScheduleStage
 from quizapp.scheduling.day import learner_day
 from quizapp.scheduling.fsrs_scheduler import DEFAULT_PARAMETERS
 from quizapp.stats.activity import (
-    NO_RETENTION,
     DayCount,
     DeckHistory,
     RetentionCount,
@@ -71,6 +70,7 @@ from quizapp.stats.learner_types import (
     card_stage,
 )
 from quizapp.stats.memory import (
+    NO_OUTLOOK,
     ForgettingCurve,
     Outlook,
     OutlookSum,
@@ -213,12 +213,19 @@ def _outlooks(
     """Recall summed per tag and over all sides not retired, side by side in order."""
     per_tag: dict[str, OutlookSum] = defaultdict(OutlookSum)
     overall = OutlookSum()
+    chances_of = recall.of
     for state in states:
-        chances = recall.of(state)
+        chances = chances_of(state)
         if chances is not None:
-            overall.add(*chances)
+            today, in_week = chances
+            overall.cards += 1  # OutlookSum.add, inlined
+            overall.today += today
+            overall.in_week += in_week
             for tag in state.tags:
-                per_tag[tag].add(*chances)
+                summed = per_tag[tag]
+                summed.cards += 1
+                summed.today += today
+                summed.in_week += in_week
     return per_tag, overall.outlook()
 
 
@@ -313,34 +320,63 @@ def _topics(
     recall: _Recall,
 ) -> tuple[tuple[TopicMastery, ...], Outlook]:
     """One entry per tag of a card still in study, alphabetical by tag; and the outlook of
-    all the sides, tagged or not."""
-    cards: Counter[str] = Counter()
-    studied: Counter[str] = Counter()
-    mature: Counter[str] = Counter()
-    retention: dict[str, RetentionCount] = defaultdict(RetentionCount)
-    outlooks: dict[str, OutlookSum] = defaultdict(OutlookSum)
+    all the sides, tagged or not.
+
+    The counts are integers, summed per distinct tag list first (a deck's cards share few)
+    and spread over its tags after. The recall means are floats, so each tag's and the
+    overall sums are added side by side in the sides' order, as they always were: the same
+    additions in the same order give the very same bits."""
+    per_list: dict[tuple[str, ...], list[int]] = {}  # cards, studied, mature, reviews, passed
+    outlooks: dict[str, OutlookSum] = {}
     overall = OutlookSum()
+    new, mature = ScheduleStage.NEW, ScheduleStage.MATURE
+    retention_of, chances_of = retention_by_card.get, recall.of
     for state in states:
         if state.retired:
             continue
-        stage = state.stage
-        card_retention = retention_by_card.get(state.card_id, NO_RETENTION)
-        chances = recall.of(state)
+        tags = state.tags
+        if tags:
+            totals = per_list.get(tags)
+            if totals is None:
+                totals = per_list[tags] = [0, 0, 0, 0, 0]
+            totals[0] += 1
+            stage = state.stage
+            if stage != new:
+                totals[1] += 1
+                if stage == mature:
+                    totals[2] += 1
+            card_retention = retention_of(state.card_id)
+            if card_retention is not None:
+                totals[3] += card_retention.reviews
+                totals[4] += card_retention.passed
+        chances = chances_of(state)
         if chances is not None:
-            overall.add(*chances)
-        for tag in state.tags:
-            cards[tag] += 1
-            studied[tag] += stage != ScheduleStage.NEW
-            mature[tag] += stage == ScheduleStage.MATURE
-            retention[tag].merge(card_retention)
-            if chances is not None:
-                outlooks[tag].add(*chances)
+            today, in_week = chances
+            overall.cards += 1  # OutlookSum.add, inlined
+            overall.today += today
+            overall.in_week += in_week
+            for tag in tags:
+                summed = outlooks.get(tag)
+                if summed is None:
+                    summed = outlooks[tag] = OutlookSum()
+                summed.cards += 1
+                summed.today += today
+                summed.in_week += in_week
+    counts: dict[str, list[int]] = {}
+    for tags, totals in per_list.items():
+        for tag in tags:
+            summed_counts = counts.get(tag)
+            if summed_counts is None:
+                counts[tag] = list(totals)
+            else:
+                for n, value in enumerate(totals):
+                    summed_counts[n] += value
     topics = tuple(
         TopicMastery(
-            tag, cards[tag], studied[tag], mature[tag], retention[tag].frozen(),
-            outlooks[tag].outlook(),
+            tag, cards, studied, mature_count, Tally(reviews, passed),
+            outlooks[tag].outlook() if tag in outlooks else NO_OUTLOOK,
         )
-        for tag in sorted(cards)
+        for tag, (cards, studied, mature_count, reviews, passed) in sorted(counts.items())
     )
     return topics, overall.outlook()
 
