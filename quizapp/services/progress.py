@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
+from functools import partial
 from json import loads
 
 from sqlalchemy import Text, cast, func, literal, or_, select
@@ -31,6 +32,10 @@ EASE_BATCH = 500  # card ids per query when reading some sides' eases
 STAGES = {stage.value: stage for stage in Stage}  # a stored stage's member, looked up
 UNSTUDIED = (Stage.NEW, None, 0, None)  # (stage, due, lapses, memory) of a side with no state
 
+
+# A SideState from a tuple of its fields, without the Python-level ``__new__`` the named
+# tuple's constructor runs per call (a page builds one per side: 5,000 and more).
+_side = partial(tuple.__new__, learner_stats.SideState)
 
 # A card's sides and tags as JSON text, for :func:`_parser`.
 _JSON_AS_TEXT = (cast(Card.ordinals, Text), cast(Card.tags, Text))
@@ -127,14 +132,15 @@ def card_states(
     result: dict[int, list] = {}
     for user_id in user_ids:
         states = []
+        add = states.append
         for card_id, deck_id, ordinals, tags, retired, prompt in cards:
             for ordinal in ordinals:
                 stage, due, lapses, memory = stored.get((user_id, card_id, ordinal), UNSTUDIED)
                 # The prompt as stored: made plain text only where shown (plain_prompts).
-                states.append(learner_stats.SideState(
+                add(_side((
                     card_id, ordinal, deck_id, tags, stage, INITIAL_EASINESS, due, lapses,
                     retired, prompt, memory,
-                ))
+                )))
         result[user_id] = states
     wanted = None
     if failures is not None:
@@ -145,8 +151,11 @@ def card_states(
         }
     if wanted is None or wanted:
         eases = _eases(connection, mine, wanted)
+        eased = {card_id for _, card_id, _ in eases}  # a set of ints: no key built per side
         for user_id, states in result.items():
             for n, state in enumerate(states):
+                if state.card_id not in eased:
+                    continue
                 ease = eases.get((user_id, state.card_id, state.ordinal))
                 if ease is not None:
                     states[n] = state._replace(easiness=ease)
