@@ -472,7 +472,7 @@ def test_overall_figures_equal_those_of_all_sides_taken_together(sides, reviews,
         assert result.overall == together
 
 
-def topics_side_by_side(states, retention_by_card, recall):
+def topics_side_by_side(states, retention_by_card):
     """learner._topics as it was written before its counts were summed per tag list: every
     count and every float added per side and tag, the reference the faster one must equal."""
     from collections import Counter, defaultdict
@@ -480,7 +480,9 @@ def topics_side_by_side(states, retention_by_card, recall):
     from quizapp.scheduling.base import Stage as ScheduleStage
     from quizapp.stats.activity import NO_RETENTION, RetentionCount
     from quizapp.stats.learner_types import TopicMastery
-    from quizapp.stats.memory import OutlookSum
+    from quizapp.stats.memory import WEEK, ForgettingCurve, OutlookSum
+
+    curve = ForgettingCurve(DEFAULT_PARAMETERS)
 
     cards, studied, mature = Counter(), Counter(), Counter()
     retention = defaultdict(RetentionCount)
@@ -490,7 +492,8 @@ def topics_side_by_side(states, retention_by_card, recall):
         if state.retired:
             continue
         card_retention = retention_by_card.get(state.card_id, NO_RETENTION)
-        chances = recall.of(state)
+        chances = None if state.memory is None else (
+            curve.recall(state.memory, NOW), curve.recall(state.memory, NOW + WEEK))
         if chances is not None:
             overall.add(*chances)
         for tag in state.tags:
@@ -539,8 +542,9 @@ def test_topics_equal_the_side_by_side_sums_to_the_bit(sides, retention):
     ]
     by_card = {card_id: RetentionCount(max(a, b), min(a, b))
                for card_id, (a, b) in retention.items()}
-    fast = learner._topics(states, by_card, learner._Recall(NOW, DEFAULT_PARAMETERS, {}))
-    slow = topics_side_by_side(states, by_card, learner._Recall(NOW, DEFAULT_PARAMETERS, {}))
+    chances = learner._Recall(NOW, DEFAULT_PARAMETERS, {}).each(states)
+    fast = learner._topics(states, by_card, chances)
+    slow = topics_side_by_side(states, by_card)
     assert fast == slow
     # Equal floats, not merely close: compare their bits.
     for a, b in zip(fast[0], slow[0], strict=True):

@@ -125,10 +125,12 @@ def summary_from_history(
         wanted if wanted is not None else states_by_deck.keys() | histories.keys()
     )
     recall = _Recall(now, parameters, deck_parameters or {})
+    # Each side's recall, computed once: a side counts towards its deck and the overall.
+    chances = {deck_id: recall.each(states_by_deck[deck_id]) for deck_id in deck_order}
     decks = tuple(
         _figures(
             deck_id, states_by_deck[deck_id], histories.get(deck_id) or DeckHistory(), today,
-            hardest_count, recall,
+            hardest_count, recall, chances[deck_id],
         )
         for deck_id in deck_order
     )
@@ -137,10 +139,10 @@ def summary_from_history(
     overall = _overall(
         decks,
         [state for deck_id in deck_order for state in states_by_deck[deck_id]],
+        [chance for deck_id in deck_order for chance in chances[deck_id]],
         _merged_days(histories[d] for d in deck_order if d in histories),
         today,
         hardest_count,
-        recall,
     )
     return LearnerSummary(today=today, overall=overall, decks=decks)
 
@@ -148,10 +150,10 @@ def summary_from_history(
 def _overall(
     decks: Sequence[ProgressFigures],
     states: Sequence[SideState],
+    chances: Sequence[tuple[float, float] | None],
     history: DeckHistory,
     today: date,
     hardest_count: int,
-    recall: _Recall,
 ) -> ProgressFigures:
     """The figures of all ``decks`` together, what :func:`_figures` gives for all their
     sides, with the counts summed from the decks' own: only the recall means are added up
@@ -173,7 +175,7 @@ def _overall(
             summed[2] += topic.mature
             summed[3] += topic.tally.reviews
             summed[4] += topic.tally.passed
-    outlooks, outlook = _outlooks(states, recall)
+    outlooks, outlook = _outlooks(states, chances)
     topics = tuple(
         TopicMastery(tag, cards, studied, mature, Tally(reviews, passed),
                      outlooks[tag].outlook())
@@ -208,14 +210,13 @@ def _merged_days(histories: Iterable[DeckHistory]) -> DeckHistory:
 
 
 def _outlooks(
-    states: Iterable[SideState], recall: _Recall
+    states: Iterable[SideState], each_chances: Iterable[tuple[float, float] | None]
 ) -> tuple[dict[str, OutlookSum], Outlook]:
-    """Recall summed per tag and over all sides not retired, side by side in order."""
+    """Recall (``each_chances``, one per side) summed per tag and over all sides not retired,
+    side by side in order."""
     per_tag: dict[str, OutlookSum] = defaultdict(OutlookSum)
     overall = OutlookSum()
-    chances_of = recall.of
-    for state in states:
-        chances = chances_of(state)
+    for state, chances in zip(states, each_chances, strict=True):
         if chances is not None:
             today, in_week = chances
             overall.cards += 1  # OutlookSum.add, inlined
@@ -236,8 +237,8 @@ def _hardness(card: HardCard) -> tuple[int, int, Decimal, int, int, int]:
 
 
 class _Recall:
-    """Each side's recall probability now and in a week, computed once per page even though
-    a side counts towards its deck and the overall figures."""
+    """Each side's recall probability now and in a week under its deck's forgetting curve
+    (the learner's fitted one, or the default); the page computes it once per side."""
 
     def __init__(
         self, now: datetime, parameters: Parameters, deck_parameters: Mapping[int, Parameters]
@@ -247,19 +248,17 @@ class _Recall:
         self.deck_curves = {
             deck_id: ForgettingCurve(own) for deck_id, own in deck_parameters.items()
         }
-        self.known: dict[tuple[int, int], tuple[float, float]] = {}
         self._now_utc = utc(now)  # recall_now_and_in_week's own reading of ``now``, once
 
-    def of(self, state: SideState) -> tuple[float, float] | None:
-        memory = state.memory
-        if memory is None or state.retired:
-            return None
-        key = (state.card_id, state.ordinal)
-        found = self.known.get(key)
-        if found is None:
-            curve = self.deck_curves.get(state.deck_id, self.curve)
-            found = self.known[key] = curve.now_and_in_week(memory, self._now_utc)
-        return found
+    def each(self, states: Iterable[SideState]) -> list[tuple[float, float] | None]:
+        """(today, in a week) for each of ``states`` in order: None for a side never
+        answered or retired (``recall_now_and_in_week`` for the others)."""
+        now, curves, default = self._now_utc, self.deck_curves, self.curve
+        return [
+            None if state.memory is None or state.retired
+            else curves.get(state.deck_id, default).now_and_in_week(state.memory, now)
+            for state in states
+        ]
 
 
 def _history_figures(history: DeckHistory, today: date) -> dict[str, Any]:
@@ -280,9 +279,14 @@ def _figures(
     today: date,
     hardest_count: int,
     recall: _Recall,
+    chances: Sequence[tuple[float, float] | None] | None = None,
 ) -> ProgressFigures:
+    """One deck's figures (all decks' with ``deck_id`` None); ``chances`` is each side's
+    recall when the caller has it (:meth:`_Recall.each`)."""
     forecast = _forecast(states, today)
-    topics, outlook = _topics(states, history.retention_by_card, recall)
+    if chances is None:
+        chances = recall.each(states)
+    topics, outlook = _topics(states, history.retention_by_card, chances)
     return ProgressFigures(
         deck_id=deck_id,
         stages=_stage_counts(states),
@@ -317,7 +321,7 @@ def _forecast(states: Iterable[SideState], today: date) -> tuple[DayCount, ...]:
 def _topics(
     states: Sequence[SideState],
     retention_by_card: Mapping[int, RetentionCount],
-    recall: _Recall,
+    each_chances: Sequence[tuple[float, float] | None],
 ) -> tuple[tuple[TopicMastery, ...], Outlook]:
     """One entry per tag of a card still in study, alphabetical by tag; and the outlook of
     all the sides, tagged or not.
@@ -330,8 +334,8 @@ def _topics(
     outlooks: dict[str, OutlookSum] = {}
     overall = OutlookSum()
     new, mature = ScheduleStage.NEW, ScheduleStage.MATURE
-    retention_of, chances_of = retention_by_card.get, recall.of
-    for state in states:
+    retention_of = retention_by_card.get
+    for state, chances in zip(states, each_chances, strict=True):
         if state.retired:
             continue
         tags = state.tags
@@ -349,7 +353,6 @@ def _topics(
             if card_retention is not None:
                 totals[3] += card_retention.reviews
                 totals[4] += card_retention.passed
-        chances = chances_of(state)
         if chances is not None:
             today, in_week = chances
             overall.cards += 1  # OutlookSum.add, inlined
