@@ -83,6 +83,7 @@ def card_states(
     failures: Mapping[tuple[int, int], int] | None = None,
     hardest_count: int = learner_stats.HARDEST_COUNT,
     sides: dict[int, DeckHistory] | None = None,
+    prompts: bool = True,
 ) -> dict[int, list]:
     """Every side of every card in ``deck_ids`` as each user sees it (unstudied ones new).
 
@@ -96,6 +97,9 @@ def card_states(
     With ``sides`` (one learner's history from :func:`history_totals`), each state's answer
     totals (services.tallies) are added to it, read with the states, and its failures rank
     the sides in place of ``failures``.
+
+    Without ``prompts`` every side's prompt is empty: a page showing only a few reads those
+    few afterwards (:func:`learner_summary`) rather than every card's text.
     """
     user_ids = list(user_ids)
     # Core rows through the session's connection: no ORM loading for thousands of cards.
@@ -104,7 +108,8 @@ def card_states(
     cards = [
         (card_id, deck_id, once(ordinals) or (0,), once(tags), retired, prompt)
         for card_id, deck_id, ordinals, tags, retired, prompt in connection.execute(
-            select(Card.id, Card.deck_id, *_JSON_AS_TEXT, Card.retired, Card.prompt)
+            select(Card.id, Card.deck_id, *_JSON_AS_TEXT, Card.retired,
+                   Card.prompt if prompts else literal(""))
             .where(Card.deck_id.in_(deck_ids))
         )
     ]
@@ -216,22 +221,31 @@ def _eases(connection, mine: tuple, wanted: set[tuple[int, int, int]] | None
 def learner_summary(user: User, decks: list[Deck], now) -> learner_stats.LearnerSummary:
     deck_ids = [d.id for d in decks]
     history = history_totals(user, deck_ids)
-    states = card_states([user.id], deck_ids, sides=history)[user.id]
+    states = card_states([user.id], deck_ids, sides=history, prompts=False)[user.id]
     fitted = fitted_parameters([user.id], deck_ids)
     summary = learner_stats.summary_from_history(
         states, history, user.timezone, now, deck_ids=deck_ids,
         deck_parameters={deck_id: fitted[user_id, deck_id] for user_id, deck_id in fitted},
     )
+    # The prompts of the hardest cards alone, the only ones the page shows.
+    shown = {card.card_id for figures in (summary.overall, *summary.decks)
+             for card in figures.hardest}
+    prompts = dict(db.session.execute(
+        select(Card.id, Card.prompt).where(Card.id.in_(shown))).all()) if shown else {}
     return replace(
-        summary, overall=plain_prompts(summary.overall),
-        decks=tuple(plain_prompts(figures) for figures in summary.decks),
+        summary, overall=plain_prompts(summary.overall, prompts),
+        decks=tuple(plain_prompts(figures, prompts) for figures in summary.decks),
     )
 
 
-def plain_prompts(figures: learner_stats.ProgressFigures) -> learner_stats.ProgressFigures:
-    """The hardest cards' prompts as the short plain text the page shows."""
+def plain_prompts(figures: learner_stats.ProgressFigures,
+                  prompts: Mapping[int, str] | None = None) -> learner_stats.ProgressFigures:
+    """The hardest cards' prompts as the short plain text the page shows: from ``prompts``
+    (card id -> prompt as stored) when given, else the prompt each card carries."""
     return replace(figures, hardest=tuple(
-        replace(card, prompt=plain_text(card.prompt)[:PROMPT_CHARS]) for card in figures.hardest
+        replace(card, prompt=plain_text(
+            card.prompt if prompts is None else prompts[card.card_id])[:PROMPT_CHARS])
+        for card in figures.hardest
     ))
 
 
