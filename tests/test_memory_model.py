@@ -4,7 +4,7 @@ numbers (quizapp.stats.day_numbers) against quizapp.scheduling.day."""
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import fsrs
 import pytest
@@ -13,11 +13,15 @@ from quizapp.scheduling.day import learner_day
 from quizapp.scheduling.fsrs_scheduler import DEFAULT_PARAMETERS
 from quizapp.stats.day_numbers import SECONDS_PER_DAY, day_of_number, day_shifts
 from quizapp.stats.memory import (
+    WEEK,
+    ForgettingCurve,
     Memory,
     next_memory,
+    recall_now_and_in_week,
     recall_probability,
     replay,
     replay_each,
+    utc,
 )
 
 START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
@@ -140,6 +144,29 @@ def test_recall_falls_with_time_and_is_zero_for_a_card_never_answered():
     assert recall_probability(None, START) == 0.0
     # An answer dated after "now" (a skewed clock) counts as just answered.
     assert recall_probability(memory, START - timedelta(days=3)) == 1.0
+
+
+@pytest.mark.parametrize("fitted", [False, True])
+def test_recall_now_and_in_week_is_recall_at_both_instants_to_the_bit(fitted):
+    """The pages' bulk reading (days counted once, ``now`` in UTC read once per page) gives
+    the very floats of ``ForgettingCurve.recall`` at now and a week on."""
+    rng = random.Random(7)
+    parameters = list(DEFAULT_PARAMETERS)
+    if fitted:
+        parameters[20] = 0.35  # another decay, another forgetting curve
+    curve = ForgettingCurve(parameters)
+    berlin = timezone(timedelta(hours=1))
+    for _ in range(2000):
+        reviewed = START + timedelta(days=rng.uniform(-400, 30))
+        if rng.random() < 0.3:
+            reviewed = reviewed.replace(tzinfo=None)  # naive: taken as UTC
+        memory = Memory(rng.uniform(0.01, 400), rng.uniform(1, 10), reviewed)
+        now = START + timedelta(days=rng.uniform(0, 60))
+        if rng.random() < 0.3:
+            now = now.astimezone(berlin)
+        expected = (curve.recall(memory, now), curve.recall(memory, now + WEEK))
+        assert recall_now_and_in_week(memory, now, curve) == expected
+        assert curve.now_and_in_week(memory, utc(now)) == expected
 
 
 def test_replay_folds_fsrs_ratings_in_order():

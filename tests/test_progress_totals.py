@@ -265,3 +265,34 @@ def fast_recall(classroom: Classroom):
     return class_totals(
         classroom.id, deck_ids, sides, NOW, fitted_parameters(members, deck_ids)
     ).recall.values()
+
+
+def test_progress_pages_leave_the_cycle_collector_as_they_found_it(client, auth, learner):
+    """The pages pause Python's cycle collector while they are built (blueprints.progress)
+    and resume it after, also when it was already paused by someone else, and on error."""
+    import gc
+
+    from quizapp.blueprints.progress import cycle_collector_paused
+
+    deck = make_deck([basic("a", tags=("cells",))])
+    auth.login(learner.email)
+    assert gc.isenabled()
+    for path in ("/progress/", f"/progress/decks/{deck.id}"):
+        assert client.get(path).status_code == 200
+        assert gc.isenabled()
+    seen = []
+
+    @cycle_collector_paused
+    def failing():
+        seen.append(gc.isenabled())
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        failing()
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        cycle_collector_paused(lambda: None)()
+        assert not gc.isenabled()  # paused by someone else: left to them to resume
+    finally:
+        gc.enable()

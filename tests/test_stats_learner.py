@@ -470,3 +470,85 @@ def test_overall_figures_equal_those_of_all_sides_taken_together(sides, reviews,
     )
     if len(deck_ids) > 1:
         assert result.overall == together
+
+
+def topics_side_by_side(states, retention_by_card):
+    """learner._topics as it was written before its counts were summed per tag list: every
+    count and every float added per side and tag, the reference the faster one must equal."""
+    from collections import Counter, defaultdict
+
+    from quizapp.scheduling.base import Stage as ScheduleStage
+    from quizapp.stats.activity import NO_RETENTION, RetentionCount
+    from quizapp.stats.learner_types import TopicMastery
+    from quizapp.stats.memory import WEEK, ForgettingCurve, OutlookSum
+
+    curve = ForgettingCurve(DEFAULT_PARAMETERS)
+
+    cards, studied, mature = Counter(), Counter(), Counter()
+    retention = defaultdict(RetentionCount)
+    outlooks = defaultdict(OutlookSum)
+    overall = OutlookSum()
+    for state in states:
+        if state.retired:
+            continue
+        card_retention = retention_by_card.get(state.card_id, NO_RETENTION)
+        chances = None if state.memory is None else (
+            curve.recall(state.memory, NOW), curve.recall(state.memory, NOW + WEEK))
+        if chances is not None:
+            overall.add(*chances)
+        for tag in state.tags:
+            cards[tag] += 1
+            studied[tag] += state.stage != ScheduleStage.NEW
+            mature[tag] += state.stage == ScheduleStage.MATURE
+            retention[tag].merge(card_retention)
+            if chances is not None:
+                outlooks[tag].add(*chances)
+    topics = tuple(
+        TopicMastery(tag, cards[tag], studied[tag], mature[tag], retention[tag].frozen(),
+                     outlooks[tag].outlook())
+        for tag in sorted(cards)
+    )
+    return topics, overall.outlook()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 12),  # card id: several sides may share one
+            st.integers(0, 6),
+            st.integers(0, 60),
+            st.booleans(),
+            st.lists(st.sampled_from(["a", "b", "c::d", "e"]), max_size=3),  # repeats too
+            st.none() | st.floats(0.01, 400),
+            st.integers(-30, 400),
+        ),
+        max_size=60,
+    ),
+    st.dictionaries(st.integers(1, 12), st.tuples(st.integers(0, 50), st.integers(0, 50))),
+)
+def test_topics_equal_the_side_by_side_sums_to_the_bit(sides, retention):
+    from quizapp.stats.activity import RetentionCount
+
+    states = [
+        card(card_id, due=TODAY, repetitions=repetitions, interval=interval, retired=retired,
+             tags=tuple(tags))._replace(
+            ordinal=n,
+            memory=None if stability is None else Memory(stability, 5.0,
+                                                         NOW - timedelta(days=days_ago)),
+        )
+        for n, (card_id, repetitions, interval, retired, tags, stability, days_ago)
+        in enumerate(sides)
+    ]
+    by_card = {card_id: RetentionCount(max(a, b), min(a, b))
+               for card_id, (a, b) in retention.items()}
+    chances = learner._Recall(NOW, DEFAULT_PARAMETERS, {}).each(states)
+    fast = learner._topics(states, by_card, chances)
+    slow = topics_side_by_side(states, by_card)
+    assert fast == slow
+    # Equal floats, not merely close: compare their bits.
+    for a, b in zip(fast[0], slow[0], strict=True):
+        assert (a.outlook.today, a.outlook.in_week) == (b.outlook.today, b.outlook.in_week)
+        if a.outlook.today is not None:
+            assert a.outlook.today.hex() == b.outlook.today.hex()
+            assert a.outlook.in_week.hex() == b.outlook.in_week.hex()

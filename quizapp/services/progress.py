@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
+from functools import partial
 from json import loads
 
 from sqlalchemy import Text, cast, func, literal, or_, select
@@ -18,10 +19,10 @@ from ..scheduling.sm2 import INITIAL_EASINESS
 from ..stats import classroom as class_stats
 from ..stats import learner as learner_stats
 from ..stats.activity import DeckHistory
+from ..stats.memory import Memory
 from . import history_days
 from .class_totals import class_totals
 from .history_totals import add_side, history_totals
-from .memory import memory_of
 from .personal_params import fitted_parameters
 from .schedules import writer_of_name
 
@@ -31,6 +32,10 @@ EASE_BATCH = 500  # card ids per query when reading some sides' eases
 STAGES = {stage.value: stage for stage in Stage}  # a stored stage's member, looked up
 UNSTUDIED = (Stage.NEW, None, 0, None)  # (stage, due, lapses, memory) of a side with no state
 
+
+# A SideState from a tuple of its fields, without the Python-level ``__new__`` the named
+# tuple's constructor runs per call (a page builds one per side: 5,000 and more).
+_side = partial(tuple.__new__, learner_stats.SideState)
 
 # A card's sides and tags as JSON text, for :func:`_parser`.
 _JSON_AS_TEXT = (cast(Card.ordinals, Text), cast(Card.tags, Text))
@@ -78,6 +83,7 @@ def card_states(
     failures: Mapping[tuple[int, int], int] | None = None,
     hardest_count: int = learner_stats.HARDEST_COUNT,
     sides: dict[int, DeckHistory] | None = None,
+    prompts: bool = True,
 ) -> dict[int, list]:
     """Every side of every card in ``deck_ids`` as each user sees it (unstudied ones new).
 
@@ -91,6 +97,9 @@ def card_states(
     With ``sides`` (one learner's history from :func:`history_totals`), each state's answer
     totals (services.tallies) are added to it, read with the states, and its failures rank
     the sides in place of ``failures``.
+
+    Without ``prompts`` every side's prompt is empty: a page showing only a few reads those
+    few afterwards (:func:`learner_summary`) rather than every card's text.
     """
     user_ids = list(user_ids)
     # Core rows through the session's connection: no ORM loading for thousands of cards.
@@ -99,40 +108,44 @@ def card_states(
     cards = [
         (card_id, deck_id, once(ordinals) or (0,), once(tags), retired, prompt)
         for card_id, deck_id, ordinals, tags, retired, prompt in connection.execute(
-            select(Card.id, Card.deck_id, *_JSON_AS_TEXT, Card.retired, Card.prompt)
+            select(Card.id, Card.deck_id, *_JSON_AS_TEXT, Card.retired,
+                   Card.prompt if prompts else literal(""))
             .where(Card.deck_id.in_(deck_ids))
-        ).all()
+        )
     ]
     mine = (CardState.user_id.in_(user_ids), CardState.deck_id.in_(deck_ids))
-    rows = connection.execute(
+    # What each side shows, built once per stored state, looked up per side below. The rows
+    # are unpacked by position in one pass: by name, each column cost a lookup per row.
+    stored = {}
+    for (user_id, card_id, ordinal, stage, due, lapses, stability, difficulty, reviewed_at,
+         deck_id, retained, passes, failed) in connection.execute(
         select(
             CardState.user_id, CardState.card_id, CardState.ordinal, CardState.stage,
             CardState.due, CardState.lapses, CardState.memory_stability,
             CardState.memory_difficulty, CardState.memory_reviewed_at, CardState.deck_id,
             CardState.retention_answers, CardState.retention_passed, CardState.failures,
         ).where(*mine)
-    ).all()
-    # What each side shows, built once per stored state, looked up per side below.
-    stored = {
-        (r.user_id, r.card_id, r.ordinal): (STAGES[r.stage], r.due, r.lapses, memory_of(r))
-        for r in rows
-    }
+    ):
+        # memory_of's reading, inlined.
+        memory = (None if stability is None or reviewed_at is None
+                  else Memory(stability, difficulty, reviewed_at))
+        stored[user_id, card_id, ordinal] = (STAGES[stage], due, lapses, memory)
+        if sides is not None and (retained or failed):
+            add_side(sides, deck_id, card_id, ordinal, retained, passes, failed)
     if sides is not None:
-        for r in rows:
-            add_side(sides, r.deck_id, r.card_id, r.ordinal, r.retention_answers,
-                     r.retention_passed, r.failures)
         failures = {side: n for deck in sides.values() for side, n in deck.failures.items()}
     result: dict[int, list] = {}
     for user_id in user_ids:
         states = []
+        add = states.append
         for card_id, deck_id, ordinals, tags, retired, prompt in cards:
             for ordinal in ordinals:
                 stage, due, lapses, memory = stored.get((user_id, card_id, ordinal), UNSTUDIED)
                 # The prompt as stored: made plain text only where shown (plain_prompts).
-                states.append(learner_stats.SideState(
+                add(_side((
                     card_id, ordinal, deck_id, tags, stage, INITIAL_EASINESS, due, lapses,
                     retired, prompt, memory,
-                ))
+                )))
         result[user_id] = states
     wanted = None
     if failures is not None:
@@ -143,8 +156,11 @@ def card_states(
         }
     if wanted is None or wanted:
         eases = _eases(connection, mine, wanted)
+        eased = {card_id for _, card_id, _ in eases}  # a set of ints: no key built per side
         for user_id, states in result.items():
             for n, state in enumerate(states):
+                if state.card_id not in eased:
+                    continue
                 ease = eases.get((user_id, state.card_id, state.ordinal))
                 if ease is not None:
                     states[n] = state._replace(easiness=ease)
@@ -205,22 +221,31 @@ def _eases(connection, mine: tuple, wanted: set[tuple[int, int, int]] | None
 def learner_summary(user: User, decks: list[Deck], now) -> learner_stats.LearnerSummary:
     deck_ids = [d.id for d in decks]
     history = history_totals(user, deck_ids)
-    states = card_states([user.id], deck_ids, sides=history)[user.id]
+    states = card_states([user.id], deck_ids, sides=history, prompts=False)[user.id]
     fitted = fitted_parameters([user.id], deck_ids)
     summary = learner_stats.summary_from_history(
         states, history, user.timezone, now, deck_ids=deck_ids,
         deck_parameters={deck_id: fitted[user_id, deck_id] for user_id, deck_id in fitted},
     )
+    # The prompts of the hardest cards alone, the only ones the page shows.
+    shown = {card.card_id for figures in (summary.overall, *summary.decks)
+             for card in figures.hardest}
+    prompts = dict(db.session.execute(
+        select(Card.id, Card.prompt).where(Card.id.in_(shown))).all()) if shown else {}
     return replace(
-        summary, overall=plain_prompts(summary.overall),
-        decks=tuple(plain_prompts(figures) for figures in summary.decks),
+        summary, overall=plain_prompts(summary.overall, prompts),
+        decks=tuple(plain_prompts(figures, prompts) for figures in summary.decks),
     )
 
 
-def plain_prompts(figures: learner_stats.ProgressFigures) -> learner_stats.ProgressFigures:
-    """The hardest cards' prompts as the short plain text the page shows."""
+def plain_prompts(figures: learner_stats.ProgressFigures,
+                  prompts: Mapping[int, str] | None = None) -> learner_stats.ProgressFigures:
+    """The hardest cards' prompts as the short plain text the page shows: from ``prompts``
+    (card id -> prompt as stored) when given, else the prompt each card carries."""
     return replace(figures, hardest=tuple(
-        replace(card, prompt=plain_text(card.prompt)[:PROMPT_CHARS]) for card in figures.hardest
+        replace(card, prompt=plain_text(
+            card.prompt if prompts is None else prompts[card.card_id])[:PROMPT_CHARS])
+        for card in figures.hardest
     ))
 
 

@@ -40,7 +40,6 @@ from quizapp.scheduling.base import Stage as ScheduleStage
 from quizapp.scheduling.day import learner_day
 from quizapp.scheduling.fsrs_scheduler import DEFAULT_PARAMETERS
 from quizapp.stats.activity import (
-    NO_RETENTION,
     DayCount,
     DeckHistory,
     RetentionCount,
@@ -51,7 +50,6 @@ from quizapp.stats.activity import (
     fold_reviews,
     heatmap_first_day,
     is_pass,
-    merge_histories,
     overall_retention,
     retention_by_week,
     reviews_per_day,
@@ -72,11 +70,12 @@ from quizapp.stats.learner_types import (
     card_stage,
 )
 from quizapp.stats.memory import (
+    NO_OUTLOOK,
     ForgettingCurve,
     Outlook,
     OutlookSum,
     Parameters,
-    recall_now_and_in_week,
+    utc,
 )
 
 __all__ = [
@@ -126,10 +125,12 @@ def summary_from_history(
         wanted if wanted is not None else states_by_deck.keys() | histories.keys()
     )
     recall = _Recall(now, parameters, deck_parameters or {})
+    # Each side's recall, computed once: a side counts towards its deck and the overall.
+    chances = {deck_id: recall.each(states_by_deck[deck_id]) for deck_id in deck_order}
     decks = tuple(
         _figures(
             deck_id, states_by_deck[deck_id], histories.get(deck_id) or DeckHistory(), today,
-            hardest_count, recall,
+            hardest_count, recall, chances[deck_id],
         )
         for deck_id in deck_order
     )
@@ -138,10 +139,10 @@ def summary_from_history(
     overall = _overall(
         decks,
         [state for deck_id in deck_order for state in states_by_deck[deck_id]],
-        merge_histories(histories[d] for d in deck_order if d in histories),
+        [chance for deck_id in deck_order for chance in chances[deck_id]],
+        _merged_days(histories[d] for d in deck_order if d in histories),
         today,
         hardest_count,
-        recall,
     )
     return LearnerSummary(today=today, overall=overall, decks=decks)
 
@@ -149,10 +150,10 @@ def summary_from_history(
 def _overall(
     decks: Sequence[ProgressFigures],
     states: Sequence[SideState],
+    chances: Sequence[tuple[float, float] | None],
     history: DeckHistory,
     today: date,
     hardest_count: int,
-    recall: _Recall,
 ) -> ProgressFigures:
     """The figures of all ``decks`` together, what :func:`_figures` gives for all their
     sides, with the counts summed from the decks' own: only the recall means are added up
@@ -174,7 +175,7 @@ def _overall(
             summed[2] += topic.mature
             summed[3] += topic.tally.reviews
             summed[4] += topic.tally.passed
-    outlooks, outlook = _outlooks(states, recall)
+    outlooks, outlook = _outlooks(states, chances)
     topics = tuple(
         TopicMastery(tag, cards, studied, mature, Tally(reviews, passed),
                      outlooks[tag].outlook())
@@ -194,18 +195,38 @@ def _overall(
     )
 
 
+def _merged_days(histories: Iterable[DeckHistory]) -> DeckHistory:
+    """:func:`merge_histories` of the days alone: the overall figures draw nothing else from
+    the history (topics and hardest cards are summed from the decks' own), and merging the
+    retention of every card and the failures of every side again cost a page ~5,000 objects."""
+    merged = DeckHistory()
+    for history in histories:
+        for day, activity in history.days.items():
+            total = merged.day(day)
+            total.reviews += activity.reviews
+            total.milliseconds += activity.milliseconds
+            total.retention.merge(activity.retention)
+    return merged
+
+
 def _outlooks(
-    states: Iterable[SideState], recall: _Recall
+    states: Iterable[SideState], each_chances: Iterable[tuple[float, float] | None]
 ) -> tuple[dict[str, OutlookSum], Outlook]:
-    """Recall summed per tag and over all sides not retired, side by side in order."""
+    """Recall (``each_chances``, one per side) summed per tag and over all sides not retired,
+    side by side in order."""
     per_tag: dict[str, OutlookSum] = defaultdict(OutlookSum)
     overall = OutlookSum()
-    for state in states:
-        chances = recall.of(state)
+    for state, chances in zip(states, each_chances, strict=True):
         if chances is not None:
-            overall.add(*chances)
+            today, in_week = chances
+            overall.cards += 1  # OutlookSum.add, inlined
+            overall.today += today
+            overall.in_week += in_week
             for tag in state.tags:
-                per_tag[tag].add(*chances)
+                summed = per_tag[tag]
+                summed.cards += 1
+                summed.today += today
+                summed.in_week += in_week
     return per_tag, overall.outlook()
 
 
@@ -216,8 +237,8 @@ def _hardness(card: HardCard) -> tuple[int, int, Decimal, int, int, int]:
 
 
 class _Recall:
-    """Each side's recall probability now and in a week, computed once per page even though
-    a side counts towards its deck and the overall figures."""
+    """Each side's recall probability now and in a week under its deck's forgetting curve
+    (the learner's fitted one, or the default); the page computes it once per side."""
 
     def __init__(
         self, now: datetime, parameters: Parameters, deck_parameters: Mapping[int, Parameters]
@@ -227,17 +248,17 @@ class _Recall:
         self.deck_curves = {
             deck_id: ForgettingCurve(own) for deck_id, own in deck_parameters.items()
         }
-        self.known: dict[tuple[int, int], tuple[float, float]] = {}
+        self._now_utc = utc(now)  # recall_now_and_in_week's own reading of ``now``, once
 
-    def of(self, state: SideState) -> tuple[float, float] | None:
-        if state.memory is None or state.retired:
-            return None
-        key = (state.card_id, state.ordinal)
-        found = self.known.get(key)
-        if found is None:
-            curve = self.deck_curves.get(state.deck_id, self.curve)
-            found = self.known[key] = recall_now_and_in_week(state.memory, self.now, curve)
-        return found
+    def each(self, states: Iterable[SideState]) -> list[tuple[float, float] | None]:
+        """(today, in a week) for each of ``states`` in order: None for a side never
+        answered or retired (``recall_now_and_in_week`` for the others)."""
+        now, curves, default = self._now_utc, self.deck_curves, self.curve
+        return [
+            None if state.memory is None or state.retired
+            else curves.get(state.deck_id, default).now_and_in_week(state.memory, now)
+            for state in states
+        ]
 
 
 def _history_figures(history: DeckHistory, today: date) -> dict[str, Any]:
@@ -258,9 +279,14 @@ def _figures(
     today: date,
     hardest_count: int,
     recall: _Recall,
+    chances: Sequence[tuple[float, float] | None] | None = None,
 ) -> ProgressFigures:
+    """One deck's figures (all decks' with ``deck_id`` None); ``chances`` is each side's
+    recall when the caller has it (:meth:`_Recall.each`)."""
     forecast = _forecast(states, today)
-    topics, outlook = _topics(states, history.retention_by_card, recall)
+    if chances is None:
+        chances = recall.each(states)
+    topics, outlook = _topics(states, history.retention_by_card, chances)
     return ProgressFigures(
         deck_id=deck_id,
         stages=_stage_counts(states),
@@ -295,37 +321,65 @@ def _forecast(states: Iterable[SideState], today: date) -> tuple[DayCount, ...]:
 def _topics(
     states: Sequence[SideState],
     retention_by_card: Mapping[int, RetentionCount],
-    recall: _Recall,
+    each_chances: Sequence[tuple[float, float] | None],
 ) -> tuple[tuple[TopicMastery, ...], Outlook]:
     """One entry per tag of a card still in study, alphabetical by tag; and the outlook of
-    all the sides, tagged or not."""
-    cards: Counter[str] = Counter()
-    studied: Counter[str] = Counter()
-    mature: Counter[str] = Counter()
-    retention: dict[str, RetentionCount] = defaultdict(RetentionCount)
-    outlooks: dict[str, OutlookSum] = defaultdict(OutlookSum)
+    all the sides, tagged or not.
+
+    The counts are integers, summed per distinct tag list first (a deck's cards share few)
+    and spread over its tags after. The recall means are floats, so each tag's and the
+    overall sums are added side by side in the sides' order, as they always were: the same
+    additions in the same order give the very same bits."""
+    per_list: dict[tuple[str, ...], list[int]] = {}  # cards, studied, mature, reviews, passed
+    outlooks: dict[str, OutlookSum] = {}
     overall = OutlookSum()
-    for state in states:
+    new, mature = ScheduleStage.NEW, ScheduleStage.MATURE
+    retention_of = retention_by_card.get
+    for state, chances in zip(states, each_chances, strict=True):
         if state.retired:
             continue
-        stage = state.stage
-        card_retention = retention_by_card.get(state.card_id, NO_RETENTION)
-        chances = recall.of(state)
+        tags = state.tags
+        if tags:
+            totals = per_list.get(tags)
+            if totals is None:
+                totals = per_list[tags] = [0, 0, 0, 0, 0]
+            totals[0] += 1
+            stage = state.stage
+            if stage != new:
+                totals[1] += 1
+                if stage == mature:
+                    totals[2] += 1
+            card_retention = retention_of(state.card_id)
+            if card_retention is not None:
+                totals[3] += card_retention.reviews
+                totals[4] += card_retention.passed
         if chances is not None:
-            overall.add(*chances)
-        for tag in state.tags:
-            cards[tag] += 1
-            studied[tag] += stage != ScheduleStage.NEW
-            mature[tag] += stage == ScheduleStage.MATURE
-            retention[tag].merge(card_retention)
-            if chances is not None:
-                outlooks[tag].add(*chances)
+            today, in_week = chances
+            overall.cards += 1  # OutlookSum.add, inlined
+            overall.today += today
+            overall.in_week += in_week
+            for tag in tags:
+                summed = outlooks.get(tag)
+                if summed is None:
+                    summed = outlooks[tag] = OutlookSum()
+                summed.cards += 1
+                summed.today += today
+                summed.in_week += in_week
+    counts: dict[str, list[int]] = {}
+    for tags, totals in per_list.items():
+        for tag in tags:
+            summed_counts = counts.get(tag)
+            if summed_counts is None:
+                counts[tag] = list(totals)
+            else:
+                for n, value in enumerate(totals):
+                    summed_counts[n] += value
     topics = tuple(
         TopicMastery(
-            tag, cards[tag], studied[tag], mature[tag], retention[tag].frozen(),
-            outlooks[tag].outlook(),
+            tag, cards, studied, mature_count, Tally(reviews, passed),
+            outlooks[tag].outlook() if tag in outlooks else NO_OUTLOOK,
         )
-        for tag in sorted(cards)
+        for tag, (cards, studied, mature_count, reviews, passed) in sorted(counts.items())
     )
     return topics, overall.outlook()
 

@@ -150,6 +150,14 @@ def curve(parameters: Parameters = DEFAULT_PARAMETERS) -> tuple[float, float]:
     return float(library._FACTOR), float(library._DECAY)
 
 
+WEEK_DAYS = 7
+
+
+def utc(moment: datetime) -> datetime:
+    """``moment`` in UTC, a naive one taken as UTC already."""
+    return _utc(moment)
+
+
 def recall_probability(
     memory: Memory | None, at: datetime, parameters: Parameters = DEFAULT_PARAMETERS
 ) -> float:
@@ -170,6 +178,13 @@ class ForgettingCurve:
         if memory is None:
             return 0.0
         return self._chance(memory.stability, (_utc(at) - _utc(memory.reviewed_at)).days)
+
+    def now_and_in_week(self, memory: Memory, now_utc: datetime) -> tuple[float, float]:
+        """:func:`recall_now_and_in_week` with ``now`` already in UTC (:func:`utc`), for a
+        caller that asks for many sides at one instant."""
+        days = (now_utc - _utc(memory.reviewed_at)).days
+        return self._chance(memory.stability, days), self._chance(memory.stability,
+                                                                  days + WEEK_DAYS)
 
     def _chance(self, stability: float, days: int) -> float:
         elapsed_days = max(0, days)
@@ -207,7 +222,7 @@ class Outlook:
     in_week: float | None
 
 
-WEEK = timedelta(days=7)
+WEEK = timedelta(days=WEEK_DAYS)
 NO_OUTLOOK = Outlook(0, None, None)
 
 
@@ -243,6 +258,4 @@ def recall_now_and_in_week(
 ) -> tuple[float, float]:
     """``curve.recall`` now and a week on, with the days since the answer counted once (a
     page asks this for every studied side)."""
-    days = (_utc(now) - _utc(memory.reviewed_at)).days
-    return curve._chance(memory.stability, days), curve._chance(memory.stability,
-                                                                days + WEEK.days)
+    return curve.now_and_in_week(memory, _utc(now))
