@@ -268,11 +268,11 @@ def fast_recall(classroom: Classroom):
 
 
 def test_progress_pages_leave_the_cycle_collector_as_they_found_it(client, auth, learner):
-    """The pages pause Python's cycle collector while they are built (blueprints.progress)
+    """The pages pause Python's cycle collector while they are built (gcpause)
     and resume it after, also when it was already paused by someone else, and on error."""
     import gc
 
-    from quizapp.blueprints.progress import cycle_collector_paused
+    from quizapp.gcpause import cycle_collector_paused
 
     deck = make_deck([basic("a", tags=("cells",))])
     auth.login(learner.email)
@@ -282,7 +282,7 @@ def test_progress_pages_leave_the_cycle_collector_as_they_found_it(client, auth,
         assert gc.isenabled()
     seen = []
 
-    @cycle_collector_paused
+    @cycle_collector_paused()
     def failing():
         seen.append(gc.isenabled())
         raise RuntimeError("boom")
@@ -292,7 +292,7 @@ def test_progress_pages_leave_the_cycle_collector_as_they_found_it(client, auth,
     assert seen == [False] and gc.isenabled()
     gc.disable()
     try:
-        cycle_collector_paused(lambda: None)()
+        cycle_collector_paused()(lambda: None)()
         assert not gc.isenabled()  # paused by someone else: left to them to resume
     finally:
         gc.enable()

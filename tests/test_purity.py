@@ -14,7 +14,7 @@ QUIZAPP = REPO / "quizapp"
 PURE = (
     "scheduling", "generation", "formats", "sources", "stats", "cloze", "citations",
     "knowledge", "knowledge_schema", "deckfile", "rendering", "textutil", "kinds",
-    "deckfile_fields", "storable", "deckfile_check", "decoding",
+    "deckfile_fields", "storable", "deckfile_check", "decoding", "gcpause",
 )  # fmt: skip
 FORBIDDEN = ("flask", "flask_sqlalchemy", "flask_login", "flask_wtf", "sqlalchemy", "werkzeug")
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable
-from functools import wraps
-
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 from sqlalchemy.exc import OperationalError
 
 from ..access import deck_for_study
 from ..extensions import db
+from ..gcpause import cycle_collector_paused
 from ..models import utcnow
 from ..services import history_days, personal_params, progress
 from ..stats import charts
@@ -96,32 +93,9 @@ def sum_closed_days(now) -> None:
         db.session.rollback()
 
 
-def cycle_collector_paused(view: Callable) -> Callable:
-    """Run ``view`` with Python's cycle collector paused, resumed after if it was running.
-
-    A page holds a few objects per side it shows (5,000 sides: ~60,000 tuples and rows),
-    none in a reference cycle, all freed by reference counting when the page is sent. With
-    the collector running, every 700 of them woke it to scan them again, and so many
-    survivors made it walk the whole process once per page: 90 of a 220 ms page's CPU on
-    this VM (measured; ~130 ms with it paused). Paused, they die before any pass sees them.
-    With two pages in two threads, the one that paused it first resumes it."""
-
-    @wraps(view)
-    def paused(*args, **kwargs):
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return view(*args, **kwargs)
-        finally:
-            if was_enabled:
-                gc.enable()
-
-    return paused
-
-
 @bp.get("/")
 @login_required
-@cycle_collector_paused
+@cycle_collector_paused()
 def overview():
     now = utcnow()
     sum_closed_days(now)
@@ -140,7 +114,7 @@ def overview():
 
 @bp.get("/decks/<int:deck_id>")
 @login_required
-@cycle_collector_paused
+@cycle_collector_paused()
 def deck(deck_id: int):
     """The same figures for one deck (any deck the learner may study)."""
     now = utcnow()

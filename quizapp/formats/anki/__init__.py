@@ -19,7 +19,6 @@ The upload is treated as hostile throughout; every failure is an
 
 from __future__ import annotations
 
-import gc
 import os
 import tempfile
 import zipfile
@@ -39,30 +38,15 @@ from quizapp.formats.anki.package import (
     extract_collection,
     open_package,
 )
+from quizapp.gcpause import cycle_collector_paused
 
 
 def read_anki_package(
     data: bytes, limits: MediaLimits | None = None
 ) -> tuple[list[DeckData], list[str]]:
     """One deck per Anki deck holding cards, and warnings about what was left out."""
-    with package_errors(), _cyclic_gc_paused():
+    with package_errors(), cycle_collector_paused():
         return _read_package(data, limits or MediaLimits())
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Reading a package allocates a few objects per note and card, none in a reference
-    cycle: reference counting frees them, but every 700 allocations wake the cycle collector
-    to scan them again (a seventh of a 10,000-note import's CPU time, measured). So the
-    collector is paused while a package is read, and resumed afterwards if it was running
-    (with two imports in two threads, the one that paused it first resumes it)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _read_package(data: bytes, limits: MediaLimits) -> tuple[list[DeckData], list[str]]:
