@@ -85,9 +85,10 @@ def test_due_review_get_and_answer(client, auth, learner, deck):
         page = _page(client, deck.id)
     with counted() as post:
         _answer(client, deck.id, page)
-    # GET: user, deck, session, its queue, today's counts, the due state with its card, the
-    # learner's own scheduler settings (for the intervals on the buttons).
-    assert dict(get) == {"checkout": 1, "SELECT": 7, "COMMIT": 1}
+    # GET: user, deck, one read of the session with its queue, today's counts and the
+    # learner's own scheduler settings (for the intervals on the buttons), the due state with
+    # its card.
+    assert dict(get) == {"checkout": 1, "SELECT": 4, "COMMIT": 1}
     # POST: user, deck, one joined read (card, state, own settings, session, queued again?),
     # the guarded UPDATE of the state, the log INSERT; on PostgreSQL the two writes are one
     # statement (WITH written AS (UPDATE ...) INSERT ...).
@@ -102,9 +103,9 @@ def test_new_card_get_and_answer(client, auth, learner, deck):
         page = _page(client, deck.id)
     with counted() as post:
         _answer(client, deck.id, page)
-    # GET: user, deck, session, queue, today's counts, no due state, the first new card, the
-    # learner's own scheduler settings.
-    assert dict(get) == {"checkout": 1, "SELECT": 8, "COMMIT": 1}
+    # GET: user, deck, the session read (queue, today's counts, own settings), no due state,
+    # the first new card.
+    assert dict(get) == {"checkout": 1, "SELECT": 5, "COMMIT": 1}
     # POST: user, deck, the joined read, INSERT state, INSERT log (one statement on
     # PostgreSQL: WITH written AS (INSERT ...) INSERT ...).
     writes = {"WITH": 1} if db.engine.dialect.name == "postgresql" else {"INSERT": 2}
@@ -117,6 +118,22 @@ def test_cram_get(client, auth, learner, deck):
     with counted() as get:
         response = client.get(f"/study/{deck.id}?mode=cram")
     assert response.status_code == 200
-    # user, deck, session, queue, a window of the deck from a random point, the card, own
-    # scheduler settings.
-    assert dict(get) == {"checkout": 1, "SELECT": 7, "COMMIT": 1}
+    # user, deck, the session read (queue, own scheduler settings), a window of the deck from
+    # a random point, the card.
+    assert dict(get) == {"checkout": 1, "SELECT": 5, "COMMIT": 1}
+
+
+def test_the_counts_read_with_the_session_keep_the_daily_limits(client, auth, learner, deck):
+    """Today's counts come with the session's read: a page still stops at the deck's limits."""
+    deck.reviews_per_day, deck.new_per_day = 1, 1
+    db.session.commit()
+    _make_due(learner, deck, 3)
+    auth.login()
+    page = _page(client, deck.id)
+    assert '<span class="badge">Review</span>' in page
+    _answer(client, deck.id, page)
+    page = _page(client, deck.id)  # the review limit is reached: a new card instead
+    assert "New card" in page
+    _answer(client, deck.id, page)
+    page = _page(client, deck.id)  # both limits reached
+    assert "Session complete" in page

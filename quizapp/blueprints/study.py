@@ -89,9 +89,7 @@ def _session_page(deck_id: int):
         only = study.hard_card_ids(user, deck)
         if not only:
             flash("You have no hard cards in this deck yet: cramming all of it.", "info")
-    queue = study_queue.open_session(
-        user, deck.id, cram=cram, restart=restart, only=only
-    )
+    queue = study.open_page_session(user, deck, cram=cram, restart=restart, only=only)
     presentation = study.choose_next(user, deck, queue, cram=cram)
     study_queue.save_new_start(queue)
     if presentation is None:
@@ -119,7 +117,7 @@ def _session_page(deck_id: int):
     # A due side comes with its state; a new side has none; other answers schedule nothing.
     ratings = schedules.rating_buttons(
         user, deck, presentation.state if schedules_answer else None,
-        schedules_answer=schedules_answer, now=utcnow(),
+        schedules_answer=schedules_answer, now=utcnow(), own=study.page_own_settings(queue),
     )
     # The session may have moved its new-card start; reads end here too.
     db.session.commit()
@@ -133,6 +131,7 @@ def _session_page(deck_id: int):
         presentation=presentation,
         choices=choices,
         ratings=ratings,
+        key_hint=", ".join(button.option.keys[0] for button in ratings),
         cram=cram,
         repeats=len(queue.repeats),
         max_answer_chars=grading.MAX_ANSWER_CHARS,

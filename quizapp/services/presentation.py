@@ -34,6 +34,34 @@ class Presentation:
     state: Any = field(default=None, compare=False, repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class ShownCard:
+    """What a study page reads of the card it shows (a Card's columns of the same names): the
+    page needs no ORM object, and not the card's tags, sources or explanation."""
+
+    id: int
+    kind: str
+    prompt: str
+    answer: str
+    choices: list[str] | None
+    ordinals: list[int]
+    side_count: int
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShownState:
+    """What a study page reads of the learner's state of the side it shows (the CardState
+    columns of the same names), for the grade buttons' intervals."""
+
+    user_id: int
+    card_id: int
+    ordinal: int
+    version: int
+    scheduler: str
+    state: dict[str, Any]
+
+
 class _KeyOnceSigner(Signer):
     """itsdangerous's signer, deriving the key from each secret once rather than on every
     check: every answer checks a token."""

@@ -33,10 +33,17 @@ def deck_settings(deck: Deck) -> registry.SchedulerSettings:
     return registry.SchedulerSettings.from_json(deck.scheduler)
 
 
-def settings_for(user: User, deck: Deck) -> registry.SchedulerSettings:
-    """The settings the learner studies ``deck`` with: their own, else the deck's, with the
-    learner's fitted parameters when they have some."""
-    override = own_settings(user, deck)
+# "Not read yet" for ``settings_for``'s ``own``, where None means "the learner has none".
+UNREAD: Any = object()
+
+
+def settings_for(
+    user: User, deck: Deck, own: registry.SchedulerSettings | None = UNREAD
+) -> registry.SchedulerSettings:
+    """The settings the learner studies ``deck`` with: their own (``own``, when the caller
+    has read them already), else the deck's, with the learner's fitted parameters when
+    they have some."""
+    override = own_settings(user, deck) if own is UNREAD else own
     chosen = override if override is not None else deck_settings(deck)
     return personal_params.settings_for_learner(chosen, user.id, deck.id)
 
@@ -180,10 +187,12 @@ class RatingButton:
 
 
 def rating_buttons(
-    user: User, deck: Deck, row: CardState | None, *, schedules_answer: bool, now: datetime
+    user: User, deck: Deck, row: CardState | None, *, schedules_answer: bool, now: datetime,
+    own: registry.SchedulerSettings | None = UNREAD,
 ) -> list[RatingButton]:
-    """The learner's ratings for a side, each with the interval it leads to (``preview``)."""
-    scheduler, state = load_state(row, settings_for(user, deck), user)
+    """The learner's ratings for a side, each with the interval it leads to (``preview``);
+    ``own`` as for ``settings_for``."""
+    scheduler, state = load_state(row, settings_for(user, deck, own), user)
     if not schedules_answer:
         return [RatingButton(option, None) for option in scheduler.scale]
     moment = Moment(now, user.timezone)

@@ -17,12 +17,13 @@ from sqlalchemy import Float, Integer, bindparam, cast, func, or_, select
 
 from .. import kinds
 from ..extensions import db
-from ..models import MAX_ID, Card, CardState, Deck, ReviewLog, User, utcnow
+from ..models import MAX_ID, Card, CardState, Deck, ReviewLog, SchedulerOverride, User, utcnow
+from ..scheduling import registry
 from ..scheduling.day import day_start, learner_day
 from ..scheduling.phase import SCHEDULING, Phase
-from . import history_days, memory, progress, schedules, tallies
+from . import history_days, memory, progress, schedules, study_queue, tallies
 from .presentation import MODES as MODES
-from .presentation import Presentation
+from .presentation import Presentation, ShownCard, ShownState
 from .presentation import StudyError as StudyError
 from .presentation import decode_presentation as decode_presentation
 from .presentation import encode_presentation as encode_presentation
@@ -60,10 +61,65 @@ _ANSWERED_TODAY = (
 )
 
 
+def _counted_today(phase: Phase):
+    return select(func.count(ReviewLog.id)).where(
+        ReviewLog.user_id == bindparam("user_id"),
+        ReviewLog.deck_id == bindparam("deck_id"),
+        ReviewLog.phase == phase,
+        ReviewLog.undone_at.is_(None),
+        ReviewLog.answered_at >= bindparam("since"),
+    ).scalar_subquery()
+
+
+# A study page's first read: the session with its queue, today's counts (for the daily
+# limits) and the learner's own scheduler settings (for the grade buttons), in one round trip.
+_OPEN_PAGE = study_queue.open_statement(
+    _counted_today(Phase.LEARN).label("learned_today"),
+    _counted_today(Phase.REVIEW).label("reviewed_today"),
+    select(SchedulerOverride.settings).where(
+        SchedulerOverride.user_id == bindparam("user_id"),
+        SchedulerOverride.deck_id == bindparam("deck_id"),
+    ).scalar_subquery().label("own_settings"),
+)
+
+
+def open_page_session(
+    user: User, deck: Deck, *, cram: bool, restart: bool = False,
+    only: list[int] | None = None, now: datetime | None = None,
+) -> SessionQueue:
+    """``study_queue.open_session`` for a study page, reading with the session what
+    ``choose_next`` and the grade buttons need (see ``page_own_settings``)."""
+    now = now or utcnow()
+    since = day_start(today_for(user, now), user.timezone)
+    queue = study_queue.open_session(
+        user, deck.id, cram=cram, restart=restart, only=only, now=now,
+        statement=_OPEN_PAGE, params={"since": since},
+    )
+    if queue.read_with is not None:
+        queue.read_with["since"] = since
+    return queue
+
+
+def page_own_settings(queue: SessionQueue) -> registry.SchedulerSettings | None:
+    """The learner's own settings as read with the session, or ``schedules.UNREAD``."""
+    read = queue.read_with
+    if read is None:
+        return schedules.UNREAD
+    own = read["own_settings"]
+    return None if own is None else registry.SchedulerSettings.from_json(own)
+
+
+# The columns of ShownCard and ShownState, in their order: the page's picks read no ORM object.
+_CARD_COLUMNS = (Card.id, Card.kind, Card.prompt, Card.answer, Card.choices, Card.ordinals,
+                 Card.side_count, Card.position)
+_STATE_COLUMNS = (CardState.user_id, CardState.card_id, CardState.ordinal, CardState.version,
+                  CardState.scheduler, CardState.state)
+
+
 def _due_query(ahead: bool):
     waiting = CardState.due_at > bindparam("now")
     return (
-        select(CardState, Card)
+        select(*_STATE_COLUMNS, *_CARD_COLUMNS)
         .join(Card, Card.id == CardState.card_id)
         .where(
             CardState.user_id == bindparam("user_id"),
@@ -91,13 +147,17 @@ def _answered_today(user: User, deck: Deck, today: date) -> dict[str, int]:
 
 def next_due_review(
     user: User, deck: Deck, today: date, now: datetime, *, ahead: bool = False
-) -> tuple[CardState, Card] | None:
+) -> tuple[ShownState, ShownCard] | None:
     """The most overdue side of a live card in ``deck`` and its card, or None. A side in a
     learning step (due later today, at ``due_at``) waits for it; with ``ahead``, only those,
     soonest first, for when nothing else is left (Anki's "learn ahead")."""
-    return db.session.execute(_DUE_AHEAD if ahead else _DUE, {
+    row = core_connection().execute(_DUE_AHEAD if ahead else _DUE, {
         "user_id": user.id, "deck_id": deck.id, "today": today, "now": now,
     }).first()
+    if row is None:
+        return None
+    split = len(_STATE_COLUMNS)
+    return ShownState(*row[:split]), ShownCard(*row[split:])
 
 
 def _new_query(from_start: bool):
@@ -106,7 +166,7 @@ def _new_query(from_start: bool):
         .where(CardState.user_id == bindparam("user_id"), CardState.card_id == Card.id)
         .scalar_subquery()
     )
-    query = select(Card).where(
+    query = select(*_CARD_COLUMNS).where(
         Card.deck_id == bindparam("deck_id"), Card.retired.is_(False), studied < Card.side_count
     )
     if from_start:
@@ -123,15 +183,16 @@ _NEW, _NEW_FROM = _new_query(False), _new_query(True)
 
 def next_new_side(
     user: User, deck: Deck, start: tuple[int, int] | None = None
-) -> tuple[Card, int] | None:
+) -> tuple[ShownCard, int] | None:
     """The first card in deck order with a side this learner has never studied, searched from
     (position, card id) ``start`` on: the cards before it are known to be studied."""
     params = {"user_id": user.id, "deck_id": deck.id}
     if start is not None:
         params["position"], params["card_id"] = start
-    card = db.session.scalars(_NEW if start is None else _NEW_FROM, params).first()
-    if card is None:
+    row = core_connection().execute(_NEW if start is None else _NEW_FROM, params).first()
+    if row is None:
         return None
+    card = ShownCard(*row)
     if card.side_count == 1:
         return card, (card.ordinals or [0])[0]
     seen = set(
@@ -154,7 +215,11 @@ def choose_next(
         return _next_cram(deck, queue)
     now = now or utcnow()
     today = today_for(user, now)
-    answered = _answered_today(user, deck, today)
+    read = queue.read_with
+    if read is not None and read.get("since") == day_start(today, user.timezone):
+        answered = {Phase.LEARN: read["learned_today"], Phase.REVIEW: read["reviewed_today"]}
+    else:
+        answered = _answered_today(user, deck, today)
     if answered.get(Phase.REVIEW, 0) < deck.reviews_per_day:
         due = next_due_review(user, deck, today, now)
         if due is not None:
@@ -176,12 +241,12 @@ def choose_next(
     return _present_due(*due) if due is not None else None
 
 
-def _present_due(state: CardState, card: Card) -> Presentation:
+def _present_due(state: ShownState, card: ShownCard) -> Presentation:
     return _present(card.id, state.ordinal, Phase.REVIEW, state.version, card, state)
 
 
 def _move_new_start(
-    queue: SessionQueue, deck: Deck, start: tuple[int, int] | None, found: Card | None
+    queue: SessionQueue, deck: Deck, start: tuple[int, int] | None, found: ShownCard | None
 ) -> None:
     """Move the session's new-card search start up to ``found`` (past the end when no card is
     left), in steps: each search walks at most about one step of studied cards, and a
@@ -264,8 +329,8 @@ def hard_card_ids(user: User, deck: Deck) -> list[int]:
 
 
 def _present(
-    card_id: int, ordinal: int, mode: str, state_version: int, card: Card | None = None,
-    state: CardState | None = None,
+    card_id: int, ordinal: int, mode: str, state_version: int,
+    card: Card | ShownCard | None = None, state: ShownState | None = None,
 ) -> Presentation:
     card = card or db.session.get(Card, card_id)
     order = kinds.get(card.kind).choice_order(card.choices or ())

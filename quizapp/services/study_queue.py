@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, insert, select, update
 
@@ -40,6 +41,9 @@ class SessionQueue:
     # (position, card id, deck version): see StudySession.new_from_position.
     new_from: tuple[int, int, int] | None = None
     new_from_moved: bool = False
+    # The caller's extra columns read with the session (see ``open_statement``), by label;
+    # None when they were not read (a session just started, or started afresh).
+    read_with: dict[str, Any] | None = None
 
 
 def session_mode(cram: bool) -> str:
@@ -57,6 +61,34 @@ _ITEMS = (
            StudyQueueItem.cleared_by.is_(None))
     .order_by(StudyQueueItem.id)
 )
+# The session and its queue in one read (one row per queued side, or one with no side): what
+# every study page opens with. The ORM row is loaded only to start a session afresh.
+_SESSION_COLUMNS = (
+    StudySession.id, StudySession.started_at, StudySession.extra_new_day,
+    StudySession.extra_new, StudySession.new_from_position, StudySession.new_from_card,
+    StudySession.new_from_version,
+)
+_ITEM_COLUMNS = (StudyQueueItem.kind, StudyQueueItem.card_id, StudyQueueItem.ordinal)
+
+
+def open_statement(*extra):
+    """The read ``open_session`` starts with, with ``extra`` labelled columns (scalar
+    subqueries on the ``user_id`` and ``deck_id`` parameters, say) that a page needs anyway:
+    one round trip instead of one each. Build it once, at import."""
+    return (
+        select(*_SESSION_COLUMNS, *extra, *_ITEM_COLUMNS)
+        .outerjoin(StudyQueueItem, (StudyQueueItem.session_id == StudySession.id)
+                   & StudyQueueItem.cleared_by.is_(None))
+        .where(
+            StudySession.user_id == bindparam("user_id"),
+            StudySession.deck_id == bindparam("deck_id"),
+            StudySession.mode == bindparam("mode"),
+        )
+        .order_by(StudyQueueItem.id)
+    )
+
+
+_OPEN = open_statement()
 
 
 def _find(user_id: int, deck_id: int, mode: str) -> StudySession | None:
@@ -84,24 +116,43 @@ def _reset(row: StudySession, now: datetime) -> None:
 def open_session(
     user: User, deck_id: int, *, cram: bool, restart: bool = False,
     only: list[int] | None = None, now: datetime | None = None,
+    statement=None, params: dict[str, Any] | None = None,
 ) -> SessionQueue:
     """The learner's session in the deck, started afresh on ``restart`` and, for the scheduled
     session, on a new learner day (yesterday's misses are due again by their schedule).
-    The caller commits."""
+    ``statement``: one made by ``open_statement`` (with ``params`` for its extra columns),
+    whose extra columns land in ``read_with`` when the session is found as it is. The
+    caller commits."""
     now = now or utcnow()
-    row = _get_or_create(user, deck_id, session_mode(cram), now)
     today = learner_day(now, user.timezone)
+    mode = session_mode(cram)
+    if not restart:
+        rows = core_connection().execute(
+            _OPEN if statement is None else statement,
+            {**(params or {}), "user_id": user.id, "deck_id": deck_id, "mode": mode},
+        ).all()
+        if rows and (cram or learner_day(rows[0].started_at, user.timezone) >= today):
+            first = rows[0]
+            queue = _snapshot(first, [row[-len(_ITEM_COLUMNS):] for row in rows
+                                     if row.kind is not None], today)
+            if statement is not None:
+                extra = slice(len(_SESSION_COLUMNS), -len(_ITEM_COLUMNS))
+                queue.read_with = dict(zip(first._fields[extra], first[extra], strict=True))
+            return queue
+    row = _get_or_create(user, deck_id, mode, now)
     stale = not cram and learner_day(row.started_at, user.timezone) < today
     if restart or stale:
         _reset(row, now)
         for card_id in only or ():
             db.session.add(StudyQueueItem(session_id=row.id, kind=ONLY, card_id=card_id))
         db.session.flush()
-    return _snapshot(row, today, user)
-
-
-def _snapshot(row: StudySession, today: date, user: User) -> SessionQueue:
     items = core_connection().execute(_ITEMS, {"session_id": row.id}).all()
+    return _snapshot(row, items, today)
+
+
+def _snapshot(row, items, today: date) -> SessionQueue:
+    """The queue of session ``row`` (a StudySession or a row of ``_OPEN``) with ``items``,
+    its uncleared (kind, card id, ordinal) in the order queued."""
     queue = SessionQueue(started_at=row.started_at, session_id=row.id)
     if row.new_from_version is not None:
         queue.new_from = (row.new_from_position, row.new_from_card, row.new_from_version)
