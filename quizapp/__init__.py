@@ -16,6 +16,7 @@ from werkzeug.routing import IntegerConverter
 from . import config as settings
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .models import MAX_ID
+from .signing import CookieSessionInterface
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     # Ids in URLs fit the database's integer columns: a larger one is a 404, not an overflow.
     app.url_map.converters["int"] = _IdConverter
+    app.session_interface = CookieSessionInterface()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(settings.DEFAULTS)
     app.config.update(settings.from_environment(app.instance_path))
