@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from .models import User
-from .services.rows import get_by_id
+from flask import request
+
+from .models import Deck, User
+from .services.rows import get_by_id, get_with
+
+# Blueprints whose every page with a ``deck_id`` in its URL reads that deck at once
+# (``access.deck_for_study``): the user and the deck come in one statement.
+DECK_PAGES = frozenset({"study"})
 
 
 def register(login_manager) -> None:
@@ -17,7 +23,17 @@ def register(login_manager) -> None:
         user_id, _, version = session_id.partition(":")
         if not (user_id.isdigit() and version.isdigit()):
             return None
-        user = get_by_id(User, int(user_id))
+        deck_id = _deck_in_url()
+        user = (get_by_id(User, int(user_id)) if deck_id is None
+                else get_with(User, int(user_id), Deck, deck_id))
         if user is None or user.session_version != int(version):
             return None
         return user
+
+
+def _deck_in_url() -> int | None:
+    """The deck id of a study page's URL (the router made it an int in range), else None."""
+    if request.blueprint not in DECK_PAGES or not request.view_args:
+        return None
+    deck_id = request.view_args.get("deck_id")
+    return deck_id if isinstance(deck_id, int) else None

@@ -106,6 +106,10 @@ def test_login_is_limited_by_default(app):
     statuses = [r["status"] for r in results]
     # The shipped default: 10 per minute, whoever the email names, even the right password.
     assert statuses == [400] * 10 + [429] * 3
+    # Every limited view's response says how many attempts are left (the limiter's
+    # after-request hook runs where a limit was checked).
+    assert [r["headers"].get("X-RateLimit-Remaining") for r in results[:10]] == [
+        str(left) for left in range(9, -1, -1)]
     limited = results[-1]
     assert "Too many attempts" in limited["body"] and "Error 429" in limited["body"]
     # The styled page says how long to wait, in agreement with the Retry-After header.

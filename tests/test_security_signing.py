@@ -1,0 +1,226 @@
+"""The session cookie and the CSRF token are checked by ``quizapp.signing``'s quick path
+first: it must accept exactly the tokens itsdangerous accepts (signed with the app's key and
+salt, within their age) and leave every other one to the stock code, which refuses it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+
+import pytest
+from conftest import csrf_token
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf import csrf as wtf_csrf
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
+from study_helpers import basic, make_deck
+
+from quizapp.signing import CSRF_SALT, QuickUnsigner
+
+SECRET = "test-secret-key"  # conftest's app
+TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+SESSION = SecureCookieSessionInterface()
+
+
+def _signed_ago(seconds: int):
+    class Signer(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - seconds
+
+    return Signer
+
+
+def _serializer(secret=SECRET, salt=CSRF_SALT, ago=0, session=False):
+    extra = {"signer": _signed_ago(ago)} if ago else {}
+    if session:
+        return URLSafeTimedSerializer(
+            secret, salt=SESSION.salt, serializer=SESSION.serializer,
+            signer_kwargs={"key_derivation": SESSION.key_derivation,
+                           "digest_method": SESSION.digest_method}, **extra)
+    return URLSafeTimedSerializer(secret, salt=salt, **extra)
+
+
+def _stock(token: str, max_age, salt=CSRF_SALT):
+    try:
+        return _serializer(salt=salt).loads(token, max_age=max_age)
+    except BadData:
+        return None
+
+
+def _quick(token: str, max_age, salt=CSRF_SALT):
+    return QuickUnsigner(SECRET, salt).payload(token, max_age)
+
+
+def test_the_session_interface_is_still_flasks_digest_and_derivation():
+    """The quick path knows SHA-1 and these two derivations; should Flask change them, the
+    session's quick path must be revisited (it would refuse every cookie, not accept more)."""
+    assert SESSION.digest_method(b"").name == "sha1"
+    assert SESSION.key_derivation == "hmac"
+
+
+GENUINE = _serializer().dumps("a" * 40)
+
+
+@pytest.mark.parametrize(("serializer", "value"), [
+    (_serializer(), "a" * 40),
+    (_serializer(), {"x": "y" * 300}),  # long enough to be compressed
+    (_serializer(session=True), {"_user_id": "3:1", "_fresh": True, "csrf_token": "f" * 40}),
+])
+def test_genuine_tokens_are_read_as_itsdangerous_reads_them(serializer, value):
+    token = serializer.dumps(value)
+    derivation = "hmac" if serializer.salt == SESSION.salt.encode() else "django-concat"
+    text = QuickUnsigner(SECRET, serializer.salt, derivation).payload(token, 3600)
+    assert text is not None
+    assert serializer.serializer.loads(text) == serializer.loads(token) == value
+
+
+@pytest.mark.parametrize("token", [
+    _serializer(secret="another-key").dumps("a" * 40),
+    _serializer(salt="another-salt").dumps("a" * 40),
+    _serializer(ago=7200).dumps("a" * 40),  # older than the hour allowed below
+    _serializer(ago=-600).dumps("a" * 40),  # from the future
+    GENUINE[:-1] + ("A" if GENUINE[-1] != "A" else "B"),  # signature altered
+    "b" + GENUINE[1:],  # payload altered
+    GENUINE.rsplit(".", 1)[0],  # no signature
+    "",
+    "...",
+])
+def test_other_tokens_are_not_accepted_by_the_quick_path(token):
+    assert _quick(token, 3600) is None
+    assert _stock(token, 3600) is None  # and the stock code refuses them too
+
+
+def test_a_genuine_token_spelt_unusually_is_left_to_itsdangerous():
+    """itsdangerous drops non-ASCII characters before decoding: such a token is genuine to
+    it. The quick path does not take it; the stock code, asked next, accepts it."""
+    token = GENUINE + "é"
+    assert _quick(token, 3600) is None
+    assert _stock(token, 3600) == "a" * 40
+
+
+@settings(max_examples=300, deadline=None)
+@given(position=st.integers(min_value=0, max_value=len(GENUINE) - 1),
+       replacement=st.sampled_from("AQgw-_.=a0Z9é"))
+def test_an_altered_token_is_never_accepted_where_itsdangerous_refuses_it(position, replacement):
+    token = GENUINE[:position] + replacement + GENUINE[position + 1:]
+    quick = _quick(token, 3600)
+    if quick is not None:
+        assert _stock(token, 3600) == json.loads(quick)
+
+
+# --------------------------------------------------------------------------- through the app
+
+
+@pytest.fixture
+def studying(app, client, auth, learner):
+    deck = make_deck([basic(f"q{i}") for i in range(5)])
+    auth.login()
+    page = client.get(f"/study/{deck.id}")
+    assert page.status_code == 200
+    return deck, page.get_data(as_text=True)
+
+
+def _session_data(client) -> dict:
+    return _serializer(session=True).loads(client.get_cookie("session").value)
+
+
+def _set_session(client, cookie: str) -> None:
+    client.set_cookie("session", cookie)
+
+
+def _is_logged_out(client, deck) -> bool:
+    response = client.get(f"/study/{deck.id}")
+    return response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_the_session_cookie_flask_signed_is_read(client, studying):
+    deck, _ = studying
+    _set_session(client, _serializer(session=True).dumps(_session_data(client)))
+    assert client.get(f"/study/{deck.id}").status_code == 200
+
+
+@pytest.mark.parametrize("forgery", ["another key", "expired", "altered signature",
+                                     "altered payload"])
+def test_a_forged_or_expired_session_cookie_logs_nobody_in(client, studying, forgery):
+    deck, _ = studying
+    data = _session_data(client)
+    cookie = {
+        "another key": lambda: _serializer(secret="another-key", session=True).dumps(data),
+        # Flask's default lifetime is 31 days.
+        "expired": lambda: _serializer(ago=32 * 86400, session=True).dumps(data),
+        "altered signature": lambda: client.get_cookie("session").value[:-2] + "AA",
+        "altered payload": lambda: "." + client.get_cookie("session").value.lstrip(".")[2:],
+    }[forgery]()
+    _set_session(client, cookie)
+    assert _is_logged_out(client, deck)
+
+
+def test_a_cookie_signed_with_a_fallback_key_is_still_read(app, client, studying, monkeypatch):
+    """Key rotation keeps working: the quick path leaves such cookies to Flask's code."""
+    deck, _ = studying
+    data = _session_data(client)
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", ["old-key"])
+    _set_session(client, _serializer(secret="old-key", session=True).dumps(data))
+    assert client.get(f"/study/{deck.id}").status_code == 200
+    _set_session(client, _serializer(secret="never-used", session=True).dumps(data))
+    assert _is_logged_out(client, deck)
+
+
+def _answer(client, deck, page, csrf):
+    return client.post(f"/study/{deck.id}/answer", data={
+        "token": TOKEN_RE.search(page).group(1), "csrf_token": csrf, "grade": "4"})
+
+
+def test_a_genuine_csrf_token_is_accepted(client, studying):
+    deck, page = studying
+    assert _answer(client, deck, page, CSRF_RE.search(page).group(1)).status_code == 303
+
+
+@pytest.mark.parametrize("kind", ["missing", "another key", "another session's",
+                                  "altered", "expired", "from the future"])
+def test_a_bad_csrf_token_is_refused(app, client, studying, monkeypatch, kind):
+    deck, page = studying
+    raw = _session_data(client)["csrf_token"]
+    monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", 600)
+    genuine = CSRF_RE.search(page).group(1)
+    token = {
+        "missing": lambda: "",
+        "another key": lambda: _serializer(secret="another-key").dumps(raw),
+        "another session's": lambda: csrf_token(app.test_client(), "/auth/login"),
+        "altered": lambda: genuine[:-2] + ("AA" if not genuine.endswith("AA") else "BB"),
+        "expired": lambda: _serializer(ago=601).dumps(raw),
+        "from the future": lambda: _serializer(ago=-60).dumps(raw),
+    }[kind]()
+    response = _answer(client, deck, page, token)
+    assert response.status_code == 400
+    assert "security token" in response.get_data(as_text=True)
+    # The page still works with the genuine token: nothing was answered.
+    assert _answer(client, deck, page, genuine).status_code == 303
+
+
+def test_an_unusually_spelt_genuine_csrf_token_is_left_to_flask_wtf(client, studying):
+    """A token whose payload is the session's token spelt with JSON escapes is genuine to
+    Flask-WTF: the quick path does not take it, the stock check accepts it."""
+    deck, page = studying
+    raw = _session_data(client)["csrf_token"]
+    escaped = "".join(f"\\u{ord(c):04x}" for c in raw)
+    payload = base64.urlsafe_b64encode(f'"{escaped}"'.encode()).rstrip(b"=")
+    token = _serializer().make_signer(CSRF_SALT).sign(payload).decode()
+    assert _stock(token, None) == raw
+    assert _answer(client, deck, page, token).status_code == 303
+
+
+def test_genuine_cookie_and_token_take_the_quick_path(client, studying, monkeypatch):
+    """The point of the module: a genuine cookie and token never reach the stock code."""
+    deck, page = studying
+
+    def stock(*args, **kwargs):
+        raise AssertionError("the stock check ran")
+
+    monkeypatch.setattr(wtf_csrf, "validate_csrf", stock)
+    monkeypatch.setattr(SecureCookieSessionInterface, "open_session", stock)
+    assert _answer(client, deck, page, CSRF_RE.search(page).group(1)).status_code == 303
