@@ -111,6 +111,14 @@ class DeckHistory:
             count = self.retention_by_card[card_id] = RetentionCount()
         return count
 
+    def add_days(self, other: DeckHistory) -> None:
+        """Add ``other``'s per-day totals to this history's."""
+        for day, activity in other.days.items():
+            total = self.day(day)
+            total.reviews += activity.reviews
+            total.milliseconds += activity.milliseconds
+            total.retention.merge(activity.retention)
+
 
 def fold_reviews(
     reviews: Iterable[Review], tz_name: str | None, wanted: Collection[int] | None = None
@@ -136,11 +144,7 @@ def fold_reviews(
 def merge_histories(histories: Iterable[DeckHistory]) -> DeckHistory:
     merged = DeckHistory()
     for history in histories:
-        for day, activity in history.days.items():
-            total = merged.day(day)
-            total.reviews += activity.reviews
-            total.milliseconds += activity.milliseconds
-            total.retention.merge(activity.retention)
+        merged.add_days(history)
         for card_id, count in history.retention_by_card.items():
             merged.card(card_id).merge(count)
         merged.failures.update(history.failures)

@@ -201,11 +201,7 @@ def _merged_days(histories: Iterable[DeckHistory]) -> DeckHistory:
     retention of every card and the failures of every side again cost a page ~5,000 objects."""
     merged = DeckHistory()
     for history in histories:
-        for day, activity in history.days.items():
-            total = merged.day(day)
-            total.reviews += activity.reviews
-            total.milliseconds += activity.milliseconds
-            total.retention.merge(activity.retention)
+        merged.add_days(history)
     return merged
 
 
