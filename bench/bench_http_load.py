@@ -25,6 +25,13 @@ ceiling, app) so a noisy neighbour hits both alike:
 Afterwards every answer the client saw accepted must be in the review log exactly once (and
 nothing else may be there).
 
+``--server-times`` (off by default: logging costs the workers a little CPU) also shows, per
+phase and endpoint, where a request's time went: its time inside a worker (gunicorn's access
+log, ``%(D)s``: request parsed to response written), and the workers' CPU and run-queue wait
+(``/proc/<pid>/schedstat``: runnable but not running, as another process had the core) per
+request. A client figure far above the in-worker time is queueing before a worker took the
+request; run-queue wait near the CPU time means the cores, not the app, were the bottleneck.
+
 Targets: app requests/s >= 60 % of the ceiling's (saturated), app p99 < 50 ms (paced), zero
 errors, review log exact.
 
@@ -118,8 +125,12 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, url: str, workers: int, deck_id: int, log: Path):
+    def __init__(self, url: str, workers: int, deck_id: int, log: Path,
+                 access_log: Path | None = None):
         self.port = free_port()
+        self.access_log = access_log
+        logging = [] if access_log is None else [
+            "--access-logfile", str(access_log), "--access-logformat", "%(m)s %(U)s %(D)s"]
         env = dict(os.environ)
         env.update({
             "QUIZAPP_DATABASE_URL": url,
@@ -133,7 +144,7 @@ class Server:
         self.process = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),
              "--worker-class", "sync", "--bind", f"{HOST}:{self.port}",
-             "--chdir", str(common.REPO), "ceiling_app:application"],
+             "--chdir", str(common.REPO), *logging, "ceiling_app:application"],
             env=env, stdout=self.handle, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
@@ -154,6 +165,25 @@ class Server:
             self.handle.flush()
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
 
+    def access_lines(self) -> int:
+        """Lines in the access log so far (0 without one)."""
+        if self.access_log is None or not self.access_log.exists():
+            return 0
+        with open(self.access_log, "rb") as handle:
+            return sum(1 for _ in handle)
+
+    def worker_times(self) -> tuple[float, float] | None:
+        """(CPU seconds, run-queue seconds) of the live workers so far, on Linux."""
+        try:
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+            cpu = wait = 0.0
+            for pid in children.read_text().split():
+                run_ns, wait_ns, _ = Path(f"/proc/{pid}/schedstat").read_text().split()
+                cpu, wait = cpu + int(run_ns) / 1e9, wait + int(wait_ns) / 1e9
+            return cpu, wait
+        except (OSError, ValueError):
+            return None
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -173,10 +203,13 @@ ENDPOINTS = ("ceiling", "app")
 
 
 def run_setup(engine: str, workers: int, threads: int, learners: int, seconds: float,
-              warmup: float, workdir: Path, journal: str = "") -> dict:
+              warmup: float, workdir: Path, journal: str = "",
+              server_times: bool = False) -> dict:
     with common.database(engine, "http", workdir) as url:
         deck_id, people = prepare(url, learners, journal)
-        server = Server(url, workers, deck_id, workdir / f"gunicorn-{engine}.log")
+        access = workdir / f"access-{engine}.log" if server_times else None
+        server = Server(url, workers, deck_id, workdir / f"gunicorn-{engine}.log", access)
+        inside: dict[str, dict] = {}
         try:
             load = Load(server.port, deck_id, [Learner(uid, email) for uid, email in people],
                         threads, SECRET, common.BENCH_PASSWORD)
@@ -185,29 +218,67 @@ def run_setup(engine: str, workers: int, threads: int, learners: int, seconds: f
                 f"{phase} {endpoint}": [] for phase in PHASES for endpoint in ENDPOINTS}
             client_cpu = dict.fromkeys(windows, 0.0)
 
-            def measure(key: str, window: tuple[float, float, float]) -> None:
+            def measure(key: str, run) -> None:
+                before = server.access_lines(), server.worker_times()
+                window = run()
                 windows[key].append(window[:2])
                 client_cpu[key] += window[2]
+                if server_times:
+                    time.sleep(0.1)  # the workers log a request just after answering it
+                    _tally(inside.setdefault(key, {}), server, before,
+                           # the ceiling's path as logged: the dispatcher moves its
+                           # /ceiling prefix into SCRIPT_NAME
+                           "/answer/" if key.endswith("ceiling") else "/study/")
 
             for endpoint in ENDPOINTS:
                 load.run(endpoint, warmup)
             slices = 2
             for _ in range(slices):
                 for endpoint in ENDPOINTS:
-                    measure(f"saturated {endpoint}", load.run(endpoint, seconds / slices))
+                    measure(f"saturated {endpoint}",
+                            lambda e=endpoint: load.run(e, seconds / slices))
             saturated = _summary(load, windows, client_cpu, "saturated ceiling")["rps"]
             rate = max(PACED_SHARE * saturated, 1.0)  # a ceiling that served nothing failed
             for index in range(slices):
                 for endpoint in ENDPOINTS:
-                    measure(f"paced {endpoint}",
-                            load.paced(endpoint, rate, seconds / slices, seed=index))
+                    measure(f"paced {endpoint}", lambda e=endpoint, i=index:
+                            load.paced(e, rate, seconds / slices, seed=i))
         finally:
             server.stop()
         log_tail = server.log_tail()
         verification = verify(url, load)
     return {"engine": engine, "workers": workers, "threads": threads, "learners": learners,
             "load": load, "windows": windows, "client_cpu": client_cpu, "paced_rate": rate,
-            "logins": login_times, "verification": verification, "log_tail": log_tail}
+            "logins": login_times, "verification": verification, "log_tail": log_tail,
+            "inside": inside}
+
+
+def _tally(into: dict, server: Server, before: tuple, path: str) -> None:
+    """Add the in-worker times (ms, by method) of the requests under ``path`` since ``before``
+    (access-log line count, worker times), and the workers' CPU and run-queue seconds since
+    then, to ``into``."""
+    lines, times = before
+    with open(server.access_log, encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle):
+            parts = line.split()
+            if (number >= lines and len(parts) == 3 and parts[1].startswith(path)
+                    and parts[2].isdigit()):
+                into.setdefault(parts[0], []).append(int(parts[2]) / 1000)
+    after = server.worker_times()
+    if times is not None and after is not None:
+        into["cpu"] = into.get("cpu", 0.0) + after[0] - times[0]
+        into["wait"] = into.get("wait", 0.0) + after[1] - times[1]
+
+
+def _inside_note(key: str, tally: dict) -> str:
+    count = sum(len(v) for k, v in tally.items() if k not in ("cpu", "wait"))
+    parts = [f"{method} p50 {common.percentile(ms, 50):.1f} / p99 "
+             f"{common.percentile(ms, 99):.1f} / max {max(ms):.1f} ms"
+             for method, ms in sorted(tally.items()) if method not in ("cpu", "wait")]
+    if count and "cpu" in tally:
+        parts.append(f"worker CPU {tally['cpu'] * 1000 / count:.2f} ms and run-queue wait "
+                     f"{tally['wait'] * 1000 / count:.2f} ms per request")
+    return f"  in the workers, {key}: " + "; ".join(parts)
 
 
 def verify(url: str, load: Load) -> dict:
@@ -275,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="concurrent client connections (default: one per worker)")
     parser.add_argument("--sqlite-journal", default="",
                         help="e.g. WAL: set the SQLite database's journal mode (not shipped)")
+    parser.add_argument("--server-times", action="store_true",
+                        help="also show the time inside the workers and their run-queue wait")
     args = parser.parse_args(argv)
     cores = os.cpu_count() or 2
     setups = []
@@ -293,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     with common.temp_dir("http") as workdir:
         for engine, workers, threads in setups:
             result = run_setup(engine, workers, threads, args.learners, args.seconds,
-                               args.warmup, workdir, args.sqlite_journal)
+                               args.warmup, workdir, args.sqlite_journal, args.server_times)
             figures = {key: summarize(result, key) for key in result["windows"]}
             ceiling, app = figures["saturated ceiling"], figures["saturated app"]
             paced_app = figures["paced app"]
@@ -330,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"ceiling {verified['ceiling']['accepted']} / {verified['ceiling']['logged']}"
             )
             notes.append("  " + ", ".join(f"{k}: {common.verdict(v)}" for k, v in checks.items()))
+            notes.extend(_inside_note(key, tally) for key, tally in result["inside"].items())
             examples = result["load"].error_examples
             if examples:
                 notes.append("  errors, e.g.: " + "; ".join(examples))
