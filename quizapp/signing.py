@@ -36,6 +36,11 @@ logger = logging.getLogger(__name__)
 
 # Flask-WTF's salt for its signed CSRF tokens.
 CSRF_SALT = "wtf-csrf-token"
+# The last second a datetime can hold (9999-12-31 23:59:59 UTC): itsdangerous turns a token's
+# timestamp into one, and raises on a later one.
+LAST_TIMESTAMP = 253_402_300_799
+# The key derivations QuickUnsigner reproduces.
+DERIVATIONS = ("hmac", "django-concat")
 
 
 class QuickUnsigner:
@@ -70,8 +75,11 @@ class QuickUnsigner:
             stamp_bytes = _b64decode(stamp)
             if len(stamp_bytes) > 8:
                 return None
+            signed_at = int.from_bytes(stamp_bytes, "big")
+            if signed_at > LAST_TIMESTAMP:  # itsdangerous fails on it: left to its caller
+                return None
             if max_age is not None:
-                age = int(time.time()) - int.from_bytes(stamp_bytes, "big")
+                age = int(time.time()) - signed_at
                 if age > max_age or age < 0:
                     return None
             compressed = body.startswith(b".")
@@ -92,12 +100,19 @@ _unsigners: dict[tuple[str | bytes, str, str], QuickUnsigner] = {}
 
 def quick_unsigner(secret_key: str | bytes, salt: str,
                    key_derivation: str = "django-concat") -> QuickUnsigner:
-    """One per key, salt and derivation for the process (a key is a few dozen bytes)."""
+    """One per key, salt and derivation for the process (a key is a few dozen bytes). Only
+    for a single ``str`` or ``bytes`` key: callers check :func:`quick_key` first."""
     found = _unsigners.get((secret_key, salt, key_derivation))
     if found is None:
         found = _unsigners[(secret_key, salt, key_derivation)] = QuickUnsigner(
             secret_key, salt, key_derivation)
     return found
+
+
+def quick_key(key: Any) -> bool:
+    """The quick path takes one key, as ``str`` or ``bytes``; itsdangerous also takes a list of
+    keys (rotation), which is left to it."""
+    return isinstance(key, (str, bytes)) and bool(key)
 
 
 class CookieSessionInterface(SecureCookieSessionInterface):
@@ -112,14 +127,24 @@ class CookieSessionInterface(SecureCookieSessionInterface):
         if not app.secret_key:
             return None
         keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
-        serializer = self._serializers.get(keys)
+        try:
+            serializer = self._serializers.get(keys)
+        except TypeError:  # a key of a type that cannot be a dict key: not cached
+            return super().get_signing_serializer(app)
         if serializer is None:
             serializer = self._serializers[keys] = super().get_signing_serializer(app)
         return serializer
 
+    def _signs_as_flask(self) -> bool:
+        """Flask's own digest (SHA-1) and a derivation the quick path reproduces: a subclass
+        or setting that changes either (say, to retire old cookies) leaves every cookie to
+        Flask's code."""
+        return (self.digest_method is SecureCookieSessionInterface.digest_method
+                and self.key_derivation in DERIVATIONS)
+
     def open_session(self, app: Flask, request) -> SecureCookieSession | None:
         cookie = request.cookies.get(self.get_cookie_name(app))
-        if cookie and app.secret_key:
+        if cookie and quick_key(app.secret_key) and self._signs_as_flask():
             max_age = int(app.permanent_session_lifetime.total_seconds())
             unsigner = quick_unsigner(app.secret_key, self.salt, self.key_derivation)
             text = unsigner.payload(cookie, max_age)
@@ -150,6 +175,10 @@ class CSRFProtect(wtf_csrf.CSRFProtect):
             except ValidationError as error:
                 logger.info(error.args[0])
                 self._error_response(error.args[0])
+            except (ValueError, OverflowError):
+                # A signed timestamp past what a datetime holds (only with no time limit):
+                # Flask-WTF lets itsdangerous's error through, which would be a 500.
+                self._error_response("The CSRF token is invalid.")
         if request.is_secure and config["WTF_CSRF_SSL_STRICT"]:
             if not request.referrer:
                 self._error_response("The referrer header is missing.")
@@ -162,7 +191,7 @@ def _matches_session(token: Any, config) -> bool:
     """The token is genuine, within the time limit, and carries this session's token."""
     field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     secret = config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key)
-    if not token or not isinstance(token, str) or not secret or field not in session:
+    if not token or not isinstance(token, str) or not quick_key(secret) or field not in session:
         return False
     expected = session[field]
     # The session's token is a hex digest, so its JSON is itself between quotes.

@@ -5,6 +5,7 @@ salt, within their age) and leave every other one to the stock code, which refus
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import time
@@ -231,4 +232,55 @@ def test_genuine_cookie_and_token_take_the_quick_path(client, studying, monkeypa
 
     monkeypatch.setattr(wtf_csrf, "validate_csrf", stock)
     monkeypatch.setattr(SecureCookieSessionInterface, "open_session", stock)
+    assert _answer(client, deck, page, CSRF_RE.search(page).group(1)).status_code == 303
+
+
+def test_a_csrf_token_signed_past_year_9999_is_refused_with_a_400(app, client, studying,
+                                                                   monkeypatch):
+    """With no time limit, itsdangerous fails on such a timestamp (a datetime cannot hold it):
+    the quick path leaves it alone and the refusal is a 400, not a 500."""
+    deck, page = studying
+    raw = _session_data(client)["csrf_token"]
+    monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", None)
+
+    class FarFuture(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return 253_402_300_800
+
+    token = URLSafeTimedSerializer(SECRET, salt=CSRF_SALT, signer=FarFuture).dumps(raw)
+    assert _quick(token, None) is None
+    response = _answer(client, deck, page, token)
+    assert response.status_code == 400
+    assert _answer(client, deck, page, CSRF_RE.search(page).group(1)).status_code == 303
+
+
+def test_a_session_signed_otherwise_leaves_every_cookie_to_flask(app, client, studying,
+                                                                  monkeypatch):
+    """A session interface moved to another digest (to retire SHA-1 cookies) or derivation:
+    the quick path does not read SHA-1 cookies for it, and nothing becomes a 500."""
+    from quizapp.signing import CookieSessionInterface
+
+    deck, _ = studying
+    cookie = client.get_cookie("session").value
+
+    class Sha256(CookieSessionInterface):
+        digest_method = staticmethod(hashlib.sha256)
+
+    class Concat(CookieSessionInterface):
+        key_derivation = "concat"
+
+    for interface in (Sha256(), Concat()):
+        monkeypatch.setattr(app, "session_interface", interface)
+        _set_session(client, cookie)
+        assert _is_logged_out(client, deck)
+
+
+def test_keys_the_quick_path_does_not_take_are_left_to_the_stock_code(app, client, studying,
+                                                                      monkeypatch):
+    """A list of CSRF keys (itsdangerous's rotation) and a bytearray fallback key work as
+    they do without the quick path: no 500."""
+    deck, page = studying
+    monkeypatch.setitem(app.config, "WTF_CSRF_SECRET_KEY", [SECRET])
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [bytearray(b"old-key")])
+    assert client.get(f"/study/{deck.id}").status_code == 200
     assert _answer(client, deck, page, CSRF_RE.search(page).group(1)).status_code == 303
