@@ -166,7 +166,10 @@ def test_anki_schedule_and_history_arrive_after_preview_and_confirm(app, client,
             assert row.due == state.due == anki_date(card.due, today)
             assert (state.interval, state.repetitions) == (card.ivl, 2)
             assert state.easiness == Decimal(card.factor) / 1000
-        else:  # learning or relearning, due within the day
+        elif card.queue == 3:  # a learning step past the day's end: due on a day number
+            assert row.due == state.due == anki_date(card.due, today)
+            assert state.repetitions == 0
+        else:  # learning or relearning, due within the day, on an epoch second
             assert row.due == state.due == epoch_day(card.due)
             assert state.repetitions == 0
         assert row.lapses == state.lapses == card.lapses
