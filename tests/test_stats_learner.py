@@ -22,6 +22,7 @@ from quizapp.stats.learner import (
     learner_summary,
 )
 from quizapp.stats.memory import Memory
+from quizapp.stats.topics import topic_figures
 
 # A Wednesday evening in UTC; the learner's today is 2025-03-12.
 NOW = datetime(2025, 3, 12, 20, 0, tzinfo=UTC)
@@ -473,7 +474,7 @@ def test_overall_figures_equal_those_of_all_sides_taken_together(sides, reviews,
 
 
 def topics_side_by_side(states, retention_by_card):
-    """learner._topics as it was written before its counts were summed per tag list: every
+    """topics.topic_figures as it was written before its counts were summed per tag list: every
     count and every float added per side and tag, the reference the faster one must equal."""
     from collections import Counter, defaultdict
 
@@ -543,7 +544,7 @@ def test_topics_equal_the_side_by_side_sums_to_the_bit(sides, retention):
     by_card = {card_id: RetentionCount(max(a, b), min(a, b))
                for card_id, (a, b) in retention.items()}
     chances = learner._Recall(NOW, DEFAULT_PARAMETERS, {}).each(states)
-    fast = learner._topics(states, by_card, chances)
+    fast = topic_figures(states, by_card, chances)
     slow = topics_side_by_side(states, by_card)
     assert fast == slow
     # Equal floats, not merely close: compare their bits.

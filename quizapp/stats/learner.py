@@ -36,13 +36,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from quizapp.scheduling.base import Stage as ScheduleStage
 from quizapp.scheduling.day import learner_day
 from quizapp.scheduling.fsrs_scheduler import DEFAULT_PARAMETERS
 from quizapp.stats.activity import (
     DayCount,
     DeckHistory,
-    RetentionCount,
     Review,
     Streaks,
     Tally,
@@ -69,14 +67,8 @@ from quizapp.stats.learner_types import (
     TopicMastery,
     card_stage,
 )
-from quizapp.stats.memory import (
-    NO_OUTLOOK,
-    ForgettingCurve,
-    Outlook,
-    OutlookSum,
-    Parameters,
-    utc,
-)
+from quizapp.stats.memory import ForgettingCurve, Parameters, utc
+from quizapp.stats.topics import outlook_sums, topic_figures
 
 __all__ = [
     "Review", "Streaks", "Tally", "counts_for_retention", "heatmap_first_day", "is_pass",
@@ -175,7 +167,7 @@ def _overall(
             summed[2] += topic.mature
             summed[3] += topic.tally.reviews
             summed[4] += topic.tally.passed
-    outlooks, outlook = _outlooks(states, chances)
+    outlooks, outlook = outlook_sums(states, chances)
     topics = tuple(
         TopicMastery(tag, cards, studied, mature, Tally(reviews, passed),
                      outlooks[tag].outlook())
@@ -203,27 +195,6 @@ def _merged_days(histories: Iterable[DeckHistory]) -> DeckHistory:
     for history in histories:
         merged.add_days(history)
     return merged
-
-
-def _outlooks(
-    states: Iterable[SideState], each_chances: Iterable[tuple[float, float] | None]
-) -> tuple[dict[str, OutlookSum], Outlook]:
-    """Recall (``each_chances``, one per side) summed per tag and over all sides not retired,
-    side by side in order."""
-    per_tag: dict[str, OutlookSum] = defaultdict(OutlookSum)
-    overall = OutlookSum()
-    for state, chances in zip(states, each_chances, strict=True):
-        if chances is not None:
-            today, in_week = chances
-            overall.cards += 1  # OutlookSum.add, inlined
-            overall.today += today
-            overall.in_week += in_week
-            for tag in state.tags:
-                summed = per_tag[tag]
-                summed.cards += 1
-                summed.today += today
-                summed.in_week += in_week
-    return per_tag, overall.outlook()
 
 
 def _hardness(card: HardCard) -> tuple[int, int, Decimal, int, int, int]:
@@ -282,7 +253,7 @@ def _figures(
     forecast = _forecast(states, today)
     if chances is None:
         chances = recall.each(states)
-    topics, outlook = _topics(states, history.retention_by_card, chances)
+    topics, outlook = topic_figures(states, history.retention_by_card, chances)
     return ProgressFigures(
         deck_id=deck_id,
         stages=_stage_counts(states),
@@ -312,72 +283,6 @@ def _forecast(states: Iterable[SideState], today: date) -> tuple[DayCount, ...]:
     return tuple(
         DayCount(today + timedelta(days=offset), count) for offset, count in enumerate(per_offset)
     )
-
-
-def _topics(
-    states: Sequence[SideState],
-    retention_by_card: Mapping[int, RetentionCount],
-    each_chances: Sequence[tuple[float, float] | None],
-) -> tuple[tuple[TopicMastery, ...], Outlook]:
-    """One entry per tag of a card still in study, alphabetical by tag; and the outlook of
-    all the sides, tagged or not.
-
-    The counts are integers, summed per distinct tag list first (a deck's cards share few)
-    and spread over its tags after. The recall means are floats, so each tag's and the
-    overall sums are added side by side in the sides' order, as they always were: the same
-    additions in the same order give the very same bits."""
-    per_list: dict[tuple[str, ...], list[int]] = {}  # cards, studied, mature, reviews, passed
-    outlooks: dict[str, OutlookSum] = {}
-    overall = OutlookSum()
-    new, mature = ScheduleStage.NEW, ScheduleStage.MATURE
-    retention_of = retention_by_card.get
-    for state, chances in zip(states, each_chances, strict=True):
-        if state.retired:
-            continue
-        tags = state.tags
-        if tags:
-            totals = per_list.get(tags)
-            if totals is None:
-                totals = per_list[tags] = [0, 0, 0, 0, 0]
-            totals[0] += 1
-            stage = state.stage
-            if stage != new:
-                totals[1] += 1
-                if stage == mature:
-                    totals[2] += 1
-            card_retention = retention_of(state.card_id)
-            if card_retention is not None:
-                totals[3] += card_retention.reviews
-                totals[4] += card_retention.passed
-        if chances is not None:
-            today, in_week = chances
-            overall.cards += 1  # OutlookSum.add, inlined
-            overall.today += today
-            overall.in_week += in_week
-            for tag in tags:
-                summed = outlooks.get(tag)
-                if summed is None:
-                    summed = outlooks[tag] = OutlookSum()
-                summed.cards += 1
-                summed.today += today
-                summed.in_week += in_week
-    counts: dict[str, list[int]] = {}
-    for tags, totals in per_list.items():
-        for tag in tags:
-            summed_counts = counts.get(tag)
-            if summed_counts is None:
-                counts[tag] = list(totals)
-            else:
-                for n, value in enumerate(totals):
-                    summed_counts[n] += value
-    topics = tuple(
-        TopicMastery(
-            tag, cards, studied, mature_count, Tally(reviews, passed),
-            outlooks[tag].outlook() if tag in outlooks else NO_OUTLOOK,
-        )
-        for tag, (cards, studied, mature_count, reviews, passed) in sorted(counts.items())
-    )
-    return topics, overall.outlook()
 
 
 def hardest_cards(
