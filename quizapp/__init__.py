@@ -171,11 +171,14 @@ def _refuse_nul_characters():
     """PostgreSQL cannot store or compare text holding NUL, so such input would be a 500
     there (and pass on SQLite): refuse it the same way on every engine."""
     view_args = request.view_args or {}
+    # Without a content type werkzeug parses no body: the form and files are empty.
+    body = request.want_form_data_parsed
     if (
         _holds_nul(request.args.items(multi=True))
-        or _holds_nul(request.form.items(multi=True))
+        or (body and _holds_nul(request.form.items(multi=True)))
         or any(isinstance(value, str) and "\x00" in value for value in view_args.values())
-        or any("\x00" in (storage.filename or "") for storage in request.files.values())
+        or (body and any("\x00" in (storage.filename or "")
+                         for storage in request.files.values()))
     ):
         abort(400, "The form contained a NUL character, which is not allowed.")
 
