@@ -12,6 +12,7 @@ import time
 
 import pytest
 from conftest import csrf_token
+from flask import Response, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf import csrf as wtf_csrf
 from hypothesis import given, settings
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from study_helpers import basic, make_deck
 
-from quizapp.signing import CSRF_SALT, QuickUnsigner
+from quizapp.signing import CSRF_SALT, QuickUnsigner, compact_json, quick_unsigner
 
 SECRET = "test-secret-key"  # conftest's app
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
@@ -231,8 +232,10 @@ def test_genuine_cookie_and_token_take_the_quick_path(client, studying, monkeypa
         raise AssertionError("the stock check ran")
 
     monkeypatch.setattr(wtf_csrf, "validate_csrf", stock)
+    monkeypatch.setattr(wtf_csrf, "generate_csrf", stock)
     monkeypatch.setattr(SecureCookieSessionInterface, "open_session", stock)
     assert _answer(client, deck, page, CSRF_RE.search(page).group(1)).status_code == 303
+    assert client.get(f"/study/{deck.id}").status_code == 200
 
 
 def test_a_csrf_token_signed_past_year_9999_is_refused_with_a_400(app, client, studying,
@@ -284,3 +287,57 @@ def test_keys_the_quick_path_does_not_take_are_left_to_the_stock_code(app, clien
     monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [bytearray(b"old-key")])
     assert client.get(f"/study/{deck.id}").status_code == 200
     assert _answer(client, deck, page, CSRF_RE.search(page).group(1)).status_code == 303
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(), st.one_of(st.text(min_size=1), st.binary(min_size=1)))
+def test_quick_signing_gives_itsdangerous_token(value, secret):
+    """The page's CSRF token, signed by the quick path, is the one Flask-WTF would sign (the
+    stock one made just before and just after, in case the second turned in between)."""
+    stock = URLSafeTimedSerializer(secret, salt=CSRF_SALT)
+    before = stock.dumps(value)
+    quick = quick_unsigner(secret, CSRF_SALT).sign(compact_json(value))
+    assert quick in (before, stock.dumps(value))
+    assert stock.loads(quick) == value
+
+
+def test_the_page_carries_flask_wtfs_own_token(app, client, studying, monkeypatch):
+    deck, _ = studying
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now)
+    page = client.get(f"/study/{deck.id}").get_data(as_text=True)
+    raw = _session_data(client)["csrf_token"]
+    assert CSRF_RE.search(page).group(1) == _serializer().dumps(raw)
+
+
+def test_a_session_kept_decoded_still_expires(client, studying, monkeypatch):
+    """The cookie's age is checked on every request, read before or not."""
+    deck, _ = studying
+    assert client.get(f"/study/{deck.id}").status_code == 200
+    later = time.time() + 32 * 86400  # past Flask's default lifetime of 31 days
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert _is_logged_out(client, deck)
+
+
+def test_a_session_a_request_can_change_in_place_is_not_kept(app):
+    """Two requests with the same cookie never share a list one of them can append to."""
+    cookie = _serializer(session=True).dumps({"_user_id": "1:1", "_flashes": [["info", "a"]]})
+    sessions = []
+    for _ in range(2):
+        with app.test_request_context(headers={"Cookie": f"session={cookie}"}):
+            sessions.append(app.session_interface.open_session(app, request))
+    sessions[0]["_flashes"].append(["info", "b"])
+    assert sessions[1]["_flashes"] == [["info", "a"]]
+
+
+@pytest.mark.parametrize("vary", [None, "Accept-Encoding", "cookie"])
+def test_a_session_read_adds_vary_cookie_as_flask_does(app, vary):
+    responses = [Response(), Response()]
+    for response, interface in zip(responses, (app.session_interface, SESSION), strict=True):
+        if vary:
+            response.headers["Vary"] = vary
+        session = interface.session_class({"_user_id": "1:1"})
+        session.accessed = True  # as the request context marks a session read
+        interface.save_session(app, session, response)
+    assert responses[0].headers.getlist("Vary") == responses[1].headers.getlist("Vary")
+    assert "cookie" in responses[0].headers["Vary"].lower()
