@@ -61,6 +61,14 @@ class QuickUnsigner:
         else:
             raise ValueError(f"key derivation {key_derivation!r} is not handled")
 
+    def sign(self, payload: bytes, timestamp: int) -> str:
+        """The token the serializer's ``dumps`` makes at ``timestamp`` (seconds) for
+        ``payload``, its serialized payload (URL-safe base64, "." first when compressed)."""
+        stamp = base64.urlsafe_b64encode(timestamp.to_bytes(8, "big").lstrip(b"\0")).rstrip(b"=")
+        signed = payload + b"." + stamp
+        signature = base64.urlsafe_b64encode(hmac.digest(self._key, signed, "sha1")).rstrip(b"=")
+        return (signed + b"." + signature).decode("ascii")
+
     def payload(self, token: str, max_age: int | None) -> str | None:
         if not token.isascii():
             return None
@@ -200,3 +208,32 @@ def _matches_session(token: Any, config) -> bool:
     time_limit = config.get("WTF_CSRF_TIME_LIMIT", 3600)
     text = quick_unsigner(secret, CSRF_SALT).payload(token, time_limit)
     return text is not None and hmac.compare_digest(text.encode(), f'"{expected}"'.encode())
+
+
+def csrf_token() -> str:
+    """Flask-WTF's ``generate_csrf`` (the pages' ``csrf_token()``): the same token, kept in
+    ``g`` for the request as it keeps it, signed by ``QuickUnsigner`` instead of a serializer
+    made anew for each page. Anything but a session that already has its hex token (a first
+    visit, a list of keys) goes to Flask-WTF."""
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    token = g.get(field) if field else None
+    if token is not None:
+        return token
+    secret = config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key)
+    raw = session.get(field)
+    if not (quick_key(secret) and isinstance(raw, str) and raw.isascii() and raw.isalnum()):
+        return wtf_csrf.generate_csrf()
+    token = quick_unsigner(secret, CSRF_SALT).sign(_url_safe_payload(f'"{raw}"'.encode()),
+                                                   int(time.time()))
+    setattr(g, field, token)
+    return token
+
+
+def _url_safe_payload(data: bytes) -> bytes:
+    """itsdangerous's URL-safe payload of serialized ``data``: compressed when that is
+    shorter by more than the marking dot."""
+    compressed = zlib.compress(data)
+    if len(compressed) < len(data) - 1:
+        return b"." + base64.urlsafe_b64encode(compressed).rstrip(b"=")
+    return base64.urlsafe_b64encode(data).rstrip(b"=")

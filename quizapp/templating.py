@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, request, url_for
 from markupsafe import Markup
 
-from . import kinds, rendering
+from . import kinds, rendering, signing
 from .formats.sanitize import plain_text
 
 
@@ -47,6 +47,9 @@ def register(app: Flask) -> None:
     def plural(count: int, singular: str, plural_form: str | None = None) -> str:
         return f"{count} {singular if count == 1 else plural_form or singular + 's'}"
 
+    # Flask-WTF's context processor (run before this one) puts its generate_csrf there.
+    app.jinja_env.globals["csrf_token"] = signing.csrf_token
+
     @app.context_processor
     def globals_():
-        return {"card_kind": kinds.get}
+        return {"card_kind": kinds.get, "csrf_token": signing.csrf_token}

@@ -20,6 +20,7 @@ from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from study_helpers import basic, make_deck
 
 from quizapp.signing import CSRF_SALT, QuickUnsigner
+from quizapp.signing import csrf_token as page_csrf_token
 
 SECRET = "test-secret-key"  # conftest's app
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
@@ -233,6 +234,41 @@ def test_genuine_cookie_and_token_take_the_quick_path(client, studying, monkeypa
     monkeypatch.setattr(wtf_csrf, "validate_csrf", stock)
     monkeypatch.setattr(SecureCookieSessionInterface, "open_session", stock)
     assert _answer(client, deck, page, CSRF_RE.search(page).group(1)).status_code == 303
+
+
+@pytest.mark.parametrize("raw", [hashlib.sha1(b"one").hexdigest(), "a" * 40, "0f" * 20])
+def test_a_pages_csrf_token_is_the_one_flask_wtf_makes(app, monkeypatch, raw):
+    """Signed as Flask-WTF signs it, compressed or not, and kept for the request."""
+    monkeypatch.setattr(time, "time", lambda: 1_900_000_000.75)
+    with app.test_request_context("/"):
+        from flask import session
+
+        session["csrf_token"] = raw
+        token = page_csrf_token()
+        assert token == wtf_csrf.generate_csrf() == _serializer().dumps(raw)
+        assert page_csrf_token() is token
+    assert _serializer().loads(token) == raw
+
+
+def test_a_page_signs_its_csrf_token_without_flask_wtf_once_the_session_has_one(
+        client, studying, monkeypatch):
+    deck, _ = studying
+
+    def stock(*args, **kwargs):
+        raise AssertionError("Flask-WTF made the token")
+
+    monkeypatch.setattr(wtf_csrf, "generate_csrf", stock)
+    page = client.get(f"/study/{deck.id}").get_data(as_text=True)
+    tokens = set(CSRF_RE.findall(page))
+    assert len(tokens) == 1
+    assert _answer(client, deck, page, tokens.pop()).status_code == 303
+
+
+def test_a_first_visit_gets_its_csrf_token_from_flask_wtf(client):
+    """No token in the session yet: Flask-WTF makes one (and the session's raw token)."""
+    token = csrf_token(client, "/auth/login")
+    raw = _serializer(session=True).loads(client.get_cookie("session").value)["csrf_token"]
+    assert _stock(token, None) == raw
 
 
 def test_a_csrf_token_signed_past_year_9999_is_refused_with_a_400(app, client, studying,

@@ -89,10 +89,13 @@ def _signer(secret_key: str) -> Signer:
 
 
 def encode_presentation(p: Presentation, user_id: int, secret_key: str) -> str:
-    return _serializer(secret_key).dumps(
+    # URLSafeSerializer.dumps with its signer kept: the same token, without a new signer
+    # (and its key derived again) for each page.
+    payload = _serializer(secret_key).dump_payload(
         [user_id, p.card_id, p.ordinal, p.mode, p.state_version, p.nonce, p.shown_at,
          list(p.choice_order)]
     )
+    return _signer(secret_key).sign(payload).decode("utf-8")
 
 
 def decode_presentation(token: str, user_id: int, secret_key: str) -> Presentation:
