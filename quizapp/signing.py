@@ -320,3 +320,4 @@ def _matches_session(token: Any, config) -> bool:
     time_limit = config.get("WTF_CSRF_TIME_LIMIT", 3600)
     text = quick_unsigner(secret, CSRF_SALT).payload(token, time_limit)
     return text is not None and hmac.compare_digest(text.encode(), f'"{expected}"'.encode())
+

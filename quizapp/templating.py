@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, url_for
+from flask import Flask, render_template, request, url_for
 from markupsafe import Markup
 
 from . import kinds, rendering
 from .formats.sanitize import plain_text
+from .scheduling.base import RatingOption
 
 
 def media_url_for(deck_id: int):
@@ -15,6 +16,8 @@ def media_url_for(deck_id: int):
 
 # Bounds the memo below; its keys come from template literals and the server's mount point.
 FIXED_URLS_MAX = 256
+# Bounds the memo of deck pages' URLs: three or four per deck studied since it was last cleared.
+DECK_URLS_MAX = 4096
 
 
 def register(app: Flask) -> None:
@@ -32,6 +35,31 @@ def register(app: Flask) -> None:
             values = {"filename": filename} if filename else {}
             url = fixed[key] = url_for(endpoint, **values)
         return url
+
+    deck_urls: dict[tuple[str, str, int], str] = {}
+
+    @app.template_global("deck_url")
+    def deck_url(endpoint: str, deck_id: int) -> str:
+        """``url_for`` for a deck's page that takes only the deck, built once per mount point
+        and deck: every study page links to three."""
+        key = (request.script_root, endpoint, deck_id)
+        url = deck_urls.get(key)
+        if url is None:
+            if len(deck_urls) >= DECK_URLS_MAX:
+                deck_urls.clear()
+            url = deck_urls[key] = url_for(endpoint, deck_id=deck_id)
+        return url
+
+    faces: dict[RatingOption, Markup] = {}
+
+    @app.template_global("grade_face")
+    def grade_face(option: RatingOption) -> Markup:
+        """A grade button's opening tag, key and label, rendered once per rating option (a
+        scheduler's scale is fixed): six of them were a tenth of a study page's CPU."""
+        face = faces.get(option)
+        if face is None:
+            face = faces[option] = Markup(render_template("study/_grade_face.html", option=option))
+        return face
 
     @app.template_filter("card_html")
     def card_html(fragment: str, deck_id: int) -> Markup:

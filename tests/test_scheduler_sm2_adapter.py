@@ -58,6 +58,21 @@ def test_preview_is_review_for_every_grade():
     assert preview[4].day == now.day + timedelta(days=36)  # 15 x 2.36 = 35.4, rounded up
 
 
+def test_preview_is_each_reviews_due_on_random_states():
+    """The preview skips the review records; its due days and instants are still theirs."""
+    rng = random.Random(SEED)
+    scheduler = Sm2Scheduler()
+    state = scheduler.new_state()
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    for _ in range(SEQUENCES):
+        moment = Moment(now, rng.choice(ZONES))
+        expected = {grade: scheduler.review(state, grade, moment)[1].due
+                    for grade in scheduler.scale.values}
+        assert scheduler.preview(state, moment) == expected
+        state, _ = scheduler.review(state, rng.choices(range(6), [1, 1, 1, 3, 4, 5])[0], moment)
+        now += timedelta(hours=rng.uniform(1, 24 * 200))
+
+
 @pytest.mark.parametrize("grade", [True, 6, -1, 3.0, "4", None])
 def test_review_refuses_what_is_not_a_grade(grade):
     with pytest.raises(ValueError):

@@ -238,6 +238,27 @@ def test_genuine_cookie_and_token_take_the_quick_path(client, studying, monkeypa
     assert client.get(f"/study/{deck.id}").status_code == 200
 
 
+def test_a_page_signs_its_csrf_token_without_flask_wtf_once_the_session_has_one(
+        client, studying, monkeypatch):
+    deck, _ = studying
+
+    def stock(*args, **kwargs):
+        raise AssertionError("Flask-WTF made the token")
+
+    monkeypatch.setattr(wtf_csrf, "generate_csrf", stock)
+    page = client.get(f"/study/{deck.id}").get_data(as_text=True)
+    tokens = set(CSRF_RE.findall(page))
+    assert len(tokens) == 1
+    assert _answer(client, deck, page, tokens.pop()).status_code == 303
+
+
+def test_a_first_visit_gets_its_csrf_token_from_flask_wtf(client):
+    """No token in the session yet: Flask-WTF makes one (and the session's raw token)."""
+    token = csrf_token(client, "/auth/login")
+    raw = _serializer(session=True).loads(client.get_cookie("session").value)["csrf_token"]
+    assert _stock(token, None) == raw
+
+
 def test_a_csrf_token_signed_past_year_9999_is_refused_with_a_400(app, client, studying,
                                                                    monkeypatch):
     """With no time limit, itsdangerous fails on such a timestamp (a datetime cannot hold it):

@@ -272,6 +272,23 @@ def test_forged_or_foreign_tokens_are_refused(app, learner):
     assert db.session.query(ReviewLog).count() == 0
 
 
+def test_a_token_reads_as_itsdangerous_reads_it_and_a_compressed_one_still_decodes(app,
+                                                                                   learner):
+    """Tokens are written without zlib; itsdangerous's own serializer (which compresses
+    what shrinks) reads them, and its tokens, pages shown before the change, still decode."""
+    from itsdangerous import URLSafeSerializer
+
+    stock = URLSafeSerializer(SECRET, salt="quizapp.presentation")
+    p = study.Presentation(7, 2, "review", 3, "a" * 32, 1_800_000_000.25, (2, 0, 1))
+    fields = [learner.id, 7, 2, "review", 3, "a" * 32, 1_800_000_000.25, [2, 0, 1]]
+    token = study.encode_presentation(p, learner.id, SECRET)
+    assert stock.loads(token) == fields
+    compressed = stock.dumps(fields)
+    assert compressed.startswith(".") and not token.startswith(".")
+    for made in (token, compressed):
+        assert study.decode_presentation(made, learner.id, SECRET) == p
+
+
 def test_cramming_hard_cards_only_shows_the_learners_hardest(app, learner):
     deck = make_deck([basic("a"), basic("b"), basic("c"), basic("d")])
     cards = {c.guid: c for c in deck.cards}

@@ -74,12 +74,8 @@ def _render(template: str, **context):
 @bp.get("/<int:deck_id>")
 @login_required
 def session_page(deck_id: int):
-    page = _session_page(deck_id)
-    db.session.commit()  # opening the session may have begun it, or restarted it
-    return page
-
-
-def _session_page(deck_id: int):
+    """Each outcome commits (opening the session may have begun or restarted it) before its
+    page is rendered."""
     deck = deck_for_study(deck_id)
     user = _learner()
     cram = request.args.get("mode") == Phase.CRAM

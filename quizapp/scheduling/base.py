@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
@@ -55,6 +55,9 @@ class Moment:
 
     at: datetime
     tz_name: str | None = None
+    # The learner's day this moment falls in, worked out once: every review asks for it, and
+    # a study page's grade buttons twice per rating.
+    day: date = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.at, datetime):
@@ -62,11 +65,7 @@ class Moment:
         # Naive instants mean UTC throughout the app (see ``day.learner_day``).
         at = self.at if self.at.tzinfo is not None else self.at.replace(tzinfo=UTC)
         object.__setattr__(self, "at", at.astimezone(UTC))
-
-    @property
-    def day(self) -> date:
-        """The learner's day this moment falls in."""
-        return learner_day(self.at, self.tz_name)
+        object.__setattr__(self, "day", learner_day(self.at, self.tz_name))
 
     def day_of(self, instant: datetime) -> date:
         return learner_day(instant, self.tz_name)

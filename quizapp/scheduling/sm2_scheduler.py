@@ -17,6 +17,7 @@ without rescheduling, as before.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -97,6 +98,21 @@ class Sm2Scheduler(Scheduler[sm2.Sm2State]):
             passed=self.scale.passes(grade),
         )
         return after, record
+
+    def preview(self, state: sm2.Sm2State, now: Moment) -> dict[int, Due]:
+        """As ``Scheduler.preview``, without the review records it does not need: the grade
+        buttons are on every study page. The failing grades share one due day."""
+        today = now.day
+        starts: dict[date, datetime] = {}
+        due = {}
+        for rating in self.scale.values:
+            day = sm2.review(state, rating, today).due
+            assert day is not None  # as in review
+            start = starts.get(day)
+            if start is None:
+                start = starts[day] = now.start_of(day)
+            due[rating] = Due(day, start)
+        return due
 
     def stage(self, state: sm2.Sm2State) -> Stage:
         if state.due is None:
