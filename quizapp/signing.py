@@ -214,7 +214,7 @@ class CookieSessionInterface(SecureCookieSessionInterface):
         headers. The caller checks the age on every request all the same."""
         header = request.environ.get("HTTP_COOKIE")
         key = (unsigner, name, header)
-        found = self._opened.get(key) if header else None
+        found = self._opened.get(key) if header and len(header) <= MAX_KEPT_HEADER_CHARS else None
         if found is not None:
             return found
         cookie = request.cookies.get(name)
@@ -228,7 +228,8 @@ class CookieSessionInterface(SecureCookieSessionInterface):
         if not isinstance(contents, dict):
             return None
         found = (opened[0], contents)
-        if all(isinstance(value, PLAIN) for value in contents.values()):
+        if len(header) <= MAX_KEPT_HEADER_CHARS and all(
+                isinstance(value, PLAIN) for value in contents.values()):
             if len(self._opened) >= MAX_OPENED_COOKIES:
                 self._opened.clear()
             self._opened[key] = found
@@ -239,6 +240,9 @@ class CookieSessionInterface(SecureCookieSessionInterface):
 PLAIN = (str, int, float, bool, type(None))
 # Sessions of so many recent visitors are kept decoded per process (about 1 kB each).
 MAX_OPENED_COOKIES = 4096
+# Only a Cookie header this short is kept (a session cookie is a few hundred characters): a
+# client padding its header with other cookies cannot make each kept entry large.
+MAX_KEPT_HEADER_CHARS = 2048
 
 
 def generate_csrf(secret_key: str | bytes | None = None, token_key: str | None = None) -> str:

@@ -20,7 +20,13 @@ from hypothesis import strategies as st
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from study_helpers import basic, make_deck
 
-from quizapp.signing import CSRF_SALT, QuickUnsigner, compact_json, quick_unsigner
+from quizapp.signing import (
+    CSRF_SALT,
+    MAX_KEPT_HEADER_CHARS,
+    QuickUnsigner,
+    compact_json,
+    quick_unsigner,
+)
 
 SECRET = "test-secret-key"  # conftest's app
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
@@ -349,6 +355,19 @@ def test_a_session_a_request_can_change_in_place_is_not_kept(app):
             sessions.append(app.session_interface.open_session(app, request))
     sessions[0]["_flashes"].append(["info", "b"])
     assert sessions[1]["_flashes"] == [["info", "a"]]
+
+
+def test_only_a_short_cookie_header_is_kept_decoded(app):
+    """A client padding its Cookie header cannot make each kept entry large; the padded
+    session is still read, by the quick path or Flask's."""
+    cookie = _serializer(session=True).dumps({"_user_id": "1:1"})
+    interface = app.session_interface
+    for padding, kept in ((0, True), (MAX_KEPT_HEADER_CHARS, False)):
+        interface._opened.clear()
+        header = f"session={cookie}; pad={'x' * padding}"
+        with app.test_request_context(headers={"Cookie": header}):
+            assert interface.open_session(app, request)["_user_id"] == "1:1"
+        assert bool(interface._opened) is kept
 
 
 @pytest.mark.parametrize("vary", [None, "Accept-Encoding", "cookie"])
