@@ -238,7 +238,9 @@ class CookieSessionInterface(SecureCookieSessionInterface):
 
 # Session values the opened-cookie cache may share between requests: none changes in place.
 PLAIN = (str, int, float, bool, type(None))
-# Sessions of so many recent visitors are kept decoded per process (about 1 kB each).
+# Sessions of so many recent visitors are kept decoded per process: about 1 kB each, 3.5 kB
+# with a header padded to MAX_KEPT_HEADER_CHARS, so 15 MB at worst. Any visitor gets a genuine
+# cookie (the log-in page's CSRF token), so anyone can fill it; the bound keeps that cheap.
 MAX_OPENED_COOKIES = 4096
 # Only a Cookie header this short is kept (a session cookie is a few hundred characters): a
 # client padding its header with other cookies cannot make each kept entry large.
