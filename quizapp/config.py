@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
+from . import jsontext
 from .formats import DEFAULT_MAX_DECK_MEDIA_BYTES, DEFAULT_MAX_MEDIA_FILE_BYTES
 
 SECRET_KEY_FILE = "secret_key"
@@ -97,7 +98,8 @@ def from_environment(instance_path: str) -> dict:
 
 
 DEFAULTS = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # JSON columns are read with jsontext.loads: the same values, less CPU per value.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_deserializer": jsontext.loads},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

@@ -57,6 +57,23 @@ class UTCDateTime(TypeDecorator):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+    # On SQLite, one function instead of SQLAlchemy's two (ours above, then its DATETIME's
+    # formatting through a dict): the text it stores, "YYYY-MM-DD HH:MM:SS.ffffff" in UTC.
+    # The answer path binds several per answer.
+    def bind_processor(self, dialect):
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        return _sqlite_text
+
+
+def _sqlite_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is not None and value.utcoffset():
+        value = value.astimezone(UTC)
+    # isoformat pads the year to four digits; an aware value's offset (+00:00) is cut off.
+    return value.isoformat(" ", "microseconds")[:26]
+
 
 class User(UserMixin, db.Model):
     __tablename__ = "user"
