@@ -6,6 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from conftest import CSRF_RE, csrf_token, make_user
+from study_helpers import basic, make_deck
 
 from quizapp.extensions import db
 from quizapp.models import Deck, User
@@ -205,3 +206,22 @@ def test_account_page_changes_name_and_time_zone(auth, client, app):
     assert good.status_code == 303
     user = db.session.scalars(db.select(User)).one()
     assert (user.display_name, user.timezone) == ("Ann B", "Pacific/Auckland")
+
+
+def test_study_pages_log_out_a_stale_or_deleted_session(auth, client, app):
+    # A study URL loads the user with its deck (rows.get_with): the session check holds there.
+    deck = make_deck([basic("a")])
+    ann = make_user("ann@example.org")
+    auth.login("ann@example.org")
+    elsewhere = app.test_client()
+    auth.login("ann@example.org", client=elsewhere)
+    study = f"/study/{deck.id}"
+    assert client.get(study).status_code == 200
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/")})
+    response = elsewhere.get(study)
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    auth.login("ann@example.org", client=elsewhere)
+    assert elsewhere.get(study).status_code == 200
+    db.session.execute(db.delete(User).where(User.id == ann.id))
+    db.session.commit()
+    assert elsewhere.get(study).status_code == 302
