@@ -49,14 +49,24 @@ def session_identifier() -> str:
     few thousand (address, user agent) pairs: every logged-in request compares it with the
     session's, and a browser sends the same two every time (~5 us a request)."""
     headers = request.headers
-    return _identifier(headers.get("X-Forwarded-For", request.remote_addr),
-                       headers.get("User-Agent"))
+    address = headers.get("X-Forwarded-For", request.remote_addr)
+    user_agent = headers.get("User-Agent")
+    if len(address or "") + len(user_agent or "") > MAX_KEPT_IDENTITY_CHARS:
+        return _identifier(address, user_agent)
+    return _kept_identifier(address, user_agent)
 
 
-@functools.lru_cache(maxsize=4096)
+# Only short pairs are kept (a browser's user agent is a few hundred characters): a client
+# sending long headers cannot make the 4096 kept entries large.
+MAX_KEPT_IDENTITY_CHARS = 1024
+
+
 def _identifier(address: str | None, user_agent: str | None) -> str:
     if address is not None:
         # The first address of an X-Forwarded-For list is the client's.
         address = address.encode("utf-8").split(b",")[0].strip()
     agent = user_agent.encode("utf-8") if user_agent is not None else None
     return hashlib.sha512(f"{address}|{agent}".encode()).hexdigest()
+
+
+_kept_identifier = functools.lru_cache(maxsize=4096)(_identifier)

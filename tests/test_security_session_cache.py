@@ -176,6 +176,7 @@ def test_a_query_the_nul_check_does_not_parse_holds_no_nul(app, query):
     {}, {"HTTP_USER_AGENT": "Mozilla/5.0 (X11) \xe9"}, {"REMOTE_ADDR": "::1"},
     {"HTTP_X_FORWARDED_FOR": "203.0.113.9, 10.0.0.1", "HTTP_USER_AGENT": "a"},
     {"HTTP_X_FORWARDED_FOR": "", "HTTP_USER_AGENT": ""},
+    {"HTTP_USER_AGENT": "long " * 400},  # too long to be kept
 ])
 def test_the_session_identifier_is_flask_logins(app, environ):
     for _ in range(2):  # computed, then kept
