@@ -51,7 +51,7 @@ PLAIN_ERRORS = {
 
 def create_app(config: dict | None = None) -> Flask:
     """The app; ``config`` overrides the settings read from the environment (tests)."""
-    app = Flask(
+    app = QuizApp(
         __name__,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
@@ -103,6 +103,35 @@ def create_app(config: dict | None = None) -> Flask:
     app.after_request(_security_headers)
     app.before_request(_refuse_nul_characters)
     return app
+
+
+class QuizApp(Flask):
+    """Flask, asking once per view, hook and handler whether it is a coroutine function.
+
+    Flask passes each through ``ensure_sync`` every time it calls it (two dozen times a
+    request), and ``inspect.iscoroutinefunction`` unwraps and inspects the function each time
+    (~10 us a request). The answer is kept per function; a coroutine function is still
+    wrapped by Flask's own code on each call."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain_functions: set = set()
+
+    def ensure_sync(self, func):
+        try:
+            if func in self._plain_functions:
+                return func
+        except TypeError:  # unhashable callable: asked every time
+            return super().ensure_sync(func)
+        synced = super().ensure_sync(func)
+        # Hooks and views are a fixed set; the bound keeps callables made per call
+        # (partials) from growing it.
+        if synced is func and len(self._plain_functions) < MAX_PLAIN_FUNCTIONS:
+            self._plain_functions.add(func)
+        return synced
+
+
+MAX_PLAIN_FUNCTIONS = 4096
 
 
 class _IdConverter(IntegerConverter):
@@ -174,13 +203,20 @@ def _refuse_nul_characters():
     # Without a content type werkzeug parses no body: the form and files are empty.
     body = request.want_form_data_parsed
     if (
-        _holds_nul(request.args.items(multi=True))
+        (_query_may_hold_nul(request.query_string)
+         and _holds_nul(request.args.items(multi=True)))
         or (body and _holds_nul(request.form.items(multi=True)))
         or any(isinstance(value, str) and "\x00" in value for value in view_args.values())
         or (body and any("\x00" in (storage.filename or "")
                          for storage in request.files.values()))
     ):
         abort(400, "The form contained a NUL character, which is not allowed.")
+
+
+def _query_may_hold_nul(query: bytes) -> bool:
+    """A NUL reaches the parsed query only as itself or percent-encoded ("%00"): a query
+    without either needs no parsing to be cleared (most requests have none at all)."""
+    return b"\x00" in query or b"%00" in query
 
 
 def _holds_nul(pairs) -> bool:

@@ -10,10 +10,14 @@ import pytest
 from conftest import CSRF_RE, make_user
 from flask import request
 from flask.sessions import SecureCookieSessionInterface
+from flask_login.utils import _create_identifier
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from itsdangerous import URLSafeTimedSerializer
 from study_helpers import basic, make_deck
 
-from quizapp import signing
+import quizapp
+from quizapp import auth_loader, signing
 from quizapp.extensions import db
 from quizapp.services import accounts
 
@@ -145,3 +149,60 @@ def test_a_nul_in_a_multipart_form_is_still_refused(app, client, studying, chunk
                            environ_overrides=extra)
     assert response.status_code == 400
     assert "NUL" in response.get_data(as_text=True)
+
+
+# Pieces a query can be made of that come near a NUL, besides any bytes at all.
+QUERY_PIECES = st.sampled_from([b"%", b"0", b"00", b"%0", b"%00", b"%25", b"\x00", b"=", b"&",
+                                b"+", b";", b"x", b"\xc3", b"%C0%80", b"%u0000"])
+
+
+@settings(max_examples=400, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(QUERY_PIECES | st.binary(max_size=4), max_size=8).map(b"".join))
+def test_a_query_the_nul_check_does_not_parse_holds_no_nul(app, query):
+    """Any query string, as a client can send it: when the shortcut says it cannot hold a
+    NUL, werkzeug's parsed arguments hold none."""
+    with app.test_request_context("/", environ_overrides={
+            "QUERY_STRING": query.decode("latin-1")}):
+        try:
+            parsed = list(request.args.items(multi=True))
+        except UnicodeDecodeError:  # raw bytes that are not UTF-8: werkzeug parses nothing
+            return
+        if any("\x00" in key + value for key, value in parsed):
+            assert quizapp._query_may_hold_nul(request.query_string)
+
+
+@pytest.mark.parametrize("environ", [
+    {}, {"HTTP_USER_AGENT": "Mozilla/5.0 (X11) \xe9"}, {"REMOTE_ADDR": "::1"},
+    {"HTTP_X_FORWARDED_FOR": "203.0.113.9, 10.0.0.1", "HTTP_USER_AGENT": "a"},
+    {"HTTP_X_FORWARDED_FOR": "", "HTTP_USER_AGENT": ""},
+    {"HTTP_USER_AGENT": "long " * 400},  # too long to be kept
+])
+def test_the_session_identifier_is_flask_logins(app, environ):
+    for _ in range(2):  # computed, then kept
+        with app.test_request_context("/", environ_base=environ):
+            assert auth_loader.session_identifier() == _create_identifier()
+
+
+def test_another_browser_with_the_cookie_gets_a_session_no_longer_fresh(app, client, auth,
+                                                                        learner):
+    auth.login()
+    with client.session_transaction() as session:
+        assert session["_fresh"] is True
+    client.get("/", headers={"User-Agent": "another browser"})
+    with client.session_transaction() as session:
+        assert session["_fresh"] is False
+
+
+def test_views_and_hooks_run_as_flask_runs_them(app):
+    def plain():
+        return "plain"
+
+    async def coroutine():
+        return "coroutine"
+
+    assert app.ensure_sync(plain) is plain and app.ensure_sync(plain) is plain
+    for _ in range(2):  # never kept: Flask's own code wraps it (or refuses without asgiref)
+        with pytest.raises(RuntimeError, match="async"):
+            app.ensure_sync(coroutine)
+    assert coroutine not in app._plain_functions
