@@ -50,6 +50,8 @@ BENCHMARKS = [
     ("simulate", "bench_simulate.py", "Simulated learners: SM-2 vs FSRS for a year", [],
      ["--quick"]),
     ("fit", "bench_fit.py", "Personal FSRS parameters: fit time and log loss", [], ["--quick"]),
+    ("app_tax", "app_tax.py", "A request's fixed cost: the app against bare Flask", [],
+     ["--requests", "100", "--rounds", "2"]),
 ]
 
 
