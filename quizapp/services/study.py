@@ -181,6 +181,8 @@ def _new_query(from_start: bool):
 
 
 _NEW, _NEW_FROM = Prepared(_new_query(False)), Prepared(_new_query(True))
+_SEEN_SIDES = Prepared(select(CardState.ordinal).where(
+    CardState.user_id == bindparam("user_id"), CardState.card_id == bindparam("card_id")))
 
 
 def next_new_side(
@@ -197,13 +199,8 @@ def next_new_side(
     card = ShownCard(*row)
     if card.side_count == 1:
         return card, (card.ordinals or [0])[0]
-    seen = set(
-        db.session.scalars(
-            select(CardState.ordinal).where(
-                CardState.user_id == user.id, CardState.card_id == card.id
-            )
-        )
-    )
+    seen = {ordinal for (ordinal,) in _SEEN_SIDES.all(
+        core_connection(), {"user_id": user.id, "card_id": card.id})}
     ordinal = next(o for o in card.ordinals if o not in seen)
     return card, ordinal
 
@@ -284,6 +281,7 @@ def _cram_window():
 
 
 _CRAM_WINDOW = Prepared(_cram_window())
+_SHOWN_CARD = Prepared(select(*_CARD_COLUMNS).where(Card.id == bindparam("card_id")))
 
 
 def _next_cram(deck: Deck, queue: SessionQueue) -> Presentation | None:
@@ -307,7 +305,7 @@ def _next_cram(deck: Deck, queue: SessionQueue) -> Presentation | None:
     ]
     if sides:
         card_id, index = random.choice(sides)
-        card = db.session.get(Card, card_id)
+        card = ShownCard(*_SHOWN_CARD.first(core_connection(), {"card_id": card_id}))
         return _present(card_id, (card.ordinals or [0])[index], Phase.CRAM, 0, card)
     if not queue.repeats:
         return None
