@@ -181,6 +181,9 @@ def _new_query(from_start: bool):
 
 
 _NEW, _NEW_FROM = Prepared(_new_query(False)), Prepared(_new_query(True))
+_LIVE_CARD = Prepared(select(*_CARD_COLUMNS).where(
+    Card.id == bindparam("card_id"), Card.deck_id == bindparam("deck_id"),
+    Card.retired.is_(False)))
 _SEEN_SIDES = Prepared(select(CardState.ordinal).where(
     CardState.user_id == bindparam("user_id"), CardState.card_id == bindparam("card_id")))
 
@@ -233,9 +236,9 @@ def choose_next(
             card, ordinal = found
             return _present(card.id, ordinal, Phase.LEARN, 0, card)
     for card_id, ordinal in queue.repeats:
-        card = db.session.get(Card, card_id)
-        if card is not None and card.deck_id == deck.id and not card.retired:
-            return _present(card_id, ordinal, Phase.REPEAT, 0, card)
+        row = _LIVE_CARD.first(core_connection(), {"card_id": card_id, "deck_id": deck.id})
+        if row is not None:
+            return _present(card_id, ordinal, Phase.REPEAT, 0, ShownCard(*row))
     due = next_due_review(user, deck, today, now, ahead=True)
     return _present_due(*due) if due is not None else None
 
