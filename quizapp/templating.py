@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request, url_for
+from flask import Flask, render_template, url_for
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from . import kinds, rendering
@@ -24,10 +26,12 @@ def register(app: Flask) -> None:
     fixed: dict[tuple[str, str, str], str] = {}
 
     @app.template_global("fixed_url")
-    def fixed_url(endpoint: str, filename: str = "") -> str:
+    @pass_context
+    def fixed_url(context: Context, endpoint: str, filename: str = "") -> str:
         """``url_for`` for a page without arguments or a static file, built once per mount
-        point: the layout links to a dozen, each ~6 us to build on every page."""
-        key = (request.script_root, endpoint, filename)
+        point: the layout links to a dozen, each ~6 us to build on every page. The mount
+        point is read off the template's ``request`` (the request itself, not the proxy)."""
+        key = (context["request"].script_root, endpoint, filename)
         url = fixed.get(key)
         if url is None:
             if len(fixed) >= FIXED_URLS_MAX:
@@ -39,10 +43,11 @@ def register(app: Flask) -> None:
     deck_urls: dict[tuple[str, str, int], str] = {}
 
     @app.template_global("deck_url")
-    def deck_url(endpoint: str, deck_id: int) -> str:
+    @pass_context
+    def deck_url(context: Context, endpoint: str, deck_id: int) -> str:
         """``url_for`` for a deck's page that takes only the deck, built once per mount point
-        and deck: every study page links to three."""
-        key = (request.script_root, endpoint, deck_id)
+        (as for ``fixed_url``) and deck: every study page links to three."""
+        key = (context["request"].script_root, endpoint, deck_id)
         url = deck_urls.get(key)
         if url is None:
             if len(deck_urls) >= DECK_URLS_MAX:

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from study_helpers import basic, make_deck, sm2_row
 
 from quizapp.extensions import db
-from quizapp.models import CardState, ReviewLog
-from quizapp.services import study_answer
+from quizapp.models import CardState, ReviewLog, SchedulerOverride
+from quizapp.services import study, study_answer, study_queue
 from quizapp.services.prepared import Prepared
 from quizapp.services.rows import core_connection
 
@@ -48,6 +48,31 @@ def test_read_gives_the_rows_and_types_of_execute(side, ordinal):
     assert got == expected
     assert [type(value) for value in got] == [type(value) for value in expected]
     assert study_answer._READ.first(connection, {**parameters, "card_id": -1}) is None
+
+
+def test_all_gives_the_rows_and_types_of_execute(side):
+    """Every row, in order: the cards of a deck from its start (a cram window) and a study
+    page's session read (NULL side columns, JSON settings, dates, counts)."""
+    learner, card = side
+    three = make_deck([basic("b"), basic("c"), basic("d")], title="Three")
+    study_queue.open_session(learner, card.deck_id, cram=False)
+    db.session.add(SchedulerOverride(user_id=learner.id, deck_id=card.deck_id,
+                                     settings={"name": "sm2"}))
+    db.session.commit()
+    connection = core_connection()
+    cases = [
+        (study._CRAM_WINDOW, {"deck_id": three.id, "point": 0.0}),
+        (study._OPEN_PAGE, {"user_id": learner.id, "deck_id": card.deck_id, "mode": "scheduled",
+                            "since": datetime(2026, 3, 5, tzinfo=UTC)}),
+    ]
+    for prepared, parameters in cases:
+        expected = [tuple(row) for row in connection.execute(prepared.statement, parameters)]
+        got = prepared.all(connection, parameters)
+        assert got == expected and got
+        assert len(got) == (3 if prepared is study._CRAM_WINDOW else 1)
+        assert [[type(value) for value in row] for row in got] == [
+            [type(value) for value in row] for row in expected]
+    assert study._CRAM_WINDOW.all(connection, {"deck_id": -1, "point": 0.0}) == []
 
 
 def _log(learner, card, nonce: str) -> dict:

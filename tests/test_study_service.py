@@ -11,7 +11,7 @@ from study_helpers import basic, make_deck, mcq, sm2_of, sm2_row
 
 from quizapp.deckfile import CardData
 from quizapp.extensions import db
-from quizapp.models import CardState, ReviewLog, User
+from quizapp.models import Card, CardState, ReviewLog, User
 from quizapp.scheduling import sm2
 from quizapp.services import study, study_queue
 
@@ -206,6 +206,22 @@ def test_typein_answers_are_matched_leniently(app, learner):
     _, token = show(learner, deck)
     outcome = answer(learner, token, typed="  paris ", now=NOON + timedelta(seconds=2))
     assert outcome.correct and outcome.grade == 5
+
+
+def test_a_retired_card_is_not_repeated(app, learner):
+    deck = make_deck([basic("a"), basic("b")])
+    for _ in range(2):
+        _, token = show(learner, deck)
+        answer(learner, token, grade=2)
+    first = show(learner, deck)[0]
+    assert first.mode == "repeat"
+    db.session.get(Card, first.card_id).retired = True
+    db.session.commit()
+    second = show(learner, deck)[0]
+    assert second.mode == "repeat" and second.card_id != first.card_id
+    db.session.get(Card, second.card_id).retired = True
+    db.session.commit()
+    assert show(learner, deck)[0] is None
 
 
 def test_failed_cards_repeat_in_the_session_without_rescheduling(app, learner):

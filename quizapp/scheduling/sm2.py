@@ -196,6 +196,13 @@ def _next_passing_interval(state: Sm2State) -> int:
     return min(rounded_up, MAX_INTERVAL_DAYS)
 
 
+def due_after(state: Sm2State, passed: bool, today: date) -> date:
+    """The due day ``review(state, grade, today)`` gives for every grade that passes
+    (``passed``), or for every one that fails: the new interval depends on nothing else (the
+    easiness a passing grade changes counts from the review after)."""
+    return today + timedelta(days=_next_passing_interval(state) if passed else FIRST_INTERVAL_DAYS)
+
+
 def review(state: Sm2State, grade: int, today: date) -> Sm2State:
     """The schedule after ``state`` is graded ``grade`` (0..5) on the learner's day ``today``."""
     grade = _checked_grade(grade)

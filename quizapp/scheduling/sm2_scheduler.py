@@ -17,7 +17,6 @@ without rescheduling, as before.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -101,18 +100,13 @@ class Sm2Scheduler(Scheduler[sm2.Sm2State]):
 
     def preview(self, state: sm2.Sm2State, now: Moment) -> dict[int, Due]:
         """As ``Scheduler.preview``, without the review records it does not need: the grade
-        buttons are on every study page. The failing grades share one due day."""
-        today = now.day
-        starts: dict[date, datetime] = {}
-        due = {}
-        for rating in self.scale.values:
-            day = sm2.review(state, rating, today).due
-            assert day is not None  # as in review
-            start = starts.get(day)
-            if start is None:
-                start = starts[day] = now.start_of(day)
-            due[rating] = Due(day, start)
-        return due
+        buttons are on every study page. The passing grades share one due day, and so do
+        the failing ones (``sm2.due_after``)."""
+        failed, passed = (sm2.due_after(state, passes, now.day) for passes in (False, True))
+        failed_due = Due(failed, now.start_of(failed))
+        passed_due = failed_due if passed == failed else Due(passed, now.start_of(passed))
+        return {option.value: passed_due if option.passing else failed_due
+                for option in self.scale.options}
 
     def stage(self, state: sm2.Sm2State) -> Stage:
         if state.due is None:

@@ -22,6 +22,7 @@ from ..scheduling import registry
 from ..scheduling.day import day_start, learner_day
 from ..scheduling.phase import SCHEDULING, Phase
 from . import history_days, memory, progress, schedules, study_queue, tallies
+from .prepared import Prepared
 from .presentation import MODES as MODES
 from .presentation import Presentation, ShownCard, ShownState
 from .presentation import StudyError as StudyError
@@ -109,7 +110,8 @@ def page_own_settings(queue: SessionQueue) -> registry.SchedulerSettings | None:
     return None if own is None else registry.SchedulerSettings.from_json(own)
 
 
-# The columns of ShownCard and ShownState, in their order: the page's picks read no ORM object.
+# The columns of ShownCard and ShownState, in their order: the page's picks read no ORM object
+# and run as Prepared statements (as does the session read), skipping ``Connection.execute``.
 _CARD_COLUMNS = (Card.id, Card.kind, Card.prompt, Card.answer, Card.choices, Card.ordinals,
                  Card.side_count, Card.position)
 _STATE_COLUMNS = (CardState.user_id, CardState.card_id, CardState.ordinal, CardState.version,
@@ -134,7 +136,7 @@ def _due_query(ahead: bool):
     )
 
 
-_DUE, _DUE_AHEAD = _due_query(False), _due_query(True)
+_DUE, _DUE_AHEAD = Prepared(_due_query(False)), Prepared(_due_query(True))
 
 
 def _answered_today(user: User, deck: Deck, today: date) -> dict[str, int]:
@@ -151,9 +153,9 @@ def next_due_review(
     """The most overdue side of a live card in ``deck`` and its card, or None. A side in a
     learning step (due later today, at ``due_at``) waits for it; with ``ahead``, only those,
     soonest first, for when nothing else is left (Anki's "learn ahead")."""
-    row = core_connection().execute(_DUE_AHEAD if ahead else _DUE, {
+    row = (_DUE_AHEAD if ahead else _DUE).first(core_connection(), {
         "user_id": user.id, "deck_id": deck.id, "today": today, "now": now,
-    }).first()
+    })
     if row is None:
         return None
     split = len(_STATE_COLUMNS)
@@ -178,7 +180,12 @@ def _new_query(from_start: bool):
     return query.order_by(Card.position, Card.id).limit(1)
 
 
-_NEW, _NEW_FROM = _new_query(False), _new_query(True)
+_NEW, _NEW_FROM = Prepared(_new_query(False)), Prepared(_new_query(True))
+_LIVE_CARD = Prepared(select(*_CARD_COLUMNS).where(
+    Card.id == bindparam("card_id"), Card.deck_id == bindparam("deck_id"),
+    Card.retired.is_(False)))
+_SEEN_SIDES = Prepared(select(CardState.ordinal).where(
+    CardState.user_id == bindparam("user_id"), CardState.card_id == bindparam("card_id")))
 
 
 def next_new_side(
@@ -189,19 +196,14 @@ def next_new_side(
     params = {"user_id": user.id, "deck_id": deck.id}
     if start is not None:
         params["position"], params["card_id"] = start
-    row = core_connection().execute(_NEW if start is None else _NEW_FROM, params).first()
+    row = (_NEW if start is None else _NEW_FROM).first(core_connection(), params)
     if row is None:
         return None
     card = ShownCard(*row)
     if card.side_count == 1:
         return card, (card.ordinals or [0])[0]
-    seen = set(
-        db.session.scalars(
-            select(CardState.ordinal).where(
-                CardState.user_id == user.id, CardState.card_id == card.id
-            )
-        )
-    )
+    seen = {ordinal for (ordinal,) in _SEEN_SIDES.all(
+        core_connection(), {"user_id": user.id, "card_id": card.id})}
     ordinal = next(o for o in card.ordinals if o not in seen)
     return card, ordinal
 
@@ -234,9 +236,9 @@ def choose_next(
             card, ordinal = found
             return _present(card.id, ordinal, Phase.LEARN, 0, card)
     for card_id, ordinal in queue.repeats:
-        card = db.session.get(Card, card_id)
-        if card is not None and card.deck_id == deck.id and not card.retired:
-            return _present(card_id, ordinal, Phase.REPEAT, 0, card)
+        row = _LIVE_CARD.first(core_connection(), {"card_id": card_id, "deck_id": deck.id})
+        if row is not None:
+            return _present(card_id, ordinal, Phase.REPEAT, 0, ShownCard(*row))
     due = next_due_review(user, deck, today, now, ahead=True)
     return _present_due(*due) if due is not None else None
 
@@ -281,7 +283,8 @@ def _cram_window():
     )
 
 
-_CRAM_WINDOW = _cram_window()
+_CRAM_WINDOW = Prepared(_cram_window())
+_SHOWN_CARD = Prepared(select(*_CARD_COLUMNS).where(Card.id == bindparam("card_id")))
 
 
 def _next_cram(deck: Deck, queue: SessionQueue) -> Presentation | None:
@@ -294,9 +297,7 @@ def _next_cram(deck: Deck, queue: SessionQueue) -> Presentation | None:
     else:
         # From a random point of the deck, the next few cards in deck order: an index range
         # whatever the deck's size. Only when all of them are done is the whole deck read.
-        cards = core_connection().execute(
-            _CRAM_WINDOW, {"deck_id": deck.id, "point": random.random()}
-        ).all()
+        cards = _CRAM_WINDOW.all(core_connection(), {"deck_id": deck.id, "point": random.random()})
         if all(card_id in skip for card_id, _ in cards):
             cards = db.session.execute(live).all()
     sides = [
@@ -307,7 +308,7 @@ def _next_cram(deck: Deck, queue: SessionQueue) -> Presentation | None:
     ]
     if sides:
         card_id, index = random.choice(sides)
-        card = db.session.get(Card, card_id)
+        card = ShownCard(*_SHOWN_CARD.first(core_connection(), {"card_id": card_id}))
         return _present(card_id, (card.ordinals or [0])[index], Phase.CRAM, 0, card)
     if not queue.repeats:
         return None

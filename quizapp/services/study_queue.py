@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, exists, insert, select, update
 
@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import StudyQueueItem, StudySession, User, utcnow
 from ..scheduling.day import learner_day
 from ..scheduling.phase import Phase
+from .prepared import Prepared
 from .rows import core_connection, insert_once
 
 SCHEDULED, CRAM = "scheduled", Phase.CRAM.value
@@ -71,11 +72,23 @@ _SESSION_COLUMNS = (
 _ITEM_COLUMNS = (StudyQueueItem.kind, StudyQueueItem.card_id, StudyQueueItem.ordinal)
 
 
-def open_statement(*extra):
+class _SessionRow(NamedTuple):
+    """The session's columns of a row of ``open_statement``, as ``_snapshot`` reads them."""
+
+    id: int
+    started_at: datetime
+    extra_new_day: date | None
+    extra_new: int
+    new_from_position: int | None
+    new_from_card: int | None
+    new_from_version: int | None
+
+
+def open_statement(*extra) -> Prepared:
     """The read ``open_session`` starts with, with ``extra`` labelled columns (scalar
     subqueries on the ``user_id`` and ``deck_id`` parameters, say) that a page needs anyway:
     one round trip instead of one each. Build it once, at import."""
-    return (
+    return Prepared(
         select(*_SESSION_COLUMNS, *extra, *_ITEM_COLUMNS)
         .outerjoin(StudyQueueItem, (StudyQueueItem.session_id == StudySession.id)
                    & StudyQueueItem.cleared_by.is_(None))
@@ -116,7 +129,7 @@ def _reset(row: StudySession, now: datetime) -> None:
 def open_session(
     user: User, deck_id: int, *, cram: bool, restart: bool = False,
     only: list[int] | None = None, now: datetime | None = None,
-    statement=None, params: dict[str, Any] | None = None,
+    statement: Prepared | None = None, params: dict[str, Any] | None = None,
 ) -> SessionQueue:
     """The learner's session in the deck, started afresh on ``restart`` and, for the scheduled
     session, on a new learner day (yesterday's misses are due again by their schedule).
@@ -127,17 +140,21 @@ def open_session(
     today = learner_day(now, user.timezone)
     mode = session_mode(cram)
     if not restart:
-        rows = core_connection().execute(
-            _OPEN if statement is None else statement,
+        read = _OPEN if statement is None else statement
+        rows = read.all(
+            core_connection(),
             {**(params or {}), "user_id": user.id, "deck_id": deck_id, "mode": mode},
-        ).all()
-        if rows and (cram or learner_day(rows[0].started_at, user.timezone) >= today):
-            first = rows[0]
-            queue = _snapshot(first, [row[-len(_ITEM_COLUMNS):] for row in rows
-                                     if row.kind is not None], today)
+        )
+        first = _SessionRow(*rows[0][:len(_SESSION_COLUMNS)]) if rows else None
+        if first is not None and (cram or learner_day(first.started_at, user.timezone) >= today):
+            items = -len(_ITEM_COLUMNS)
+            # A session with no queued side reads as one row whose side columns are NULL.
+            queue = _snapshot(first, [row[items:] for row in rows if row[items] is not None],
+                              today)
             if statement is not None:
-                extra = slice(len(_SESSION_COLUMNS), -len(_ITEM_COLUMNS))
-                queue.read_with = dict(zip(first._fields[extra], first[extra], strict=True))
+                extra = slice(len(_SESSION_COLUMNS), items)
+                names = [column.key for column in statement.statement.selected_columns][extra]
+                queue.read_with = dict(zip(names, rows[0][extra], strict=True))
             return queue
     row = _get_or_create(user, deck_id, mode, now)
     stale = not cram and learner_day(row.started_at, user.timezone) < today
@@ -151,7 +168,7 @@ def open_session(
 
 
 def _snapshot(row, items, today: date) -> SessionQueue:
-    """The queue of session ``row`` (a StudySession or a row of ``_OPEN``) with ``items``,
+    """The queue of session ``row`` (a StudySession or a ``_SessionRow``) with ``items``,
     its uncleared (kind, card id, ordinal) in the order queued."""
     queue = SessionQueue(started_at=row.started_at, session_id=row.id)
     if row.new_from_version is not None:
