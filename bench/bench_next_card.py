@@ -272,6 +272,10 @@ def query_plans(app, case: str) -> list[tuple[str, str]]:
         with engine.connect() as conn:
             prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
             for statement, parameters in seen:
+                # Prepared statements bind a list on the DBAPI cursor; the driver-level
+                # execute takes a tuple or a mapping.
+                if isinstance(parameters, list):
+                    parameters = tuple(parameters)
                 result = conn.exec_driver_sql(prefix + statement, parameters)
                 if engine.dialect.name == "sqlite":
                     plan = "\n".join(f"  {row[3]}" for row in result)
