@@ -22,6 +22,17 @@ FIXED_URLS_MAX = 256
 DECK_URLS_MAX = 4096
 
 
+def _remembered(memo: dict, limit: int, key, build):
+    """``memo[key]``, built by ``build()`` the first time; the memo is emptied when it holds
+    ``limit`` entries, so its size stays bounded whatever keys come."""
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= limit:
+            memo.clear()
+        found = memo[key] = build()
+    return found
+
+
 def register(app: Flask) -> None:
     fixed: dict[tuple[str, str, str], str] = {}
 
@@ -31,14 +42,9 @@ def register(app: Flask) -> None:
         """``url_for`` for a page without arguments or a static file, built once per mount
         point: the layout links to a dozen, each ~6 us to build on every page. The mount
         point is read off the template's ``request`` (the request itself, not the proxy)."""
-        key = (context["request"].script_root, endpoint, filename)
-        url = fixed.get(key)
-        if url is None:
-            if len(fixed) >= FIXED_URLS_MAX:
-                fixed.clear()
-            values = {"filename": filename} if filename else {}
-            url = fixed[key] = url_for(endpoint, **values)
-        return url
+        values = {"filename": filename} if filename else {}
+        return _remembered(fixed, FIXED_URLS_MAX, (context["request"].script_root, endpoint,
+                                                   filename), lambda: url_for(endpoint, **values))
 
     deck_urls: dict[tuple[str, str, int], str] = {}
 
@@ -47,13 +53,9 @@ def register(app: Flask) -> None:
     def deck_url(context: Context, endpoint: str, deck_id: int) -> str:
         """``url_for`` for a deck's page that takes only the deck, built once per mount point
         (as for ``fixed_url``) and deck: every study page links to three."""
-        key = (context["request"].script_root, endpoint, deck_id)
-        url = deck_urls.get(key)
-        if url is None:
-            if len(deck_urls) >= DECK_URLS_MAX:
-                deck_urls.clear()
-            url = deck_urls[key] = url_for(endpoint, deck_id=deck_id)
-        return url
+        return _remembered(deck_urls, DECK_URLS_MAX,
+                           (context["request"].script_root, endpoint, deck_id),
+                           lambda: url_for(endpoint, deck_id=deck_id))
 
     faces: dict[RatingOption, Markup] = {}
 

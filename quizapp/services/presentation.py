@@ -3,8 +3,6 @@ the order of the options; an answer is accepted only for the presentation it ans
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import hmac
 import json
@@ -16,6 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import jsontext
 from ..scheduling.phase import Phase
+from ..signing import b64decode, b64encode, payload_bytes
 
 MODES = tuple(Phase)
 
@@ -79,15 +78,6 @@ def _key(secret_key: str) -> bytes:
     return _serializer(secret_key).make_signer().derive_key()
 
 
-_URL_SAFE = bytes.maketrans(b"-_", b"+/")
-
-
-def _unpadded_b64(text: bytes) -> bytes:
-    """URL-safe base64 without its padding, decoded (``base64.urlsafe_b64decode``'s work in
-    one call)."""
-    return binascii.a2b_base64((text + b"=" * (-len(text) % 4)).translate(_URL_SAFE))
-
-
 def encode_presentation(p: Presentation, user_id: int, secret_key: str) -> str:
     """``_serializer(secret_key).dumps(...)``'s token, signed with the key derived once and
     without its zlib pass: a payload around a random nonce hardly shrinks, and setting up the
@@ -97,9 +87,9 @@ def encode_presentation(p: Presentation, user_id: int, secret_key: str) -> str:
         [user_id, p.card_id, p.ordinal, p.mode, p.state_version, p.nonce, p.shown_at,
          list(p.choice_order)], separators=(",", ":"),
     ).encode()
-    payload = base64.urlsafe_b64encode(data).rstrip(b"=")
-    signature = base64.urlsafe_b64encode(hmac.digest(_key(secret_key), payload, "sha1"))
-    return (payload + b"." + signature.rstrip(b"=")).decode("ascii")
+    payload = b64encode(data)
+    signature = b64encode(hmac.digest(_key(secret_key), payload, "sha1"))
+    return (payload + b"." + signature).decode("ascii")
 
 
 def decode_presentation(token: str, user_id: int, secret_key: str) -> Presentation:
@@ -111,16 +101,10 @@ def decode_presentation(token: str, user_id: int, secret_key: str) -> Presentati
     try:
         payload, signature = token.encode("ascii").rsplit(b".", 1)
         if not hmac.compare_digest(
-            _unpadded_b64(signature), hmac.digest(_key(secret_key), payload, "sha1")
+            b64decode(signature), hmac.digest(_key(secret_key), payload, "sha1")
         ):
             raise BadSignature("signature does not match")
-        # The payload as URLSafeSerializer writes it: base64 of compact JSON, zlib-compressed
-        # (marked by a leading ".") when that is shorter.
-        if payload.startswith(b"."):
-            data = zlib.decompress(_unpadded_b64(payload[1:]))
-        else:
-            data = _unpadded_b64(payload)
-        raw = jsontext.loads(data.decode())
+        raw = jsontext.loads(payload_bytes(payload).decode())
         owner, card_id, ordinal, mode, version, nonce, shown_at, order = raw
     except (BadSignature, ValueError, TypeError, zlib.error):
         raise StudyError(

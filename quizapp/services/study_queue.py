@@ -8,6 +8,7 @@ and undoing the answer reverts exactly what it changed (see ``StudyQueueItem``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -153,8 +154,7 @@ def open_session(
                               today)
             if statement is not None:
                 extra = slice(len(_SESSION_COLUMNS), items)
-                names = [column.key for column in statement.statement.selected_columns][extra]
-                queue.read_with = dict(zip(names, rows[0][extra], strict=True))
+                queue.read_with = dict(zip(_extra_names(statement), rows[0][extra], strict=True))
             return queue
     row = _get_or_create(user, deck_id, mode, now)
     stale = not cram and learner_day(row.started_at, user.timezone) < today
@@ -165,6 +165,13 @@ def open_session(
         db.session.flush()
     items = core_connection().execute(_ITEMS, {"session_id": row.id}).all()
     return _snapshot(row, items, today)
+
+
+@functools.cache
+def _extra_names(statement: Prepared) -> tuple[str, ...]:
+    """The labels of the extra columns of an ``open_statement`` (one of a few built at import)."""
+    names = [column.key for column in statement.statement.selected_columns]
+    return tuple(names[len(_SESSION_COLUMNS):-len(_ITEM_COLUMNS)])
 
 
 def _snapshot(row, items, today: date) -> SessionQueue:
