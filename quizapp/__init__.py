@@ -268,7 +268,9 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(error: RateLimitExceeded):
         current = limiter.current_limit
-        wait = max(1, math.ceil(current.reset_at - time.time())) if current else 60
+        # The window's own end, not ``reset_at``: Flask-Limiter rounds that up by a second,
+        # which could promise a 61-second wait on a one-minute limit.
+        wait = max(1, math.ceil(current.window[0] - time.time())) if current else 60
         return render_error(
             429, "Too many attempts",
             f"There were too many attempts from your address. Try again in "
