@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import (
     Blueprint,
     abort,
@@ -13,13 +15,15 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import kinds
 from ..access import deck_for_study
 from ..extensions import db
 from ..models import Card, utcnow
-from ..rendering import card_side
+from ..page_frames import PageFrames
+from ..rendering import Side, card_side, safe_html
 from ..scheduling import grading
 from ..scheduling.day import due_in_words
 from ..scheduling.phase import Phase
@@ -34,6 +38,15 @@ bp = Blueprint("study", __name__, url_prefix="/study")
 MAX_ANSWER_BODY_BYTES = 32 * 1024
 MAX_INT_FIELD_CHARS = 3
 DEFAULT_EXTRA_NEW = 20
+# The card page's frames, one set per process (page_frames).
+_frames = PageFrames()
+
+
+class DeckHead(NamedTuple):
+    """What the card page reads of its deck: part of the page's frame key."""
+
+    id: int
+    title: str
 
 
 @bp.url_value_preprocessor
@@ -101,14 +114,14 @@ def session_page(deck_id: int):
             ),
         )
     card = presentation.card
-    side = card_side(
-        card.kind, card.prompt, card.answer, presentation.ordinal, media_url_for(deck.id)
-    )
+    media_url = media_url_for(deck.id)
+    side = card_side(card.kind, card.prompt, card.answer, presentation.ordinal, media_url)
     token = study.encode_presentation(
         presentation, user.id, current_app.config["SECRET_KEY"]
     )
-    choices = [(i, card.choices[original]) for i, original in
-               enumerate(presentation.choice_order)]
+    # Sanitized by nh3 inside safe_html, so marking them safe is sound.
+    choices = [Markup(safe_html(card.choices[original], media_url))
+               for original in presentation.choice_order]
     schedules_answer = Phase(presentation.mode).schedules
     # A due side comes with its state; a new side has none; other answers schedule nothing.
     ratings = schedules.rating_buttons(
@@ -117,21 +130,37 @@ def session_page(deck_id: int):
     )
     # The session may have moved its new-card start; reads end here too.
     db.session.commit()
-    return _render(
-        "study/card.html",
-        deck=deck,
-        card=card,
-        kind=kinds.get(card.kind),
-        side=side,
-        token=token,
-        presentation=presentation,
-        choices=choices,
-        ratings=ratings,
-        key_hint=", ".join(button.option.keys[0] for button in ratings),
-        cram=cram,
-        repeats=len(queue.repeats),
-        max_answer_chars=grading.MAX_ANSWER_CHARS,
-    )
+    return _card_page(deck, card.kind, presentation.mode, cram, side, token, choices, ratings,
+                      len(queue.repeats))
+
+
+def _card_page(deck, kind_name: str, mode: str, cram: bool, side: Side, token: str,
+               choices: list[Markup], ratings: list[schedules.RatingButton],
+               repeats: int) -> str:
+    """The card page, from a kept frame (``page_frames``): its key is what the template
+    reads that is the same for every card of its shape, its slots what changes."""
+    partial = request.headers.get("X-Partial") == "1"
+    options = tuple(button.option for button in ratings)
+    deck_head = DeckHead(deck.id, deck.title)
+    kind = kinds.get(kind_name)
+    key_hint = ", ".join(option.keys[0] for option in options)
+    slots = {"front": side.front, "back": side.back, "token": token, "repeats": repeats}
+    slots.update((f"choice{i}", text) for i, text in enumerate(choices))
+    slots.update((f"interval{i}", button.interval) for i, button in enumerate(ratings))
+
+    def context(values) -> dict:
+        return {
+            "partial": partial, "deck": deck_head, "kind": kind, "mode": mode, "cram": cram,
+            "side": Side(values["front"], values["back"]), "token": values["token"],
+            "choices": [(i, values[f"choice{i}"]) for i in range(len(choices))],
+            "ratings": [schedules.RatingButton(option, values[f"interval{i}"])
+                        for i, option in enumerate(options)],
+            "key_hint": key_hint, "repeats": values["repeats"],
+            "max_answer_chars": grading.MAX_ANSWER_CHARS,
+        }
+
+    key = (partial, deck_head, kind_name, mode, cram, options, len(choices))
+    return _frames.render("study/card.html", key, slots, context)
 
 
 def _int_field(name: str) -> int | None:

@@ -1,0 +1,122 @@
+"""Pages kept as frames: a page rendered once per shape, then filled in with each request's
+values, without running its template again.
+
+A page's *key* holds everything its template reads that is not a *slot*; the slots are the
+values that change from request to request (tokens, the card's sides, counts). A template
+only prints its slots (``{{ token }}``), never tests, filters or reads into them. On the
+first request of a key the template is rendered twice: with the real values (the page sent)
+and with a placeholder for each slot (the frame). The frame is kept only if filling its
+placeholders with this request's values gives the real page byte for byte, so a slot that
+is filtered or read into, or placeholder characters in a page's own text, make that key
+render in full every time instead. A slot's value is escaped as Jinja's autoescaping escapes
+it (``Markup`` passes as it is), so filling in is no weaker than rendering.
+
+Falsy slot values are rendered, not filled in: ``{% if repeats %}`` reads them, so the
+frame is kept per falsy value (part of the key), and placeholders stand only for true ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any
+
+from flask import current_app, render_template, request, session
+from flask.globals import request_ctx
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+log = logging.getLogger(__name__)
+
+# Private-use characters: autoescaping leaves them alone, and no slot name contains them.
+OPEN, CLOSE = "\ue000", "\ue001"
+PLACEHOLDER_RE = re.compile(f"{OPEN}(\\w+){CLOSE}")
+# Frames per process; each a study page's text (~3-4 KB) in pieces. Keys are shapes (deck,
+# kind, mode, scheduler, ...), not cards or learners, so a worker meets few of them.
+FRAMES_MAX = 2048
+
+
+def _placeholder(name: str, value: Any) -> Any:
+    if not value:
+        return value
+    text = f"{OPEN}{name}{CLOSE}"
+    return Markup(text) if isinstance(value, Markup) else text
+
+
+class LayoutUser:
+    """What the layout reads of ``current_user`` on a logged-in page, its name a slot."""
+
+    __slots__ = ("display_name", "is_instructor")
+    is_authenticated = True
+
+    def __init__(self, display_name: Any, is_instructor: bool):
+        self.display_name = display_name
+        self.is_instructor = is_instructor
+
+
+class Frame:
+    __slots__ = ("names", "texts")
+
+    def __init__(self, outline: str):
+        pieces = PLACEHOLDER_RE.split(outline)
+        self.texts = pieces[0::2]
+        self.names = pieces[1::2]
+
+    def fill(self, slots: Mapping[str, Any]) -> str:
+        escaped = {name: str(escape(value)) for name, value in slots.items()}
+        texts = self.texts
+        out = [texts[0]]
+        for name, text in zip(self.names, texts[1:], strict=True):
+            out.append(escaped[name])
+            out.append(text)
+        return "".join(out)
+
+
+# Kept for a shape whose frame does not give its page: that shape is always rendered.
+UNFIT = Frame("")
+
+
+class PageFrames:
+    def __init__(self, limit: int = FRAMES_MAX):
+        self._kept: dict[Hashable, Frame] = {}
+        self._limit = limit
+
+    def render(
+        self,
+        template: str,
+        key: Hashable,
+        slots: Mapping[str, Any],
+        context: Callable[[Mapping[str, Any]], dict],
+    ) -> str:
+        """``render_template(template, **context(slots))`` for a logged-in learner, from a
+        kept frame when there is one. ``context(values)`` builds the template's context
+        around the slots' values. What the layout reads of the request itself (the CSRF
+        token, the learner's name and role, the mount point) is added here; a page with
+        flashed messages to show is always rendered."""
+        if "_flashes" in session or request_ctx.flashes:
+            return render_template(template, **context(slots))
+        user = current_user._get_current_object()
+        slots = {**slots, "csrf_token": current_app.jinja_env.globals["csrf_token"](),
+                 "user_name": user.display_name}
+        shape = (template, key, request.script_root, bool(user.is_instructor),
+                 tuple((name, type(value), value) if not value else name
+                       for name, value in slots.items()))
+        frame = self._kept.get(shape)
+        if frame is not None:
+            return frame.fill(slots) if frame is not UNFIT else render_template(
+                template, **context(slots))
+        page = render_template(template, **context(slots))
+        values = {name: _placeholder(name, value) for name, value in slots.items()}
+        framing = context(values)
+        framing["csrf_token"] = lambda: values["csrf_token"]
+        framing["current_user"] = LayoutUser(values["user_name"], bool(user.is_instructor))
+        frame = Frame(render_template(template, **framing))
+        if not set(frame.names) <= slots.keys() or frame.fill(slots) != page:
+            # Rendered in full from now on; said once, as a template change can cause it.
+            log.warning("%s cannot be kept as a frame: its text differs from the page", template)
+            frame = UNFIT
+        if len(self._kept) >= self._limit:
+            self._kept.clear()
+        self._kept[shape] = frame
+        return page
