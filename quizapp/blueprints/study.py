@@ -78,10 +78,14 @@ def _learner():
     return current_user._get_current_object()
 
 
+def _partial() -> bool:
+    """Only the study panel is wanted: the page's script asks for it."""
+    return request.headers.get("X-Partial") == "1"
+
+
 def _render(template: str, **context):
-    """The whole page, or only the study panel when the page's script asks for it."""
-    partial = request.headers.get("X-Partial") == "1"
-    return render_template(template, partial=partial, **context)
+    """The whole page, or only the study panel (``_partial``)."""
+    return render_template(template, partial=_partial(), **context)
 
 
 @bp.get("/<int:deck_id>")
@@ -139,7 +143,7 @@ def _card_page(deck, kind_name: str, mode: str, cram: bool, side: Side, token: s
                repeats: int) -> str:
     """The card page, from a kept frame (``page_frames``): its key is what the template
     reads that is the same for every card of its shape, its slots what changes."""
-    partial = request.headers.get("X-Partial") == "1"
+    partial = _partial()
     options = tuple(button.option for button in ratings)
     deck_head = DeckHead(deck.id, deck.title)
     kind = kinds.get(kind_name)
