@@ -92,7 +92,7 @@ def test_a_page_its_frame_cannot_give_is_rendered_in_full(app, learner):
     with app.test_request_context("/"):
         login_user(learner)
         for token in ("first", "second"):
-            page = frames.render("study/card.html", ("k",), {"token": token}, context)
+            page = frames.render("study/card.html", ("k",), {"token": token}, context).decode()
             shown.append(re.search(r'name="token" value="([^"]*)"', page).group(1))
         assert list(frames._kept.values()) == [UNFIT]
     assert shown == ["FIRST", "SECOND"]

@@ -95,10 +95,11 @@ def session_page(deck_id: int):
     page is rendered."""
     deck = deck_for_study(deck_id)
     user = _learner()
-    cram = request.args.get("mode") == Phase.CRAM
-    restart = bool(request.args.get("restart"))
+    args = request.args
+    cram = args.get("mode") == Phase.CRAM
+    restart = bool(args.get("restart"))
     only = None
-    if cram and restart and request.args.get("focus") == "hard":
+    if cram and restart and args.get("focus") == "hard":
         only = study.hard_card_ids(user, deck)
         if not only:
             flash("You have no hard cards in this deck yet: cramming all of it.", "info")
@@ -140,7 +141,7 @@ def session_page(deck_id: int):
 
 def _card_page(deck, kind_name: str, mode: str, cram: bool, side: Side, token: str,
                choices: list[Markup], ratings: list[schedules.RatingButton],
-               repeats: int) -> str:
+               repeats: int) -> bytes:
     """The card page, from a kept frame (``page_frames``): its key is what the template
     reads that is the same for every card of its shape, its slots what changes."""
     partial = _partial()
