@@ -32,9 +32,22 @@ log = logging.getLogger(__name__)
 # Private-use characters: autoescaping leaves them alone, and no slot name contains them.
 OPEN, CLOSE = "\ue000", "\ue001"
 PLACEHOLDER_RE = re.compile(f"{OPEN}(\\w+){CLOSE}")
+# The characters markupsafe's escape replaces.
+_ESCAPED_RE = re.compile("[&<>'\"]")
 # Frames per process; each a study page's text (~3-4 KB) in pieces. Keys are shapes (deck,
 # kind, mode, scheduler, ...), not cards or learners, so a worker meets few of them.
 FRAMES_MAX = 2048
+
+
+def as_printed(value: Any) -> bytes:
+    """``str(escape(value))`` as UTF-8, as ``{{ value }}`` prints it. Text without a
+    character that escaping changes is taken as it is: ``escape`` builds a ``Markup`` for
+    each value, in Python, and a page fills in over a dozen."""
+    if isinstance(value, Markup):
+        return value.encode()
+    if type(value) is str and not _ESCAPED_RE.search(value):
+        return value.encode()
+    return str(escape(value)).encode()
 
 
 def _placeholder(name: str, value: Any) -> Any:
@@ -68,7 +81,7 @@ class Frame:
         self.names = pieces[1::2]
 
     def fill(self, slots: Mapping[str, Any]) -> bytes:
-        escaped = {name: str(escape(value)).encode() for name, value in slots.items()}
+        escaped = {name: as_printed(value) for name, value in slots.items()}
         texts = self.texts
         out = [texts[0]]
         for name, text in zip(self.names, texts[1:], strict=True):

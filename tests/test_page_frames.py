@@ -10,9 +10,10 @@ from contextlib import contextmanager
 from conftest import make_user
 from flask import template_rendered
 from flask_login import login_user
+from markupsafe import Markup, escape
 from study_helpers import basic, make_deck, mcq
 
-from quizapp.page_frames import UNFIT, PageFrames
+from quizapp.page_frames import UNFIT, PageFrames, as_printed
 
 TOKENS = re.compile(r'(name="(?:token|csrf_token)"[^>]*value=")[^"]+')
 
@@ -105,3 +106,15 @@ def test_placeholder_characters_in_a_title_are_shown_as_written(client, auth, le
         page = _page(client, f"/study/{deck.id}")
         assert page.count("x\ue000token\ue001 \ue000nothing\ue001") == 2
         assert page.count('name="token" value="T"') == 1
+
+
+class _Html:
+    def __html__(self):
+        return "<b>made</b>"
+
+
+def test_a_filled_in_value_is_escaped_as_jinja_prints_it():
+    values = ["", "plain", "a&b", "<script>", "it's", 'say "hi"', "é – ✔", "&amp;",
+              Markup("<b>kept</b> &amp;"), Markup(""), 0, 7, None, _Html()]
+    for value in values:
+        assert as_printed(value) == str(escape(value)).encode(), value
