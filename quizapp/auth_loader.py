@@ -50,9 +50,11 @@ def session_identifier() -> str:
     few thousand (address, user agent) pairs: every logged-in request compares it with the
     session's, and a browser sends the same two every time (~5 us a request)."""
     current = request._get_current_object()
-    headers = current.headers
-    address = headers.get("X-Forwarded-For", current.remote_addr)
-    user_agent = headers.get("User-Agent")
+    # Read as ``request.headers.get`` reads them, from the WSGI environ, without the KeyError
+    # that header lookup raises and catches when a header is absent (X-Forwarded-For mostly).
+    environ = current.environ
+    address = environ.get("HTTP_X_FORWARDED_FOR", current.remote_addr)
+    user_agent = environ.get("HTTP_USER_AGENT")
     if len(address or "") + len(user_agent or "") > MAX_KEPT_IDENTITY_CHARS:
         return _identifier(address, user_agent)
     return _kept_identifier(address, user_agent)
