@@ -177,7 +177,9 @@ def _limiter_hooks_when_used(app: Flask) -> None:
 
 def _when_limited(hook):
     def run(value):
-        if hasattr(request_ctx, _LIMITER_CONTEXT):
+        # Asked of the context itself: through the ``request_ctx`` proxy a missing attribute
+        # is an AttributeError raised and caught in Python.
+        if hasattr(request_ctx._get_current_object(), _LIMITER_CONTEXT):
             return hook(value)
         return value
 
@@ -199,16 +201,17 @@ def create_served_app() -> Flask:
 def _refuse_nul_characters():
     """PostgreSQL cannot store or compare text holding NUL, so such input would be a 500
     there (and pass on SQLite): refuse it the same way on every engine."""
-    view_args = request.view_args or {}
+    current = request._get_current_object()  # one context lookup, not one per attribute
+    view_args = current.view_args or {}
     # Without a content type werkzeug parses no body: the form and files are empty.
-    body = request.want_form_data_parsed
+    body = current.want_form_data_parsed
     if (
-        (_query_may_hold_nul(request.query_string)
-         and _holds_nul(request.args.items(multi=True)))
-        or (body and _holds_nul(request.form.items(multi=True)))
+        (_query_may_hold_nul(current.query_string)
+         and _holds_nul(current.args.items(multi=True)))
+        or (body and _holds_nul(current.form.items(multi=True)))
         or any(isinstance(value, str) and "\x00" in value for value in view_args.values())
         or (body and any("\x00" in (storage.filename or "")
-                         for storage in request.files.values()))
+                         for storage in current.files.values()))
     ):
         abort(400, "The form contained a NUL character, which is not allowed.")
 

@@ -37,9 +37,10 @@ def register(login_manager) -> None:
 
 def _deck_in_url() -> int | None:
     """The deck id of a study page's URL (the router made it an int in range), else None."""
-    if request.blueprint not in DECK_PAGES or not request.view_args:
+    current = request._get_current_object()
+    if current.blueprint not in DECK_PAGES or not current.view_args:
         return None
-    deck_id = request.view_args.get("deck_id")
+    deck_id = current.view_args.get("deck_id")
     return deck_id if isinstance(deck_id, int) else None
 
 
@@ -48,9 +49,12 @@ def session_identifier() -> str:
     the SHA-512 of the client's address and user agent), the same text, kept for the last
     few thousand (address, user agent) pairs: every logged-in request compares it with the
     session's, and a browser sends the same two every time (~5 us a request)."""
-    headers = request.headers
-    address = headers.get("X-Forwarded-For", request.remote_addr)
-    user_agent = headers.get("User-Agent")
+    current = request._get_current_object()
+    # Read as ``request.headers.get`` reads them, from the WSGI environ, without the KeyError
+    # that header lookup raises and catches when a header is absent (X-Forwarded-For mostly).
+    environ = current.environ
+    address = environ.get("HTTP_X_FORWARDED_FOR", current.remote_addr)
+    user_agent = environ.get("HTTP_USER_AGENT")
     if len(address or "") + len(user_agent or "") > MAX_KEPT_IDENTITY_CHARS:
         return _identifier(address, user_agent)
     return _kept_identifier(address, user_agent)

@@ -204,10 +204,12 @@ class CookieSessionInterface(SecureCookieSessionInterface):
     def save_session(self, app: Flask, session: SessionMixin, response) -> None:
         """Flask's: a session that is not empty and need not be written again only adds
         "Vary: Cookie" when it was read, here set at once where the response has no Vary
-        header yet (``response.vary`` parses and rewrites it through a header set: ~8 us)."""
+        header yet (``response.vary`` parses and rewrites it through a header set: ~8 us).
+        Whether there is one is asked with ``getlist``: ``in`` raises and catches a
+        BadRequestKeyError when there is none, as on nearly every response."""
         if session and not self.should_set_cookie(app, session):
             if session.accessed:
-                if "Vary" in response.headers:
+                if response.headers.getlist("Vary"):
                     response.vary.add("Cookie")
                 else:
                     response.headers["Vary"] = "Cookie"

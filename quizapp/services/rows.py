@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state
 
 from ..extensions import db
 from .prepared import Prepared
@@ -66,11 +66,10 @@ def get_with(model, ident: int, other, other_ident: int):
     reference to it: its identity map alone holds objects weakly).
 
     When neither object is in the session yet (the start of a request), the statement is a
-    :class:`Prepared` one and the objects are made from its row as the ORM makes loaded ones:
-    their columns set and committed, their deferred columns left to load on access, attached
-    to the session as persistent (``make_transient_to_detached``, then ``Session.add``), so
-    changes flush as updates and expiry reloads them (no ``load`` event is fired: the app
-    listens for none). ``Session.execute`` of the ORM select costs ~30 us of CPU more on
+    :class:`Prepared` one and the objects are made from its row as the ORM's loader makes
+    loaded ones (see :func:`_persistent`): their columns set and committed, their deferred
+    columns left to load on access, persistent in the session, so changes flush as updates
+    and expiry reloads them. ``Session.execute`` of the ORM select costs ~30 us of CPU more on
     SQLite (its execution context, result and entity loading)."""
     session = db.session()
     key = model.__mapper__.identity_key_from_primary_key((ident,))
@@ -89,10 +88,11 @@ def get_with(model, ident: int, other, other_ident: int):
         if values is None:
             return None
         split = len(pair.names)
-        found = _persistent(session, model, pair.names, values[:split])
+        found = _persistent(session, key, pair.names, pair.unloaded, values[:split])
         # The second model's key comes first among its columns: None when it has no row.
-        found_other = (None if values[split] is None else
-                       _persistent(session, other, pair.other_names, values[split:]))
+        found_other = (None if values[split] is None else _persistent(
+            session, other.__mapper__.identity_key_from_primary_key((values[split],)),
+            pair.other_names, pair.other_unloaded, values[split:]))
     if found_other is not None:
         session.info.setdefault(_KEPT, []).append(found_other)
     return found
@@ -106,6 +106,8 @@ class _Pair:
     statement: Prepared
     names: tuple[str, ...]  # the attributes its first columns set on the first model
     other_names: tuple[str, ...]  # and the rest on the second
+    unloaded: frozenset[str]  # each model's attributes the row leaves unloaded
+    other_unloaded: frozenset[str]
 
 
 @functools.cache
@@ -117,8 +119,16 @@ def _pair(model, other) -> _Pair:
                  .select_from(model.__table__.outerjoin(
                      other.__table__, other_key == bindparam("other")))
                  .where(key == bindparam("0")))
-    return _Pair(Prepared(statement), tuple(name for name, _ in loaded),
-                 tuple(name for name, _ in other_loaded))
+    names = tuple(name for name, _ in loaded)
+    other_names = tuple(name for name, _ in other_loaded)
+    return _Pair(Prepared(statement), names, other_names, _unloaded(model, names),
+                 _unloaded(other, other_names))
+
+
+def _unloaded(model, names: tuple[str, ...]) -> frozenset[str]:
+    """What ``make_transient_to_detached`` expires on a new object holding only ``names``:
+    every other attribute (deferred columns, relationships)."""
+    return frozenset(model.__mapper__.class_manager).difference(names)
 
 
 def _loaded_columns(model) -> list[tuple[str, Any]]:
@@ -132,12 +142,25 @@ def _loaded_columns(model) -> list[tuple[str, Any]]:
     return [(mapper.get_property_by_column(key).key, key), *columns]
 
 
-def _persistent(session, model, names: tuple[str, ...], values: tuple):
-    """A ``model`` object of the row's values, persistent in ``session`` as if loaded."""
-    found = model.__mapper__.class_manager.new_instance()
-    inspect(found).dict.update(zip(names, values, strict=True))
-    make_transient_to_detached(found)
-    session.add(found)
+def _persistent(session, key, names: tuple[str, ...], unloaded: frozenset[str],
+                values: tuple):
+    """An object of the row's values with identity ``key``, persistent in ``session`` as the
+    ORM's loader makes a loaded one (``loading._instance``: a new instance given its key and
+    session, put straight into the identity map), with the deferred columns and relationships
+    expired as ``make_transient_to_detached`` expires them. ``make_transient_to_detached`` and
+    ``Session.add`` did the same through checks that cannot fail here (the caller found the key
+    in neither the identity map nor any session) and attach events the app does not listen
+    for: ~10 us of CPU per object, two per study request. The session has begun (its
+    connection ran the statement), as ``Session.add`` would have made sure."""
+    found = key[0].__mapper__.class_manager.new_instance()
+    state = instance_state(found)
+    state.dict.update(zip(names, values, strict=True))
+    state.key = key
+    state.identity_token = key[2]
+    if unloaded:
+        state._expire_attributes(state.dict, unloaded)
+    state.session_id = session.hash_key
+    session.identity_map._add_unpresent(state, key)
     return found
 
 
