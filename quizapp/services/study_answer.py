@@ -41,7 +41,7 @@ from ..stats.memory import MEMORY_PHASES
 from . import memory, personal_params, schedules, tallies
 from .prepared import Prepared
 from .presentation import Presentation, StudyError, decode_presentation
-from .rows import core_connection
+from .rows import commit_core, core_connection
 from .study_queue import queued_again, record_answer_in_queue, session_mode
 
 _CARDS = Card.__table__
@@ -290,7 +290,7 @@ def answer_presentation(
             user.id, card.deck_id, card.id, p.ordinal, phase, again=again, log_id=log_id,
             known=(session_id, bool(queued)),
         )
-        db.session.commit()
+        commit_core(connection)
     except IntegrityError:
         return _already_answered(user, p, outcome)
     return _with_typein_match(outcome, card)
