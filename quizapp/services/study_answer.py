@@ -52,12 +52,15 @@ _LOGS = ReviewLog.__table__
 # The joined read selects plain columns: no ORM objects are built on this path (building the
 # card and state entities cost about as much as the rest of an answer's CPU). The card and the
 # state come back as ``Loaded`` rows with the attributes of their models; the state's columns
-# are labelled apart from the card's.
-_CARD_KEYS = tuple(column.key for column in _CARDS.c)
+# are labelled apart from the card's. Of the card, only what grading and the feedback page
+# read (not its deck order, tags, dates or flags: each column read is converted, JSON parsed).
+_CARD_KEYS = ("id", "deck_id", "kind", "prompt", "answer", "choices", "correct_index",
+              "explanation", "sources", "ordinals")
 _STATE_KEYS = tuple(column.key for column in _STATES.c)
 _READ = Prepared(
     select(
-        *_CARDS.c, *(column.label(f"state_{column.key}") for column in _STATES.c),
+        *(_CARDS.c[key] for key in _CARD_KEYS),
+        *(column.label(f"state_{column.key}") for column in _STATES.c),
         SchedulerOverride.settings, Deck.scheduler, LearnerSchedulerParams.parameters,
         StudySession.id, queued_again(StudySession.id, Card.id, bindparam("ordinal")),
     )
