@@ -4,10 +4,11 @@ errors, and the engine's statement events."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import bindparam, event, insert, select
+from sqlalchemy import Text, bindparam, cast, event, insert, select
 from sqlalchemy.exc import IntegrityError
 from study_helpers import basic, make_deck, sm2_row
 
@@ -75,13 +76,16 @@ def test_all_gives_the_rows_and_types_of_execute(side):
     assert study._CRAM_WINDOW.all(connection, {"deck_id": -1, "point": 0.0}) == []
 
 
-def _log(learner, card, nonce: str) -> dict:
+def _log(learner, card, nonce: str, *, encoded: bool = True) -> dict:
+    """A log row's values; ``state_after`` JSON text as the answer path's statements take it
+    (``encoded``), or the value itself as ``Connection.execute`` takes it."""
     at = datetime(2026, 3, 5, 8, 0, 1, 250000, tzinfo=UTC)
+    after = {"state": {"v": 1, "easiness": 2.36, "note": "é"}, "at": at.isoformat()}
     return {
         "user_id": learner.id, "card_id": card.id, "deck_id": card.deck_id, "ordinal": 0,
         "phase": "review", "grade": 4, "scheduler": "sm2", "passed": True, "response": None,
         "answered_at": at, "duration_ms": 1500, "presentation": nonce,
-        "state_before": None, "state_after": {"state": {"v": 1}, "at": at.isoformat()},
+        "state_before": None, "state_after": json.dumps(after) if encoded else after,
         "stage_before": "young", "interval_before": 3, "undone_at": None, "tallied": False,
     }
 
@@ -91,13 +95,18 @@ def test_insert_stores_what_execute_stores(side):
     connection = core_connection()
     (prepared_id,) = study_answer._INSERT_LOG.first(connection, _log(learner, card, "p"))
     core_id = connection.execute(insert(_LOGS).returning(_LOGS.c.id),
-                                 _log(learner, card, "c")).scalar_one()
+                                 _log(learner, card, "c", encoded=False)).scalar_one()
     db.session.commit()
     stored = {row.id: row for row in db.session.scalars(select(ReviewLog))}
     columns = [column.key for column in _LOGS.c if column.key not in ("id", "presentation")]
     assert [getattr(stored[prepared_id], key) for key in columns] == [
         getattr(stored[core_id], key) for key in columns
     ]
+    # The JSON as stored, to the byte (state_before None is JSON null, not SQL NULL).
+    texts = {log_id: tuple(db.session.execute(
+        select(cast(_LOGS.c.state_before, Text), cast(_LOGS.c.state_after, Text))
+        .where(_LOGS.c.id == log_id)).one()) for log_id in (prepared_id, core_id)}
+    assert texts[prepared_id] == texts[core_id]
 
 
 @pytest.mark.usefixtures("side")
@@ -105,7 +114,8 @@ def test_update_counts_rows_and_writes_values():
     row = db.session.scalars(select(CardState)).one()
     connection = core_connection()
     written = {key: getattr(row, key) for key in study_answer._WRITTEN}
-    written |= {"due": date(2026, 4, 1), "last_review_at": datetime(2026, 3, 5, tzinfo=UTC)}
+    written |= {"due": date(2026, 4, 1), "last_review_at": datetime(2026, 3, 5, tzinfo=UTC),
+                "state": json.dumps(row.state)}
     assert study_answer._UPDATE_STATE.write(
         connection, {"row_id": row.id, "shown": row.version + 1, **written}) == 0
     assert study_answer._UPDATE_STATE.write(

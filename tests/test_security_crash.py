@@ -1,9 +1,11 @@
 """A process SIGKILLed in the middle of an import or a review leaves the database consistent.
 
 Each run is a separate Python process on the test database (the SQLite file, or PostgreSQL
-when QUIZAPP_TEST_DATABASE_URL names it). A hook replaces the session's commit: it flushes
-every row to the database, then either kills its own process or announces itself and waits
-to be killed by the test. Afterwards no half-written deck, card or review may be visible.
+when QUIZAPP_TEST_DATABASE_URL names it). A hook on the engine's ``commit`` event, which every
+commit passes just before the database's (``Session.commit``'s, once it has flushed every
+row, and the answer path's on its connection, after its statements), either kills its own
+process or announces itself and waits to be killed by the test. Afterwards no half-written
+deck, card or review may be visible.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from quizapp.services import study
 
 PRELUDE = r"""
 import json, os, signal, sys, time
+from sqlalchemy import event
 from quizapp import create_app
 from quizapp.extensions import db
 
@@ -31,14 +34,15 @@ spec = json.loads(sys.argv[1])
 app = create_app({"SQLALCHEMY_DATABASE_URI": spec["db"], "SECRET_KEY": "test-secret-key",
                   "RATELIMIT_ENABLED": False})
 
-def dying_commit():
-    db.session.flush()  # every row is in the database's transaction, none committed
+def dying_commit(connection):
+    # Every row is in the database's transaction, none committed.
     if spec["how"] == "self":
         os.kill(os.getpid(), signal.SIGKILL)
     os.write(1, b"FLUSHED\n")  # the real stdout, even under a CLI runner
     time.sleep(60)
 
-db.session.commit = dying_commit
+with app.app_context():
+    event.listen(db.engine, "commit", dying_commit)
 """
 
 IMPORT = PRELUDE + r"""

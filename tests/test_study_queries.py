@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
-from study_helpers import basic, make_deck, sm2_row
+from study_helpers import basic, make_deck, mcq, sm2_row
 
 from quizapp.extensions import db
 from quizapp.models import utcnow
@@ -137,3 +137,18 @@ def test_the_counts_read_with_the_session_keep_the_daily_limits(client, auth, le
     _answer(client, deck.id, page)
     page = _page(client, deck.id)  # both limits reached
     assert "Session complete" in page
+
+
+def test_a_feedback_page_reads_on_the_answers_connection(client, auth, learner):
+    """An auto-graded answer renders its feedback page (which reads the deck's sources) on
+    the connection the answer committed on: no second checkout after the commit."""
+    deck = make_deck([mcq(f"m{i}") for i in range(3)])
+    auth.login()
+    _page(client, deck.id)
+    page = _page(client, deck.id)
+    with counted() as post:
+        response = client.post(f"/study/{deck.id}/answer", data={
+            "token": TOKEN_RE.search(page).group(1),
+            "csrf_token": CSRF_RE.search(page).group(1), "choice": "0"})
+    assert response.status_code == 200 and "Next card" in response.get_data(as_text=True)
+    assert post["checkout"] == 1 and post["COMMIT"] == 1

@@ -66,13 +66,27 @@ class UTCDateTime(TypeDecorator):
         return _sqlite_text
 
 
+# The last value _sqlite_text formatted and its text: an answer binds the same instant three
+# times (answered, last reviewed, memory reviewed), and formatting an aware datetime costs
+# ~10,000 instructions. Datetimes are immutable, and the reference kept here keeps the
+# value's identity from being reused; a tuple is replaced in one step, so threads can share it.
+_last_text: tuple[datetime | None, str | None] = (None, None)
+
+
 def _sqlite_text(value: datetime | None) -> str | None:
+    global _last_text
     if value is None:
         return None
-    if value.tzinfo is not None and value.utcoffset():
-        value = value.astimezone(UTC)
+    last = _last_text
+    if value is last[0]:
+        return last[1]
+    instant = value
+    if instant.tzinfo is not None and instant.utcoffset():
+        instant = instant.astimezone(UTC)
     # isoformat pads the year to four digits; an aware value's offset (+00:00) is cut off.
-    return value.isoformat(" ", "microseconds")[:26]
+    text = instant.isoformat(" ", "microseconds")[:26]
+    _last_text = (value, text)
+    return text
 
 
 class User(UserMixin, db.Model):

@@ -41,6 +41,28 @@ def core_connection() -> Connection:
     return session.connection()
 
 
+def commit_core(connection: Connection) -> None:
+    """Commit the session's transaction on ``connection`` (``core_connection()``'s) the way
+    the connection itself commits (``Connection._commit_impl``: its ``commit`` event, the
+    dialect's commit of the DBAPI connection, a driver error raised as SQLAlchemy's), not
+    through ``Session.commit``: for a path that made no ORM change (the answer path).
+
+    The session's own transaction bookkeeping, the pool's check-in and a second checkout
+    for any statement after the commit (the feedback page's) are left out: the session keeps
+    the connection, and what runs on it next begins a new database transaction there, ended
+    by the next commit or by the request's teardown (whose rollback then has nothing to undo).
+    Objects are expired when the session expires on commit, as ``Session.commit`` does. With
+    ORM changes pending or session commit listeners, this is ``Session.commit``."""
+    session = db.session()
+    if (session.new or session.dirty or session.deleted or session.dispatch.before_commit
+            or session.dispatch.after_commit):
+        session.commit()
+        return
+    connection._commit_impl()
+    if session.expire_on_commit:
+        session.expire_all()
+
+
 def get_by_id(model, ident):
     """``Session.get`` for the lookups every request makes (its user, its deck, the learner's
     own scheduler settings): the object the session holds unexpired, else one select built

@@ -14,11 +14,12 @@ on the DBAPI cursor): building them per call, or even running a prebuilt one thr
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, literal, select
+from sqlalchemy import JSON, Connection, Table, TypeDecorator, and_, bindparam, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import kinds
@@ -41,7 +42,7 @@ from ..stats.memory import MEMORY_PHASES
 from . import memory, personal_params, schedules, tallies
 from .prepared import Prepared
 from .presentation import Presentation, StudyError, decode_presentation
-from .rows import core_connection
+from .rows import commit_core, core_connection
 from .study_queue import queued_again, record_answer_in_queue, session_mode
 
 _CARDS = Card.__table__
@@ -51,12 +52,15 @@ _LOGS = ReviewLog.__table__
 # The joined read selects plain columns: no ORM objects are built on this path (building the
 # card and state entities cost about as much as the rest of an answer's CPU). The card and the
 # state come back as ``Loaded`` rows with the attributes of their models; the state's columns
-# are labelled apart from the card's.
-_CARD_KEYS = tuple(column.key for column in _CARDS.c)
+# are labelled apart from the card's. Of the card, only what grading and the feedback page
+# read (not its deck order, tags, dates or flags: each column read is converted, JSON parsed).
+_CARD_KEYS = ("id", "deck_id", "kind", "prompt", "answer", "choices", "correct_index",
+              "explanation", "sources", "ordinals")
 _STATE_KEYS = tuple(column.key for column in _STATES.c)
 _READ = Prepared(
     select(
-        *_CARDS.c, *(column.label(f"state_{column.key}") for column in _STATES.c),
+        *(_CARDS.c[key] for key in _CARD_KEYS),
+        *(column.label(f"state_{column.key}") for column in _STATES.c),
         SchedulerOverride.settings, Deck.scheduler, LearnerSchedulerParams.parameters,
         StudySession.id, queued_again(StudySession.id, Card.id, bindparam("ordinal")),
     )
@@ -104,8 +108,33 @@ def _read(connection: Connection, user: User, p: Presentation) -> tuple[Any, ...
     return (card, row, *found[states:])
 
 
+class _EncodedJSON(TypeDecorator):
+    """A JSON column's value bound as its JSON text, encoded by the caller: the answer writes
+    the new state twice (the state's ``state`` and the log's ``state_after``) and encodes it
+    once. SQLite stores the text as it is (what ``JSON`` stores is ``json.dumps``'s text);
+    other engines get the value parsed back and bound as ``JSON`` binds it."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect):
+        if dialect.name == "sqlite":
+            return None
+        return super().bind_processor(dialect)
+
+    def process_bind_param(self, value: str | None, dialect) -> Any:
+        return None if value is None else json.loads(value)
+
+
+_ENCODED = {(_STATES.name, "state"), (_LOGS.name, "state_after")}
+
+
+def _type(column: Any) -> Any:
+    return _EncodedJSON() if (column.table.name, column.key) in _ENCODED else column.type
+
+
 def _parameters(table: Table, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: bindparam(name, type_=table.c[name].type) for name in names}
+    return {name: bindparam(name, type_=_type(table.c[name])) for name in names}
 
 
 # An answer writes every column of the side's state but its key and version: the new schedule
@@ -137,7 +166,7 @@ def _with_log(write: Any) -> Prepared:
     """
     written = write.returning(_STATES.c.id).cte("written")
     logged = select(
-        *(bindparam(f"log_{column.key}", type_=column.type) for column in _LOGGED)
+        *(bindparam(f"log_{column.key}", type_=_type(column)) for column in _LOGGED)
     ).select_from(written)
     return Prepared(
         _LOGS.insert()
@@ -239,7 +268,7 @@ def answer_presentation(
         "phase": phase.value, "grade": rating, "scheduler": scheduler.name,
         "passed": scheduler.scale.passes(rating), "response": response, "answered_at": now,
         "duration_ms": int(min(seconds, 3600) * 1000), "presentation": p.nonce,
-        "state_before": before, "state_after": before, "stage_before": scheduler.stage(state),
+        "state_before": before, "state_after": None, "stage_before": scheduler.stage(state),
         "interval_before": 0, "undone_at": None,
         # Summed on the side's state row, in the state write below; a side with no row yet
         # is left to the log (services.tallies).
@@ -263,7 +292,9 @@ def answer_presentation(
             outcome.due = new.due
             columns = {**schedules.state_columns(scheduler, new, now, record.due.at),
                        **remembered, **tallies.after(row, add)}
-            log["state_after"] = {"state": columns["state"], "last_review_at": now.isoformat()}
+            # json.dumps({"state": ..., "last_review_at": ...}), the state encoded once.
+            columns["state"] = encoded = json.dumps(columns["state"])
+            log["state_after"] = f'{{"state": {encoded}, "last_review_at": "{now.isoformat()}"}}'
             if row is None:
                 write, with_log = _INSERT_STATE, _INSERT_STATE_AND_LOG
                 values = {"user_id": user.id, "card_id": card.id, "deck_id": card.deck_id,
@@ -280,17 +311,19 @@ def answer_presentation(
                 log_id = found[0]
             elif write.write(connection, values) != 1:
                 return _already_answered(user, p, outcome)
-        elif row is not None:  # a same-session repeat moves memory, not the schedule
-            connection.execute(
-                tallies.ADD, {"row_id": row.id, **remembered, **tallies.add_parameters(add)}
-            )
+        else:  # the schedule stays as it was (state_after is JSON text: _EncodedJSON)
+            log["state_after"] = json.dumps(before)
+            if row is not None:  # a same-session repeat moves memory, not the schedule
+                connection.execute(
+                    tallies.ADD, {"row_id": row.id, **remembered, **tallies.add_parameters(add)}
+                )
         if log_id is None:
             (log_id,) = _INSERT_LOG.first(connection, log)
         record_answer_in_queue(
             user.id, card.deck_id, card.id, p.ordinal, phase, again=again, log_id=log_id,
             known=(session_id, bool(queued)),
         )
-        db.session.commit()
+        commit_core(connection)
     except IntegrityError:
         return _already_answered(user, p, outcome)
     return _with_typein_match(outcome, card)
