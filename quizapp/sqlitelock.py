@@ -54,31 +54,47 @@ def _opens_write(sql: str) -> bool:
     return head.startswith(_WRITES) or head.startswith(_WRITE_BEGINS)
 
 
+# Every statement passes through here, so the common case (a read, or a write inside a
+# transaction already holding the lock) is kept to attribute checks: the base methods are
+# called directly rather than through super().
+_execute, _executemany = sqlite3.Cursor.execute, sqlite3.Cursor.executemany
+_executescript, _cursor = sqlite3.Cursor.executescript, sqlite3.Connection.cursor
+_commit, _rollback = sqlite3.Connection.commit, sqlite3.Connection.rollback
+
+
 class _Cursor(sqlite3.Cursor):
+    __slots__ = ()
+
     def execute(self, sql, parameters=(), /):
         connection = self.connection
-        connection._before(sql)
+        if connection._key is None and connection._lockfile is not None and _opens_write(sql):
+            connection._acquire()
         try:
-            return super().execute(sql, parameters)
+            return _execute(self, sql, parameters)
         finally:
-            connection._after()
+            if connection._key is not None and not connection.in_transaction:
+                connection._release()
 
     def executemany(self, sql, seq_of_parameters, /):
         connection = self.connection
-        connection._before(sql)
+        if connection._key is None and connection._lockfile is not None and _opens_write(sql):
+            connection._acquire()
         try:
-            return super().executemany(sql, seq_of_parameters)
+            return _executemany(self, sql, seq_of_parameters)
         finally:
-            connection._after()
+            if connection._key is not None and not connection.in_transaction:
+                connection._release()
 
     def executescript(self, sql_script, /):
         # A script may write anywhere in it (and commits what was pending first).
         connection = self.connection
-        connection._before("CREATE")
+        if connection._key is None and connection._lockfile is not None:
+            connection._acquire()
         try:
-            return super().executescript(sql_script)
+            return _executescript(self, sql_script)
         finally:
-            connection._after()
+            if connection._key is not None and not connection.in_transaction:
+                connection._release()
 
 
 class WriteLockedConnection(sqlite3.Connection):
@@ -101,9 +117,7 @@ class WriteLockedConnection(sqlite3.Connection):
             self._lockfile = None
         self._generation = _generation
 
-    def _before(self, sql: str) -> None:
-        if self._lockfile is None or self._key is not None or not _opens_write(sql):
-            return
+    def _acquire(self) -> None:
         key = (self._lock_path, threading.get_ident())
         if key in _held:
             return
@@ -116,10 +130,6 @@ class WriteLockedConnection(sqlite3.Connection):
         _held[key] = self
         self._key = key
 
-    def _after(self) -> None:
-        if self._key is not None and not self.in_transaction:
-            self._release()
-
     def _release(self) -> None:
         key, self._key = self._key, None
         if key is None:
@@ -129,7 +139,7 @@ class WriteLockedConnection(sqlite3.Connection):
             fcntl.flock(self._lockfile.fileno(), fcntl.LOCK_UN)
 
     def cursor(self, factory=_Cursor):
-        return super().cursor(factory)
+        return _cursor(self, factory)
 
     # The C shortcuts would run their statement past the cursor's overrides.
     def execute(self, sql, parameters=(), /):
@@ -145,19 +155,23 @@ class WriteLockedConnection(sqlite3.Connection):
     # once (autocommit=False): a new transaction takes no SQLite lock before its first write.
     def commit(self):
         try:
-            super().commit()
+            _commit(self)
         except BaseException:
-            self._after()  # a failed COMMIT may leave the transaction open, and the lock held
+            if not self.in_transaction:  # a failed COMMIT may leave it open, and the lock held
+                self._release()
             raise
-        self._release()
+        if self._key is not None:
+            self._release()
 
     def rollback(self):
         try:
-            super().rollback()
+            _rollback(self)
         except BaseException:
-            self._after()
+            if not self.in_transaction:
+                self._release()
             raise
-        self._release()
+        if self._key is not None:
+            self._release()
 
     def close(self):
         try:
