@@ -29,14 +29,18 @@ import io
 import os
 import sqlite3
 import threading
+import weakref
 
 # Statements that take SQLite's write lock when they run: the DML that Python's sqlite3
 # opens its implicit transaction for, schema changes, and explicit write-first BEGINs.
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC", "CREATE", "DROP", "ALTER")
 _WRITE_BEGINS = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
 
-# (lock path, thread id) of every lock held in this process, to see a thread's own.
-_held: dict[tuple[str, int], object] = {}
+# (lock path, thread id) -> a weak reference to the connection holding it, for every lock
+# held in this process, to see a thread's own. Weak: a connection dropped mid-transaction is
+# closed by the garbage collector (SQLite rolls back, the lock file's descriptor closes and so
+# lets go of the lock), and its dead entry counts for nothing.
+_held: dict[tuple[str, int], weakref.ref] = {}
 _generation = 0  # bumped in a forked child: locks opened before the fork are the parent's
 
 
@@ -119,7 +123,8 @@ class WriteLockedConnection(sqlite3.Connection):
 
     def _acquire(self) -> None:
         key = (self._lock_path, threading.get_ident())
-        if key in _held:
+        holder = _held.get(key)
+        if holder is not None and holder() is not None:
             return
         if self._generation != _generation:
             self._lockfile = None  # the parent's: closing our copy leaves its lock alone
@@ -127,7 +132,7 @@ class WriteLockedConnection(sqlite3.Connection):
             if self._lockfile is None:
                 return
         fcntl.flock(self._lockfile.fileno(), fcntl.LOCK_EX)  # releases the GIL while waiting
-        _held[key] = self
+        _held[key] = weakref.ref(self)
         self._key = key
 
     def _release(self) -> None:

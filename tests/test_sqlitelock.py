@@ -5,6 +5,7 @@ transaction."""
 from __future__ import annotations
 
 import fcntl
+import gc
 import multiprocessing
 import os
 import sqlite3
@@ -191,3 +192,19 @@ def test_databases_without_a_file_take_no_lock(tmp_path):
         assert conn._lockfile is None
         conn.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_connection_dropped_mid_transaction_lets_go(tmp_path):
+    path = tmp_path / "db.sqlite"
+    make_table(path)
+    conn = sqlite3.connect(path, factory=WriteLockedConnection)
+    conn.execute("UPDATE tally SET total = 1")
+    assert held_elsewhere(path)
+    del conn
+    gc.collect()
+    assert not held_elsewhere(path)
+    again = sqlite3.connect(path, factory=WriteLockedConnection)
+    again.execute("UPDATE tally SET total = 2")
+    assert held_elsewhere(path)  # this thread's entry went with the dropped connection
+    again.commit()
+    again.close()
