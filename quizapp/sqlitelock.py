@@ -16,10 +16,12 @@ would wait on itself): that second writer is left to SQLite's busy timeout, as b
 connection opens the lock file itself, so threads queue as processes do; a forked child
 reopens it rather than share (and unlock) its parent's.
 
-Only file databases on the standard ``sqlite3`` driver are locked (``connect`` below is the
-factory, see ``quizapp.extensions``); ``:memory:`` and temporary databases have nothing to
-share. Writers that do not use this factory (the ``sqlite3`` shell, another program) are not
-queued but still meet SQLite's own busy handling.
+Only file databases on the standard ``sqlite3`` driver are locked (``quizapp.extensions``
+makes ``WriteLockedConnection`` its connection factory); ``:memory:`` and temporary
+databases have nothing to share. Writers that do not use this factory (the ``sqlite3``
+shell, another program) are not queued but still meet SQLite's own busy handling. The wait
+for the flock has no timeout: a writer waits as long as the write transaction ahead of it
+lasts, where SQLite's busy timeout would have failed it after 10 s.
 """
 
 from __future__ import annotations
