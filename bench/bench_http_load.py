@@ -29,8 +29,9 @@ nothing else may be there).
 phase and endpoint, where a request's time went: its time inside a worker (gunicorn's access
 log, ``%(D)s``: request parsed to response written), and the workers' CPU and run-queue wait
 (``/proc/<pid>/schedstat``: runnable but not running, as another process had the core) per
-request. A client figure far above the in-worker time is queueing before a worker took the
-request; run-queue wait near the CPU time means the cores, not the app, were the bottleneck.
+request, and on PostgreSQL its backends' CPU per request (server on this machine). A client
+figure far above the in-worker time is queueing before a worker took the request; run-queue
+wait near the CPU time means the cores, not the app, were the bottleneck.
 
 Targets: app requests/s >= 60 % of the ceiling's (saturated), app p99 < 50 ms (paced), zero
 errors, review log exact.
