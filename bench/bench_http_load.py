@@ -29,8 +29,9 @@ nothing else may be there).
 phase and endpoint, where a request's time went: its time inside a worker (gunicorn's access
 log, ``%(D)s``: request parsed to response written), and the workers' CPU and run-queue wait
 (``/proc/<pid>/schedstat``: runnable but not running, as another process had the core) per
-request. A client figure far above the in-worker time is queueing before a worker took the
-request; run-queue wait near the CPU time means the cores, not the app, were the bottleneck.
+request, and on PostgreSQL its backends' CPU per request (server on this machine). A client
+figure far above the in-worker time is queueing before a worker took the request; run-queue
+wait near the CPU time means the cores, not the app, were the bottleneck.
 
 Targets: app requests/s >= 60 % of the ceiling's (saturated), app p99 < 50 ms (paced), zero
 errors, review log exact.
@@ -128,6 +129,7 @@ class Server:
     def __init__(self, url: str, workers: int, deck_id: int, log: Path,
                  access_log: Path | None = None):
         self.port = free_port()
+        self.url = url
         self.access_log = access_log
         logging = [] if access_log is None else [
             "--access-logfile", str(access_log), "--access-logformat", "%(m)s %(U)s %(D)s"]
@@ -184,6 +186,23 @@ class Server:
         except (OSError, ValueError):
             return None
 
+    def backend_cpu(self) -> dict[int, float] | None:
+        """CPU seconds so far of each PostgreSQL backend serving this database (the workers'
+        connections), when the server runs on this machine; None on SQLite or elsewhere."""
+        if not self.url.startswith("postgresql"):
+            return None
+        import psycopg
+
+        name = self.url.rsplit("/", 1)[1]
+        try:
+            with psycopg.connect(common.pg_url(common.PG_ADMIN_DB, "postgresql")) as conn:
+                pids = [row[0] for row in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,))]
+            return {pid: int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+                    for pid in pids}
+        except (OSError, ValueError, psycopg.Error):
+            return None
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -219,7 +238,8 @@ def run_setup(engine: str, workers: int, threads: int, learners: int, seconds: f
             client_cpu = dict.fromkeys(windows, 0.0)
 
             def measure(key: str, run) -> None:
-                before = server.access_lines(), server.worker_times()
+                before = (server.access_lines(), server.worker_times(),
+                          server.backend_cpu() if server_times else None)
                 window = run()
                 windows[key].append(window[:2])
                 client_cpu[key] += window[2]
@@ -255,9 +275,9 @@ def run_setup(engine: str, workers: int, threads: int, learners: int, seconds: f
 
 def _tally(into: dict, server: Server, before: tuple, path: str) -> None:
     """Add the in-worker times (ms, by method) of the requests under ``path`` since ``before``
-    (access-log line count, worker times), and the workers' CPU and run-queue seconds since
-    then, to ``into``."""
-    lines, times = before
+    (access-log line count, worker times, PostgreSQL backends' CPU), and the workers' CPU and
+    run-queue seconds and the backends' CPU seconds since then, to ``into``."""
+    lines, times, backends = before
     with open(server.access_log, encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle):
             parts = line.split()
@@ -268,16 +288,27 @@ def _tally(into: dict, server: Server, before: tuple, path: str) -> None:
     if times is not None and after is not None:
         into["cpu"] = into.get("cpu", 0.0) + after[0] - times[0]
         into["wait"] = into.get("wait", 0.0) + after[1] - times[1]
+    later = server.backend_cpu() if backends is not None else None
+    if later is not None:
+        # A backend that connected since counts from zero; one that left is not counted.
+        into["backends"] = into.get("backends", 0.0) + sum(
+            cpu - backends.get(pid, 0.0) for pid, cpu in later.items())
+
+
+NOT_TIMES = ("cpu", "wait", "backends")  # a tally's totals beside its times by method
 
 
 def _inside_note(key: str, tally: dict) -> str:
-    count = sum(len(v) for k, v in tally.items() if k not in ("cpu", "wait"))
+    count = sum(len(v) for k, v in tally.items() if k not in NOT_TIMES)
     parts = [f"{method} p50 {common.percentile(ms, 50):.1f} / p99 "
              f"{common.percentile(ms, 99):.1f} / max {max(ms):.1f} ms"
-             for method, ms in sorted(tally.items()) if method not in ("cpu", "wait")]
+             for method, ms in sorted(tally.items()) if method not in NOT_TIMES]
     if count and "cpu" in tally:
         parts.append(f"worker CPU {tally['cpu'] * 1000 / count:.2f} ms and run-queue wait "
                      f"{tally['wait'] * 1000 / count:.2f} ms per request")
+    if count and "backends" in tally:
+        parts.append(f"PostgreSQL backends' CPU {tally['backends'] * 1000 / count:.2f} ms "
+                     "per request")
     return f"  in the workers, {key}: " + "; ".join(parts)
 
 
@@ -403,6 +434,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"ceiling {verified['ceiling']['accepted']} / {verified['ceiling']['logged']}"
             )
             notes.append("  " + ", ".join(f"{k}: {common.verdict(v)}" for k, v in checks.items()))
+            # The paced p99 is mostly queueing, so it follows how busy the pace keeps the app.
+            if app["rps"]:
+                notes.append(f"  the paced rate is {result['paced_rate'] / app['rps']:.0%} of "
+                             "the app's own saturated req/s")
             notes.extend(_inside_note(key, tally) for key, tally in result["inside"].items())
             examples = result["load"].error_examples
             if examples:

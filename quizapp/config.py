@@ -99,7 +99,13 @@ def from_environment(instance_path: str) -> dict:
 
 DEFAULTS = {
     # JSON columns are read with jsontext.loads: the same values, less CPU per value.
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_deserializer": jsontext.loads},
+    # LIFO: a worker takes back the connection it returned last. First in, first out, it
+    # rotated through every connection it had opened (logging in opens a second beside the
+    # request's, for the rate limiter), waking another PostgreSQL backend each request:
+    # 13 % more backend CPU per study request measured (SQLite the same either way).
+    "SQLALCHEMY_ENGINE_OPTIONS": {
+        "pool_pre_ping": True, "pool_use_lifo": True, "json_deserializer": jsontext.loads,
+    },
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

@@ -67,6 +67,18 @@ def test_config_argument_overrides_the_environment(monkeypatch):
     assert app.testing
 
 
+def test_a_request_takes_back_the_connection_returned_last(app):
+    """One connection stays in use while another waits, instead of turns between them."""
+    with app.app_context():
+        first, second = db.engine.connect(), db.engine.connect()
+        returned_last = second.connection.dbapi_connection
+        first.close()
+        second.close()
+        for _ in range(3):
+            with db.engine.connect() as connection:
+                assert connection.connection.dbapi_connection is returned_last
+
+
 # Alembic cannot compare expression indexes; the next test checks that one by its effect.
 @pytest.mark.filterwarnings("ignore:.*expression-based index")
 def test_migrations_match_the_models(app):
