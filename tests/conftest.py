@@ -52,6 +52,8 @@ def _app(tmp_path_factory):
             # Jobs run inside the request that queues them; tests of real workers
             # (tests/test_jobs_worker.py) start their own.
             "QUIZAPP_QUEUE_URL": "immediate",
+            # Every study page served from a kept frame is checked against a full render.
+            "CHECK_PAGE_FRAMES": True,
         }
     )
     app.test_client_class = IsolatedClient

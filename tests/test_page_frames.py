@@ -7,13 +7,14 @@ import random
 import re
 from contextlib import contextmanager
 
+import pytest
 from conftest import make_user
 from flask import template_rendered
 from flask_login import login_user
 from markupsafe import Markup, escape
 from study_helpers import basic, make_deck, mcq
 
-from quizapp.page_frames import UNFIT, PageFrames, as_printed
+from quizapp.page_frames import UNFIT, FrameMismatch, PageFrames, as_printed
 
 TOKENS = re.compile(r'(name="(?:token|csrf_token)"[^>]*value=")[^"]+')
 
@@ -38,7 +39,10 @@ def _page(client, url: str, **kwargs) -> str:
     return TOKENS.sub(r"\1T", response.get_data(as_text=True))
 
 
-def test_a_card_page_is_filled_in_from_its_frame_as_rendered(app, client, auth, learner):
+def test_a_card_page_is_filled_in_from_its_frame_as_rendered(app, client, auth, learner,
+                                                            monkeypatch):
+    # Served from the frame alone, as in production (the suite also renders each in full).
+    monkeypatch.setitem(app.config, "CHECK_PAGE_FRAMES", False)
     decks = [make_deck([basic("a")], title="Basic"), make_deck([mcq("m")], title="Choices")]
     auth.login()
     for url, headers in [(f"/study/{deck.id}{query}", headers) for deck in decks
@@ -97,6 +101,28 @@ def test_a_page_its_frame_cannot_give_is_rendered_in_full(app, learner):
             shown.append(re.search(r'name="token" value="([^"]*)"', page).group(1))
         assert list(frames._kept.values()) == [UNFIT]
     assert shown == ["FIRST", "SECOND"]
+
+
+def test_the_suites_check_catches_a_page_its_key_leaves_out(app, learner):
+    """A template showing a value that is neither a slot nor in the key (here the deck's
+    title, changed under the same key) would serve another page's text from the frame: with
+    CHECK_PAGE_FRAMES on, as in this suite, that request fails instead."""
+    frames = PageFrames()
+    deck = make_deck([basic("a")], title="First title")
+
+    def context(values):
+        return {"partial": True, "deck": deck, "kind": None, "mode": "learn", "cram": False,
+                "side": None, "token": values["token"], "choices": [], "ratings": [],
+                "key_hint": "", "repeats": 0, "max_answer_chars": 10}
+
+    with app.test_request_context("/"):
+        login_user(learner)
+        assert app.config["CHECK_PAGE_FRAMES"]
+        assert b"First title" in frames.render("study/card.html", ("k",), {"token": "a"}, context)
+        assert b"First title" in frames.render("study/card.html", ("k",), {"token": "b"}, context)
+        deck.title = "Second title"
+        with pytest.raises(FrameMismatch):
+            frames.render("study/card.html", ("k",), {"token": "c"}, context)
 
 
 def test_placeholder_characters_in_a_title_are_shown_as_written(client, auth, learner):
