@@ -12,7 +12,6 @@ from sqlalchemy.orm import DeclarativeBase
 
 from .dbsession import RecyclingSQLAlchemy
 from .signing import CSRFProtect
-from .sqlitelock import WriteLockedConnection
 
 # Named constraints let Alembic alter them on SQLite and PostgreSQL alike.
 NAMING = {
@@ -33,14 +32,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-
-
-@event.listens_for(Engine, "do_connect")
-def _queue_sqlite_writers(dialect, _record, _cargs, cparams) -> None:
-    """Writers in several processes wait on a lock that wakes them when it frees rather than
-    in SQLite's sleeping busy handler (``quizapp.sqlitelock``)."""
-    if dialect.name == "sqlite" and dialect.driver == "pysqlite":
-        cparams.setdefault("factory", WriteLockedConnection)
 
 
 @event.listens_for(Engine, "connect")
