@@ -10,7 +10,7 @@ import threading
 
 import pytest
 from conftest import CSRF_RE, AuthActions, make_user
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 from study_helpers import basic, make_deck, mcq
@@ -218,6 +218,25 @@ def test_an_exception_in_a_view_does_not_carry_its_pending_rows(app, client, aut
     monkeypatch.undo()
     auth.login()  # a later request that commits, on the kept session
     assert db.session.scalar(select(User).where(User.email == "ghost@example.org")) is None
+
+
+def test_a_listener_a_request_puts_on_its_session_does_not_outlive_the_request(app):
+    calls = []
+
+    def record(session):
+        calls.append(session)
+
+    def first(session):
+        event.listen(session, "after_commit", record)
+        return session
+
+    one = _in_context(app, first)
+    try:
+        _in_context(app, lambda session: make_user("later@example.org"))  # commits
+        assert calls == [], "a listener from an earlier request ran on a later one's commit"
+    finally:  # the kept session outlives this test otherwise
+        if event.contains(one, "after_commit", record):
+            event.remove(one, "after_commit", record)
 
 
 def test_a_savepoint_left_open_by_a_request_is_not_carried_into_the_next(app):
