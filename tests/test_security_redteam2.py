@@ -422,3 +422,44 @@ def test_pending_orm_changes_are_committed_by_commit_core(app, learner):
     with app.app_context():
         assert db.session.get(User, learner.id).display_name == "Via commit_core"
         assert inspect(db.session.get(User, learner.id)).persistent
+
+
+def _presentation(app, deck):
+    client = app.test_client()
+    AuthActions(client).login()
+    token = TOKEN_RE.search(_get(client, f"/study/{deck.id}")).group(1)
+    return lambda user: study_answer.decode_presentation(token, user.id,
+                                                         app.config["SECRET_KEY"])
+
+
+def test_an_answer_recorded_inside_a_savepoint_commits_cleanly(app, learner):
+    """As with ``Session.commit`` (which passes this): a caller that answers inside
+    ``begin_nested`` (a batch that isolates each answer) ends its savepoint without error."""
+    deck = make_deck([basic("a")])
+    presentation = _presentation(app, deck)
+    with app.app_context():
+        user = db.session.get(User, learner.id)
+        with db.session.begin_nested():
+            study_answer.answer_presentation(user, presentation(user), deck_id=deck.id,
+                                             grade=4)
+        db.session.commit()
+    assert _counts() == (1, 1)
+
+
+def test_a_row_flushed_before_an_answer_stays_persistent_after_a_later_rollback(app, learner):
+    """A row the request flushed before the answer is committed with it; the rollback the
+    answer path itself makes on a duplicate must not then treat it as never written."""
+    deck = make_deck([basic("a")])
+    presentation = _presentation(app, deck)
+    with app.app_context():
+        user = db.session.get(User, learner.id)
+        flushed = User(email="flushed@example.org", display_name="f", role="learner",
+                       timezone="UTC", password_hash="x")
+        db.session.add(flushed)
+        db.session.flush()
+        p = presentation(user)
+        study_answer.answer_presentation(user, p, deck_id=deck.id, grade=4)
+        assert study_answer.answer_presentation(user, p, deck_id=deck.id, grade=4).duplicate
+        assert inspect(flushed).persistent, "committed row turned transient by the rollback"
+    assert db.session.scalar(select(User).where(User.email == "flushed@example.org"))
+    assert _counts() == (1, 1)
