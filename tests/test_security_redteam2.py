@@ -463,3 +463,37 @@ def test_a_row_flushed_before_an_answer_stays_persistent_after_a_later_rollback(
         assert inspect(flushed).persistent, "committed row turned transient by the rollback"
     assert db.session.scalar(select(User).where(User.email == "flushed@example.org"))
     assert _counts() == (1, 1)
+
+
+def test_the_deck_loaded_with_the_user_is_still_authorized(app, client, auth, learner):
+    """``get_with`` reads the URL's deck with the learner before any check: a private deck of
+    another owner, a missing one or an id past the column's range is still refused (404)."""
+    owner = make_user("owner@example.org", role="instructor")
+    private = make_deck([basic("p")], title="Private", owner=owner, published=False)
+    public = make_deck([basic("q")])
+    auth.login()
+    page = _get(client, f"/study/{public.id}")
+    for deck_id in (private.id, 987654, 2**31, 2**63, 10**30):
+        assert client.get(f"/study/{deck_id}").status_code == 404
+        response = client.post(f"/study/{deck_id}/answer", data={
+            "token": TOKEN_RE.search(page).group(1),
+            "csrf_token": CSRF_RE.search(page).group(1), "grade": "4"})
+        assert response.status_code == 404
+    assert _counts() == (0, 0)
+    assert "Private" not in _get(client, f"/study/{public.id}")
+
+
+def test_objects_made_by_get_with_behave_as_loaded_ones(app, learner):
+    deck = make_deck([basic("a"), basic("b")], title="Loaded")
+    with app.app_context():
+        user = rows.get_with(User, learner.id, Deck, deck.id)
+        loaded = rows.get_by_id(Deck, deck.id)
+        assert inspect(user).persistent and inspect(loaded).persistent
+        assert len(loaded.cards) == 2  # relationships load on access
+        db.session.refresh(loaded)
+        assert loaded.title == "Loaded" and not db.session.dirty
+        db.session.delete(loaded)
+        db.session.commit()
+    with app.app_context():
+        assert db.session.get(Deck, deck.id) is None
+        assert db.session.get(User, learner.id).email == learner.email
