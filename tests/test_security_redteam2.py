@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 from study_helpers import basic, make_deck, mcq
 
+from quizapp import create_app
 from quizapp.blueprints import study as study_bp
 from quizapp.extensions import db
 from quizapp.models import CardState, Deck, ReviewLog, StudyQueueItem, User
@@ -497,3 +498,49 @@ def test_objects_made_by_get_with_behave_as_loaded_ones(app, learner):
     with app.app_context():
         assert db.session.get(Deck, deck.id) is None
         assert db.session.get(User, learner.id).email == learner.email
+
+
+def test_two_tabs_answering_one_side_at_once_record_one_answer(app, learner):
+    deck = make_deck([basic("a")])
+    client = app.test_client()
+    AuthActions(client).login()
+    pages = [_get(client, f"/study/{deck.id}") for _ in range(2)]
+    assert TOKEN_RE.search(pages[0]).group(1) != TOKEN_RE.search(pages[1]).group(1)
+    start = threading.Barrier(2)
+    statuses = []
+
+    def answer(page):
+        start.wait()
+        statuses.append(_answer(client, deck.id, page).status_code)
+
+    threads = [threading.Thread(target=answer, args=(page,)) for page in pages]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [303, 303]
+    assert _counts() == (1, 1)
+    assert db.session.scalar(select(CardState.version)) == 1
+
+
+def test_a_kept_session_serves_another_app_on_its_own_database(app, tmp_path):
+    """Two apps in one process share the extension and so the thread's kept sessions: a
+    session kept from one app's context must read the other app's database in its."""
+    other = create_app({**{k: app.config[k] for k in ("SECRET_KEY", "TESTING")},
+                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'other.sqlite'}",
+                        "QUIZAPP_QUEUE_URL": "immediate", "RATELIMIT_ENABLED": False})
+    with other.app_context():
+        db.metadata.create_all(db.engine, tables=[User.__table__])
+    make_user("only-in-the-first@example.org")
+    try:
+        for _ in range(3):
+            with app.app_context():
+                first = db.session()
+                assert db.session.scalar(select(func.count()).select_from(User)) == 1
+            with other.app_context():
+                assert db.session() is first  # the same kept session, now for the other app
+                assert db.session.scalar(select(func.count()).select_from(User)) == 0
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
