@@ -60,7 +60,8 @@ class RecyclingSQLAlchemy(SQLAlchemy):
         session.info.clear()
         session._model_changes.clear()
         if (_settings(session) == self._fresh and not session.identity_map
-                and not session._new and not session._deleted):
+                and not session._new and not session._deleted
+                and not _own_listeners(session)):
             kept = getattr(self._kept, "sessions", None)
             if kept is None:
                 kept = self._kept.sessions = []
@@ -70,3 +71,13 @@ class RecyclingSQLAlchemy(SQLAlchemy):
 
 def _settings(session) -> dict[str, Any]:
     return {name: getattr(session, name, None) for name in SETTINGS}
+
+
+def _own_listeners(session) -> bool:
+    """Listeners put on this session itself (``event.listen(session, ...)``), which closing
+    it does not remove: kept, they would fire in the thread's later requests. Listeners on
+    the session class or factory belong to every session and do not count."""
+    dispatch = session.dispatch
+    return any(getattr(getattr(dispatch, name), "listeners", None)
+               for name in dispatch._event_names)
+

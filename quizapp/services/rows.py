@@ -55,12 +55,23 @@ def commit_core(connection: Connection) -> None:
     ORM changes pending or session commit listeners, this is ``Session.commit``."""
     session = db.session()
     if (session.new or session.dirty or session.deleted or session.dispatch.before_commit
-            or session.dispatch.after_commit):
+            or session.dispatch.after_commit or _flushed_or_nested(session)):
         session.commit()
         return
     connection._commit_impl()
     if session.expire_on_commit:
         session.expire_all()
+
+
+def _flushed_or_nested(session) -> bool:
+    """The session's own record of its transaction matters: a savepoint is open (a commit
+    underneath it would leave the session releasing one that is gone), or objects were
+    flushed in it (a later rollback would turn those committed rows' objects transient)."""
+    if session.in_nested_transaction():
+        return True
+    transaction = session.get_transaction()
+    return transaction is not None and bool(
+        transaction._new or transaction._deleted or transaction._dirty)
 
 
 def get_by_id(model, ident):
