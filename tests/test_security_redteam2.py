@@ -40,6 +40,15 @@ def production_frames(app, monkeypatch):
 
 # --- 1. page frames ---------------------------------------------------------------------
 
+
+def _together(target, arguments) -> None:
+    """Run ``target`` once per argument, each in its own thread, and wait for all."""
+    threads = [threading.Thread(target=target, args=(argument,)) for argument in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
 def test_a_second_learner_never_gets_the_first_learners_name_csrf_or_token(
         app, production_frames):
     deck = make_deck([basic("a")], title="Shared")
@@ -357,11 +366,7 @@ def test_the_same_token_answered_at_once_from_two_threads_is_recorded_once(app, 
         start.wait()
         statuses.append(_answer(client, deck.id, page, grade=grade).status_code)
 
-    threads = [threading.Thread(target=answer, args=(grade,)) for grade in ("4", "1")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _together(answer, ("4", "1"))
     assert statuses == [303, 303]
     assert _counts() == (1, 1)
     log = db.session.scalar(select(ReviewLog))
@@ -513,11 +518,7 @@ def test_two_tabs_answering_one_side_at_once_record_one_answer(app, learner):
         start.wait()
         statuses.append(_answer(client, deck.id, page).status_code)
 
-    threads = [threading.Thread(target=answer, args=(page,)) for page in pages]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _together(answer, pages)
     assert statuses == [303, 303]
     assert _counts() == (1, 1)
     assert db.session.scalar(select(CardState.version)) == 1
