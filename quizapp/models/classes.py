@@ -8,7 +8,9 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from . import Deck, User, UTCDateTime, utcnow
+from .accounts import User
+from .columns import UTCDateTime, utcnow
+from .decks import Deck
 
 
 class Classroom(db.Model):

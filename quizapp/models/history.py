@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from . import UTCDateTime
+from .columns import UTCDateTime
 
 
 class ReviewDayTotal(db.Model):

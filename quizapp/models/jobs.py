@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from . import UTCDateTime, utcnow
+from .columns import UTCDateTime, utcnow
 
 JOB_KINDS = ("generate", "import", "fit", "simulate")
 JOB_STATUSES = ("queued", "running", "done", "failed")

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Float, ForeignKey, Integer, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from . import UTCDateTime, utcnow
+from .columns import UTCDateTime, utcnow
 
 
 class SchedulerOverride(db.Model):

@@ -8,7 +8,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from . import UTCDateTime, utcnow
+from .columns import UTCDateTime, utcnow
 
 
 class StudySession(db.Model):
