@@ -121,6 +121,13 @@ class RatingScale:
     """The ratings of one scheduler, in button order."""
 
     options: tuple[RatingOption, ...]
+    # Each option by its value (the first of equal values, as a search in order finds): an
+    # answer looks up its rating about seven times.
+    _by_value: Mapping[int, RatingOption] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_value",
+                           {option.value: option for option in reversed(self.options)})
 
     def __iter__(self) -> Iterator[RatingOption]:
         return iter(self.options)
@@ -132,9 +139,9 @@ class RatingScale:
     def option(self, rating: object) -> RatingOption:
         """The option for ``rating``; ValueError for anything that is not one (bools too)."""
         if isinstance(rating, int) and not isinstance(rating, bool):
-            for option in self.options:
-                if option.value == rating:
-                    return option
+            found = self._by_value.get(rating)
+            if found is not None:
+                return found
         raise ValueError(f"rating must be one of {self.values}, got {rating!r}")
 
     def check(self, rating: object) -> int:
