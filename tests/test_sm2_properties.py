@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from quizapp.scheduling.sm2 import MIN_EASINESS, Sm2State, review
+from quizapp.scheduling.sm2_scheduler import Sm2Scheduler
 
 grades = st.integers(min_value=0, max_value=5)
 passing_grades = st.integers(min_value=3, max_value=5)
@@ -93,3 +94,11 @@ def test_reviewed_state_passes_the_checks_it_skips(state, grade, today):
 def test_new_state_is_shared_and_valid():
     assert Sm2State.new() is Sm2State.new()
     assert Sm2State(**vars(Sm2State.new())) == Sm2State.new()
+
+
+@given(reviewed_states() | valid_states)
+def test_json_text_is_json_dumps_of_to_json(state):
+    """The answer path stores Sm2Scheduler.to_json_text, formatted by hand: byte for byte
+    what json.dumps(to_json) gave, for any state (new, due, imported easiness)."""
+    scheduler = Sm2Scheduler()
+    assert scheduler.to_json_text(state) == json.dumps(scheduler.to_json(state))

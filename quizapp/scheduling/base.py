@@ -21,6 +21,7 @@ learner's own days (rolling over at 4 a.m., see ``day.py``) while learning steps
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -232,6 +233,11 @@ class Scheduler(ABC, Generic[StateT]):
     @abstractmethod
     def to_json(self, state: StateT) -> JsonObject:
         """JSON-safe form with ``"scheduler"`` (this name) and ``"v"`` (format version)."""
+
+    def to_json_text(self, state: StateT) -> str:
+        """``json.dumps(self.to_json(state))``, the text stored; a scheduler may write it
+        directly (every answer stores one)."""
+        return json.dumps(self.to_json(state))
 
     @abstractmethod
     def from_json(self, data: Mapping[str, Any]) -> StateT:

@@ -145,7 +145,7 @@ class Sm2State:
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form: easiness as a decimal string ("2.36", "2.50"), due as an ISO date."""
         return {
-            "easiness": _easiness_text(self.easiness),
+            "easiness": easiness_text(self.easiness),
             "interval": self.interval,
             "repetitions": self.repetitions,
             "due": None if self.due is None else self.due.isoformat(),
@@ -191,7 +191,8 @@ def _reviewed(easiness: Decimal, interval: int, repetitions: int, due: date, lap
     return state
 
 
-def _easiness_text(easiness: Decimal) -> str:
+def easiness_text(easiness: Decimal) -> str:
+    """Easiness as stored: "2.50", "2.36"."""
     # Two decimals keeps stored logs uniform ("2.50", "2.36"); an imported EF with finer
     # precision is written out in full rather than rounded.
     exact = easiness.normalize(_EXACT)

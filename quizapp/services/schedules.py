@@ -90,7 +90,15 @@ def load_state(
 ) -> tuple[Scheduler[Any], Any]:
     """The scheduler ``settings`` name and the side's state as it reads it, converted if
     another scheduler wrote it."""
-    scheduler = registry.create(settings)
+    return state_of(registry.create(settings), row, settings, user)
+
+
+def state_of(
+    scheduler: Scheduler[Any], row: CardState | None, settings: registry.SchedulerSettings,
+    user: User,
+) -> tuple[Scheduler[Any], Any]:
+    """``load_state`` with the scheduler ``settings`` name already built (the answer path
+    keeps both per settings)."""
     if row is None:
         return scheduler, scheduler.new_state()
     if row.scheduler == scheduler.name:
@@ -159,12 +167,14 @@ def _history_since_switch(row: CardState) -> tuple[list[PastAnswer], dict[str, A
 
 
 def state_columns(
-    scheduler: Scheduler[Any], state: Any, now: datetime | None, due_at: datetime | None
+    scheduler: Scheduler[Any], state: Any, now: datetime | None, due_at: datetime | None,
+    *, as_text: bool = False,
 ) -> dict[str, Any]:
-    """The ``card_state`` column values for ``state``, due at ``due_at`` (``Due.at``)."""
+    """The ``card_state`` column values for ``state``, due at ``due_at`` (``Due.at``); with
+    ``as_text``, the state as its JSON text (``Scheduler.to_json_text``)."""
     return {
         "scheduler": scheduler.name,
-        "state": scheduler.to_json(state),
+        "state": scheduler.to_json_text(state) if as_text else scheduler.to_json(state),
         "due": state.due,
         "due_at": due_at,
         "lapses": state.lapses,

@@ -19,7 +19,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, TypeDecorator, and_, bindparam, literal, select
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Table,
+    Text,
+    TypeDecorator,
+    and_,
+    bindparam,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlalchemy.exc import IntegrityError
 
 from .. import kinds
@@ -35,7 +46,6 @@ from ..models import (
     User,
     utcnow,
 )
-from ..scheduling import registry
 from ..scheduling.base import Moment, Scheduler
 from ..scheduling.phase import Phase
 from ..stats.memory import MEMORY_PHASES
@@ -61,7 +71,10 @@ _READ = Prepared(
     select(
         *(_CARDS.c[key] for key in _CARD_KEYS),
         *(column.label(f"state_{column.key}") for column in _STATES.c),
-        SchedulerOverride.settings, Deck.scheduler, LearnerSchedulerParams.parameters,
+        # As their stored text, the key of personal_params.settings_and_scheduler (the same
+        # SQL; PostgreSQL's driver still parses them).
+        type_coerce(SchedulerOverride.settings, Text), type_coerce(Deck.scheduler, Text),
+        type_coerce(LearnerSchedulerParams.parameters, Text),
         StudySession.id, queued_again(StudySession.id, Card.id, bindparam("ordinal")),
     )
     .join(Deck, Deck.id == Card.deck_id)
@@ -106,6 +119,12 @@ def _read(connection: Connection, user: User, p: Presentation) -> tuple[Any, ...
     card = Loaded(_CARD_KEYS, found[:cards])
     row = Loaded(_STATE_KEYS, found[cards:states]) if found[cards] is not None else None
     return (card, row, *found[states:])
+
+
+def _text(stored: Any) -> str | None:
+    """A JSON column read as text: SQLite's text as stored; PostgreSQL's driver parses JSON
+    whatever the statement asks, so its value is written back to text."""
+    return stored if stored is None or isinstance(stored, str) else json.dumps(stored)
 
 
 class _EncodedJSON(TypeDecorator):
@@ -252,12 +271,9 @@ def answer_presentation(
     seconds = max(0.0, now.timestamp() - p.shown_at)
     # The learner's own settings, else the deck's, else the default, with their fitted
     # parameters (schedules.settings_for).
-    chosen = own if own is not None else deck_own
-    settings = personal_params.with_fitted(
-        registry.SchedulerSettings() if chosen is None
-        else registry.SchedulerSettings.from_json(chosen), fitted,
-    )
-    scheduler, state = schedules.load_state(row, settings, user)
+    settings, scheduler = personal_params.settings_and_scheduler(
+        _text(own if own is not None else deck_own), _text(fitted))
+    scheduler, state = schedules.state_of(scheduler, row, settings, user)
     rating, correct, response = grade_response(
         card, p, scheduler, grade=grade, choice=choice, typed=typed, seconds=seconds
     )
@@ -290,10 +306,11 @@ def answer_presentation(
             new, record = scheduler.review(state, rating, Moment(now, user.timezone))
             log["interval_before"] = record.interval_before
             outcome.due = new.due
-            columns = {**schedules.state_columns(scheduler, new, now, record.due.at),
+            columns = {**schedules.state_columns(scheduler, new, now, record.due.at,
+                                                 as_text=True),
                        **remembered, **tallies.after(row, add)}
             # json.dumps({"state": ..., "last_review_at": ...}), the state encoded once.
-            columns["state"] = encoded = json.dumps(columns["state"])
+            encoded = columns["state"]
             log["state_after"] = f'{{"state": {encoded}, "last_review_at": "{now.isoformat()}"}}'
             if row is None:
                 write, with_log = _INSERT_STATE, _INSERT_STATE_AND_LOG
