@@ -269,7 +269,7 @@ class Scheduler(ABC, Generic[StateT]):
         (whose answers are not passed to ``review``)."""
 
     def _checked_json(self, data: Mapping[str, Any], version: int) -> None:
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):
             raise ValueError(f"a {self.name} state must be a JSON object, got {data!r}")
         if data.get("scheduler") != self.name:
             raise ValueError(f"not a {self.name} state: scheduler is {data.get('scheduler')!r}")

@@ -137,7 +137,9 @@ class Sm2Scheduler(Scheduler[sm2.Sm2State]):
                 f'"due": {due}, "lapses": {state.lapses}}}')
 
     def from_json(self, data: Mapping[str, Any]) -> sm2.Sm2State:
-        if isinstance(data, Mapping) and "scheduler" not in data and "v" not in data:
+        # A dict (what a JSON column gives) is a Mapping without asking the ABC's machinery.
+        if ((type(data) is dict or isinstance(data, Mapping))
+                and "scheduler" not in data and "v" not in data):
             return sm2.Sm2State.from_dict(data)
         self._checked_json(data, SM2_JSON_VERSION)
         return sm2.Sm2State.from_dict(data)

@@ -297,29 +297,30 @@ def answer_presentation(
         card, p, scheduler, grade=grade, choice=choice, typed=typed, seconds=seconds
     )
     phase = Phase(p.mode)
+    mode, schedules_answer = phase.value, phase.schedules  # properties: read once
     before = "null" if row is None else row.snapshot  # JSON text (_EncodedJSON)
     log = {
         "user_id": user.id, "card_id": card.id, "deck_id": card.deck_id, "ordinal": p.ordinal,
-        "phase": phase.value, "grade": rating, "scheduler": scheduler.name,
+        "phase": mode, "grade": rating, "scheduler": scheduler.name,
         "passed": scheduler.scale.passes(rating), "response": response, "answered_at": now,
         "duration_ms": int(min(seconds, 3600) * 1000), "presentation": p.nonce,
         "state_before": before, "state_after": None, "stage_before": scheduler.stage(state).value,
         "interval_before": 0, "undone_at": None,
         # Summed on the side's state row, in the state write below; a side with no row yet
         # is left to the log (services.tallies).
-        "tallied": row is not None or phase.schedules,
+        "tallied": row is not None or schedules_answer,
     }
-    add = tallies.added(phase.value, log["stage_before"], log["passed"])
+    add = tallies.added(mode, log["stage_before"], log["passed"])
     again = _again(scheduler, phase, rating)
     # FSRS's memory of the side, whatever schedules it: with the state in one write.
     remembered = (memory.memory_columns(row, scheduler.anki_button(rating), now)
-                  if phase.value in MEMORY_PHASES and (row is not None or phase.schedules)
+                  if mode in MEMORY_PHASES and (row is not None or schedules_answer)
                   else {})
     outcome = Outcome(rating, correct, phase, row.due if row else None, again,
                       response=response, card=card)
     log_id = None
     try:
-        if phase.schedules:
+        if schedules_answer:
             if (row.version if row else 0) != p.state_version:
                 return _already_answered(user, p, outcome)
             new, record = scheduler.review(state, rating, Moment(now, user.timezone))
