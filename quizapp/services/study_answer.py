@@ -141,8 +141,11 @@ def _read(connection: Connection, user: User, p: Presentation) -> tuple[Any, ...
 
 def _text(stored: Any) -> str | None:
     """A JSON column read as text: SQLite's text as stored; PostgreSQL's driver parses JSON
-    whatever the statement asks, so its value is written back to text."""
-    return stored if stored is None or isinstance(stored, str) else json.dumps(stored)
+    whatever the statement asks, so its value is written back to text. None for SQL NULL and
+    for JSON null (which the column's parsed value was, too)."""
+    if stored is None or stored == "null":
+        return None
+    return stored if isinstance(stored, str) else json.dumps(stored)
 
 
 class _EncodedJSON(TypeDecorator):
@@ -290,8 +293,9 @@ def answer_presentation(
     seconds = max(0.0, now.timestamp() - p.shown_at)
     # The learner's own settings, else the deck's, else the default, with their fitted
     # parameters (schedules.settings_for).
+    own = _text(own)
     settings, scheduler = personal_params.settings_and_scheduler(
-        _text(own if own is not None else deck_own), _text(fitted))
+        own if own is not None else _text(deck_own), _text(fitted))
     scheduler, state = schedules.state_of(scheduler, row, settings, user)
     rating, correct, response = grade_response(
         card, p, scheduler, grade=grade, choice=choice, typed=typed, seconds=seconds
@@ -304,7 +308,8 @@ def answer_presentation(
         "phase": mode, "grade": rating, "scheduler": scheduler.name,
         "passed": scheduler.scale.passes(rating), "response": response, "answered_at": now,
         "duration_ms": int(min(seconds, 3600) * 1000), "presentation": p.nonce,
-        "state_before": before, "state_after": None, "stage_before": scheduler.stage(state).value,
+        "state_before": before, "state_after": None,
+        "stage_before": scheduler.stage(state).value,
         "interval_before": 0, "undone_at": None,
         # Summed on the side's state row, in the state write below; a side with no row yet
         # is left to the log (services.tallies).
