@@ -237,3 +237,29 @@ def test_an_answer_schedules_with_the_fitted_parameters_read_in_its_one_select(l
     assert own.from_json(row.state) == expected
     default = create(SchedulerSettings(name="fsrs"))
     assert default.review(default.new_state(), 3, Moment(now, learner.timezone))[0] != expected
+
+
+def test_settings_kept_per_stored_text_are_what_parsing_them_gives():
+    """The answer path's settings_and_scheduler, kept per (settings text, fitted text), is
+    from_json + with_fitted + create; a refused text raises on every call, never kept."""
+    import json
+
+    fsrs = SchedulerSettings(name="fsrs", desired_retention=0.85, maximum_interval=400)
+    fitted = [round(w * 1.01, 4) for w in DEFAULT_PARAMETERS]
+    cases = [(None, None), ("null", None), (json.dumps(fsrs.to_json()), None),
+             (json.dumps(fsrs.to_json()), json.dumps(fitted)),
+             (json.dumps(SchedulerSettings().to_json()), json.dumps(fitted)),
+             (json.dumps(fsrs.to_json()), "null"), (json.dumps(fsrs.to_json()), "[]")]
+    for chosen, stored in cases:
+        expected = SchedulerSettings() if chosen in (None, "null") else (
+            SchedulerSettings.from_json(json.loads(chosen)))
+        expected = personal_params.with_fitted(
+            expected, None if stored is None else json.loads(stored))
+        for _ in range(2):
+            settings, scheduler = personal_params.settings_and_scheduler(chosen, stored)
+            assert settings == expected
+            assert scheduler is create(expected)
+    bad = json.dumps({**fsrs.to_json(), "parameters": [True] * len(DEFAULT_PARAMETERS)})
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            personal_params.settings_and_scheduler(bad, None)

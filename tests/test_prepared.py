@@ -77,15 +77,17 @@ def test_all_gives_the_rows_and_types_of_execute(side):
 
 
 def _log(learner, card, nonce: str, *, encoded: bool = True) -> dict:
-    """A log row's values; ``state_after`` JSON text as the answer path's statements take it
-    (``encoded``), or the value itself as ``Connection.execute`` takes it."""
+    """A log row's values; ``state_before`` and ``state_after`` JSON text as the answer path's
+    statements take them (``encoded``), or the values themselves as ``Connection.execute``
+    takes them."""
     at = datetime(2026, 3, 5, 8, 0, 1, 250000, tzinfo=UTC)
     after = {"state": {"v": 1, "easiness": 2.36, "note": "é"}, "at": at.isoformat()}
     return {
         "user_id": learner.id, "card_id": card.id, "deck_id": card.deck_id, "ordinal": 0,
         "phase": "review", "grade": 4, "scheduler": "sm2", "passed": True, "response": None,
         "answered_at": at, "duration_ms": 1500, "presentation": nonce,
-        "state_before": None, "state_after": json.dumps(after) if encoded else after,
+        "state_before": "null" if encoded else None,
+        "state_after": json.dumps(after) if encoded else after,
         "stage_before": "young", "interval_before": 3, "undone_at": None, "tallied": False,
     }
 

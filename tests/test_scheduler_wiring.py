@@ -247,3 +247,23 @@ def test_cram_on_an_fsrs_deck_brings_misses_back_and_schedules_nothing(app, lear
     queue = study_queue.open_session(learner, deck.id, cram=True, now=NOON)
     assert study.choose_next(learner, deck, queue, cram=True, now=NOON) is None
     assert db.session.query(CardState).count() == 0
+
+
+def test_an_answer_reads_json_null_settings_as_none(app, learner):
+    """The answer path reads the settings as stored text: a learner's own settings stored
+    as JSON null fall back to the deck's, as the parsed value (None) did."""
+    from sqlalchemy import insert, update
+
+    from quizapp.models import Deck, SchedulerOverride
+
+    deck = make_deck([basic("a"), basic("b")])
+    use(deck, "fsrs")
+    db.session.execute(insert(SchedulerOverride).values(
+        user_id=learner.id, deck_id=deck.id, settings=None))
+    db.session.commit()
+    assert show_and_answer(learner, deck, 3, NOON).grade == 3
+    db.session.execute(update(Deck).where(Deck.id == deck.id).values(scheduler=None))
+    db.session.commit()
+    show_and_answer(learner, deck, 4, NOON)
+    logged = db.session.scalars(db.select(ReviewLog.scheduler).order_by(ReviewLog.id)).all()
+    assert logged == ["fsrs", "sm2"]

@@ -2,11 +2,13 @@
 
 import json
 from datetime import date, timedelta
+from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from quizapp.scheduling.sm2 import MIN_EASINESS, Sm2State, review
+from quizapp.scheduling.sm2_scheduler import Sm2Scheduler
 
 grades = st.integers(min_value=0, max_value=5)
 passing_grades = st.integers(min_value=3, max_value=5)
@@ -67,3 +69,36 @@ def test_easiness_keeps_two_decimals(state, grade, today):
 @given(reviewed_states())
 def test_dict_round_trip_through_json(state):
     assert Sm2State.from_dict(json.loads(json.dumps(state.to_dict()))) == state
+
+
+valid_states = st.builds(
+    Sm2State,
+    easiness=st.decimals(min_value=MIN_EASINESS, max_value=Decimal("9.99"), places=3),
+    interval=st.integers(min_value=0, max_value=40_000),
+    repetitions=st.integers(min_value=0, max_value=10**6),
+    due=st.none() | days,
+    lapses=st.integers(min_value=0, max_value=10**6),
+)
+
+
+@given(reviewed_states() | valid_states, grades, days)
+def test_reviewed_state_passes_the_checks_it_skips(state, grade, today):
+    """review builds its result without __post_init__: rebuilt through the checks, from any
+    valid state (imported easiness with three decimals too), it is accepted and the same."""
+    after = review(state, grade, today)
+    assert type(after) is Sm2State
+    assert Sm2State(**vars(after)) == after
+    assert json.loads(json.dumps(after.to_dict())) == after.to_dict()
+
+
+def test_new_state_is_shared_and_valid():
+    assert Sm2State.new() is Sm2State.new()
+    assert Sm2State(**vars(Sm2State.new())) == Sm2State.new()
+
+
+@given(reviewed_states() | valid_states)
+def test_json_text_is_json_dumps_of_to_json(state):
+    """The answer path stores Sm2Scheduler.to_json_text, formatted by hand: byte for byte
+    what json.dumps(to_json) gave, for any state (new, due, imported easiness)."""
+    scheduler = Sm2Scheduler()
+    assert scheduler.to_json_text(state) == json.dumps(scheduler.to_json(state))

@@ -40,27 +40,32 @@ class UTCDateTime(TypeDecorator):
     def bind_processor(self, dialect):
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
-        return _sqlite_text
+        return sqlite_text
 
 
-# The last value _sqlite_text formatted and its text: an answer binds the same instant three
-# times (answered, last reviewed, memory reviewed), and formatting an aware datetime costs
-# ~10,000 instructions. Datetimes are immutable, and the reference kept here keeps the
-# value's identity from being reused; a tuple is replaced in one step, so threads can share it.
-_last_text: tuple[datetime | None, str | None] = (None, None)
+# The last two values sqlite_text formatted and their texts, newest first: an answer binds
+# the same instant three times (answered, last reviewed, memory reviewed) with its due instant
+# between them (a day's start, the same object for the same day: day.day_start), and
+# formatting an aware datetime costs ~11,000 instructions. Datetimes are immutable, and the
+# references kept here keep the values' identities from being reused; the tuple is replaced in
+# one step, so threads can share it.
+_last_texts: tuple[tuple[datetime | None, str | None], ...] = ((None, None), (None, None))
 
 
-def _sqlite_text(value: datetime | None) -> str | None:
-    global _last_text
+def sqlite_text(value: datetime | None) -> str | None:
+    """The text SQLite stores for ``value``: "YYYY-MM-DD HH:MM:SS.ffffff" in UTC."""
+    global _last_texts
     if value is None:
         return None
-    last = _last_text
-    if value is last[0]:
-        return last[1]
+    newest, older = _last_texts
+    if value is newest[0]:
+        return newest[1]
+    if value is older[0]:
+        return older[1]
     instant = value
     if instant.tzinfo is not None and instant.utcoffset():
         instant = instant.astimezone(UTC)
     # isoformat pads the year to four digits; an aware value's offset (+00:00) is cut off.
     text = instant.isoformat(" ", "microseconds")[:26]
-    _last_text = (value, text)
+    _last_texts = ((value, text), newest)
     return text

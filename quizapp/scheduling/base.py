@@ -21,6 +21,7 @@ learner's own days (rolling over at 4 a.m., see ``day.py``) while learning steps
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -121,6 +122,13 @@ class RatingScale:
     """The ratings of one scheduler, in button order."""
 
     options: tuple[RatingOption, ...]
+    # Each option by its value (the first of equal values, as a search in order finds): an
+    # answer looks up its rating about seven times.
+    _by_value: Mapping[int, RatingOption] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_value",
+                           {option.value: option for option in reversed(self.options)})
 
     def __iter__(self) -> Iterator[RatingOption]:
         return iter(self.options)
@@ -132,9 +140,9 @@ class RatingScale:
     def option(self, rating: object) -> RatingOption:
         """The option for ``rating``; ValueError for anything that is not one (bools too)."""
         if isinstance(rating, int) and not isinstance(rating, bool):
-            for option in self.options:
-                if option.value == rating:
-                    return option
+            found = self._by_value.get(rating)
+            if found is not None:
+                return found
         raise ValueError(f"rating must be one of {self.values}, got {rating!r}")
 
     def check(self, rating: object) -> int:
@@ -226,6 +234,11 @@ class Scheduler(ABC, Generic[StateT]):
     def to_json(self, state: StateT) -> JsonObject:
         """JSON-safe form with ``"scheduler"`` (this name) and ``"v"`` (format version)."""
 
+    def to_json_text(self, state: StateT) -> str:
+        """``json.dumps(self.to_json(state))``, the text stored; a scheduler may write it
+        directly (every answer stores one)."""
+        return json.dumps(self.to_json(state))
+
     @abstractmethod
     def from_json(self, data: Mapping[str, Any]) -> StateT:
         """Inverse of :meth:`to_json`; ValueError for anything malformed or foreign."""
@@ -256,7 +269,7 @@ class Scheduler(ABC, Generic[StateT]):
         (whose answers are not passed to ``review``)."""
 
     def _checked_json(self, data: Mapping[str, Any], version: int) -> None:
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):
             raise ValueError(f"a {self.name} state must be a JSON object, got {data!r}")
         if data.get("scheduler") != self.name:
             raise ValueError(f"not a {self.name} state: scheduler is {data.get('scheduler')!r}")

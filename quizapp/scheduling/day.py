@@ -7,9 +7,11 @@ streak nor makes the next day's cards due early.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROLLOVER_HOUR = 4
+_ROLLOVER = timedelta(hours=ROLLOVER_HOUR)  # made once: every answer and page asks for a day
 
 
 def zone(tz_name: str | None) -> ZoneInfo:
@@ -34,11 +36,15 @@ def learner_day(moment: datetime, tz_name: str | None, rollover_hour: int = ROLL
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(zone(tz_name))
-    return (local - timedelta(hours=rollover_hour)).date()
+    shift = _ROLLOVER if rollover_hour == ROLLOVER_HOUR else timedelta(hours=rollover_hour)
+    return (local - shift).date()
 
 
+@lru_cache(maxsize=1024)
 def day_start(day: date, tz_name: str | None, rollover_hour: int = ROLLOVER_HOUR) -> datetime:
-    """The UTC instant at which the learner's ``day`` begins."""
+    """The UTC instant at which the learner's ``day`` begins. Kept per (day, zone): every
+    answer and each grade button asks for one, learners share a few days, and the same
+    object each time lets the SQLite bind keep its text (``models.columns.sqlite_text``)."""
     local = datetime(day.year, day.month, day.day, rollover_hour, tzinfo=zone(tz_name))
     return local.astimezone(UTC)
 

@@ -137,7 +137,7 @@ class Sm2State:
 
     @classmethod
     def new(cls) -> Sm2State:
-        return cls(easiness=INITIAL_EASINESS, interval=0, repetitions=0, due=None, lapses=0)
+        return _NEW if cls is Sm2State else cls(INITIAL_EASINESS, 0, 0, None, 0)
 
     def is_due(self, today: date) -> bool:
         return self.due is None or self.due <= today
@@ -145,7 +145,7 @@ class Sm2State:
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form: easiness as a decimal string ("2.36", "2.50"), due as an ISO date."""
         return {
-            "easiness": _easiness_text(self.easiness),
+            "easiness": easiness_text(self.easiness),
             "interval": self.interval,
             "repetitions": self.repetitions,
             "due": None if self.due is None else self.due.isoformat(),
@@ -176,7 +176,23 @@ class Sm2State:
         )
 
 
-def _easiness_text(easiness: Decimal) -> str:
+# States are immutable, so every new card shares one.
+_NEW = Sm2State(easiness=INITIAL_EASINESS, interval=0, repetitions=0, due=None, lapses=0)
+
+
+def _reviewed(easiness: Decimal, interval: int, repetitions: int, due: date, lapses: int
+              ) -> Sm2State:
+    """A state :func:`review` worked out from a valid one, built without ``__post_init__``'s
+    checks: its values hold them by construction (a property test checks every state it
+    returns against them), and the checks cost as much as the review's own arithmetic."""
+    state = object.__new__(Sm2State)
+    state.__dict__.update(easiness=easiness, interval=interval, repetitions=repetitions,
+                          due=due, lapses=lapses)
+    return state
+
+
+def easiness_text(easiness: Decimal) -> str:
+    """Easiness as stored: "2.50", "2.36"."""
     # Two decimals keeps stored logs uniform ("2.50", "2.36"); an imported EF with finer
     # precision is written out in full rather than rounded.
     exact = easiness.normalize(_EXACT)
@@ -208,23 +224,12 @@ def review(state: Sm2State, grade: int, today: date) -> Sm2State:
     grade = _checked_grade(grade)
     if isinstance(today, datetime) or not isinstance(today, date):
         raise TypeError(f"today must be a date, got {today!r}")
-    # Built field by field rather than with dataclasses.replace, which costs as much again.
     if grade < PASSING_GRADE:
         interval = FIRST_INTERVAL_DAYS
-        return Sm2State(
-            easiness=state.easiness,
-            interval=interval,
-            repetitions=0,
-            due=today + timedelta(days=interval),
-            lapses=state.lapses + (1 if state.repetitions >= 1 else 0),
-        )
+        return _reviewed(state.easiness, interval, 0, today + timedelta(days=interval),
+                         state.lapses + (1 if state.repetitions >= 1 else 0))
     interval = _next_passing_interval(state)
     easiness = max(MIN_EASINESS, _EXACT.add(state.easiness, _EASINESS_CHANGES[grade]))
-    return Sm2State(
-        easiness=easiness,
-        interval=interval,
-        repetitions=state.repetitions + 1,
-        due=today + timedelta(days=interval),
-        lapses=state.lapses,
-    )
+    return _reviewed(easiness, interval, state.repetitions + 1,
+                     today + timedelta(days=interval), state.lapses)
 

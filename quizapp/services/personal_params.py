@@ -8,16 +8,20 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
 
+from .. import jsontext
 from ..extensions import db
 from ..models import Deck, Job, LearnerSchedulerParams, ReviewLog, User, job_under_way, utcnow
+from ..scheduling.base import Scheduler
 from ..scheduling.conversions import fsrs_rating_of
 from ..scheduling.day import learner_day
 from ..scheduling.fitting import FitResult, PastReview, fit
-from ..scheduling.registry import TAKES_FITTED_PARAMETERS, SchedulerSettings
+from ..scheduling.registry import TAKES_FITTED_PARAMETERS, SchedulerSettings, create
 
 # Answers that tested recall or moved the schedule; cram answers change nothing and undone
 # ones never happened (as in the SM-2 → FSRS replay).
@@ -147,6 +151,21 @@ def with_fitted(settings: SchedulerSettings, fitted: Sequence[float] | None
     if not fitted or settings.name not in TAKES_FITTED_PARAMETERS:
         return settings
     return replace(settings, parameters=tuple(fitted))
+
+
+@lru_cache(maxsize=256)
+def settings_and_scheduler(chosen: str | None, fitted: str | None
+                           ) -> tuple[SchedulerSettings, Scheduler[Any]]:
+    """The settings a learner studies with and their scheduler, from the stored JSON texts
+    of the chosen settings (the learner's own, else the deck's; None or JSON null: the
+    default) and of their fitted parameters (``with_fitted``). Kept per pair of texts: every
+    answer reads them, and parsing and checking the settings (an FSRS deck's 21 parameters)
+    cost more than scheduling the answer. Settings that do not parse raise as
+    ``SchedulerSettings.from_json`` does, every time (a raised call is not kept)."""
+    data = None if chosen is None else jsontext.loads(chosen)
+    settings = SchedulerSettings() if data is None else SchedulerSettings.from_json(data)
+    settings = with_fitted(settings, None if fitted is None else jsontext.loads(fitted))
+    return settings, create(settings)
 
 
 def describe(row: LearnerSchedulerParams) -> str:

@@ -84,12 +84,19 @@ class Prepared:
     def __init__(self, statement: ClauseElement):
         self.statement = statement
         self._compiled: dict[tuple[str, str], _Compiled] = {}
+        # The dialect last asked for and its form: a process almost always has one, and an
+        # answer runs about five statements.
+        self._last: tuple[Dialect, _Compiled] | None = None
 
     def _for(self, dialect: Dialect) -> _Compiled:
+        last = self._last
+        if last is not None and last[0] is dialect:
+            return last[1]
         key = (dialect.name, dialect.driver)
         found = self._compiled.get(key)
         if found is None:
             found = self._compiled[key] = _compile(self.statement, dialect)
+        self._last = (dialect, found)
         return found
 
     def _run(self, connection: Connection, parameters: Mapping[str, Any]) -> Any:

@@ -78,6 +78,14 @@ def _key(secret_key: str) -> bytes:
     return _serializer(secret_key).make_signer().derive_key()
 
 
+@functools.lru_cache(maxsize=4)
+def _mac(secret_key: str) -> hmac.HMAC:
+    """HMAC-SHA1 under ``_key`` with no message yet, copied for each token checked: cheaper
+    than ``hmac.digest``, which sets the key up afresh (about 16,000 instructions against
+    20,000 per token)."""
+    return hmac.new(_key(secret_key), digestmod="sha1")
+
+
 def encode_presentation(p: Presentation, user_id: int, secret_key: str) -> str:
     """``_serializer(secret_key).dumps(...)``'s token, signed with the key derived once and
     without its zlib pass: a payload around a random nonce hardly shrinks, and setting up the
@@ -100,9 +108,9 @@ def decode_presentation(token: str, user_id: int, secret_key: str) -> Presentati
     (itsdangerous drops such characters before checking; no token it makes has any)."""
     try:
         payload, signature = token.encode("ascii").rsplit(b".", 1)
-        if not hmac.compare_digest(
-            b64decode(signature), hmac.digest(_key(secret_key), payload, "sha1")
-        ):
+        mac = _mac(secret_key).copy()
+        mac.update(payload)
+        if not hmac.compare_digest(b64decode(signature), mac.digest()):
             raise BadSignature("signature does not match")
         raw = jsontext.loads(payload_bytes(payload).decode())
         owner, card_id, ordinal, mode, version, nonce, shown_at, order = raw

@@ -16,13 +16,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, TypeDecorator, and_, bindparam, literal, select
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Table,
+    Text,
+    TypeDecorator,
+    and_,
+    bindparam,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlalchemy.exc import IntegrityError
 
-from .. import kinds
+from .. import jsontext, kinds
 from ..extensions import db
 from ..models import (
     Card,
@@ -35,7 +46,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..scheduling import registry
+from ..models.columns import sqlite_text
 from ..scheduling.base import Moment, Scheduler
 from ..scheduling.phase import Phase
 from ..stats.memory import MEMORY_PHASES
@@ -57,11 +68,24 @@ _LOGS = ReviewLog.__table__
 _CARD_KEYS = ("id", "deck_id", "kind", "prompt", "answer", "choices", "correct_index",
               "explanation", "sources", "ordinals")
 _STATE_KEYS = tuple(column.key for column in _STATES.c)
+# Of the state, read as stored text (on SQLite; PostgreSQL's driver parses them whatever the
+# statement asks): the answer copies them into the log's snapshot (schedules.snapshot_text)
+# rather than parsing each (a regular expression per datetime) and formatting it again.
+_AS_TEXT = frozenset({"state", "last_review_at", "due_at"})
+
+
+def _as_read(column: Any) -> Any:
+    return type_coerce(column, Text) if column.key in _AS_TEXT else column
+
+
 _READ = Prepared(
     select(
         *(_CARDS.c[key] for key in _CARD_KEYS),
-        *(column.label(f"state_{column.key}") for column in _STATES.c),
-        SchedulerOverride.settings, Deck.scheduler, LearnerSchedulerParams.parameters,
+        *(_as_read(column).label(f"state_{column.key}") for column in _STATES.c),
+        # As their stored text, the key of personal_params.settings_and_scheduler (the same
+        # SQL; PostgreSQL's driver still parses them).
+        type_coerce(SchedulerOverride.settings, Text), type_coerce(Deck.scheduler, Text),
+        type_coerce(LearnerSchedulerParams.parameters, Text),
         StudySession.id, queued_again(StudySession.id, Card.id, bindparam("ordinal")),
     )
     .join(Deck, Deck.id == Card.deck_id)
@@ -87,7 +111,8 @@ _READ = Prepared(
 
 class Loaded:
     """A card or card-state row read by the answer path, with its model's attribute names
-    (what the scheduler, memory and feedback-page code read of it)."""
+    (what the scheduler, memory and feedback-page code read of it). A state row has its
+    ``snapshot`` instead of ``last_review_at`` and ``due_at`` (see ``_read``)."""
 
     def __init__(self, keys: tuple[str, ...], values: Any):
         self.__dict__.update(zip(keys, values, strict=True))
@@ -104,14 +129,30 @@ def _read(connection: Connection, user: User, p: Presentation) -> tuple[Any, ...
         return (None,) * 7
     cards, states = len(_CARD_KEYS), len(_CARD_KEYS) + len(_STATE_KEYS)
     card = Loaded(_CARD_KEYS, found[:cards])
-    row = Loaded(_STATE_KEYS, found[cards:states]) if found[cards] is not None else None
+    row = None
+    if found[cards] is not None:
+        row = Loaded(_STATE_KEYS, found[cards:states])
+        row.snapshot = schedules.snapshot_text(row.state, row.last_review_at, row.due_at)
+        if isinstance(row.state, str):
+            row.state = jsontext.loads(row.state)
+        del row.last_review_at, row.due_at  # read as text: nothing else reads them
     return (card, row, *found[states:])
+
+
+def _text(stored: Any) -> str | None:
+    """A JSON column read as text: SQLite's text as stored; PostgreSQL's driver parses JSON
+    whatever the statement asks, so its value is written back to text. None for SQL NULL and
+    for JSON null (which the column's parsed value was, too)."""
+    if stored is None or stored == "null":
+        return None
+    return stored if isinstance(stored, str) else json.dumps(stored)
 
 
 class _EncodedJSON(TypeDecorator):
     """A JSON column's value bound as its JSON text, encoded by the caller: the answer writes
     the new state twice (the state's ``state`` and the log's ``state_after``) and encodes it
-    once. SQLite stores the text as it is (what ``JSON`` stores is ``json.dumps``'s text);
+    once, and the log's ``state_before`` is put together from the text read. SQLite stores
+    the text as it is (what ``JSON`` stores is ``json.dumps``'s text);
     other engines get the value parsed back and bound as ``JSON`` binds it."""
 
     impl = JSON
@@ -126,7 +167,7 @@ class _EncodedJSON(TypeDecorator):
         return None if value is None else json.loads(value)
 
 
-_ENCODED = {(_STATES.name, "state"), (_LOGS.name, "state_after")}
+_ENCODED = {(_STATES.name, "state"), (_LOGS.name, "state_before"), (_LOGS.name, "state_after")}
 
 
 def _type(column: Any) -> Any:
@@ -252,49 +293,51 @@ def answer_presentation(
     seconds = max(0.0, now.timestamp() - p.shown_at)
     # The learner's own settings, else the deck's, else the default, with their fitted
     # parameters (schedules.settings_for).
-    chosen = own if own is not None else deck_own
-    settings = personal_params.with_fitted(
-        registry.SchedulerSettings() if chosen is None
-        else registry.SchedulerSettings.from_json(chosen), fitted,
-    )
-    scheduler, state = schedules.load_state(row, settings, user)
+    own = _text(own)
+    settings, scheduler = personal_params.settings_and_scheduler(
+        own if own is not None else _text(deck_own), _text(fitted))
+    scheduler, state = schedules.state_of(scheduler, row, settings, user)
     rating, correct, response = grade_response(
         card, p, scheduler, grade=grade, choice=choice, typed=typed, seconds=seconds
     )
     phase = Phase(p.mode)
-    before = schedules.snapshot(row)
+    mode, schedules_answer = phase.value, phase.schedules  # properties: read once
+    before = "null" if row is None else row.snapshot  # JSON text (_EncodedJSON)
     log = {
         "user_id": user.id, "card_id": card.id, "deck_id": card.deck_id, "ordinal": p.ordinal,
-        "phase": phase.value, "grade": rating, "scheduler": scheduler.name,
+        "phase": mode, "grade": rating, "scheduler": scheduler.name,
         "passed": scheduler.scale.passes(rating), "response": response, "answered_at": now,
         "duration_ms": int(min(seconds, 3600) * 1000), "presentation": p.nonce,
-        "state_before": before, "state_after": None, "stage_before": scheduler.stage(state),
+        "state_before": before, "state_after": None,
+        "stage_before": scheduler.stage(state).value,
         "interval_before": 0, "undone_at": None,
         # Summed on the side's state row, in the state write below; a side with no row yet
         # is left to the log (services.tallies).
-        "tallied": row is not None or phase.schedules,
+        "tallied": row is not None or schedules_answer,
     }
-    add = tallies.added(phase.value, log["stage_before"], log["passed"])
+    add = tallies.added(mode, log["stage_before"], log["passed"])
     again = _again(scheduler, phase, rating)
     # FSRS's memory of the side, whatever schedules it: with the state in one write.
     remembered = (memory.memory_columns(row, scheduler.anki_button(rating), now)
-                  if phase.value in MEMORY_PHASES and (row is not None or phase.schedules)
+                  if mode in MEMORY_PHASES and (row is not None or schedules_answer)
                   else {})
     outcome = Outcome(rating, correct, phase, row.due if row else None, again,
                       response=response, card=card)
     log_id = None
     try:
-        if phase.schedules:
+        if schedules_answer:
             if (row.version if row else 0) != p.state_version:
                 return _already_answered(user, p, outcome)
             new, record = scheduler.review(state, rating, Moment(now, user.timezone))
             log["interval_before"] = record.interval_before
             outcome.due = new.due
-            columns = {**schedules.state_columns(scheduler, new, now, record.due.at),
+            columns = {**schedules.state_columns(scheduler, new, now, record.due.at,
+                                                 as_text=True),
                        **remembered, **tallies.after(row, add)}
             # json.dumps({"state": ..., "last_review_at": ...}), the state encoded once.
-            columns["state"] = encoded = json.dumps(columns["state"])
-            log["state_after"] = f'{{"state": {encoded}, "last_review_at": "{now.isoformat()}"}}'
+            encoded = columns["state"]
+            log["state_after"] = (f'{{"state": {encoded}, '
+                                  f'"last_review_at": {_instant_json(now, connection)}}}')
             if row is None:
                 write, with_log = _INSERT_STATE, _INSERT_STATE_AND_LOG
                 values = {"user_id": user.id, "card_id": card.id, "deck_id": card.deck_id,
@@ -312,7 +355,7 @@ def answer_presentation(
             elif write.write(connection, values) != 1:
                 return _already_answered(user, p, outcome)
         else:  # the schedule stays as it was (state_after is JSON text: _EncodedJSON)
-            log["state_after"] = json.dumps(before)
+            log["state_after"] = before
             if row is not None:  # a same-session repeat moves memory, not the schedule
                 connection.execute(
                     tallies.ADD, {"row_id": row.id, **remembered, **tallies.add_parameters(add)}
@@ -327,6 +370,15 @@ def answer_presentation(
     except IntegrityError:
         return _already_answered(user, p, outcome)
     return _with_typein_match(outcome, card)
+
+
+def _instant_json(now: datetime, connection: Connection) -> str:
+    """``now.isoformat()`` as a JSON string. On SQLite, for an instant in UTC, from the text
+    its bind stores: the formatter keeps its last text, and the answer binds ``now`` three
+    times, so ``now`` is formatted once per answer, not twice (~11,000 instructions each)."""
+    if now.tzinfo is UTC and connection.dialect.name == "sqlite":
+        return schedules.iso_json(sqlite_text(now))
+    return f'"{now.isoformat()}"'
 
 
 def _again(scheduler: Scheduler[Any], phase: Phase, rating: int) -> bool:
@@ -375,5 +427,3 @@ def _outcome_of(log: ReviewLog, *, duplicate: bool) -> Outcome:
         duplicate=duplicate, response=log.response, card=card,
     )
     return _with_typein_match(outcome, card) if card is not None else outcome
-
-
