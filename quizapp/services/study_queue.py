@@ -20,7 +20,7 @@ from ..models import StudyQueueItem, StudySession, User, utcnow
 from ..scheduling.day import learner_day
 from ..scheduling.phase import Phase
 from .prepared import Prepared
-from .rows import core_connection, insert_once
+from .rows import begin_writes, core_connection, insert_once
 
 SCHEDULED, CRAM = "scheduled", Phase.CRAM.value
 AGAIN, DONE, ONLY = "again", "done", "only"
@@ -156,6 +156,8 @@ def open_session(
                 extra = slice(len(_SESSION_COLUMNS), items)
                 queue.read_with = dict(zip(_extra_names(statement), rows[0][extra], strict=True))
             return queue
+    # Starting or restarting a session writes several rows: together or not at all.
+    begin_writes()
     row = _get_or_create(user, deck_id, mode, now)
     stale = not cram and learner_day(row.started_at, user.timezone) < today
     if restart or stale:
@@ -242,7 +244,8 @@ def record_answer_in_queue(
 
 def save_new_start(queue: SessionQueue) -> None:
     """Store where the session's next new-card search starts, if choosing the next card moved
-    it (caller commits). Kept apart from choosing, which only reads."""
+    it (caller commits). Kept apart from choosing, which only reads. One statement: on a study
+    page read outside a transaction (``rows.read_outside_transaction``) it commits alone."""
     if not queue.new_from_moved or queue.session_id is None:
         return
     position, card_id, version = queue.new_from
