@@ -17,7 +17,9 @@ from sqlalchemy import event
 from study_helpers import basic, make_deck, mcq, sm2_row
 
 from quizapp.extensions import db
-from quizapp.models import utcnow
+from quizapp.models import ReviewLog, utcnow
+from quizapp.scheduling.phase import Phase
+from quizapp.services import study
 
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -188,3 +190,26 @@ def test_a_study_page_that_starts_a_session_writes_in_one_transaction(client, au
     begin = {"BEGIN": 1} if db.engine.dialect.name == "postgresql" else {}
     assert dict(get) == {"checkout": 1, **begin, "SELECT": 9, "INSERT": 1, "UPDATE": 1,
                          "COMMIT": 1}
+
+
+def test_the_counts_read_with_the_session_are_todays_answers_by_phase(app, learner, deck):
+    """The session read counts today's answers of the deck as ``_answered_today`` does: not
+    undone ones, other decks', other phases' or yesterday's."""
+    other = make_deck([basic("elsewhere")], title="Other")
+    now = utcnow()
+    answers = [("learn", deck, now, None)] * 2 + [("review", deck, now, None)] * 3 + [
+        ("review", deck, now, now), ("cram", deck, now, None), ("repeat", deck, now, None),
+        ("review", deck, now - timedelta(days=1), None), ("review", other, now, None),
+        ("learn", other, now, None)]
+    db.session.add_all([
+        ReviewLog(user_id=learner.id, card_id=where.cards[0].id, deck_id=where.id, ordinal=0,
+                  phase=phase, grade=4, answered_at=at, undone_at=undone,
+                  presentation=f"p{index}")
+        for index, (phase, where, at, undone) in enumerate(answers)])
+    db.session.commit()
+    study.open_page_session(learner, deck, cram=False, now=now)  # starts the session
+    queue = study.open_page_session(learner, deck, cram=False, now=now)
+    counted_today = {key: queue.read_with[key] for key in ("learned_today", "reviewed_today")}
+    assert counted_today == {"learned_today": 2, "reviewed_today": 3}
+    assert study._answered_today(learner, deck, study.today_for(learner, now)) == {
+        Phase.LEARN: 2, Phase.REVIEW: 3}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, exists, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, true, update
 
 from ..extensions import db
 from ..models import StudyQueueItem, StudySession, User, utcnow
@@ -85,12 +85,17 @@ class _SessionRow(NamedTuple):
     new_from_version: int | None
 
 
-def open_statement(*extra) -> Prepared:
+def open_statement(*extra, one_row=None) -> Prepared:
     """The read ``open_session`` starts with, with ``extra`` labelled columns (scalar
     subqueries on the ``user_id`` and ``deck_id`` parameters, say) that a page needs anyway:
-    one round trip instead of one each. Build it once, at import."""
+    one round trip instead of one each. ``one_row``: a subquery of exactly one row (an
+    aggregate) joined to the session, for extra columns read from it. Build it once, at
+    import."""
+    session = (StudySession.__table__ if one_row is None
+               else StudySession.__table__.join(one_row, true()))
     return Prepared(
         select(*_SESSION_COLUMNS, *extra, *_ITEM_COLUMNS)
+        .select_from(session)
         .outerjoin(StudyQueueItem, (StudyQueueItem.session_id == StudySession.id)
                    & StudyQueueItem.cleared_by.is_(None))
         .where(
