@@ -105,11 +105,11 @@ def test_due_review_get_and_answer(client, auth, learner, deck):
         page = _page(client, deck.id)
     with counted() as post:
         _answer(client, deck.id, page)
-    # GET: user with the deck of the URL (one statement), one read of the session with its
-    # queue, today's counts and the learner's own scheduler settings (for the intervals on the
-    # buttons), the due state with its card; no BEGIN or COMMIT (it only reads: outside a
+    # GET: the user with the deck of the URL and the session with its queue, today's counts
+    # and the learner's own scheduler settings (for the intervals on the buttons), in one
+    # statement; the due state with its card; no BEGIN or COMMIT (it only reads: outside a
     # transaction on PostgreSQL, and pysqlite begins only before a write).
-    assert dict(get) == {"checkout": 1, "SELECT": 3}
+    assert dict(get) == {"checkout": 1, "SELECT": 2}
     # POST: user with the deck, one joined read (card, state, own settings, session, queued
     # again?), the guarded UPDATE of the state, the log INSERT; on PostgreSQL the two writes are one
     # statement (WITH written AS (UPDATE ...) INSERT ...).
@@ -125,9 +125,9 @@ def test_new_card_get_and_answer(client, auth, learner, deck):
         page = _page(client, deck.id)
     with counted() as post:
         _answer(client, deck.id, page)
-    # GET: user with the deck, the session read (queue, today's counts, own settings), no due state,
-    # the first new card; no transaction.
-    assert dict(get) == {"checkout": 1, "SELECT": 4}
+    # GET: user with the deck and the session read (queue, today's counts, own settings), no
+    # due state, the first new card; no transaction.
+    assert dict(get) == {"checkout": 1, "SELECT": 3}
     # POST: user with the deck, the joined read, INSERT state, INSERT log (one statement on
     # PostgreSQL: WITH written AS (INSERT ...) INSERT ...).
     writes = ({"BEGIN": 1, "WITH": 1} if db.engine.dialect.name == "postgresql"
@@ -141,9 +141,9 @@ def test_cram_get(client, auth, learner, deck):
     with counted() as get:
         response = client.get(f"/study/{deck.id}?mode=cram")
     assert response.status_code == 200
-    # user with the deck, the session read (queue, own scheduler settings), a window of the
-    # deck from a random point, the card; no transaction.
-    assert dict(get) == {"checkout": 1, "SELECT": 4}
+    # user with the deck and the session read (queue, own scheduler settings), a window of
+    # the deck from a random point, the card; no transaction.
+    assert dict(get) == {"checkout": 1, "SELECT": 3}
 
 
 def test_the_counts_read_with_the_session_keep_the_daily_limits(client, auth, learner, deck):
@@ -184,11 +184,11 @@ def test_a_study_page_that_starts_a_session_writes_in_one_transaction(client, au
     auth.login()
     with counted() as get:
         _page(client, deck_id)
-    # user with the deck, the session read (no session), the session's row found missing,
+    # user with the deck and the session read (no session), the session's row found missing,
     # inserted and read, its empty queue, today's counts, no due state, the first new card,
     # the new-card start saved, the learner's own settings.
     begin = {"BEGIN": 1} if db.engine.dialect.name == "postgresql" else {}
-    assert dict(get) == {"checkout": 1, **begin, "SELECT": 9, "INSERT": 1, "UPDATE": 1,
+    assert dict(get) == {"checkout": 1, **begin, "SELECT": 8, "INSERT": 1, "UPDATE": 1,
                          "COMMIT": 1}
 
 
@@ -213,3 +213,34 @@ def test_the_counts_read_with_the_session_are_todays_answers_by_phase(app, learn
     assert counted_today == {"learned_today": 2, "reviewed_today": 3}
     assert study._answered_today(learner, deck, study.today_for(learner, now)) == {
         Phase.LEARN: 2, Phase.REVIEW: 3}
+
+
+def test_a_learner_in_another_time_zone_keeps_the_daily_limits(client, auth, learner, deck,
+                                                               monkeypatch):
+    """The user load reads today's counts for the day in the learner's time zone as last seen
+    in the process (UTC at first): until it has seen it, the page counts them again."""
+    monkeypatch.setattr(study, "_TIMEZONES", {})
+    learner.timezone = "Pacific/Kiritimati"  # UTC+14: its day is not UTC's
+    deck.reviews_per_day, deck.new_per_day = 1, 1
+    db.session.commit()
+    _make_due(learner, deck, 3)
+    deck_id = deck.id
+    auth.login()
+    with counted() as first:
+        page = _page(client, deck_id)  # starts the session
+    assert '<span class="badge">Review</span>' in page
+    _answer(client, deck_id, page)
+    with counted() as get:
+        page = _page(client, deck_id)  # the review limit is reached: a new card instead
+    assert "New card" in page
+    # The zone is known now: the counts came with the user and the session read, none read
+    # again; the new card (and its search start moved, one UPDATE, alone on PostgreSQL).
+    assert get["SELECT"] == 2 and get["UPDATE"] == 1 and "BEGIN" not in get
+    assert first["SELECT"] > get["SELECT"]
+    _answer(client, deck_id, page)
+    monkeypatch.setattr(study, "_TIMEZONES", {})  # another worker process: UTC at first
+    with counted() as get:
+        page = _page(client, deck_id)
+    assert "Session complete" in page
+    # today's answers counted again (the UTC day's were read), no due or new card left today.
+    assert get["SELECT"] >= 3

@@ -185,6 +185,52 @@ _KEPT = "quizapp.rows.kept"
 
 
 @dataclasses.dataclass(frozen=True)
+class Loaded:
+    """What loading ``model`` reads (its key first, deferred columns left out), for a statement
+    that reads it with more: the attributes its columns set and those left unloaded."""
+
+    model: Any
+    columns: tuple[Any, ...]
+    names: tuple[str, ...]
+    unloaded: frozenset[str]
+
+
+@functools.cache
+def loaded(model) -> Loaded:
+    pairs = _loaded_columns(model)
+    names = tuple(name for name, _ in pairs)
+    return Loaded(model, tuple(column for _, column in pairs), names, _unloaded(model, names))
+
+
+def get_with_rows(first: Loaded, ident: int, other: Loaded, other_ident: int,
+                  statement: Prepared, params: dict[str, Any]):
+    """``get_with`` with more read in the same statement: ``statement`` selects
+    ``first.columns``, then ``other.columns`` (a left join: NULL when missing), then columns of
+    its own, in rows for the row of ``first`` whose key is ``ident``. (object, rows of the
+    remaining columns), the second object attached as ``get_with`` attaches it; (None, [])
+    when there is no such row; None when the session holds either object already (then
+    ``get_with`` is the call: refreshing what the session holds is the ORM's work)."""
+    session = db.session()
+    identity_map = session.identity_map
+    key = first.model.__mapper__.identity_key_from_primary_key((ident,))
+    if key in identity_map or other.model.__mapper__.identity_key_from_primary_key(
+            (other_ident,)) in identity_map:
+        return None
+    rows = statement.all(core_connection(), params)
+    if not rows:
+        return None, []
+    split, end = len(first.names), len(first.names) + len(other.names)
+    values = rows[0]
+    found = _persistent(session, key, first.names, first.unloaded, values[:split])
+    if values[split] is not None:
+        found_other = _persistent(
+            session, other.model.__mapper__.identity_key_from_primary_key((values[split],)),
+            other.names, other.unloaded, values[split:end])
+        session.info.setdefault(_KEPT, []).append(found_other)
+    return found, [row[end:] for row in rows]
+
+
+@dataclasses.dataclass(frozen=True)
 class _Pair:
     statement: Prepared
     names: tuple[str, ...]  # the attributes its first columns set on the first model
