@@ -19,7 +19,7 @@ from study_helpers import basic, make_deck, mcq, sm2_row
 from quizapp.extensions import db
 from quizapp.models import ReviewLog, utcnow
 from quizapp.scheduling.phase import Phase
-from quizapp.services import study
+from quizapp.services import study, study_page
 
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -219,7 +219,7 @@ def test_a_learner_in_another_time_zone_keeps_the_daily_limits(client, auth, lea
                                                                monkeypatch):
     """The user load reads today's counts for the day in the learner's time zone as last seen
     in the process (UTC at first): until it has seen it, the page counts them again."""
-    monkeypatch.setattr(study, "_TIMEZONES", {})
+    monkeypatch.setattr(study_page, "_TIMEZONES", {})
     learner.timezone = "Pacific/Kiritimati"  # UTC+14: its day is not UTC's
     deck.reviews_per_day, deck.new_per_day = 1, 1
     db.session.commit()
@@ -238,7 +238,7 @@ def test_a_learner_in_another_time_zone_keeps_the_daily_limits(client, auth, lea
     assert get["SELECT"] == 2 and get["UPDATE"] == 1 and "BEGIN" not in get
     assert first["SELECT"] > get["SELECT"]
     _answer(client, deck_id, page)
-    monkeypatch.setattr(study, "_TIMEZONES", {})  # another worker process: UTC at first
+    monkeypatch.setattr(study_page, "_TIMEZONES", {})  # another worker process: UTC at first
     with counted() as get:
         page = _page(client, deck_id)
     assert "Session complete" in page
