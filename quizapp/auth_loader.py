@@ -8,11 +8,16 @@ import hashlib
 from flask import request
 
 from .models import Deck, User
-from .services.rows import get_by_id, get_with
+from .scheduling.phase import Phase
+from .services import study
+from .services.rows import get_by_id, get_with, read_outside_transaction
 
 # Blueprints whose every page with a ``deck_id`` in its URL reads that deck at once
 # (``access.deck_for_study``): the user and the deck come in one statement.
 DECK_PAGES = frozenset({"study"})
+# The study page (a GET), whose user load also reads its session as it is (no restart), as
+# ``study.open_page_session`` would, for the mode it asks for (``session_page``).
+STUDY_PAGE = "study.session_page"
 
 
 def register(login_manager) -> None:
@@ -28,8 +33,18 @@ def register(login_manager) -> None:
         if not (user_id.isdigit() and version.isdigit()):
             return None
         deck_id = _deck_in_url()
-        user = (get_by_id(User, int(user_id)) if deck_id is None
-                else get_with(User, int(user_id), Deck, deck_id))
+        current = request._get_current_object()
+        if deck_id is None:
+            user = get_by_id(User, int(user_id))
+        elif current.endpoint == STUDY_PAGE and not current.args.get("restart"):
+            # The study page only reads, bar a write now and then that opens a transaction
+            # of its own (``begin_writes``): two round trips less; and its session is read
+            # with the user and the deck, one more.
+            read_outside_transaction()
+            user = study.load_page_user(int(user_id), deck_id,
+                                        cram=current.args.get("mode") == Phase.CRAM)
+        else:
+            user = get_with(User, int(user_id), Deck, deck_id)
         if user is None or user.session_version != int(version):
             return None
         return user

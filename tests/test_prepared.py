@@ -14,7 +14,7 @@ from study_helpers import basic, make_deck, sm2_row
 
 from quizapp.extensions import db
 from quizapp.models import CardState, ReviewLog, SchedulerOverride
-from quizapp.services import study, study_answer, study_queue
+from quizapp.services import study, study_answer, study_page, study_queue
 from quizapp.services.prepared import Prepared
 from quizapp.services.rows import core_connection
 
@@ -63,8 +63,11 @@ def test_all_gives_the_rows_and_types_of_execute(side):
     connection = core_connection()
     cases = [
         (study._CRAM_WINDOW, {"deck_id": three.id, "point": 0.0}),
-        (study._OPEN_PAGE, {"user_id": learner.id, "deck_id": card.deck_id, "mode": "scheduled",
-                            "since": datetime(2026, 3, 5, tzinfo=UTC)}),
+        (study_page._OPEN_PAGE, {"user_id": learner.id, "deck_id": card.deck_id,
+                                 "mode": "scheduled", "since": datetime(2026, 3, 5, tzinfo=UTC)}),
+        (study_page._OPEN_PAGE_WITH_USER, {"user_id": learner.id, "deck_id": card.deck_id,
+                                           "mode": "scheduled",
+                                           "since": datetime(2026, 3, 5, tzinfo=UTC)}),
     ]
     for prepared, parameters in cases:
         expected = [tuple(row) for row in connection.execute(prepared.statement, parameters)]

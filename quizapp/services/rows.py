@@ -6,8 +6,9 @@ import dataclasses
 import functools
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, inspect, select
+from sqlalchemy import Connection, bindparam, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
 
 from ..extensions import db
@@ -74,6 +75,55 @@ def _flushed_or_nested(session) -> bool:
         transaction._new or transaction._deleted or transaction._dirty)
 
 
+def read_outside_transaction() -> None:
+    """Run the request's statements on PostgreSQL without a transaction (autocommit), until
+    :func:`begin_writes`: for a request that mostly only reads (the study page's GET).
+
+    psycopg sends BEGIN as a round trip of its own before a transaction's first statement,
+    and the COMMIT of a transaction that only read is another: two of a study GET's six. Under
+    PostgreSQL's READ COMMITTED each statement takes its own snapshot either way, so reads see
+    the same rows with or without the transaction, and a lone UPDATE is as atomic on its own.
+    SQLite sends nothing for either (pysqlite begins only before a write) and is left as it
+    is. Only before the session's first statement (a session that has begun keeps its
+    transaction); the pool puts the connection back in transaction mode when it is checked in
+    (SQLAlchemy resets the ``isolation_level`` execution option)."""
+    session = db.session()
+    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        return
+    session.connection(execution_options={"isolation_level": AUTOCOMMIT})
+
+
+def begin_writes(session: Session | None = None) -> None:
+    """Before writes that must commit or fail together: after :func:`read_outside_transaction`,
+    the rest of the request runs in a transaction (opened by the next statement, ended by the
+    request's commit or rollback as usual); otherwise nothing to do.
+
+    The DBAPI connection leaves autocommit directly: SQLAlchemy refuses to change an
+    ``isolation_level`` option while its own transaction object is open (the session's), and
+    needs none of it here: it commits and rolls back through the DBAPI connection in either
+    mode, and resets the connection's isolation level when the pool takes it back.
+    ``session``: the request's (``db.session``) unless given."""
+    session = session or db.session()
+    if not session.in_transaction():
+        return
+    connection = session.connection()
+    if connection.get_execution_options().get("isolation_level") != AUTOCOMMIT:
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection.autocommit:  # psycopg refuses the change inside a transaction
+        connection.dialect.set_isolation_level(dbapi_connection,
+                                               connection.default_isolation_level)
+
+
+AUTOCOMMIT = "AUTOCOMMIT"
+
+
+@event.listens_for(Session, "before_flush")
+def _flush_in_transaction(session, flush_context, instances) -> None:
+    """An ORM flush may be several statements: never flushed outside a transaction."""
+    begin_writes(session)
+
+
 def get_by_id(model, ident):
     """``Session.get`` for the lookups every request makes (its user, its deck, the learner's
     own scheduler settings): the object the session holds unexpired, else one select built
@@ -132,6 +182,52 @@ def get_with(model, ident: int, other, other_ident: int):
 
 
 _KEPT = "quizapp.rows.kept"
+
+
+@dataclasses.dataclass(frozen=True)
+class Loaded:
+    """What loading ``model`` reads (its key first, deferred columns left out), for a statement
+    that reads it with more: the attributes its columns set and those left unloaded."""
+
+    model: Any
+    columns: tuple[Any, ...]
+    names: tuple[str, ...]
+    unloaded: frozenset[str]
+
+
+@functools.cache
+def loaded(model) -> Loaded:
+    pairs = _loaded_columns(model)
+    names = tuple(name for name, _ in pairs)
+    return Loaded(model, tuple(column for _, column in pairs), names, _unloaded(model, names))
+
+
+def get_with_rows(first: Loaded, ident: int, other: Loaded, other_ident: int,
+                  statement: Prepared, params: dict[str, Any]):
+    """``get_with`` with more read in the same statement: ``statement`` selects
+    ``first.columns``, then ``other.columns`` (a left join: NULL when missing), then columns of
+    its own, in rows for the row of ``first`` whose key is ``ident``. (object, rows of the
+    remaining columns), the second object attached as ``get_with`` attaches it; (None, [])
+    when there is no such row; None when the session holds either object already (then
+    ``get_with`` is the call: refreshing what the session holds is the ORM's work)."""
+    session = db.session()
+    identity_map = session.identity_map
+    key = first.model.__mapper__.identity_key_from_primary_key((ident,))
+    if key in identity_map or other.model.__mapper__.identity_key_from_primary_key(
+            (other_ident,)) in identity_map:
+        return None
+    rows = statement.all(core_connection(), params)
+    if not rows:
+        return None, []
+    split, end = len(first.names), len(first.names) + len(other.names)
+    values = rows[0]
+    found = _persistent(session, key, first.names, first.unloaded, values[:split])
+    if values[split] is not None:
+        found_other = _persistent(
+            session, other.model.__mapper__.identity_key_from_primary_key((values[split],)),
+            other.names, other.unloaded, values[split:end])
+        session.info.setdefault(_KEPT, []).append(found_other)
+    return found, [row[end:] for row in rows]
 
 
 @dataclasses.dataclass(frozen=True)

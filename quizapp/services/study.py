@@ -17,11 +17,10 @@ from sqlalchemy import Float, Integer, bindparam, cast, func, or_, select
 
 from .. import kinds
 from ..extensions import db
-from ..models import MAX_ID, Card, CardState, Deck, ReviewLog, SchedulerOverride, User, utcnow
-from ..scheduling import registry
+from ..models import MAX_ID, Card, CardState, Deck, ReviewLog, User, utcnow
 from ..scheduling.day import day_start, learner_day
 from ..scheduling.phase import SCHEDULING, Phase
-from . import history_days, memory, progress, schedules, study_queue, tallies
+from . import history_days, memory, progress, schedules, tallies
 from .prepared import Prepared
 from .presentation import MODES as MODES
 from .presentation import Presentation, ShownCard, ShownState
@@ -34,6 +33,9 @@ from .study_answer import Outcome as Outcome
 from .study_answer import answer_presentation as answer_presentation
 from .study_answer import grade_response as grade_response
 from .study_answer import record_answer as record_answer
+from .study_page import load_page_user as load_page_user
+from .study_page import open_page_session as open_page_session
+from .study_page import page_own_settings as page_own_settings
 from .study_queue import SessionQueue, undo_answer_in_queue
 
 HARD_CARDS_LIMIT = 50
@@ -47,8 +49,8 @@ def today_for(user: User, now: datetime | None = None) -> date:
     return learner_day(now or utcnow(), user.timezone)
 
 
-# The two queries of every study page, built once: building them per call costs as much
-# as running them (measured with bench/bench_vs_anki.py and a profile of the page).
+# Today's counts when they did not come with the session's read (``study_page``), built once:
+# building a query per call costs as much as running it (bench/bench_vs_anki.py and a profile).
 _ANSWERED_TODAY = (
     select(ReviewLog.phase, func.count(ReviewLog.id))
     .where(
@@ -60,54 +62,6 @@ _ANSWERED_TODAY = (
     )
     .group_by(ReviewLog.phase)
 )
-
-
-def _counted_today(phase: Phase):
-    return select(func.count(ReviewLog.id)).where(
-        ReviewLog.user_id == bindparam("user_id"),
-        ReviewLog.deck_id == bindparam("deck_id"),
-        ReviewLog.phase == phase,
-        ReviewLog.undone_at.is_(None),
-        ReviewLog.answered_at >= bindparam("since"),
-    ).scalar_subquery()
-
-
-# A study page's first read: the session with its queue, today's counts (for the daily
-# limits) and the learner's own scheduler settings (for the grade buttons), in one round trip.
-_OPEN_PAGE = study_queue.open_statement(
-    _counted_today(Phase.LEARN).label("learned_today"),
-    _counted_today(Phase.REVIEW).label("reviewed_today"),
-    select(SchedulerOverride.settings).where(
-        SchedulerOverride.user_id == bindparam("user_id"),
-        SchedulerOverride.deck_id == bindparam("deck_id"),
-    ).scalar_subquery().label("own_settings"),
-)
-
-
-def open_page_session(
-    user: User, deck: Deck, *, cram: bool, restart: bool = False,
-    only: list[int] | None = None, now: datetime | None = None,
-) -> SessionQueue:
-    """``study_queue.open_session`` for a study page, reading with the session what
-    ``choose_next`` and the grade buttons need (see ``page_own_settings``)."""
-    now = now or utcnow()
-    since = day_start(today_for(user, now), user.timezone)
-    queue = study_queue.open_session(
-        user, deck.id, cram=cram, restart=restart, only=only, now=now,
-        statement=_OPEN_PAGE, params={"since": since},
-    )
-    if queue.read_with is not None:
-        queue.read_with["since"] = since
-    return queue
-
-
-def page_own_settings(queue: SessionQueue) -> registry.SchedulerSettings | None:
-    """The learner's own settings as read with the session, or ``schedules.UNREAD``."""
-    read = queue.read_with
-    if read is None:
-        return schedules.UNREAD
-    own = read["own_settings"]
-    return None if own is None else registry.SchedulerSettings.from_json(own)
 
 
 # The columns of ShownCard and ShownState, in their order: the page's picks read no ORM object

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, exists, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, true, update
 
 from ..extensions import db
 from ..models import StudyQueueItem, StudySession, User, utcnow
 from ..scheduling.day import learner_day
 from ..scheduling.phase import Phase
 from .prepared import Prepared
-from .rows import core_connection, insert_once
+from .rows import Loaded, begin_writes, core_connection, insert_once
 
 SCHEDULED, CRAM = "scheduled", Phase.CRAM.value
 AGAIN, DONE, ONLY = "again", "done", "only"
@@ -85,19 +85,33 @@ class _SessionRow(NamedTuple):
     new_from_version: int | None
 
 
-def open_statement(*extra) -> Prepared:
+def open_statement(*extra, one_row=None, after: tuple[Loaded, Loaded] | None = None
+                   ) -> Prepared:
     """The read ``open_session`` starts with, with ``extra`` labelled columns (scalar
     subqueries on the ``user_id`` and ``deck_id`` parameters, say) that a page needs anyway:
-    one round trip instead of one each. Build it once, at import."""
+    one round trip instead of one each. ``one_row``: a subquery of exactly one row (an
+    aggregate) joined to the session, for extra columns read from it. ``after``: the user and
+    the deck (``rows.loaded``) read first, the session left-joined to them (its columns NULL
+    when there is none; see ``rows.get_with_rows``). Build it once, at import."""
+    session = (StudySession.__table__ if one_row is None
+               else StudySession.__table__.join(one_row, true()))
+    found = ((StudySession.user_id == bindparam("user_id"))
+             & (StudySession.deck_id == bindparam("deck_id"))
+             & (StudySession.mode == bindparam("mode")))
+    leading = ()
+    if after is not None:
+        user, deck = after
+        leading = (*user.columns, *deck.columns)
+        (user_key,), (deck_key,) = user.columns[:1], deck.columns[:1]
+        session = (user_key.table.outerjoin(deck_key.table, deck_key == bindparam("deck_id"))
+                   .outerjoin(session, found))
+        found = user_key == bindparam("user_id")
     return Prepared(
-        select(*_SESSION_COLUMNS, *extra, *_ITEM_COLUMNS)
+        select(*leading, *_SESSION_COLUMNS, *extra, *_ITEM_COLUMNS)
+        .select_from(session)
         .outerjoin(StudyQueueItem, (StudyQueueItem.session_id == StudySession.id)
                    & StudyQueueItem.cleared_by.is_(None))
-        .where(
-            StudySession.user_id == bindparam("user_id"),
-            StudySession.deck_id == bindparam("deck_id"),
-            StudySession.mode == bindparam("mode"),
-        )
+        .where(found)
         .order_by(StudyQueueItem.id)
     )
 
@@ -131,21 +145,25 @@ def open_session(
     user: User, deck_id: int, *, cram: bool, restart: bool = False,
     only: list[int] | None = None, now: datetime | None = None,
     statement: Prepared | None = None, params: dict[str, Any] | None = None,
+    read: list[tuple] | None = None,
 ) -> SessionQueue:
     """The learner's session in the deck, started afresh on ``restart`` and, for the scheduled
     session, on a new learner day (yesterday's misses are due again by their schedule).
     ``statement``: one made by ``open_statement`` (with ``params`` for its extra columns),
-    whose extra columns land in ``read_with`` when the session is found as it is. The
-    caller commits."""
+    whose extra columns land in ``read_with`` when the session is found as it is; ``read``:
+    its rows, read already (with the user: ``open_statement(after=...)``). The caller
+    commits."""
     now = now or utcnow()
     today = learner_day(now, user.timezone)
     mode = session_mode(cram)
     if not restart:
-        read = _OPEN if statement is None else statement
-        rows = read.all(
-            core_connection(),
-            {**(params or {}), "user_id": user.id, "deck_id": deck_id, "mode": mode},
-        )
+        if read is None:
+            rows = (_OPEN if statement is None else statement).all(
+                core_connection(),
+                {**(params or {}), "user_id": user.id, "deck_id": deck_id, "mode": mode},
+            )
+        else:  # read left-joined to the user: one row of NULLs when there is no session
+            rows = read if read and read[0][0] is not None else []
         first = _SessionRow(*rows[0][:len(_SESSION_COLUMNS)]) if rows else None
         if first is not None and (cram or learner_day(first.started_at, user.timezone) >= today):
             items = -len(_ITEM_COLUMNS)
@@ -156,6 +174,8 @@ def open_session(
                 extra = slice(len(_SESSION_COLUMNS), items)
                 queue.read_with = dict(zip(_extra_names(statement), rows[0][extra], strict=True))
             return queue
+    # Starting or restarting a session writes several rows: together or not at all.
+    begin_writes()
     row = _get_or_create(user, deck_id, mode, now)
     stale = not cram and learner_day(row.started_at, user.timezone) < today
     if restart or stale:
@@ -242,7 +262,8 @@ def record_answer_in_queue(
 
 def save_new_start(queue: SessionQueue) -> None:
     """Store where the session's next new-card search starts, if choosing the next card moved
-    it (caller commits). Kept apart from choosing, which only reads."""
+    it (caller commits). Kept apart from choosing, which only reads. One statement: on a study
+    page read outside a transaction (``rows.read_outside_transaction``) it commits alone."""
     if not queue.new_from_moved or queue.session_id is None:
         return
     position, card_id, version = queue.new_from
