@@ -65,6 +65,8 @@ class QuickUnsigner:
             self._key = hashlib.sha1(salt_bytes + b"signer" + secret).digest()
         else:
             raise ValueError(f"key derivation {key_derivation!r} is not handled")
+        # Signed bodies by payload text (``sign``).
+        self._bodies: dict[str, bytes] = {}
 
     def payload(self, token: str, max_age: int | None) -> str | None:
         opened = self.open(token)
@@ -96,16 +98,34 @@ class QuickUnsigner:
 
     def sign(self, text: str) -> str:
         """What ``URLSafeTimedSerializer(secret, salt).dumps(value)`` gives now, ``text`` being
-        ``value`` as itsdangerous writes it in JSON (see :func:`compact_json`)."""
-        data = text.encode("utf-8")
-        compressed = zlib.compress(data)
-        body = b64encode(data)
-        if len(compressed) < len(data) - 1:  # itsdangerous's own rule
-            body = b"." + b64encode(compressed)
+        ``value`` as itsdangerous writes it in JSON (see :func:`compact_json`). The body
+        before the timestamp depends on ``text`` alone, so it is kept per text: a session
+        signs the same CSRF token on every page, and itsdangerous's zlib pass over it (set
+        up anew each time, ~100,000 instructions) found the same answer every time."""
+        body = self._bodies.get(text)
+        if body is None:
+            if len(self._bodies) >= MAX_KEPT_BODIES:
+                self._bodies.clear()
+            body = self._bodies[text] = token_body(text)
         signed_at = int(time.time())
         signed = body + b"." + b64encode(signed_at.to_bytes(8, "big").lstrip(b"\x00"))
         signature = b64encode(hmac.digest(self._key, signed, "sha1"))
         return (signed + b"." + signature).decode("ascii")
+
+
+# Payload texts whose signed body ``QuickUnsigner.sign`` keeps, per key and salt: a CSRF
+# token's body is ~60 bytes, one per session that asked for a page since the last clearing.
+MAX_KEPT_BODIES = 4096
+
+
+def token_body(text: str) -> bytes:
+    """The part of itsdangerous's token before its timestamp for the payload ``text``:
+    base64 of the text, or "." and base64 of its zlib compression when that is shorter."""
+    data = text.encode("utf-8")
+    compressed = zlib.compress(data)
+    if len(compressed) < len(data) - 1:  # itsdangerous's own rule
+        return b"." + b64encode(compressed)
+    return b64encode(data)
 
 
 def within_age(signed_at: int, max_age: int | None) -> bool:
@@ -275,7 +295,9 @@ def generate_csrf(secret_key: str | bytes | None = None, token_key: str | None =
     raw = session.get(field)
     if not isinstance(raw, str):
         return wtf_csrf.generate_csrf(secret_key, token_key)
-    token = quick_unsigner(secret, CSRF_SALT).sign(compact_json(raw))
+    # Flask-WTF's token is a hex digest, whose JSON is itself between quotes.
+    text = f'"{raw}"' if raw.isascii() and raw.isalnum() else compact_json(raw)
+    token = quick_unsigner(secret, CSRF_SALT).sign(text)
     setattr(g, field, token)
     return token
 

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from study_helpers import basic, make_deck
 
+from quizapp import signing
 from quizapp.signing import (
     CSRF_SALT,
     MAX_KEPT_HEADER_CHARS,
@@ -326,6 +327,44 @@ def test_quick_signing_gives_itsdangerous_token(value, secret):
     quick = quick_unsigner(secret, CSRF_SALT).sign(compact_json(value))
     assert quick in (before, stock.dumps(value))
     assert stock.loads(quick) == value
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(), st.text(alphabet="ab", min_size=40),
+                 st.text(alphabet="0123456789abcdef", min_size=40, max_size=40)))
+def test_a_token_signed_from_its_kept_body_is_still_itsdangerous_token(value):
+    """The body kept per payload (compressed or not, as itsdangerous chose) gives the stock
+    token on every later signing too."""
+    stock = URLSafeTimedSerializer(SECRET, salt=CSRF_SALT)
+    unsigner = QuickUnsigner(SECRET, CSRF_SALT)
+    for _ in range(2):
+        before = stock.dumps(value)
+        quick = unsigner.sign(compact_json(value))
+        assert quick in (before, stock.dumps(value))
+        assert stock.loads(quick) == value
+
+
+def test_a_compressible_payload_keeps_its_compressed_body():
+    value = "ab" * 60
+    stock = URLSafeTimedSerializer(SECRET, salt=CSRF_SALT).dumps(value)
+    assert stock.startswith(".")  # itsdangerous compressed it
+    unsigner = QuickUnsigner(SECRET, CSRF_SALT)
+    assert [unsigner.sign(compact_json(value))[0] for _ in range(2)] == [".", "."]
+
+
+def test_kept_bodies_are_bounded(monkeypatch):
+    monkeypatch.setattr(signing, "MAX_KEPT_BODIES", 3)
+    unsigner = QuickUnsigner(SECRET, CSRF_SALT)
+    stock = URLSafeTimedSerializer(SECRET, salt=CSRF_SALT)
+    for number in range(10):
+        assert stock.loads(unsigner.sign(compact_json(str(number)))) == str(number)
+        assert len(unsigner._bodies) <= 3
+
+
+@given(st.text(alphabet="0123456789abcdefABCXYZ", min_size=1))
+def test_an_alphanumeric_token_is_its_json_between_quotes(raw):
+    """generate_csrf writes Flask-WTF's hex token's JSON without the encoder."""
+    assert compact_json(raw) == f'"{raw}"'
 
 
 def test_the_page_carries_flask_wtfs_own_token(app, client, studying, monkeypatch):

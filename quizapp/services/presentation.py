@@ -67,6 +67,10 @@ class ShownState:
     state: dict[str, Any]
 
 
+# ``json.dumps(value, separators=(",", ":"))``, without building its encoder for each token.
+_compact_json = json.JSONEncoder(separators=(",", ":")).encode
+
+
 @functools.lru_cache(maxsize=4)
 def _serializer(secret_key: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret_key, salt="quizapp.presentation")
@@ -83,9 +87,9 @@ def encode_presentation(p: Presentation, user_id: int, secret_key: str) -> str:
     without its zlib pass: a payload around a random nonce hardly shrinks, and setting up the
     compressor cost as much as the rest of the token (itsdangerous, and
     ``decode_presentation``, read either form)."""
-    data = json.dumps(
+    data = _compact_json(
         [user_id, p.card_id, p.ordinal, p.mode, p.state_version, p.nonce, p.shown_at,
-         list(p.choice_order)], separators=(",", ":"),
+         list(p.choice_order)]
     ).encode()
     payload = b64encode(data)
     signature = b64encode(hmac.digest(_key(secret_key), payload, "sha1"))
