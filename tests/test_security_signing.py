@@ -420,3 +420,59 @@ def test_a_session_read_adds_vary_cookie_as_flask_does(app, vary):
         interface.save_session(app, session, response)
     assert responses[0].headers.getlist("Vary") == responses[1].headers.getlist("Vary")
     assert "cookie" in responses[0].headers["Vary"].lower()
+
+
+def _csrf_app(protect_class, exempt: str):
+    """A small app under ``protect_class``: a view and a blueprint, either exempted."""
+    from flask import Blueprint, Flask
+    from flask_wtf.csrf import generate_csrf
+
+    app = Flask(__name__)
+    app.secret_key = SECRET
+    protect = protect_class(app)
+    pages = Blueprint("pages", __name__)
+
+    @pages.post("/bp")
+    def in_blueprint():
+        return "ok"
+
+    @app.post("/view")
+    def view():
+        return "ok"
+
+    @app.get("/token")
+    def token():
+        return generate_csrf()
+
+    if exempt == "view":
+        protect.exempt(view)
+    elif exempt == "blueprint":
+        protect.exempt(pages)
+    app.register_blueprint(pages)
+    return app
+
+
+@pytest.mark.parametrize("exempt", ["", "view", "blueprint"])
+def test_csrf_protection_refuses_and_exempts_as_flask_wtf_does(exempt):
+    """Exempted views and blueprints, the token in the form, in a prefixed field, in a
+    header, or missing: the quick ``protect`` answers every request as Flask-WTF's."""
+    from flask_wtf.csrf import CSRFProtect as StockProtect
+
+    from quizapp.signing import CSRFProtect
+
+    answers = {}
+    for protect_class in (StockProtect, CSRFProtect):
+        client = _csrf_app(protect_class, exempt).test_client()
+        token = client.get("/token").get_data(as_text=True)
+        answers[protect_class] = [
+            client.post(path, **sending).status_code
+            for path in ("/view", "/bp")
+            for sending in ({}, {"data": {"csrf_token": token}},
+                            {"data": {"form-csrf_token": token}},
+                            {"data": {"csrf_token": token + "x"}},
+                            {"headers": {"X-CSRFToken": token}},
+                            {"headers": {"X-CSRFToken": "forged"}})
+        ]
+    stock, quick = answers.values()
+    assert quick == stock
+    assert exempt or (200 in stock and 400 in stock)
