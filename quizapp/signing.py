@@ -21,7 +21,6 @@ decoded for the next request carrying it (its age still checked each time).
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -61,11 +60,12 @@ class QuickUnsigner:
         secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
         salt_bytes = salt.encode() if isinstance(salt, str) else salt
         if key_derivation == "hmac":
-            self._key = hmac.new(secret, salt_bytes, hashlib.sha1).digest()
+            key = hmac.new(secret, salt_bytes, hashlib.sha1).digest()
         elif key_derivation == "django-concat":
-            self._key = hashlib.sha1(salt_bytes + b"signer" + secret).digest()
+            key = hashlib.sha1(salt_bytes + b"signer" + secret).digest()
         else:
             raise ValueError(f"key derivation {key_derivation!r} is not handled")
+        self._mac = Sha1Hmac(key)
         # Signed bodies by payload text (``sign``).
         self._bodies: dict[str, bytes] = {}
 
@@ -80,7 +80,7 @@ class QuickUnsigner:
         if not token.isascii():
             return None
         signed, _, signature = token.encode("ascii").rpartition(b".")
-        expected = b64encode(hmac.digest(self._key, signed, "sha1"))
+        expected = b64encode(self._mac.digest(signed))
         if not hmac.compare_digest(signature, expected):
             return None
         body, dot, stamp = signed.rpartition(b".")
@@ -110,7 +110,7 @@ class QuickUnsigner:
             body = self._bodies[text] = token_body(text)
         signed_at = int(time.time())
         signed = body + b"." + b64encode(signed_at.to_bytes(8, "big").lstrip(b"\x00"))
-        signature = b64encode(hmac.digest(self._key, signed, "sha1"))
+        signature = b64encode(self._mac.digest(signed))
         return (signed + b"." + signature).decode("ascii")
 
 
@@ -142,9 +142,38 @@ def compact_json(value: str) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+class Sha1Hmac:
+    """``hmac.digest(key, message, "sha1")`` for one key, its two padded key blocks hashed
+    once (RFC 2104): each digest then copies two SHA-1 states instead of setting up an HMAC
+    by digest name (~10,000 instructions against ~20,000; two per study page and answer)."""
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes):
+        if len(key) > SHA1_BLOCK:
+            key = hashlib.sha1(key).digest()
+        key = key.ljust(SHA1_BLOCK, b"\0")
+        self._inner = hashlib.sha1(key.translate(_IPAD))
+        self._outer = hashlib.sha1(key.translate(_OPAD))
+
+    def digest(self, message: bytes) -> bytes:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+
+SHA1_BLOCK = 64
+_IPAD = bytes(byte ^ 0x36 for byte in range(256))
+_OPAD = bytes(byte ^ 0x5C for byte in range(256))
+_TO_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def b64encode(data: bytes) -> bytes:
-    """URL-safe base64 without padding, as itsdangerous writes every part of a token."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=")
+    """URL-safe base64 without padding, as itsdangerous writes every part of a token
+    (``base64.urlsafe_b64encode``'s work without its two layers of calls)."""
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URL_SAFE).rstrip(b"=")
 
 
 _URL_SAFE = bytes.maketrans(b"-_", b"+/")

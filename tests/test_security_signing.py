@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import re
 import time
@@ -476,3 +477,21 @@ def test_csrf_protection_refuses_and_exempts_as_flask_wtf_does(exempt):
     stock, quick = answers.values()
     assert quick == stock
     assert exempt or (200 in stock and 400 in stock)
+
+
+@given(st.binary(max_size=200), st.binary(max_size=300))
+def test_the_keyed_sha1_hmac_is_hmacs(key, message):
+    """Keys shorter and longer than SHA-1's block, empty messages too."""
+    from quizapp.signing import Sha1Hmac
+
+    mac = Sha1Hmac(key)
+    assert mac.digest(message) == hmac.digest(key, message, "sha1")
+    assert mac.digest(message) == hmac.digest(key, message, "sha1")  # its states unchanged
+
+
+@given(st.binary(max_size=300))
+def test_b64encode_is_url_safe_base64_without_padding(data):
+    from quizapp.signing import b64decode, b64encode
+
+    assert b64encode(data) == base64.urlsafe_b64encode(data).rstrip(b"=")
+    assert b64decode(b64encode(data)) == data

@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import jsontext
 from ..scheduling.phase import Phase
-from ..signing import b64decode, b64encode, payload_bytes
+from ..signing import Sha1Hmac, b64decode, b64encode, payload_bytes
 
 MODES = tuple(Phase)
 
@@ -77,9 +77,10 @@ def _serializer(secret_key: str) -> URLSafeSerializer:
 
 
 @functools.lru_cache(maxsize=4)
-def _key(secret_key: str) -> bytes:
-    """The HMAC key itsdangerous's signer derives from the secret for each token it checks."""
-    return _serializer(secret_key).make_signer().derive_key()
+def _mac(secret_key: str) -> Sha1Hmac:
+    """HMAC-SHA1 under the key itsdangerous's signer derives from the secret for each token
+    it checks."""
+    return Sha1Hmac(_serializer(secret_key).make_signer().derive_key())
 
 
 def encode_presentation(p: Presentation, user_id: int, secret_key: str) -> str:
@@ -92,7 +93,7 @@ def encode_presentation(p: Presentation, user_id: int, secret_key: str) -> str:
          list(p.choice_order)]
     ).encode()
     payload = b64encode(data)
-    signature = b64encode(hmac.digest(_key(secret_key), payload, "sha1"))
+    signature = b64encode(_mac(secret_key).digest(payload))
     return (payload + b"." + signature).decode("ascii")
 
 
@@ -105,7 +106,7 @@ def decode_presentation(token: str, user_id: int, secret_key: str) -> Presentati
     try:
         payload, signature = token.encode("ascii").rsplit(b".", 1)
         if not hmac.compare_digest(
-            b64decode(signature), hmac.digest(_key(secret_key), payload, "sha1")
+            b64decode(signature), _mac(secret_key).digest(payload)
         ):
             raise BadSignature("signature does not match")
         raw = jsontext.loads(payload_bytes(payload).decode())
