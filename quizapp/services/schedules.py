@@ -10,26 +10,28 @@ conversions preserve, so the due index stays right without touching every row on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import CardState, Deck, ReviewLog, SchedulerOverride, User
 from ..scheduling import registry
-from ..scheduling.base import Moment, RatingOption, Scheduler, interval_text
+from ..scheduling.base import Due, Moment, RatingOption, Scheduler, interval_text
 from ..scheduling.conversions import PastAnswer, convert
 from ..scheduling.phase import Phase
 from ..scheduling.sm2_scheduler import Sm2Scheduler
 from . import personal_params
 from .rows import get_by_id
 
+# A deck without settings of its own is scheduled with these (frozen, so shared).
+DEFAULT_SETTINGS = registry.SchedulerSettings()
+
 
 def deck_settings(deck: Deck) -> registry.SchedulerSettings:
     if deck.scheduler is None:
-        return registry.SchedulerSettings()
+        return DEFAULT_SETTINGS
     return registry.SchedulerSettings.from_json(deck.scheduler)
 
 
@@ -178,9 +180,10 @@ def write_state(row: CardState, columns: dict[str, Any]) -> None:
         setattr(row, name, value)
 
 
-@dataclass(frozen=True)
-class RatingButton:
-    """One grade button: the rating and, when the answer schedules, where it leads."""
+class RatingButton(NamedTuple):
+    """One grade button: the rating and, when the answer schedules, where it leads. A named
+    tuple: a study page makes one per rating, and a frozen dataclass costs several times as
+    much to make."""
 
     option: RatingOption
     interval: str | None
@@ -191,13 +194,19 @@ def rating_buttons(
     own: registry.SchedulerSettings | None = UNREAD,
 ) -> list[RatingButton]:
     """The learner's ratings for a side, each with the interval it leads to (``preview``);
-    ``own`` as for ``settings_for``."""
+    ``own`` as for ``settings_for``. Ratings leading to the same ``Due`` share its text
+    (SM-2's six grades lead to two)."""
     scheduler, state = load_state(row, settings_for(user, deck, own), user)
     if not schedules_answer:
         return [RatingButton(option, None) for option in scheduler.scale]
     moment = Moment(now, user.timezone)
     due = scheduler.preview(state, moment)
-    return [
-        RatingButton(option, interval_text(moment, due[option.value]))
-        for option in scheduler.scale
-    ]
+    said: dict[Due, str] = {}
+    buttons = []
+    for option in scheduler.scale:
+        when = due[option.value]
+        text = said.get(when)
+        if text is None:
+            text = said[when] = interval_text(moment, when)
+        buttons.append(RatingButton(option, text))
+    return buttons
