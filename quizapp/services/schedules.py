@@ -18,7 +18,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import CardState, Deck, ReviewLog, SchedulerOverride, User
 from ..scheduling import registry
-from ..scheduling.base import Due, Moment, RatingOption, Scheduler, interval_text
+from ..scheduling.base import Moment, RatingOption, Scheduler, interval_text
 from ..scheduling.conversions import PastAnswer, convert
 from ..scheduling.phase import Phase
 from ..scheduling.sm2_scheduler import Sm2Scheduler
@@ -194,19 +194,21 @@ def rating_buttons(
     own: registry.SchedulerSettings | None = UNREAD,
 ) -> list[RatingButton]:
     """The learner's ratings for a side, each with the interval it leads to (``preview``);
-    ``own`` as for ``settings_for``. Ratings leading to the same ``Due`` share its text
-    (SM-2's six grades lead to two)."""
+    ``own`` as for ``settings_for``. Ratings leading to the same ``Due`` object share its
+    text (SM-2's preview gives one for its three failing grades, one for its three passing)."""
     scheduler, state = load_state(row, settings_for(user, deck, own), user)
     if not schedules_answer:
         return [RatingButton(option, None) for option in scheduler.scale]
     moment = Moment(now, user.timezone)
     due = scheduler.preview(state, moment)
-    said: dict[Due, str] = {}
+    # By the Due object's identity (``due`` holds them all meanwhile): hashing a Due, a
+    # dataclass, costs about as much as its text.
+    said: dict[int, str] = {}
     buttons = []
     for option in scheduler.scale:
         when = due[option.value]
-        text = said.get(when)
+        text = said.get(id(when))
         if text is None:
-            text = said[when] = interval_text(moment, when)
+            text = said[id(when)] = interval_text(moment, when)
         buttons.append(RatingButton(option, text))
     return buttons
