@@ -21,21 +21,30 @@ decoded for the next request carrying it (its age still checked each time).
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
-import json
 import logging
 import time
 import zlib
 from typing import Any
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask
+from flask.globals import app_ctx, request_ctx
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_wtf import csrf as wtf_csrf
 from itsdangerous import URLSafeTimedSerializer
 from wtforms import ValidationError
+
+from .token_format import (
+    Sha1Hmac,
+    b64decode,
+    b64encode,
+    compact_json,
+    payload_bytes,
+    token_body,
+    within_age,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -60,11 +69,14 @@ class QuickUnsigner:
         secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
         salt_bytes = salt.encode() if isinstance(salt, str) else salt
         if key_derivation == "hmac":
-            self._key = hmac.new(secret, salt_bytes, hashlib.sha1).digest()
+            key = hmac.new(secret, salt_bytes, hashlib.sha1).digest()
         elif key_derivation == "django-concat":
-            self._key = hashlib.sha1(salt_bytes + b"signer" + secret).digest()
+            key = hashlib.sha1(salt_bytes + b"signer" + secret).digest()
         else:
             raise ValueError(f"key derivation {key_derivation!r} is not handled")
+        self._mac = Sha1Hmac(key)
+        # Signed bodies by payload text (``sign``).
+        self._bodies: dict[str, bytes] = {}
 
     def payload(self, token: str, max_age: int | None) -> str | None:
         opened = self.open(token)
@@ -77,7 +89,7 @@ class QuickUnsigner:
         if not token.isascii():
             return None
         signed, _, signature = token.encode("ascii").rpartition(b".")
-        expected = b64encode(hmac.digest(self._key, signed, "sha1"))
+        expected = b64encode(self._mac.digest(signed))
         if not hmac.compare_digest(signature, expected):
             return None
         body, dot, stamp = signed.rpartition(b".")
@@ -96,50 +108,24 @@ class QuickUnsigner:
 
     def sign(self, text: str) -> str:
         """What ``URLSafeTimedSerializer(secret, salt).dumps(value)`` gives now, ``text`` being
-        ``value`` as itsdangerous writes it in JSON (see :func:`compact_json`)."""
-        data = text.encode("utf-8")
-        compressed = zlib.compress(data)
-        body = b64encode(data)
-        if len(compressed) < len(data) - 1:  # itsdangerous's own rule
-            body = b"." + b64encode(compressed)
+        ``value`` as itsdangerous writes it in JSON (see :func:`compact_json`). The body
+        before the timestamp depends on ``text`` alone, so it is kept per text: a session
+        signs the same CSRF token on every page, and itsdangerous's zlib pass over it (set
+        up anew each time, ~100,000 instructions) found the same answer every time."""
+        body = self._bodies.get(text)
+        if body is None:
+            if len(self._bodies) >= MAX_KEPT_BODIES:
+                self._bodies.clear()
+            body = self._bodies[text] = token_body(text)
         signed_at = int(time.time())
         signed = body + b"." + b64encode(signed_at.to_bytes(8, "big").lstrip(b"\x00"))
-        signature = b64encode(hmac.digest(self._key, signed, "sha1"))
+        signature = b64encode(self._mac.digest(signed))
         return (signed + b"." + signature).decode("ascii")
 
 
-def within_age(signed_at: int, max_age: int | None) -> bool:
-    """itsdangerous's age rule: no older than ``max_age`` seconds, and not from the future."""
-    if max_age is None:
-        return True
-    age = int(time.time()) - signed_at
-    return 0 <= age <= max_age
-
-
-def compact_json(value: str) -> str:
-    """A string as itsdangerous's serializer writes it."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def b64encode(data: bytes) -> bytes:
-    """URL-safe base64 without padding, as itsdangerous writes every part of a token."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=")
-
-
-_URL_SAFE = bytes.maketrans(b"-_", b"+/")
-
-
-def b64decode(data: bytes) -> bytes:
-    """The inverse of :func:`b64encode` (``base64.urlsafe_b64decode``'s work in one call)."""
-    return binascii.a2b_base64((data + b"=" * (-len(data) % 4)).translate(_URL_SAFE))
-
-
-def payload_bytes(body: bytes) -> bytes:
-    """A token's serialized payload from its signed body: base64, zlib-compressed first when
-    that was shorter (marked by a leading ".")."""
-    if body.startswith(b"."):
-        return zlib.decompress(b64decode(body[1:]))
-    return b64decode(body)
+# Payload texts whose signed body ``QuickUnsigner.sign`` keeps, per key and salt: a CSRF
+# token's body is ~60 bytes, one per session that asked for a page since the last clearing.
+MAX_KEPT_BODIES = 4096
 
 
 _unsigners: dict[tuple[str | bytes, str, str], QuickUnsigner] = {}
@@ -262,21 +248,27 @@ def generate_csrf(secret_key: str | bytes | None = None, token_key: str | None =
     """Flask-WTF's ``generate_csrf`` (the form's signed CSRF token, one per request), signed
     by ``QuickUnsigner`` when the session already holds its token as text: the same token,
     byte for byte, ~25 us less a page. Anything else (no token yet, a key list) goes to
-    Flask-WTF's own function."""
-    config = current_app.config
+    Flask-WTF's own function. The request's context is looked up once: each read through
+    ``current_app``, ``g`` or ``session`` looks it up again."""
+    ctx = request_ctx._get_current_object()
+    app = ctx.app
+    config = app.config
     field = token_key if token_key is not None else config.get("WTF_CSRF_FIELD_NAME",
                                                                 "csrf_token")
     secret = (secret_key if secret_key is not None
-              else config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key))
-    if field and field in g:  # signed earlier in this request (this app context)
-        return g.get(field)
+              else config.get("WTF_CSRF_SECRET_KEY", app.secret_key))
+    kept = app_ctx._get_current_object().g
+    if field and field in kept:  # signed earlier in this request (this app context)
+        return kept.get(field)
     if not field or not quick_key(secret):
         return wtf_csrf.generate_csrf(secret_key, token_key)
-    raw = session.get(field)
+    raw = ctx.session.get(field)
     if not isinstance(raw, str):
         return wtf_csrf.generate_csrf(secret_key, token_key)
-    token = quick_unsigner(secret, CSRF_SALT).sign(compact_json(raw))
-    setattr(g, field, token)
+    # Flask-WTF's token is a hex digest, whose JSON is itself between quotes.
+    text = f'"{raw}"' if raw.isascii() and raw.isalnum() else compact_json(raw)
+    token = quick_unsigner(secret, CSRF_SALT).sign(text)
+    setattr(kept, field, token)
     return token
 
 
@@ -295,13 +287,15 @@ class CSRFProtect(wtf_csrf.CSRFProtect):
                 processors[index] = _csrf_context
 
     def protect(self, apply_exemptions: bool = False) -> None:
-        config = current_app.config
-        if request.method not in config["WTF_CSRF_METHODS"]:
+        ctx = request_ctx._get_current_object()  # one lookup, not one per proxy read
+        req, app = ctx.request, ctx.app
+        config = app.config
+        if req.method not in config["WTF_CSRF_METHODS"]:
             return
-        if apply_exemptions and (not request.endpoint or self._is_exempt()):
+        if apply_exemptions and (not req.endpoint or self._exempt(app, req)):
             return
-        token = self._get_csrf_token()
-        if not _matches_session(token, config):
+        token = self._token_in(req, config)
+        if not _matches_session(token, config, app.secret_key, ctx.session):
             try:
                 wtf_csrf.validate_csrf(token)
             except ValidationError as error:
@@ -311,12 +305,37 @@ class CSRFProtect(wtf_csrf.CSRFProtect):
                 # A signed timestamp past what a datetime holds (only with no time limit):
                 # Flask-WTF lets itsdangerous's error through, which would be a 500.
                 self._error_response("The CSRF token is invalid.")
-        if request.is_secure and config["WTF_CSRF_SSL_STRICT"]:
-            if not request.referrer:
+        if req.is_secure and config["WTF_CSRF_SSL_STRICT"]:
+            if not req.referrer:
                 self._error_response("The referrer header is missing.")
-            if not wtf_csrf.same_origin(request.referrer, f"https://{request.host}/"):
+            if not wtf_csrf.same_origin(req.referrer, f"https://{req.host}/"):
                 self._error_response("The referrer does not match the host.")
-        g.csrf_valid = True
+        app_ctx._get_current_object().g.csrf_valid = True
+
+    def _exempt(self, app: Flask, req) -> bool:
+        """Flask-WTF's ``_is_exempt``, on the request and app at hand."""
+        if app.blueprints.get(req.blueprint) in self._exempt_blueprints:
+            return True
+        view = app.view_functions.get(req.endpoint)
+        return view is not None and f"{view.__module__}.{view.__name__}" in self._exempt_views
+
+    @staticmethod
+    def _token_in(req, config) -> str | None:
+        """Flask-WTF's ``_get_csrf_token``, on the request at hand: the form's field (or a
+        prefixed one), else the first of the configured headers that is set."""
+        field = config["WTF_CSRF_FIELD_NAME"]
+        form = req.form
+        token = form.get(field)
+        if token:
+            return token
+        for key in form:
+            if key.endswith(field) and form[key]:
+                return form[key]
+        for header in config["WTF_CSRF_HEADERS"]:
+            token = req.headers.get(header)
+            if token:
+                return token
+        return None
 
 
 def _csrf_context() -> dict:
@@ -324,10 +343,10 @@ def _csrf_context() -> dict:
     return {"csrf_token": generate_csrf, "csrf_meta_tag": wtf_csrf.csrf_meta_tag}
 
 
-def _matches_session(token: Any, config) -> bool:
+def _matches_session(token: Any, config, app_secret: Any, session: SessionMixin) -> bool:
     """The token is genuine, within the time limit, and carries this session's token."""
     field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    secret = config.get("WTF_CSRF_SECRET_KEY", current_app.secret_key)
+    secret = config.get("WTF_CSRF_SECRET_KEY", app_secret)
     if not token or not isinstance(token, str) or not quick_key(secret) or field not in session:
         return False
     expected = session[field]
@@ -337,4 +356,3 @@ def _matches_session(token: Any, config) -> bool:
     time_limit = config.get("WTF_CSRF_TIME_LIMIT", 3600)
     text = quick_unsigner(secret, CSRF_SALT).payload(token, time_limit)
     return text is not None and hmac.compare_digest(text.encode(), f'"{expected}"'.encode())
-

@@ -11,10 +11,20 @@ import pytest
 from conftest import make_user
 from flask import template_rendered
 from flask_login import login_user
+from hypothesis import given
+from hypothesis import strategies as st
 from markupsafe import Markup, escape
 from study_helpers import basic, make_deck, mcq
 
-from quizapp.page_frames import UNFIT, FrameMismatch, PageFrames, as_printed
+from quizapp.page_frames import (
+    CLOSE,
+    OPEN,
+    UNFIT,
+    Frame,
+    FrameMismatch,
+    PageFrames,
+    as_printed,
+)
 
 TOKENS = re.compile(r'(name="(?:token|csrf_token)"[^>]*value=")[^"]+')
 
@@ -144,3 +154,14 @@ def test_a_filled_in_value_is_escaped_as_jinja_prints_it():
               Markup("<b>kept</b> &amp;"), Markup(""), 0, 7, None, _Html()]
     for value in values:
         assert as_printed(value) == str(escape(value)).encode(), value
+
+
+@given(st.dictionaries(st.sampled_from(["a", "b", "c"]),
+                       st.one_of(st.text(), st.integers(), st.none(),
+                                 st.text().map(Markup)), min_size=3))
+def test_a_frame_fills_in_each_value_as_autoescaping_prints_it(values):
+    """Every value, with or without characters to escape, and the frame's own text with
+    "%" in it, come out as ``str(escape(value))`` would."""
+    frame = Frame(f"100% {OPEN}a{CLOSE} – %s {OPEN}b{CLOSE}{OPEN}a{CLOSE}%%{OPEN}c{CLOSE}")
+    a, b, c = (str(escape(values[name])) for name in "abc")
+    assert frame.fill(values) == f"100% {a} – %s {b}{a}%%{c}".encode()

@@ -14,7 +14,7 @@ QUIZAPP = REPO / "quizapp"
 PURE = (
     "scheduling", "generation", "formats", "sources", "stats", "cloze", "citations",
     "knowledge", "knowledge_schema", "deckfile", "rendering", "textutil", "kinds",
-    "deckfile_fields", "storable", "deckfile_check", "decoding", "gcpause",
+    "deckfile_fields", "storable", "deckfile_check", "decoding", "gcpause", "token_format",
 )  # fmt: skip
 FORBIDDEN = ("flask", "flask_sqlalchemy", "flask_login", "flask_wtf", "sqlalchemy", "werkzeug")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import re
 import time
@@ -20,13 +21,14 @@ from hypothesis import strategies as st
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from study_helpers import basic, make_deck
 
+from quizapp import signing
 from quizapp.signing import (
     CSRF_SALT,
     MAX_KEPT_HEADER_CHARS,
     QuickUnsigner,
-    compact_json,
     quick_unsigner,
 )
+from quizapp.token_format import compact_json
 
 SECRET = "test-secret-key"  # conftest's app
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
@@ -328,6 +330,44 @@ def test_quick_signing_gives_itsdangerous_token(value, secret):
     assert stock.loads(quick) == value
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(), st.text(alphabet="ab", min_size=40),
+                 st.text(alphabet="0123456789abcdef", min_size=40, max_size=40)))
+def test_a_token_signed_from_its_kept_body_is_still_itsdangerous_token(value):
+    """The body kept per payload (compressed or not, as itsdangerous chose) gives the stock
+    token on every later signing too."""
+    stock = URLSafeTimedSerializer(SECRET, salt=CSRF_SALT)
+    unsigner = QuickUnsigner(SECRET, CSRF_SALT)
+    for _ in range(2):
+        before = stock.dumps(value)
+        quick = unsigner.sign(compact_json(value))
+        assert quick in (before, stock.dumps(value))
+        assert stock.loads(quick) == value
+
+
+def test_a_compressible_payload_keeps_its_compressed_body():
+    value = "ab" * 60
+    stock = URLSafeTimedSerializer(SECRET, salt=CSRF_SALT).dumps(value)
+    assert stock.startswith(".")  # itsdangerous compressed it
+    unsigner = QuickUnsigner(SECRET, CSRF_SALT)
+    assert [unsigner.sign(compact_json(value))[0] for _ in range(2)] == [".", "."]
+
+
+def test_kept_bodies_are_bounded(monkeypatch):
+    monkeypatch.setattr(signing, "MAX_KEPT_BODIES", 3)
+    unsigner = QuickUnsigner(SECRET, CSRF_SALT)
+    stock = URLSafeTimedSerializer(SECRET, salt=CSRF_SALT)
+    for number in range(10):
+        assert stock.loads(unsigner.sign(compact_json(str(number)))) == str(number)
+        assert len(unsigner._bodies) <= 3
+
+
+@given(st.text(alphabet="0123456789abcdefABCXYZ", min_size=1))
+def test_an_alphanumeric_token_is_its_json_between_quotes(raw):
+    """generate_csrf writes Flask-WTF's hex token's JSON without the encoder."""
+    assert compact_json(raw) == f'"{raw}"'
+
+
 def test_the_page_carries_flask_wtfs_own_token(app, client, studying, monkeypatch):
     deck, _ = studying
     now = time.time()
@@ -381,3 +421,77 @@ def test_a_session_read_adds_vary_cookie_as_flask_does(app, vary):
         interface.save_session(app, session, response)
     assert responses[0].headers.getlist("Vary") == responses[1].headers.getlist("Vary")
     assert "cookie" in responses[0].headers["Vary"].lower()
+
+
+def _csrf_app(protect_class, exempt: str):
+    """A small app under ``protect_class``: a view and a blueprint, either exempted."""
+    from flask import Blueprint, Flask
+    from flask_wtf.csrf import generate_csrf
+
+    app = Flask(__name__)
+    app.secret_key = SECRET
+    protect = protect_class(app)
+    pages = Blueprint("pages", __name__)
+
+    @pages.post("/bp")
+    def in_blueprint():
+        return "ok"
+
+    @app.post("/view")
+    def view():
+        return "ok"
+
+    @app.get("/token")
+    def token():
+        return generate_csrf()
+
+    if exempt == "view":
+        protect.exempt(view)
+    elif exempt == "blueprint":
+        protect.exempt(pages)
+    app.register_blueprint(pages)
+    return app
+
+
+@pytest.mark.parametrize("exempt", ["", "view", "blueprint"])
+def test_csrf_protection_refuses_and_exempts_as_flask_wtf_does(exempt):
+    """Exempted views and blueprints, the token in the form, in a prefixed field, in a
+    header, or missing: the quick ``protect`` answers every request as Flask-WTF's."""
+    from flask_wtf.csrf import CSRFProtect as StockProtect
+
+    from quizapp.signing import CSRFProtect
+
+    answers = {}
+    for protect_class in (StockProtect, CSRFProtect):
+        client = _csrf_app(protect_class, exempt).test_client()
+        token = client.get("/token").get_data(as_text=True)
+        answers[protect_class] = [
+            client.post(path, **sending).status_code
+            for path in ("/view", "/bp")
+            for sending in ({}, {"data": {"csrf_token": token}},
+                            {"data": {"form-csrf_token": token}},
+                            {"data": {"csrf_token": token + "x"}},
+                            {"headers": {"X-CSRFToken": token}},
+                            {"headers": {"X-CSRFToken": "forged"}})
+        ]
+    stock, quick = answers.values()
+    assert quick == stock
+    assert exempt or (200 in stock and 400 in stock)
+
+
+@given(st.binary(max_size=200), st.binary(max_size=300))
+def test_the_keyed_sha1_hmac_is_hmacs(key, message):
+    """Keys shorter and longer than SHA-1's block, empty messages too."""
+    from quizapp.token_format import Sha1Hmac
+
+    mac = Sha1Hmac(key)
+    assert mac.digest(message) == hmac.digest(key, message, "sha1")
+    assert mac.digest(message) == hmac.digest(key, message, "sha1")  # its states unchanged
+
+
+@given(st.binary(max_size=300))
+def test_b64encode_is_url_safe_base64_without_padding(data):
+    from quizapp.token_format import b64decode, b64encode
+
+    assert b64encode(data) == base64.urlsafe_b64encode(data).rstrip(b"=")
+    assert b64decode(b64encode(data)) == data

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -28,10 +27,13 @@ from ..scheduling.sm2_scheduler import Sm2Scheduler
 from . import personal_params
 from .rows import get_by_id
 
+# A deck without settings of its own is scheduled with these (frozen, so shared).
+DEFAULT_SETTINGS = registry.SchedulerSettings()
+
 
 def deck_settings(deck: Deck) -> registry.SchedulerSettings:
     if deck.scheduler is None:
-        return registry.SchedulerSettings()
+        return DEFAULT_SETTINGS
     return registry.SchedulerSettings.from_json(deck.scheduler)
 
 
@@ -218,9 +220,10 @@ def write_state(row: CardState, columns: dict[str, Any]) -> None:
         setattr(row, name, value)
 
 
-@dataclass(frozen=True)
-class RatingButton:
-    """One grade button: the rating and, when the answer schedules, where it leads."""
+class RatingButton(NamedTuple):
+    """One grade button: the rating and, when the answer schedules, where it leads. A named
+    tuple: a study page makes one per rating, and a frozen dataclass costs several times as
+    much to make."""
 
     option: RatingOption
     interval: str | None
@@ -231,13 +234,21 @@ def rating_buttons(
     own: registry.SchedulerSettings | None = UNREAD,
 ) -> list[RatingButton]:
     """The learner's ratings for a side, each with the interval it leads to (``preview``);
-    ``own`` as for ``settings_for``."""
+    ``own`` as for ``settings_for``. Ratings leading to the same ``Due`` object share its
+    text (SM-2's preview gives one for its three failing grades, one for its three passing)."""
     scheduler, state = load_state(row, settings_for(user, deck, own), user)
     if not schedules_answer:
         return [RatingButton(option, None) for option in scheduler.scale]
     moment = Moment(now, user.timezone)
     due = scheduler.preview(state, moment)
-    return [
-        RatingButton(option, interval_text(moment, due[option.value]))
-        for option in scheduler.scale
-    ]
+    # By the Due object's identity (``due`` holds them all meanwhile): hashing a Due, a
+    # dataclass, costs about as much as its text.
+    said: dict[int, str] = {}
+    buttons = []
+    for option in scheduler.scale:
+        when = due[option.value]
+        text = said.get(id(when))
+        if text is None:
+            text = said[id(when)] = interval_text(moment, when)
+        buttons.append(RatingButton(option, text))
+    return buttons
