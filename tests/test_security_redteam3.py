@@ -140,6 +140,45 @@ def test_reads_outside_a_transaction_never_reach_another_users_request(app, lear
     assert modes and all(modes)
 
 
+def _together(target, arguments) -> None:
+    threads = [threading.Thread(target=target, args=(argument,)) for argument in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def test_tabs_opening_and_resetting_one_session_at_once_share_it(app, learner):
+    """Several tabs' study GETs at the same moment, first for a new session, then for
+    yesterday's: one session row, every page served, yesterday's queue emptied."""
+    deck = make_deck([basic(f"q{i}") for i in range(3)])
+    deck_id, card_id = deck.id, deck.cards[0].id
+    clients = [app.test_client() for _ in range(4)]
+    for client in clients:
+        AuthActions(client).login()
+    db.session.remove()
+    statuses = []
+
+    def visit(client):
+        statuses.append(client.get(f"/study/{deck_id}").status_code)
+
+    _together(visit, clients)
+    assert statuses == [200] * 4
+    assert db.session.scalar(select(func.count()).select_from(StudySession)) == 1
+    session_id = db.session.scalar(select(StudySession.id))
+    db.session.execute(update(StudySession).values(
+        started_at=datetime.now(UTC) - timedelta(days=2)))
+    db.session.add(StudyQueueItem(session_id=session_id, kind="again", card_id=card_id))
+    db.session.commit()
+    db.session.remove()
+    statuses.clear()
+    _together(visit, clients)
+    assert statuses == [200] * 4
+    assert db.session.scalar(select(func.count()).select_from(StudySession)) == 1
+    assert db.session.scalars(select(StudyQueueItem.card_id)).all() == []
+    assert _pooled_connection_in_transaction_mode()
+
+
 # --- 2. process-wide caches ----------------------------------------------------------------
 
 
