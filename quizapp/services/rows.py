@@ -107,12 +107,20 @@ def begin_writes(session: Session | None = None) -> None:
     if not session.in_transaction():
         return
     connection = session.connection()
-    if connection.get_execution_options().get("isolation_level") != AUTOCOMMIT:
+    if not outside_transaction(connection):
         return
     dbapi_connection = connection.connection.dbapi_connection
     if dbapi_connection.autocommit:  # psycopg refuses the change inside a transaction
         connection.dialect.set_isolation_level(dbapi_connection,
                                                connection.default_isolation_level)
+
+
+def outside_transaction(connection: Connection) -> bool:
+    """``connection`` (the session's) was set to run outside a transaction by
+    :func:`read_outside_transaction`: writes that must go together need :func:`begin_writes`
+    (it may have been called already). A dictionary lookup: cheap enough for a hot path to
+    ask before calling ``begin_writes``."""
+    return connection.get_execution_options().get("isolation_level") == AUTOCOMMIT
 
 
 AUTOCOMMIT = "AUTOCOMMIT"

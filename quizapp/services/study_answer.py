@@ -53,8 +53,13 @@ from ..stats.memory import MEMORY_PHASES
 from . import memory, personal_params, schedules, tallies
 from .prepared import Prepared
 from .presentation import Presentation, StudyError, decode_presentation
-from .rows import commit_core, core_connection
-from .study_queue import queued_again, record_answer_in_queue, session_mode
+from .rows import begin_writes, commit_core, core_connection, outside_transaction
+from .study_queue import (
+    answer_changes_queue,
+    queued_again,
+    record_answer_in_queue,
+    session_mode,
+)
 
 _CARDS = Card.__table__
 _STATES = CardState.__table__
@@ -323,6 +328,13 @@ def answer_presentation(
                   else {})
     outcome = Outcome(rating, correct, phase, row.due if row else None, again,
                       response=response, card=card)
+    known = (session_id, bool(queued))
+    if outside_transaction(connection) and (
+            not _one_statement(schedules_answer, row)
+            or answer_changes_queue(phase, again=again, known=known)):
+        # The reads ran outside a transaction (the answer POST on PostgreSQL): one write
+        # statement commits alone, as atomic as in a transaction; more must go together.
+        begin_writes()
     log_id = None
     try:
         if schedules_answer:
@@ -364,12 +376,21 @@ def answer_presentation(
             (log_id,) = _INSERT_LOG.first(connection, log)
         record_answer_in_queue(
             user.id, card.deck_id, card.id, p.ordinal, phase, again=again, log_id=log_id,
-            known=(session_id, bool(queued)),
+            known=known,
         )
         commit_core(connection)
     except IntegrityError:
         return _already_answered(user, p, outcome)
     return _with_typein_match(outcome, card)
+
+
+def _one_statement(schedules_answer: bool, row: Loaded | None) -> bool:
+    """The answer writes in one statement on an engine that runs outside a transaction
+    (PostgreSQL): the state's write with the log insert (``_with_log``), or the log insert
+    alone for an answer that leaves the schedule as it is on a side with no state row. A
+    same-session repeat's tally update and its log insert are two. The queue's writes come
+    on top (``study_queue.answer_changes_queue``)."""
+    return schedules_answer or row is None
 
 
 def _instant_json(now: datetime, connection: Connection) -> str:
