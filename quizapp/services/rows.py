@@ -77,7 +77,8 @@ def _flushed_or_nested(session) -> bool:
 
 def read_outside_transaction() -> None:
     """Run the request's statements on PostgreSQL without a transaction (autocommit), until
-    :func:`begin_writes`: for a request that mostly only reads (the study page's GET).
+    :func:`begin_writes`: for a request that mostly only reads (the study page's GET), or
+    whose usual write is one statement (the answer POST: ``study_answer``).
 
     psycopg sends BEGIN as a round trip of its own before a transaction's first statement,
     and the COMMIT of a transaction that only read is another: two of a study GET's six. Under

@@ -6,7 +6,10 @@ settings, their fitted FSRS parameters, their study session and whether the side
 the state (an update guarded by the version the side was shown with, or the first insert),
 the review-log insert, and one commit. On PostgreSQL the state's write and the log insert are
 one statement (``WITH written AS (UPDATE ... RETURNING id) INSERT ... SELECT ... FROM
-written``): one round trip fewer; SQLite has no data-modifying ``WITH``. The statements
+written``): one round trip fewer; SQLite has no data-modifying ``WITH``. The answer POST runs
+it, and its reads, outside a transaction there (no BEGIN or COMMIT round trip): one statement
+is atomic alone, and the version guard keeps concurrent answers apart as it did; an answer
+that writes more (the session's queue) begins a transaction first. The statements
 are built once, at import, and run as ``Prepared`` statements (compiled once per dialect, run
 on the DBAPI cursor): building them per call, or even running a prebuilt one through
 ``Connection.execute``, costs more than running them on SQLite.
