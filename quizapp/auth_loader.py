@@ -18,6 +18,8 @@ DECK_PAGES = frozenset({"study"})
 # The study page (a GET), whose user load also reads its session as it is (no restart), as
 # ``study.open_page_session`` would, for the mode it asks for (``session_page``).
 STUDY_PAGE = "study.session_page"
+# The answer POST, which begins a transaction only for more than one write.
+ANSWER = "study.answer"
 
 
 def register(login_manager) -> None:
@@ -44,6 +46,11 @@ def register(login_manager) -> None:
             user = study.load_page_user(int(user_id), deck_id,
                                         cram=current.args.get("mode") == Phase.CRAM)
         else:
+            if current.endpoint == ANSWER:
+                # The answer's reads, and its one write statement when it needs no more,
+                # need no transaction (``study_answer.answer_presentation``): two round trips
+                # less.
+                read_outside_transaction()
             user = get_with(User, int(user_id), Deck, deck_id)
         if user is None or user.session_version != int(version):
             return None

@@ -77,7 +77,8 @@ def _flushed_or_nested(session) -> bool:
 
 def read_outside_transaction() -> None:
     """Run the request's statements on PostgreSQL without a transaction (autocommit), until
-    :func:`begin_writes`: for a request that mostly only reads (the study page's GET).
+    :func:`begin_writes`: for a request that mostly only reads (the study page's GET), or
+    whose usual write is one statement (the answer POST: ``study_answer``).
 
     psycopg sends BEGIN as a round trip of its own before a transaction's first statement,
     and the COMMIT of a transaction that only read is another: two of a study GET's six. Under
@@ -107,12 +108,20 @@ def begin_writes(session: Session | None = None) -> None:
     if not session.in_transaction():
         return
     connection = session.connection()
-    if connection.get_execution_options().get("isolation_level") != AUTOCOMMIT:
+    if not outside_transaction(connection):
         return
     dbapi_connection = connection.connection.dbapi_connection
     if dbapi_connection.autocommit:  # psycopg refuses the change inside a transaction
         connection.dialect.set_isolation_level(dbapi_connection,
                                                connection.default_isolation_level)
+
+
+def outside_transaction(connection: Connection) -> bool:
+    """``connection`` (the session's) was set to run outside a transaction by
+    :func:`read_outside_transaction`: writes that must go together need :func:`begin_writes`
+    (it may have been called already). A dictionary lookup: cheap enough for a hot path to
+    ask before calling ``begin_writes``."""
+    return connection.get_execution_options().get("isolation_level") == AUTOCOMMIT
 
 
 AUTOCOMMIT = "AUTOCOMMIT"

@@ -6,7 +6,10 @@ settings, their fitted FSRS parameters, their study session and whether the side
 the state (an update guarded by the version the side was shown with, or the first insert),
 the review-log insert, and one commit. On PostgreSQL the state's write and the log insert are
 one statement (``WITH written AS (UPDATE ... RETURNING id) INSERT ... SELECT ... FROM
-written``): one round trip fewer; SQLite has no data-modifying ``WITH``. The statements
+written``): one round trip fewer; SQLite has no data-modifying ``WITH``. The answer POST runs
+it, and its reads, outside a transaction there (no BEGIN or COMMIT round trip): one statement
+is atomic alone, and the version guard keeps concurrent answers apart as it did; an answer
+that writes more (the session's queue) begins a transaction first. The statements
 are built once, at import, and run as ``Prepared`` statements (compiled once per dialect, run
 on the DBAPI cursor): building them per call, or even running a prebuilt one through
 ``Connection.execute``, costs more than running them on SQLite.
@@ -53,8 +56,13 @@ from ..stats.memory import MEMORY_PHASES
 from . import memory, personal_params, schedules, tallies
 from .prepared import Prepared
 from .presentation import Presentation, StudyError, decode_presentation
-from .rows import commit_core, core_connection
-from .study_queue import queued_again, record_answer_in_queue, session_mode
+from .rows import begin_writes, commit_core, core_connection, outside_transaction
+from .study_queue import (
+    answer_changes_queue,
+    queued_again,
+    record_answer_in_queue,
+    session_mode,
+)
 
 _CARDS = Card.__table__
 _STATES = CardState.__table__
@@ -323,6 +331,13 @@ def answer_presentation(
                   else {})
     outcome = Outcome(rating, correct, phase, row.due if row else None, again,
                       response=response, card=card)
+    known = (session_id, bool(queued))
+    if outside_transaction(connection) and (
+            not _one_statement(schedules_answer, row)
+            or answer_changes_queue(phase, again=again, known=known)):
+        # The reads ran outside a transaction (the answer POST on PostgreSQL): one write
+        # statement commits alone, as atomic as in a transaction; more must go together.
+        begin_writes()
     log_id = None
     try:
         if schedules_answer:
@@ -364,12 +379,21 @@ def answer_presentation(
             (log_id,) = _INSERT_LOG.first(connection, log)
         record_answer_in_queue(
             user.id, card.deck_id, card.id, p.ordinal, phase, again=again, log_id=log_id,
-            known=(session_id, bool(queued)),
+            known=known,
         )
         commit_core(connection)
     except IntegrityError:
         return _already_answered(user, p, outcome)
     return _with_typein_match(outcome, card)
+
+
+def _one_statement(schedules_answer: bool, row: Loaded | None) -> bool:
+    """The answer writes in one statement on an engine that runs outside a transaction
+    (PostgreSQL): the state's write with the log insert (``_with_log``), or the log insert
+    alone for an answer that leaves the schedule as it is on a side with no state row. A
+    same-session repeat's tally update and its log insert are two. The queue's writes come
+    on top (``study_queue.answer_changes_queue``)."""
+    return schedules_answer or row is None
 
 
 def _instant_json(now: datetime, connection: Connection) -> str:

@@ -233,9 +233,9 @@ def record_answer_in_queue(
     if known is None:
         row = _find(user_id, deck_id, session_mode(mode == Phase.CRAM))
         known = (row.id if row is not None else None, True)
+    if not answer_changes_queue(mode, again=again, known=known):
+        return
     session_id, queued = known
-    if session_id is None:
-        return  # answered outside any opened session (e.g. from a script): nothing to track
     if queued:
         db.session.execute(
             update(StudyQueueItem)
@@ -258,6 +258,15 @@ def record_answer_in_queue(
     db.session.execute(insert(StudyQueueItem).values(
         session_id=session_id, kind=kind, card_id=card_id, ordinal=ordinal, added_by=log_id
     ))
+
+
+def answer_changes_queue(mode: str, *, again: bool, known: tuple[int | None, bool]) -> bool:
+    """Whether ``record_answer_in_queue`` with these arguments writes: not for an answer
+    outside any opened session (e.g. from a script: nothing to track), nor for a side neither
+    queued again nor to be queued (the common review). The answer path begins a transaction
+    only when it does (``rows.begin_writes``)."""
+    session_id, queued = known
+    return session_id is not None and (queued or again or mode == Phase.CRAM)
 
 
 def save_new_start(queue: SessionQueue) -> None:
