@@ -17,7 +17,7 @@ from test_study_queries import CSRF_RE, TOKEN_RE, counted
 
 from quizapp.extensions import db
 from quizapp.models import CardState, ReviewLog, StudyQueueItem, User, utcnow
-from quizapp.services import study_answer
+from quizapp.services import answer_rows, study_answer
 from quizapp.services.presentation import Presentation
 from quizapp.services.rows import read_outside_transaction
 
@@ -129,7 +129,7 @@ def test_a_repeats_tally_and_log_are_one_transaction(app, learner, due_deck, mon
     card_id, learner_id = due_deck.cards[0].id, learner.id
     before = _states()
     version = db.session.scalar(select(CardState.version).where(CardState.card_id == card_id))
-    monkeypatch.setattr(study_answer, "_INSERT_LOG", _Failing())
+    monkeypatch.setattr(answer_rows, "INSERT_LOG", _Failing())
     db.session.remove()
     read_outside_transaction()
     user = db.session.get(User, learner_id)

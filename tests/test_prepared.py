@@ -14,7 +14,7 @@ from study_helpers import basic, make_deck, sm2_row
 
 from quizapp.extensions import db
 from quizapp.models import CardState, ReviewLog, SchedulerOverride
-from quizapp.services import study, study_answer, study_page, study_queue
+from quizapp.services import answer_rows, study, study_page, study_queue
 from quizapp.services.prepared import Prepared
 from quizapp.services.rows import core_connection
 
@@ -44,11 +44,11 @@ def test_read_gives_the_rows_and_types_of_execute(side, ordinal):
     learner, card = side
     parameters = _read_parameters(learner, card, ordinal)
     connection = core_connection()
-    expected = tuple(connection.execute(study_answer._READ.statement, parameters).first())
-    got = study_answer._READ.first(connection, parameters)
+    expected = tuple(connection.execute(answer_rows.READ.statement, parameters).first())
+    got = answer_rows.READ.first(connection, parameters)
     assert got == expected
     assert [type(value) for value in got] == [type(value) for value in expected]
-    assert study_answer._READ.first(connection, {**parameters, "card_id": -1}) is None
+    assert answer_rows.READ.first(connection, {**parameters, "card_id": -1}) is None
 
 
 def test_all_gives_the_rows_and_types_of_execute(side):
@@ -98,7 +98,7 @@ def _log(learner, card, nonce: str, *, encoded: bool = True) -> dict:
 def test_insert_stores_what_execute_stores(side):
     learner, card = side
     connection = core_connection()
-    (prepared_id,) = study_answer._INSERT_LOG.first(connection, _log(learner, card, "p"))
+    (prepared_id,) = answer_rows.INSERT_LOG.first(connection, _log(learner, card, "p"))
     core_id = connection.execute(insert(_LOGS).returning(_LOGS.c.id),
                                  _log(learner, card, "c", encoded=False)).scalar_one()
     db.session.commit()
@@ -118,12 +118,12 @@ def test_insert_stores_what_execute_stores(side):
 def test_update_counts_rows_and_writes_values():
     row = db.session.scalars(select(CardState)).one()
     connection = core_connection()
-    written = {key: getattr(row, key) for key in study_answer._WRITTEN}
+    written = {key: getattr(row, key) for key in answer_rows.WRITTEN}
     written |= {"due": date(2026, 4, 1), "last_review_at": datetime(2026, 3, 5, tzinfo=UTC),
                 "state": json.dumps(row.state)}
-    assert study_answer._UPDATE_STATE.write(
+    assert answer_rows.UPDATE_STATE.write(
         connection, {"row_id": row.id, "shown": row.version + 1, **written}) == 0
-    assert study_answer._UPDATE_STATE.write(
+    assert answer_rows.UPDATE_STATE.write(
         connection, {"row_id": row.id, "shown": row.version, **written}) == 1
     db.session.commit()
     db.session.expire_all()
@@ -135,9 +135,9 @@ def test_update_counts_rows_and_writes_values():
 def test_a_duplicate_raises_sqlalchemys_integrity_error(side):
     learner, card = side
     connection = core_connection()
-    study_answer._INSERT_LOG.first(connection, _log(learner, card, "same"))
+    answer_rows.INSERT_LOG.first(connection, _log(learner, card, "same"))
     with pytest.raises(IntegrityError):
-        study_answer._INSERT_LOG.first(connection, _log(learner, card, "same"))
+        answer_rows.INSERT_LOG.first(connection, _log(learner, card, "same"))
     db.session.rollback()
 
 
@@ -151,8 +151,8 @@ def test_the_engines_statement_events_see_each_run(side):
 
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
-        study_answer._READ.first(core_connection(), read)
-        study_answer._INSERT_LOG.first(core_connection(), log)
+        answer_rows.READ.first(core_connection(), read)
+        answer_rows.INSERT_LOG.first(core_connection(), log)
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     db.session.rollback()
@@ -174,6 +174,6 @@ def test_utc_datetimes_keep_their_instant(side):
     learner, card = side
     log = _log(learner, card, "tz")
     log["answered_at"] = datetime(2026, 3, 5, 12, 0, tzinfo=timezone(timedelta(hours=2)))
-    (log_id,) = study_answer._INSERT_LOG.first(core_connection(), log)
+    (log_id,) = answer_rows.INSERT_LOG.first(core_connection(), log)
     db.session.commit()
     assert db.session.get(ReviewLog, log_id).answered_at == datetime(2026, 3, 5, 10, tzinfo=UTC)

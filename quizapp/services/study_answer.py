@@ -9,226 +9,30 @@ one statement (``WITH written AS (UPDATE ... RETURNING id) INSERT ... SELECT ...
 written``): one round trip fewer; SQLite has no data-modifying ``WITH``. The answer POST runs
 it, and its reads, outside a transaction there (no BEGIN or COMMIT round trip): one statement
 is atomic alone, and the version guard keeps concurrent answers apart as it did; an answer
-that writes more (the session's queue) begins a transaction first. The statements
-are built once, at import, and run as ``Prepared`` statements (compiled once per dialect, run
-on the DBAPI cursor): building them per call, or even running a prebuilt one through
-``Connection.execute``, costs more than running them on SQLite.
+that writes more (the session's queue) begins a transaction first. The statements are in
+``answer_rows``.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Connection,
-    Table,
-    Text,
-    TypeDecorator,
-    and_,
-    bindparam,
-    literal,
-    select,
-    type_coerce,
-)
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import jsontext, kinds
+from .. import kinds
 from ..extensions import db
-from ..models import (
-    Card,
-    CardState,
-    Deck,
-    LearnerSchedulerParams,
-    ReviewLog,
-    SchedulerOverride,
-    StudySession,
-    User,
-    utcnow,
-)
+from ..models import Card, ReviewLog, User, utcnow
 from ..models.columns import sqlite_text
 from ..scheduling.base import Moment, Scheduler
 from ..scheduling.phase import Phase
 from ..stats.memory import MEMORY_PHASES
-from . import memory, personal_params, schedules, tallies
-from .prepared import Prepared
+from . import answer_rows, memory, personal_params, schedules, tallies
 from .presentation import Presentation, StudyError, decode_presentation
 from .rows import begin_writes, commit_core, core_connection, outside_transaction
-from .study_queue import (
-    answer_changes_queue,
-    queued_again,
-    record_answer_in_queue,
-    session_mode,
-)
-
-_CARDS = Card.__table__
-_STATES = CardState.__table__
-_LOGS = ReviewLog.__table__
-
-# The joined read selects plain columns: no ORM objects are built on this path (building the
-# card and state entities cost about as much as the rest of an answer's CPU). The card and the
-# state come back as ``Loaded`` rows with the attributes of their models; the state's columns
-# are labelled apart from the card's. Of the card, only what grading and the feedback page
-# read (not its deck order, tags, dates or flags: each column read is converted, JSON parsed).
-_CARD_KEYS = ("id", "deck_id", "kind", "prompt", "answer", "choices", "correct_index",
-              "explanation", "sources", "ordinals")
-_STATE_KEYS = tuple(column.key for column in _STATES.c)
-# Of the state, read as stored text (on SQLite; PostgreSQL's driver parses them whatever the
-# statement asks): the answer copies them into the log's snapshot (schedules.snapshot_text)
-# rather than parsing each (a regular expression per datetime) and formatting it again.
-_AS_TEXT = frozenset({"state", "last_review_at", "due_at"})
-
-
-def _as_read(column: Any) -> Any:
-    return type_coerce(column, Text) if column.key in _AS_TEXT else column
-
-
-_READ = Prepared(
-    select(
-        *(_CARDS.c[key] for key in _CARD_KEYS),
-        *(_as_read(column).label(f"state_{column.key}") for column in _STATES.c),
-        # As their stored text, the key of personal_params.settings_and_scheduler (the same
-        # SQL; PostgreSQL's driver still parses them).
-        type_coerce(SchedulerOverride.settings, Text), type_coerce(Deck.scheduler, Text),
-        type_coerce(LearnerSchedulerParams.parameters, Text),
-        StudySession.id, queued_again(StudySession.id, Card.id, bindparam("ordinal")),
-    )
-    .join(Deck, Deck.id == Card.deck_id)
-    .outerjoin(CardState, and_(
-        CardState.user_id == bindparam("user_id"), CardState.card_id == Card.id,
-        CardState.ordinal == bindparam("ordinal"),
-    ))
-    .outerjoin(SchedulerOverride, and_(
-        SchedulerOverride.user_id == bindparam("user_id"),
-        SchedulerOverride.deck_id == Card.deck_id,
-    ))
-    .outerjoin(LearnerSchedulerParams, and_(
-        LearnerSchedulerParams.user_id == bindparam("user_id"),
-        LearnerSchedulerParams.deck_id == Card.deck_id,
-    ))
-    .outerjoin(StudySession, and_(
-        StudySession.user_id == bindparam("user_id"), StudySession.deck_id == Card.deck_id,
-        StudySession.mode == bindparam("mode"),
-    ))
-    .where(Card.id == bindparam("card_id"))
-)
-
-
-class Loaded:
-    """A card or card-state row read by the answer path, with its model's attribute names
-    (what the scheduler, memory and feedback-page code read of it). A state row has its
-    ``snapshot`` instead of ``last_review_at`` and ``due_at`` (see ``_read``)."""
-
-    def __init__(self, keys: tuple[str, ...], values: Any):
-        self.__dict__.update(zip(keys, values, strict=True))
-
-
-def _read(connection: Connection, user: User, p: Presentation) -> tuple[Any, ...]:
-    """(card, state or None, own settings, deck settings, fitted parameters, session id,
-    queued again), or Nones when the card does not exist."""
-    found = _READ.first(connection, {
-        "card_id": p.card_id, "user_id": user.id, "ordinal": p.ordinal,
-        "mode": session_mode(p.mode == Phase.CRAM),
-    })
-    if found is None:
-        return (None,) * 7
-    cards, states = len(_CARD_KEYS), len(_CARD_KEYS) + len(_STATE_KEYS)
-    card = Loaded(_CARD_KEYS, found[:cards])
-    row = None
-    if found[cards] is not None:
-        row = Loaded(_STATE_KEYS, found[cards:states])
-        row.snapshot = schedules.snapshot_text(row.state, row.last_review_at, row.due_at)
-        if isinstance(row.state, str):
-            row.state = jsontext.loads(row.state)
-        del row.last_review_at, row.due_at  # read as text: nothing else reads them
-    return (card, row, *found[states:])
-
-
-def _text(stored: Any) -> str | None:
-    """A JSON column read as text: SQLite's text as stored; PostgreSQL's driver parses JSON
-    whatever the statement asks, so its value is written back to text. None for SQL NULL and
-    for JSON null (which the column's parsed value was, too)."""
-    if stored is None or stored == "null":
-        return None
-    return stored if isinstance(stored, str) else json.dumps(stored)
-
-
-class _EncodedJSON(TypeDecorator):
-    """A JSON column's value bound as its JSON text, encoded by the caller: the answer writes
-    the new state twice (the state's ``state`` and the log's ``state_after``) and encodes it
-    once, and the log's ``state_before`` is put together from the text read. SQLite stores
-    the text as it is (what ``JSON`` stores is ``json.dumps``'s text);
-    other engines get the value parsed back and bound as ``JSON`` binds it."""
-
-    impl = JSON
-    cache_ok = True
-
-    def bind_processor(self, dialect):
-        if dialect.name == "sqlite":
-            return None
-        return super().bind_processor(dialect)
-
-    def process_bind_param(self, value: str | None, dialect) -> Any:
-        return None if value is None else json.loads(value)
-
-
-_ENCODED = {(_STATES.name, "state"), (_LOGS.name, "state_before"), (_LOGS.name, "state_after")}
-
-
-def _type(column: Any) -> Any:
-    return _EncodedJSON() if (column.table.name, column.key) in _ENCODED else column.type
-
-
-def _parameters(table: Table, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: bindparam(name, type_=_type(table.c[name])) for name in names}
-
-
-# An answer writes every column of the side's state but its key and version: the new schedule
-# (schedules.state_columns), FSRS's memory (memory.memory_columns) and the totals
-# (tallies.after). A column added to the table must be given here too, or the write fails.
-_SIDE = ("user_id", "card_id", "deck_id", "ordinal")
-_WRITTEN = tuple(key for key in _STATE_KEYS if key not in ("id", "version", *_SIDE))
-_UPDATE_STATE = Prepared(
-    _STATES.update()
-    .where(_STATES.c.id == bindparam("row_id"), _STATES.c.version == bindparam("shown"))
-    .values(version=_STATES.c.version + literal(1), **_parameters(_STATES, _WRITTEN))
-)
-_INSERT_STATE = Prepared(
-    _STATES.insert().values(_parameters(_STATES, (*_SIDE, "version", *_WRITTEN)))
-)
-_LOGGED = tuple(column for column in _LOGS.c if column.key != "id")
-_INSERT_LOG = Prepared(
-    _LOGS.insert()
-    .values(_parameters(_LOGS, tuple(column.key for column in _LOGGED)))
-    .returning(_LOGS.c.id)
-)
-
-
-def _with_log(write: Any) -> Prepared:
-    """``write`` (the state's update or insert) and the log insert as one statement, for an
-    engine with data-modifying ``WITH`` (PostgreSQL): one round trip fewer per answer. The
-    log row is inserted only if the state's write changed a row (an update that lost the
-    version race inserts nothing and returns no row); its values are bound as ``log_<key>``.
-    """
-    written = write.returning(_STATES.c.id).cte("written")
-    logged = select(
-        *(bindparam(f"log_{column.key}", type_=_type(column)) for column in _LOGGED)
-    ).select_from(written)
-    return Prepared(
-        _LOGS.insert()
-        .from_select([column.key for column in _LOGGED], logged)
-        .add_cte(written)
-        .returning(_LOGS.c.id)
-    )
-
-
-_UPDATE_STATE_AND_LOG = _with_log(_UPDATE_STATE.statement)
-_INSERT_STATE_AND_LOG = _with_log(_INSERT_STATE.statement)
-# The engines that run the state write and the log insert as one statement.
-_ONE_WRITE = frozenset({"postgresql"})
+from .study_queue import answer_changes_queue, record_answer_in_queue
 
 
 class CardNotInDeck(StudyError):
@@ -292,7 +96,8 @@ def answer_presentation(
     """``record_answer`` for a presentation already decoded; with ``deck_id``, the card must
     be in that deck (``CardNotInDeck``)."""
     connection = core_connection()
-    card, row, own, deck_own, fitted, session_id, queued = _read(connection, user, p)
+    card, row, own, deck_own, fitted, session_id, queued = answer_rows.read_answer(
+        connection, user, p)
     if deck_id is not None and (card is None or card.deck_id != deck_id):
         raise CardNotInDeck("That card is not in this deck.")
     if card is None or p.ordinal not in (card.ordinals or [0]):
@@ -301,16 +106,16 @@ def answer_presentation(
     seconds = max(0.0, now.timestamp() - p.shown_at)
     # The learner's own settings, else the deck's, else the default, with their fitted
     # parameters (schedules.settings_for).
-    own = _text(own)
+    own = answer_rows.json_text(own)
     settings, scheduler = personal_params.settings_and_scheduler(
-        own if own is not None else _text(deck_own), _text(fitted))
+        own if own is not None else answer_rows.json_text(deck_own), answer_rows.json_text(fitted))
     scheduler, state = schedules.state_of(scheduler, row, settings, user)
     rating, correct, response = grade_response(
         card, p, scheduler, grade=grade, choice=choice, typed=typed, seconds=seconds
     )
     phase = Phase(p.mode)
     mode, schedules_answer = phase.value, phase.schedules  # properties: read once
-    before = "null" if row is None else row.snapshot  # JSON text (_EncodedJSON)
+    before = "null" if row is None else row.snapshot  # JSON text (answer_rows._EncodedJSON)
     log = {
         "user_id": user.id, "card_id": card.id, "deck_id": card.deck_id, "ordinal": p.ordinal,
         "phase": mode, "grade": rating, "scheduler": scheduler.name,
@@ -354,13 +159,13 @@ def answer_presentation(
             log["state_after"] = (f'{{"state": {encoded}, '
                                   f'"last_review_at": {_instant_json(now, connection)}}}')
             if row is None:
-                write, with_log = _INSERT_STATE, _INSERT_STATE_AND_LOG
+                write, with_log = answer_rows.INSERT_STATE, answer_rows.INSERT_STATE_AND_LOG
                 values = {"user_id": user.id, "card_id": card.id, "deck_id": card.deck_id,
                           "ordinal": p.ordinal, "version": 1, **columns}
             else:
-                write, with_log = _UPDATE_STATE, _UPDATE_STATE_AND_LOG
+                write, with_log = answer_rows.UPDATE_STATE, answer_rows.UPDATE_STATE_AND_LOG
                 values = {"row_id": row.id, "shown": p.state_version, **columns}
-            if connection.dialect.name in _ONE_WRITE:
+            if connection.dialect.name in answer_rows.ONE_WRITE:
                 found = with_log.first(
                     connection, {**values, **{f"log_{key}": value for key, value in log.items()}}
                 )
@@ -369,14 +174,14 @@ def answer_presentation(
                 log_id = found[0]
             elif write.write(connection, values) != 1:
                 return _already_answered(user, p, outcome)
-        else:  # the schedule stays as it was (state_after is JSON text: _EncodedJSON)
+        else:  # the schedule stays as it was (state_after is JSON text: answer_rows._EncodedJSON)
             log["state_after"] = before
             if row is not None:  # a same-session repeat moves memory, not the schedule
                 connection.execute(
                     tallies.ADD, {"row_id": row.id, **remembered, **tallies.add_parameters(add)}
                 )
         if log_id is None:
-            (log_id,) = _INSERT_LOG.first(connection, log)
+            (log_id,) = answer_rows.INSERT_LOG.first(connection, log)
         record_answer_in_queue(
             user.id, card.deck_id, card.id, p.ordinal, phase, again=again, log_id=log_id,
             known=known,
@@ -387,11 +192,11 @@ def answer_presentation(
     return _with_typein_match(outcome, card)
 
 
-def _one_statement(schedules_answer: bool, row: Loaded | None) -> bool:
+def _one_statement(schedules_answer: bool, row: answer_rows.Loaded | None) -> bool:
     """The answer writes in one statement on an engine that runs outside a transaction
-    (PostgreSQL): the state's write with the log insert (``_with_log``), or the log insert
-    alone for an answer that leaves the schedule as it is on a side with no state row. A
-    same-session repeat's tally update and its log insert are two. The queue's writes come
+    (PostgreSQL): the state's write with the log insert (``answer_rows._with_log``), or the
+    log insert alone for an answer that leaves the schedule as it is on a side with no state
+    row. A same-session repeat's tally update and its log insert are two. The queue's writes come
     on top (``study_queue.answer_changes_queue``)."""
     return schedules_answer or row is None
 
