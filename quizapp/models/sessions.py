@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -50,6 +50,12 @@ class StudyQueueItem(db.Model):
         Index("ix_study_queue_item_session", "session_id", "kind", "card_id"),
         Index("ix_study_queue_item_added_by", "added_by"),
         Index("ix_study_queue_item_cleared_by", "cleared_by"),
+        # A session's open queue, read with every study page: by session alone, PostgreSQL's
+        # generic plan could take the open items of every session (ix_..._cleared_by) and
+        # filter them by session, a walk that grows with all learners' queues.
+        Index("ix_study_queue_item_open", "session_id",
+              sqlite_where=text("cleared_by IS NULL"),
+              postgresql_where=text("cleared_by IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
