@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from quizapp.deckfile import CardData, DeckData
@@ -45,3 +46,13 @@ def sm2_row(user, card, *, due, interval=0, repetitions=0, lapses=0, easiness="2
 def sm2_of(row: CardState) -> Sm2State:
     """The SM-2 state a card state row holds."""
     return SM2.from_json(row.state)
+
+
+_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+def statement_verb(sql: str) -> str:
+    """A statement's kind: its first word, a read that begins with a common table expression
+    (the study page's materialized count of today's answers) counted as the SELECT it is."""
+    verb = sql.split(None, 1)[0].upper()
+    return "SELECT" if verb == "WITH" and not _WRITES.search(sql) else verb

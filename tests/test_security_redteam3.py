@@ -21,7 +21,7 @@ import pytest
 from conftest import CSRF_RE, AuthActions, make_user
 from sqlalchemy import event, func, select, update
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from study_helpers import basic, make_deck
+from study_helpers import basic, make_deck, statement_verb
 
 from quizapp.extensions import db
 from quizapp.models import ReviewLog, StudyQueueItem, StudySession
@@ -52,7 +52,7 @@ class _Writes:
         self.seen: list[tuple[str, bool]] = []
 
     def __call__(self, conn, cursor, sql, parameters, context, executemany):
-        verb = sql.split(None, 1)[0].upper()
+        verb = statement_verb(sql)
         if verb != "SELECT":
             self.seen.append((verb, _in_transaction(conn)))
 

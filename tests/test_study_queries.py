@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from psycopg.pq import TransactionStatus
 from sqlalchemy import event, func, select
-from study_helpers import basic, make_deck, mcq, sm2_row
+from study_helpers import basic, make_deck, mcq, sm2_row, statement_verb
 
 from quizapp.extensions import db
 from quizapp.models import ReviewLog, StudyQueueItem, utcnow
@@ -44,7 +44,7 @@ def counted():
         if (not isinstance(dbapi_connection, sqlite3.Connection)
                 and not dbapi_connection.autocommit and not _in_transaction(dbapi_connection)):
             seen["BEGIN"] += 1
-        seen[sql.split(None, 1)[0].upper()] += 1
+        seen[statement_verb(sql)] += 1
 
     def commit(conn):
         # A commit with no transaction open (one that only read, on SQLite, or ran outside
