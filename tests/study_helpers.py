@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+from contextlib import contextmanager
 from decimal import Decimal
+
+from sqlalchemy import event
 
 from quizapp.deckfile import CardData, DeckData
 from quizapp.extensions import db
@@ -56,3 +60,22 @@ def statement_verb(sql: str) -> str:
     (the study page's materialized count of today's answers) counted as the SELECT it is."""
     verb = sql.split(None, 1)[0].upper()
     return "SELECT" if verb == "WITH" and not _WRITES.search(sql) else verb
+
+
+@contextmanager
+def recorded_writes():
+    """(verb, in a transaction) of every statement but a read the engine sends meanwhile."""
+    writes: list[tuple[str, bool]] = []
+
+    def statement(conn, cursor, sql, parameters, context, executemany):
+        verb = statement_verb(sql)
+        if verb != "SELECT":
+            connection = conn.connection.dbapi_connection
+            writes.append((verb, isinstance(connection, sqlite3.Connection)
+                           or not connection.autocommit))
+
+    event.listen(db.engine, "before_cursor_execute", statement)
+    try:
+        yield writes
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)

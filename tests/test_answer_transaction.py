@@ -6,13 +6,12 @@ answer is one transaction, as before."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
-from study_helpers import basic, make_deck, sm2_row
+from sqlalchemy import select
+from study_helpers import basic, make_deck, recorded_writes, sm2_row
 from test_study_queries import CSRF_RE, TOKEN_RE, counted
 
 from quizapp.extensions import db
@@ -42,20 +41,6 @@ def _states() -> list[tuple]:
         select(*CardState.__table__.c).order_by(CardState.id))]
 
 
-def _writes_in_transaction():
-    """(verb, in a transaction) of every write the engine sends, while listening."""
-    writes = []
-
-    def statement(conn, cursor, sql, parameters, context, executemany):
-        verb = sql.split(None, 1)[0].upper()
-        if verb != "SELECT":
-            connection = conn.connection.dbapi_connection
-            writes.append((verb, isinstance(connection, sqlite3.Connection)
-                           or not connection.autocommit))
-
-    return writes, statement
-
-
 def _answer(client, deck_id, grade: str):
     page = client.get(f"/study/{deck_id}").get_data(as_text=True)
     return client.post(f"/study/{deck_id}/answer", data={
@@ -70,15 +55,10 @@ def test_an_answer_that_queues_its_side_again_is_one_transaction(client, auth, l
     deck_id = due_deck.id
     auth.login()
     page = client.get(f"/study/{deck_id}").get_data(as_text=True)
-    writes, statement = _writes_in_transaction()
-    event.listen(db.engine, "before_cursor_execute", statement)
-    try:
-        with counted() as post:
-            response = client.post(f"/study/{deck_id}/answer", data={
-                "token": TOKEN_RE.search(page).group(1),
-                "csrf_token": CSRF_RE.search(page).group(1), "grade": "1"})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", statement)
+    with recorded_writes() as writes, counted() as post:
+        response = client.post(f"/study/{deck_id}/answer", data={
+            "token": TOKEN_RE.search(page).group(1),
+            "csrf_token": CSRF_RE.search(page).group(1), "grade": "1"})
     assert response.status_code == 303
     state = ({"BEGIN": 1, "WITH": 1} if db.engine.dialect.name == POSTGRESQL
              else {"UPDATE": 1, "INSERT": 1})
@@ -148,14 +128,10 @@ def test_a_common_answer_writes_one_statement_outside_a_transaction(client, auth
     deck_id = due_deck.id
     auth.login()
     page = client.get(f"/study/{deck_id}").get_data(as_text=True)
-    writes, statement = _writes_in_transaction()
-    event.listen(db.engine, "before_cursor_execute", statement)
-    try:
+    with recorded_writes() as writes:
         response = client.post(f"/study/{deck_id}/answer", data={
             "token": TOKEN_RE.search(page).group(1),
             "csrf_token": CSRF_RE.search(page).group(1), "grade": "4"})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", statement)
     assert response.status_code == 303
     if db.engine.dialect.name == POSTGRESQL:
         assert writes == [("WITH", False)]

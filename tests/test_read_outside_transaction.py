@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from sqlalchemy import event, func, select
-from study_helpers import basic, make_deck
+from sqlalchemy import func, select
+from study_helpers import basic, make_deck, recorded_writes
 
 from quizapp.extensions import db
 from quizapp.models import StudyQueueItem, StudySession, User
@@ -79,20 +79,8 @@ def test_a_restarted_cram_writes_in_one_transaction(client, auth, learner):
     session_id = db.session.scalar(select(StudySession.id).where(StudySession.mode == "cram"))
     db.session.add(StudyQueueItem(session_id=session_id, kind="done", card_id=card_id))
     db.session.commit()
-    writes = []
-
-    def statement(conn, cursor, sql, parameters, context, executemany):
-        verb = sql.split(None, 1)[0].upper()
-        if verb != "SELECT":
-            connection = conn.connection.dbapi_connection
-            writes.append((verb, isinstance(connection, sqlite3.Connection)
-                           or not connection.autocommit))
-
-    event.listen(db.engine, "before_cursor_execute", statement)
-    try:
+    with recorded_writes() as writes:
         assert client.get(f"/study/{deck_id}?mode=cram&restart=1").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", statement)
     assert ("DELETE", True) in writes and all(in_transaction for _, in_transaction in writes)
     assert db.session.scalars(select(StudyQueueItem.kind).where(
         StudyQueueItem.session_id == session_id)).all() == []
