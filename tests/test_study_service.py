@@ -240,6 +240,32 @@ def test_failed_cards_repeat_in_the_session_without_rescheduling(app, learner):
     assert (final.state, final.due, final.version) == (stored.state, stored.due, stored.version)
 
 
+def test_missed_sides_repeat_in_the_order_missed_not_in_card_order(app, learner):
+    # Due most overdue first: c, a, b, each missed; the session's queue (read as one row,
+    # study_queue._QUEUE) must give them back in that order, and keep the crammed ones apart.
+    deck = make_deck([basic("a"), basic("b"), basic("c")])
+    cards = {c.guid: c for c in deck.cards}
+    for guid, due in (("a", date(2026, 3, 5)), ("b", date(2026, 3, 9)), ("c", date(2026, 3, 1))):
+        db.session.add(sm2_row(learner, cards[guid], interval=1, repetitions=1, due=due))
+    db.session.commit()
+    for _ in range(3):
+        _, token = show(learner, deck)
+        answer(learner, token, grade=1)
+    queue = study_queue.open_session(learner, deck.id, cram=False, now=NOON)
+    ids = {card.id: guid for guid, card in cards.items()}
+    assert [(ids[card_id], ordinal) for card_id, ordinal in queue.repeats] == [
+        ("c", 0), ("a", 0), ("b", 0)]
+    assert queue.crammed == set() and queue.only == []
+    repeated = []
+    for _ in range(3):
+        p, token = show(learner, deck)
+        assert p.mode == "repeat"
+        repeated.append(ids[p.card_id])
+        answer(learner, token, grade=5)
+    assert repeated == ["c", "a", "b"]
+    assert study_queue.open_session(learner, deck.id, cram=False, now=NOON).repeats == []
+
+
 def test_cram_never_changes_the_schedule_and_brings_misses_back(app, learner):
     deck = make_deck([basic("a"), basic("b"), basic("c")])
     study_queue.open_session(learner, deck.id, cram=True, restart=True, now=NOON)
