@@ -105,11 +105,11 @@ def test_due_review_get_and_answer(client, auth, learner, deck):
         page = _page(client, deck.id)
     with counted() as post:
         _answer(client, deck.id, page)
-    # GET: the user with the deck of the URL and the session with its queue, today's counts
-    # and the learner's own scheduler settings (for the intervals on the buttons), in one
-    # statement; the due state with its card; no BEGIN or COMMIT (it only reads: outside a
+    # GET: the user with the deck of the URL, the session with its queue, today's counts, the
+    # learner's own scheduler settings (for the intervals on the buttons) and the due state
+    # with its card, in one statement; no BEGIN or COMMIT (it only reads: outside a
     # transaction on PostgreSQL, and pysqlite begins only before a write).
-    assert dict(get) == {"checkout": 1, "SELECT": 2}
+    assert dict(get) == {"checkout": 1, "SELECT": 1}
     # POST: user with the deck, one joined read (card, state, own settings, session, queued
     # again?), the guarded UPDATE of the state, the log INSERT; on PostgreSQL the two writes are
     # one statement (WITH written AS (UPDATE ...) INSERT ...), run like the reads outside a
@@ -126,9 +126,9 @@ def test_new_card_get_and_answer(client, auth, learner, deck):
         page = _page(client, deck.id)
     with counted() as post:
         _answer(client, deck.id, page)
-    # GET: user with the deck and the session read (queue, today's counts, own settings), no
-    # due state, the first new card; no transaction.
-    assert dict(get) == {"checkout": 1, "SELECT": 3}
+    # GET: user with the deck and the session read (queue, today's counts, own settings, no
+    # due state), the first new card; no transaction.
+    assert dict(get) == {"checkout": 1, "SELECT": 2}
     # POST: user with the deck, the joined read, INSERT state, INSERT log (one statement on
     # PostgreSQL: WITH written AS (INSERT ...) INSERT ..., outside a transaction).
     writes = ({"WITH": 1} if db.engine.dialect.name == "postgresql"

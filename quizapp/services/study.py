@@ -33,6 +33,8 @@ from .study_answer import Outcome as Outcome
 from .study_answer import answer_presentation as answer_presentation
 from .study_answer import grade_response as grade_response
 from .study_answer import record_answer as record_answer
+from .study_due import CARD_COLUMNS, DUE, DUE_AHEAD, due_side
+from .study_page import UNREAD, page_due_side
 from .study_page import load_page_user as load_page_user
 from .study_page import open_page_session as open_page_session
 from .study_page import page_own_settings as page_own_settings
@@ -64,35 +66,6 @@ _ANSWERED_TODAY = (
 )
 
 
-# The columns of ShownCard and ShownState, in their order: the page's picks read no ORM object
-# and run as Prepared statements (as does the session read), skipping ``Connection.execute``.
-_CARD_COLUMNS = (Card.id, Card.kind, Card.prompt, Card.answer, Card.choices, Card.ordinals,
-                 Card.side_count, Card.position)
-_STATE_COLUMNS = (CardState.user_id, CardState.card_id, CardState.ordinal, CardState.version,
-                  CardState.scheduler, CardState.state)
-
-
-def _due_query(ahead: bool):
-    waiting = CardState.due_at > bindparam("now")
-    return (
-        select(*_STATE_COLUMNS, *_CARD_COLUMNS)
-        .join(Card, Card.id == CardState.card_id)
-        .where(
-            CardState.user_id == bindparam("user_id"),
-            CardState.deck_id == bindparam("deck_id"),
-            CardState.due <= bindparam("today"),
-            waiting if ahead else or_(CardState.due_at.is_(None), ~waiting),
-            Card.retired.is_(False),
-        )
-        .order_by(*((CardState.due_at,) if ahead else ()), CardState.due, CardState.card_id,
-                  CardState.ordinal)
-        .limit(1)
-    )
-
-
-_DUE, _DUE_AHEAD = Prepared(_due_query(False)), Prepared(_due_query(True))
-
-
 def _answered_today(user: User, deck: Deck, today: date) -> dict[str, int]:
     """How many new cards (learn) and reviews the learner has answered in the deck today."""
     rows = core_connection().execute(_ANSWERED_TODAY, {
@@ -107,13 +80,10 @@ def next_due_review(
     """The most overdue side of a live card in ``deck`` and its card, or None. A side in a
     learning step (due later today, at ``due_at``) waits for it; with ``ahead``, only those,
     soonest first, for when nothing else is left (Anki's "learn ahead")."""
-    row = (_DUE_AHEAD if ahead else _DUE).first(core_connection(), {
+    row = (DUE_AHEAD if ahead else DUE).first(core_connection(), {
         "user_id": user.id, "deck_id": deck.id, "today": today, "now": now,
     })
-    if row is None:
-        return None
-    split = len(_STATE_COLUMNS)
-    return ShownState(*row[:split]), ShownCard(*row[split:])
+    return None if row is None else due_side(row)
 
 
 def _new_query(from_start: bool):
@@ -122,7 +92,7 @@ def _new_query(from_start: bool):
         .where(CardState.user_id == bindparam("user_id"), CardState.card_id == Card.id)
         .scalar_subquery()
     )
-    query = select(*_CARD_COLUMNS).where(
+    query = select(*CARD_COLUMNS).where(
         Card.deck_id == bindparam("deck_id"), Card.retired.is_(False), studied < Card.side_count
     )
     if from_start:
@@ -135,7 +105,7 @@ def _new_query(from_start: bool):
 
 
 _NEW, _NEW_FROM = Prepared(_new_query(False)), Prepared(_new_query(True))
-_LIVE_CARD = Prepared(select(*_CARD_COLUMNS).where(
+_LIVE_CARD = Prepared(select(*CARD_COLUMNS).where(
     Card.id == bindparam("card_id"), Card.deck_id == bindparam("deck_id"),
     Card.retired.is_(False)))
 _SEEN_SIDES = Prepared(select(CardState.ordinal).where(
@@ -177,7 +147,9 @@ def choose_next(
     else:
         answered = _answered_today(user, deck, today)
     if answered.get(Phase.REVIEW, 0) < deck.reviews_per_day:
-        due = next_due_review(user, deck, today, now)
+        due = page_due_side(queue, today)
+        if due is UNREAD:
+            due = next_due_review(user, deck, today, now)
         if due is not None:
             return _present_due(*due)
     if answered.get(Phase.LEARN, 0) < deck.new_per_day + queue.extra_new:
@@ -238,7 +210,7 @@ def _cram_window():
 
 
 _CRAM_WINDOW = Prepared(_cram_window())
-_SHOWN_CARD = Prepared(select(*_CARD_COLUMNS).where(Card.id == bindparam("card_id")))
+_SHOWN_CARD = Prepared(select(*CARD_COLUMNS).where(Card.id == bindparam("card_id")))
 
 
 def _next_cram(deck: Deck, queue: SessionQueue) -> Presentation | None:

@@ -1,11 +1,11 @@
 """A study page's first read: the learner's session with its queue, today's counts (for the
 daily limits) and the learner's own scheduler settings (for the grade buttons), in one
-statement, itself read with the user and the deck of the page's URL when the request loads its
-user (``load_page_user``)."""
+statement, itself read with the user and the deck of the page's URL, and on a scheduled page the
+next due side with its card, when the request loads its user (``load_page_user``)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, func, select
 
@@ -14,7 +14,8 @@ from ..models import Deck, ReviewLog, SchedulerOverride, User, utcnow
 from ..scheduling import registry
 from ..scheduling.day import day_start, learner_day
 from ..scheduling.phase import Phase
-from . import schedules, study_queue
+from . import schedules, study_due, study_queue
+from .presentation import ShownCard, ShownState
 from .rows import get_with, get_with_rows, loaded
 from .study_queue import SessionQueue
 
@@ -56,6 +57,21 @@ _OPEN_PAGE = study_queue.open_statement(*_PAGE_COLUMNS, one_row=_TODAY)
 _USER, _DECK = loaded(User), loaded(Deck)
 _OPEN_PAGE_WITH_USER = study_queue.open_statement(
     *_PAGE_COLUMNS, one_row=_TODAY, after=(_USER, _DECK))
+# And on a scheduled page, the next due side (``study_due``, on the ``today`` and ``now``
+# parameters) left-joined to it: a statement and a round trip less for a page that shows a due
+# review or finds none. Uncorrelated, so PostgreSQL and SQLite run it once, as on its own.
+_DUE_SIDE = study_due.due_query(ahead=False).subquery("due_side")
+_DUE_PREFIX = "due_"
+_DUE_COLUMNS = tuple(column.label(_DUE_PREFIX + column.key) for column in _DUE_SIDE.c)
+_OPEN_SCHEDULED_PAGE = study_queue.open_statement(
+    *_PAGE_COLUMNS, *_DUE_COLUMNS, one_row=_TODAY, joined=_DUE_SIDE)
+_OPEN_SCHEDULED_PAGE_WITH_USER = study_queue.open_statement(
+    *_PAGE_COLUMNS, *_DUE_COLUMNS, one_row=_TODAY, after=(_USER, _DECK), joined=_DUE_SIDE)
+_DUE_NAMES = tuple(column.name for column in _DUE_COLUMNS)
+# The due side in a page read's ``read_with``: (the learner day it was read for, the side).
+_DUE = "due"
+# What ``page_due_side`` and ``page_own_settings`` give when the page's read had no such column.
+UNREAD = schedules.UNREAD
 _PAGE_READ = "quizapp.study.page_read"
 # Each learner's time zone as last seen in this process (at most this many): the day whose
 # answers the page read counts depends on it, and it is read in the same statement.
@@ -72,10 +88,15 @@ def load_page_user(user_id: int, deck_id: int, *, cram: bool, now: datetime | No
     makes ``choose_next`` count them again."""
     now = now or utcnow()
     guessed = _TIMEZONES.get(user_id, "UTC")
-    since = day_start(learner_day(now, guessed), guessed)
+    today = learner_day(now, guessed)
+    since = day_start(today, guessed)
     mode = study_queue.session_mode(cram)
-    read = get_with_rows(_USER, user_id, _DECK, deck_id, _OPEN_PAGE_WITH_USER, {
-        "user_id": user_id, "deck_id": deck_id, "mode": mode, "since": since})
+    params = {"user_id": user_id, "deck_id": deck_id, "mode": mode, "since": since}
+    if not cram:
+        params["today"], params["now"] = today, now
+    read = get_with_rows(
+        _USER, user_id, _DECK, deck_id,
+        _OPEN_PAGE_WITH_USER if cram else _OPEN_SCHEDULED_PAGE_WITH_USER, params)
     if read is None:
         return get_with(User, user_id, Deck, deck_id)
     user, page_rows = read
@@ -84,7 +105,7 @@ def load_page_user(user_id: int, deck_id: int, *, cram: bool, now: datetime | No
             if len(_TIMEZONES) >= MAX_KEPT_TIMEZONES:
                 _TIMEZONES.clear()
             _TIMEZONES[user_id] = user.timezone
-        db.session().info[_PAGE_READ] = ((user_id, deck_id, mode, since), page_rows)
+        db.session().info[_PAGE_READ] = ((user_id, deck_id, mode, since, today), page_rows)
     return user
 
 
@@ -95,25 +116,43 @@ def open_page_session(
     """``study_queue.open_session`` for a study page, reading with the session what
     ``choose_next`` and the grade buttons need (see ``page_own_settings``)."""
     now = now or utcnow()
-    since = day_start(learner_day(now, user.timezone), user.timezone)
+    today = learner_day(now, user.timezone)
+    since = day_start(today, user.timezone)
     key, read = db.session().info.pop(_PAGE_READ, (None, None))
     if read is not None and key[:3] == (user.id, deck.id, study_queue.session_mode(cram)):
-        since = key[3]  # choose_next checks it is still today's start
+        since, today = key[3:]  # choose_next checks they are still today's
     else:
         read = None
     queue = study_queue.open_session(
         user, deck.id, cram=cram, restart=restart, only=only, now=now,
-        statement=_OPEN_PAGE, params={"since": since}, read=None if restart else read,
+        statement=_OPEN_PAGE if cram else _OPEN_SCHEDULED_PAGE,
+        params={"since": since, "today": today, "now": now}, read=None if restart else read,
     )
-    if queue.read_with is not None:
-        queue.read_with["since"] = since
+    read_with = queue.read_with
+    if read_with is not None:
+        read_with["since"] = since
+        if _DUE_NAMES[0] in read_with:
+            read_with[_DUE] = (today, study_due.due_side(
+                [read_with.pop(name) for name in _DUE_NAMES]))
     return queue
 
 
+
+def page_due_side(queue: SessionQueue, today: date
+                  ) -> tuple[ShownState, ShownCard] | object | None:
+    """The next due side as read with the session for ``today`` (None: none was due), or
+    ``UNREAD`` when it was not read, or read for another day."""
+    read = queue.read_with
+    found = None if read is None else read.get(_DUE)
+    if found is None or found[0] != today:
+        return UNREAD
+    return found[1]
+
+
 def page_own_settings(queue: SessionQueue) -> registry.SchedulerSettings | None:
-    """The learner's own settings as read with the session, or ``schedules.UNREAD``."""
+    """The learner's own settings as read with the session, or ``UNREAD``."""
     read = queue.read_with
     if read is None:
-        return schedules.UNREAD
+        return UNREAD
     own = read["own_settings"]
     return None if own is None else registry.SchedulerSettings.from_json(own)

@@ -134,14 +134,16 @@ class _SessionRow(NamedTuple):
     new_from_version: int | None
 
 
-def open_statement(*extra, one_row=None, after: tuple[Loaded, Loaded] | None = None
-                   ) -> Prepared:
+def open_statement(*extra, one_row=None, after: tuple[Loaded, Loaded] | None = None,
+                   joined=None) -> Prepared:
     """The read ``open_session`` starts with, with ``extra`` labelled columns (scalar
     subqueries on the ``user_id`` and ``deck_id`` parameters, say) that a page needs anyway:
     one round trip instead of one each. ``one_row``: a subquery of exactly one row (an
     aggregate) joined to the session, for extra columns read from it. ``after``: the user and
     the deck (``rows.loaded``) read first, the session left-joined to them (its columns NULL
-    when there is none; see ``rows.get_with_rows``). Build it once, at import."""
+    when there is none; see ``rows.get_with_rows``). ``joined``: a subquery of at most one
+    row, left-joined last (its columns NULL when it has none), for extra columns read from it.
+    Build it once, at import."""
     session = (StudySession.__table__ if one_row is None
                else StudySession.__table__.join(one_row, true()))
     found = ((StudySession.user_id == bindparam("user_id"))
@@ -155,6 +157,8 @@ def open_statement(*extra, one_row=None, after: tuple[Loaded, Loaded] | None = N
         session = (user_key.table.outerjoin(deck_key.table, deck_key == bindparam("deck_id"))
                    .outerjoin(session, found))
         found = user_key == bindparam("user_id")
+    if joined is not None:
+        session = session.outerjoin(joined, true())
     return Prepared(select(*leading, *_SESSION_COLUMNS, *extra, _QUEUE)
                     .select_from(session).where(found))
 
