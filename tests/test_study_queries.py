@@ -163,6 +163,34 @@ def test_the_counts_read_with_the_session_keep_the_daily_limits(client, auth, le
     assert "Session complete" in page
 
 
+def test_the_due_side_read_with_the_page_waits_for_its_learning_step(client, auth, learner,
+                                                                     deck):
+    """The due side comes with the page's first statement (study_page): a side in a learning
+    step due later today waits for its time there too, and the most overdue side comes first
+    (the daily limits: ``test_the_counts_read_with_the_session_keep_the_daily_limits``)."""
+    today = utcnow().date()
+    waiting, overdue, due = deck.cards[:3]
+    db.session.add_all([
+        sm2_row(learner, waiting, due=today, due_at=utcnow() + timedelta(hours=1)),
+        sm2_row(learner, overdue, due=today - timedelta(days=3), interval=3, repetitions=2),
+        sm2_row(learner, due, due=today - timedelta(days=1), interval=3, repetitions=2)])
+    db.session.commit()
+    deck_id, prompts, later = deck.id, (overdue.prompt, due.prompt), waiting.prompt
+    auth.login()
+    _page(client, deck_id)  # opens the session
+    shown = []
+    for _ in range(2):
+        with counted() as get:
+            page = _page(client, deck_id)
+        assert get["SELECT"] == 1 and '<span class="badge">Review</span>' in page
+        shown.append(next(prompt for prompt in prompts if prompt in page))
+        _answer(client, deck_id, page)
+    assert shown == list(prompts)
+    # Only the waiting side is left due: not yet; a new card instead.
+    page = _page(client, deck_id)
+    assert "New card" in page and later not in page
+
+
 def test_a_feedback_page_reads_on_the_answers_connection(client, auth, learner):
     """An auto-graded answer renders its feedback page (which reads the deck's sources) on
     the connection the answer committed on: no second checkout after the commit."""
