@@ -11,7 +11,7 @@ from study_helpers import basic, make_deck, recorded_writes
 
 from quizapp.extensions import db
 from quizapp.models import StudyQueueItem, StudySession, User
-from quizapp.services.rows import begin_writes, read_outside_transaction
+from quizapp.services.rows import begin_writes, outside_transaction, read_outside_transaction
 
 
 def _dbapi_connection():
@@ -67,6 +67,24 @@ def test_the_pool_gets_the_connection_back_in_transaction_mode(client, auth, lea
     with db.engine.connect() as connection:
         dbapi_connection = connection.connection.dbapi_connection
         assert isinstance(dbapi_connection, sqlite3.Connection) or not dbapi_connection.autocommit
+
+
+def test_the_next_checkout_of_the_connection_is_in_a_transaction_again(app):
+    """The mark ``read_outside_transaction`` leaves on the pooled connection goes with it
+    back to the pool: the next request on it runs in a transaction unless it asks again."""
+    db.session.remove()
+    read_outside_transaction()
+    first = _dbapi_connection()
+    assert outside_transaction(db.session.connection()) == (
+        db.engine.dialect.name == "postgresql")
+    db.session.remove()
+    assert _dbapi_connection() is first  # the pool hands the same connection back (LIFO)
+    assert not outside_transaction(db.session.connection()) and not _autocommit()
+    db.session.add(User(email="b@example.org", display_name="b", role="learner",
+                        timezone="UTC", password_hash="x"))
+    db.session.flush()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(User.id))) == 0
 
 
 def test_a_restarted_cram_writes_in_one_transaction(client, auth, learner):
