@@ -84,12 +84,8 @@ _SESSION_COLUMNS = (
     StudySession.extra_new, StudySession.new_from_position, StudySession.new_from_card,
     StudySession.new_from_version,
 )
-# The session's uncleared queue items as one text column, "id:kind:card id:ordinal" joined by
-# commas (NULL for none), put in order by id when read (``_queue_items``): a join gave one
-# row per item, each repeating the user, deck, session and today's counts, converted column by
-# column in Python (a learner drilling new cards has dozens of sides queued "again": ~1 ms of
-# the study GET's CPU on PostgreSQL at 40). Item ids and card ids are integers and kinds are
-# words, so neither separator can occur inside a field.
+
+
 class _joined_text(FunctionElement):
     """Its text argument's values joined by commas: string_agg on PostgreSQL, group_concat on
     SQLite (SQLAlchemy's ``aggregate_strings`` sends the separator as a parameter rendered per
@@ -111,6 +107,12 @@ def _group_concat(element, compiler, **kw) -> str:
 
 
 _COLON = literal_column("':'", String)
+# The session's uncleared queue items as one text column, "id:kind:card id:ordinal" joined by
+# commas (NULL for none), put in order by id when read (``_queue_items``): a join gave one
+# row per item, each repeating the user, deck, session and today's counts, converted column by
+# column in Python (a learner drilling new cards has dozens of sides queued "again": ~1 ms of
+# the study GET's CPU on PostgreSQL at 40). Item ids and card ids are integers and kinds are
+# words, so neither separator can occur inside a field.
 _QUEUE = (
     select(_joined_text(
         cast(StudyQueueItem.id, String) + _COLON + StudyQueueItem.kind + _COLON
