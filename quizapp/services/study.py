@@ -13,7 +13,7 @@ import random
 import secrets
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Float, Integer, bindparam, cast, func, or_, select
+from sqlalchemy import Float, Integer, Text, bindparam, cast, func, or_, select, type_coerce
 
 from .. import kinds
 from ..extensions import db
@@ -36,6 +36,7 @@ from .study_answer import record_answer as record_answer
 from .study_page import load_page_user as load_page_user
 from .study_page import open_page_session as open_page_session
 from .study_page import page_own_settings as page_own_settings
+from .study_page import shown_token as shown_token
 from .study_queue import SessionQueue, undo_answer_in_queue
 
 HARD_CARDS_LIMIT = 50
@@ -68,8 +69,13 @@ _ANSWERED_TODAY = (
 # and run as Prepared statements (as does the session read), skipping ``Connection.execute``.
 _CARD_COLUMNS = (Card.id, Card.kind, Card.prompt, Card.answer, Card.choices, Card.ordinals,
                  Card.side_count, Card.position)
+# The state's instants as stored text on SQLite (what the answer's token and the review log's
+# snapshot take; parsing and formatting each again costs a regular expression and isoformat).
 _STATE_COLUMNS = (CardState.user_id, CardState.card_id, CardState.ordinal, CardState.version,
-                  CardState.scheduler, CardState.state)
+                  CardState.scheduler, CardState.state, CardState.id,
+                  type_coerce(CardState.last_review_at, Text), type_coerce(CardState.due_at, Text),
+                  CardState.memory_stability, CardState.memory_difficulty,
+                  type_coerce(CardState.memory_reviewed_at, Text))
 
 
 def _due_query(ahead: bool):
@@ -336,9 +342,11 @@ def undo_last(user: User, deck: Deck, now: datetime | None = None) -> ReviewLog 
     elif row is not None:
         if schedules_side:
             schedules.restore(row, log.state_before)
-            row.version += 1
         if log.tallied:
             tallies.subtract(row, log)
+        # Whatever changed (schedule, totals, the memory note_undo replays below): an answer
+        # shown before must not write over it (services.shown_answer).
+        row.version += 1
     undo_answer_in_queue(user.id, log.id)
     log.undone_at = now
     memory.note_undo(log)
