@@ -19,7 +19,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
-    literal,
+    literal_column,
     select,
     type_coerce,
 )
@@ -188,7 +188,7 @@ UPDATE_STATE = Prepared(
     _STATES.update()
     .where(_STATES.c.id == bindparam("row_id"), _STATES.c.version == bindparam("shown"),
            _CARD_EXISTS)
-    .values(version=_STATES.c.version + literal(1), **tallies.INCREMENTS,
+    .values(version=_STATES.c.version + literal_column("1"), **tallies.INCREMENTS,
             **_parameters(_STATES, tuple(key for key in WRITTEN if key not in tallies.TOTALS)))
 )
 _INSERTED = (*_SIDE, "version", *WRITTEN)

@@ -84,7 +84,7 @@ class ShownCard:
     position: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ShownState:
     """What a study page reads of the learner's state of the side it shows (the CardState
     columns of the same names), for the grade buttons' intervals."""
@@ -102,6 +102,7 @@ class ShownState:
     memory_stability: float | None = None
     memory_difficulty: float | None = None
     memory_reviewed_at: Any = None
+    state_text: str | None = None  # the state as stored, when read as text (SQLite)
 
 
 # ``json.dumps(value, separators=(",", ":"))``, without building its encoder for each token.
@@ -120,15 +121,17 @@ def _mac(secret_key: str) -> Sha1Hmac:
     return Sha1Hmac(_serializer(secret_key).make_signer().derive_key())
 
 
-def encode_presentation(p: Presentation, user_id: int, secret_key: str) -> str:
+def encode_presentation(p: Presentation, user_id: int, secret_key: str,
+                        shown: ShownAnswer | None = None) -> str:
     """``_serializer(secret_key).dumps(...)``'s token, signed with the key derived once and
     without its zlib pass: a payload around a random nonce hardly shrinks, and setting up the
     compressor cost as much as the rest of the token (itsdangerous, and
     ``decode_presentation``, read either form)."""
     fields = [user_id, p.card_id, p.ordinal, p.mode, p.state_version, p.nonce, p.shown_at,
               list(p.choice_order)]
-    if p.shown is not None:
-        fields.append(p.shown.as_list())
+    shown = shown or p.shown  # the study page passes it apart: no copy of ``p`` to make
+    if shown is not None:
+        fields.append(shown.as_list())
     data = _compact_json(fields).encode()
     payload = b64encode(data)
     signature = b64encode(_mac(secret_key).digest(payload))

@@ -88,7 +88,8 @@ def lean_context(
     if state is None:
         return ShownAnswer(deck_id, p.card.kind, None, None, None, None, None,
                            settings_text(settings), queue.session_id, queued)
-    snapshot = schedules.snapshot_text(state.state, state.last_review_at, state.due_at)
+    snapshot = schedules.snapshot_text(state.state_text or state.state, state.last_review_at,
+                                       state.due_at)
     return ShownAnswer(deck_id, p.card.kind, state.id, snapshot, state.memory_stability,
                        state.memory_difficulty, _text(state.memory_reviewed_at),
                        settings_text(settings), queue.session_id, queued)

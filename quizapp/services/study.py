@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Float, Integer, Text, bindparam, cast, func, or_, select, type_coerce
 
-from .. import kinds
+from .. import jsontext, kinds
 from ..extensions import db
 from ..models import MAX_ID, Card, CardState, Deck, ReviewLog, User, utcnow
 from ..scheduling.day import day_start, learner_day
@@ -69,10 +69,11 @@ _ANSWERED_TODAY = (
 # and run as Prepared statements (as does the session read), skipping ``Connection.execute``.
 _CARD_COLUMNS = (Card.id, Card.kind, Card.prompt, Card.answer, Card.choices, Card.ordinals,
                  Card.side_count, Card.position)
-# The state's instants as stored text on SQLite (what the answer's token and the review log's
-# snapshot take; parsing and formatting each again costs a regular expression and isoformat).
+# The state and its instants as stored text on SQLite (what the answer's token and the review
+# log's snapshot take: formatting them again costs json.dumps, a regular expression and
+# isoformat); the state is parsed here (PostgreSQL's driver parses it whatever is asked).
 _STATE_COLUMNS = (CardState.user_id, CardState.card_id, CardState.ordinal, CardState.version,
-                  CardState.scheduler, CardState.state, CardState.id,
+                  CardState.scheduler, type_coerce(CardState.state, Text), CardState.id,
                   type_coerce(CardState.last_review_at, Text), type_coerce(CardState.due_at, Text),
                   CardState.memory_stability, CardState.memory_difficulty,
                   type_coerce(CardState.memory_reviewed_at, Text))
@@ -119,7 +120,10 @@ def next_due_review(
     if row is None:
         return None
     split = len(_STATE_COLUMNS)
-    return ShownState(*row[:split]), ShownCard(*row[split:])
+    state = ShownState(*row[:split])
+    if isinstance(state.state, str):
+        state.state_text, state.state = state.state, jsontext.loads(state.state)
+    return state, ShownCard(*row[split:])
 
 
 def _new_query(from_start: bool):

@@ -5,7 +5,6 @@ user (``load_page_user``)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select
@@ -130,6 +129,4 @@ def shown_token(user: User, deck: Deck, queue: SessionQueue, p: Presentation, se
     (``shown_answer.lean_context``), so that its answer reads nothing more."""
     settings = schedules.settings_for(user, deck, page_own_settings(queue))
     shown = lean_context(p, deck.id, queue, settings)
-    if shown is not None:
-        p = replace(p, shown=shown)
-    return encode_presentation(p, user.id, secret_key), settings
+    return encode_presentation(p, user.id, secret_key, shown), settings
