@@ -2,7 +2,11 @@
 
 quizapp: ``quizapp.services.study.record_answer`` (decode the presentation, grade, new SM-2
 state, review-log row, one committed transaction), each call from an empty session as in a
-request. The presentation tokens are made beforehand: that is the work of showing a card.
+request. Before each answer, untimed, the side is shown as the study page shows it (open the
+session, ``choose_next``, then ``shown_token``, the page's own token maker, whose cost is
+printed separately): that is the work of showing a card, and the token carries what the
+answer needs of it (``services.shown_answer``), as Anki's reviewer keeps the states it
+computed when it showed the card.
 
 Anki: ``col.sched.answer_card`` in a collection of its own on disk (Anki commits every
 operation). Its scheduling states (``get_scheduling_states``) are fetched beforehand, which
@@ -40,7 +44,6 @@ uses; the same code path on PostgreSQL is printed beside it.
 from __future__ import annotations
 
 import argparse
-import secrets
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -53,9 +56,10 @@ from sqlalchemy import insert, text
 
 from quizapp.deckfile import CardData, DeckData
 from quizapp.extensions import db
-from quizapp.models import CardState, User
+from quizapp.models import CardState, Deck, User
 from quizapp.services import study
 from quizapp.services.decks import store_deck
+from quizapp.services.study_queue import save_new_start
 
 SECRET = "bench-secret-key"
 WARM_MAX = 400  # throw-away answers per kind a side may need before its WAL file wraps
@@ -116,46 +120,60 @@ class AppSide(Timed):
                 CardData(guid=f"c{i}", kind="basic", prompt=f"Question {i}", answer=f"Answer {i}")
                 for i in range(2 * answers)
             ]
-            report = store_deck(
-                DeckData(title="Versus Anki", cards=cards, new_per_day=10**6,
-                         reviews_per_day=10**6),
-                owner=None, publish=True,
-            )
+            # One deck per kind: the study page's own pick (``choose_next``) then shows a
+            # due review in the one and a new card in the other.
+            decks = {
+                kind: store_deck(
+                    DeckData(title=f"Versus Anki ({kind})", cards=cards[start:start + answers],
+                             new_per_day=10**6, reviews_per_day=10**6),
+                    owner=None, publish=True,
+                ).deck
+                for kind, start in (("review", 0), ("first", answers))
+            }
             db.session.commit()
-            deck = report.deck
-            card_ids = [card.id for card in deck.cards]
             today = datetime.now(UTC).date()
-            review_ids, first_ids = card_ids[:answers], card_ids[answers:]
             db.session.execute(insert(CardState), [
-                {"user_id": user.id, "card_id": cid, "deck_id": deck.id, "ordinal": 0,
-                 "state": common.sm2_state(6, 2, today - timedelta(days=1)),
+                {"user_id": user.id, "card_id": card.id, "deck_id": decks["review"].id,
+                 "ordinal": 0, "state": common.sm2_state(6, 2, today - timedelta(days=1)),
                  "due": today - timedelta(days=1),
                  "last_review_at": datetime.now(UTC) - timedelta(days=7), "version": 1}
-                for cid in review_ids
+                for card in decks["review"].cards
             ])
             db.session.commit()
             self.user_id = user.id
-            shown = (datetime.now(UTC) - timedelta(seconds=8)).timestamp()
-            self.tokens = {
-                kind: [
-                    study.encode_presentation(
-                        study.Presentation(cid, 0, mode, version, secrets.token_hex(16), shown),
-                        user.id, SECRET)
-                    for cid in ids
-                ]
-                for kind, ids, mode, version in (("review", review_ids, "review", 1),
-                                                 ("first", first_ids, "learn", 0))
-            }
+            self.deck_ids = {kind: deck.id for kind, deck in decks.items()}
             db.session.remove()
+        self.show_seconds: dict[str, list[float]] = {"review": [], "first": []}
+
+    def show(self, kind: str) -> str:
+        """What the study page does to show the next card of the kind's deck, as one
+        request: open the session, pick the side, make its token (timed apart, as Anki's
+        ``get_scheduling_states``: the token carries what the answer needs), commit."""
+        with self.app.app_context():
+            db.session().expire_on_commit = False
+            user = db.session.get(User, self.user_id)
+            deck = db.session.get(Deck, self.deck_ids[kind])
+            queue = study.open_page_session(user, deck, cram=False)
+            shown = study.choose_next(user, deck, queue, cram=False)
+            assert shown is not None and shown.mode == ("review" if kind == "review" else "learn")
+            save_new_start(queue)
+            started = time.perf_counter()
+            token, _ = study.shown_token(user, deck, queue, shown, SECRET)
+            self.show_seconds[kind].append(time.perf_counter() - started)
+            db.session.commit()
+            db.session.remove()
+        return token
 
     def answer(self, kind: str, index: int) -> float:
+        """Answer the side the study page shows next (``index`` is Anki's side's)."""
+        token = self.show(kind)
         with self.app.app_context():
             # What a study request does before the answer: the study blueprint keeps what it
             # read loaded after the commit, and Flask-Login loads the user.
             db.session().expire_on_commit = False
             user = db.session.get(User, self.user_id)
             started = self.start()
-            outcome = study.record_answer(user, self.tokens[kind][index], SECRET, grade=4)
+            outcome = study.record_answer(user, token, SECRET, grade=4)
             elapsed = self.stop(kind, started)
             assert not outcome.duplicate and not outcome.conflict, outcome
             db.session.remove()
@@ -314,10 +332,14 @@ def main(argv: list[str] | None = None) -> int:
                 f"{med / anki_median:.2f}x",
                 "-" if met is None else common.verdict(met),
             ))
-        states = sides[anki_name].state_seconds[kind]
-        rows.append((kind, "  anki get_scheduling_states (at show time)", len(states),
-                     common.median(states) * 1000, common.percentile(states, 95) * 1000,
-                     "", "", "", len(states) / sum(states), "", ""))
+        shown = [(f"  {name} shown_token (at show time)", side.show_seconds[kind])
+                 for name, side in sides.items() if isinstance(side, AppSide)]
+        shown.append(("  anki get_scheduling_states (at show time)",
+                      sides[anki_name].state_seconds[kind]))
+        for label, states in shown:
+            rows.append((kind, label, len(states), common.median(states) * 1000,
+                         common.percentile(states, 95) * 1000, "", "", "",
+                         len(states) / sum(states), "", ""))
     print()
     print(common.table(
         ["answer", "side", "n", "median ms", "p95 ms", "CPU med ms", "run-queue ms",

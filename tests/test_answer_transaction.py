@@ -16,7 +16,7 @@ from test_study_queries import CSRF_RE, TOKEN_RE, counted
 
 from quizapp.extensions import db
 from quizapp.models import CardState, ReviewLog, StudyQueueItem, User, utcnow
-from quizapp.services import answer_rows, study_answer
+from quizapp.services import answer_rows, shown_answer, study_answer
 from quizapp.services.presentation import Presentation
 from quizapp.services.rows import read_outside_transaction
 
@@ -62,7 +62,8 @@ def test_an_answer_that_queues_its_side_again_is_one_transaction(client, auth, l
     assert response.status_code == 303
     state = ({"BEGIN": 1, "WITH": 1} if db.engine.dialect.name == POSTGRESQL
              else {"UPDATE": 1, "INSERT": 1})
-    assert dict(post) == {"checkout": 1, "SELECT": 2, **state, "INSERT": post["INSERT"],
+    # The user with the deck is its one read (services.shown_answer).
+    assert dict(post) == {"checkout": 1, "SELECT": 1, **state, "INSERT": post["INSERT"],
                           "COMMIT": 1}
     assert post["INSERT"] == (1 if db.engine.dialect.name == POSTGRESQL else 2)
     assert writes and all(in_transaction for _, in_transaction in writes)
@@ -82,14 +83,17 @@ def test_a_failure_after_the_answers_first_write_leaves_nothing(client, auth, le
         queue_write(*args, **kwargs)
         raise RuntimeError("injected after the answer's writes")
 
-    monkeypatch.setattr(study_answer, "record_answer_in_queue", failing)
+    # The lean path's (a self-graded review: services.shown_answer) and the general path's.
+    for path in (shown_answer, study_answer):
+        monkeypatch.setattr(path, "record_answer_in_queue", failing)
     auth.login()
     assert _answer(client, deck_id, "1").status_code == 500  # the app's error page
     assert _states() == before
     assert db.session.scalars(select(ReviewLog.id)).all() == []
     assert db.session.scalars(select(StudyQueueItem.id)).all() == []
     # The same answer afterwards is recorded once, as the common answer is.
-    monkeypatch.setattr(study_answer, "record_answer_in_queue", queue_write)
+    for path in (shown_answer, study_answer):
+        monkeypatch.setattr(path, "record_answer_in_queue", queue_write)
     assert _answer(client, deck_id, "4").status_code == 303
     db.session.remove()
     assert len(db.session.scalars(select(ReviewLog.id)).all()) == 1

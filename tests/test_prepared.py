@@ -14,7 +14,7 @@ from study_helpers import basic, make_deck, sm2_row
 
 from quizapp.extensions import db
 from quizapp.models import CardState, ReviewLog, SchedulerOverride
-from quizapp.services import answer_rows, study, study_page, study_queue
+from quizapp.services import answer_rows, study, study_page, study_queue, tallies
 from quizapp.services.prepared import Prepared
 from quizapp.services.rows import core_connection
 
@@ -118,9 +118,11 @@ def test_insert_stores_what_execute_stores(side):
 def test_update_counts_rows_and_writes_values():
     row = db.session.scalars(select(CardState)).one()
     connection = core_connection()
-    written = {key: getattr(row, key) for key in answer_rows.WRITTEN}
+    written = {key: getattr(row, key) for key in answer_rows.WRITTEN
+               if key not in tallies.TOTALS}
     written |= {"due": date(2026, 4, 1), "last_review_at": datetime(2026, 3, 5, tzinfo=UTC),
-                "state": json.dumps(row.state)}
+                "state": json.dumps(row.state),
+                **tallies.add_parameters({name: 1 for name in tallies.TOTALS})}
     assert answer_rows.UPDATE_STATE.write(
         connection, {"row_id": row.id, "shown": row.version + 1, **written}) == 0
     assert answer_rows.UPDATE_STATE.write(
@@ -128,8 +130,8 @@ def test_update_counts_rows_and_writes_values():
     db.session.commit()
     db.session.expire_all()
     row = db.session.get(CardState, row.id)
-    assert (row.due, row.last_review_at, row.version) == (
-        date(2026, 4, 1), datetime(2026, 3, 5, tzinfo=UTC), 2)
+    assert (row.due, row.last_review_at, row.version, row.answers) == (
+        date(2026, 4, 1), datetime(2026, 3, 5, tzinfo=UTC), 2, 1)
 
 
 def test_a_duplicate_raises_sqlalchemys_integrity_error(side):

@@ -1,7 +1,7 @@
 """Red-team attacks on three speed changes: the card page kept as a frame
 (``quizapp.page_frames``), the ORM session kept between requests (``quizapp.dbsession``) and
-the answer path's Core commit (``quizapp.services.rows``, ``quizapp.services.study_answer``).
-Each test is an attack that the defence must hold against."""
+the answer path's Core commit (``quizapp.services.rows``, ``quizapp.services.study_answer``,
+``quizapp.services.shown_answer``). Each test is an attack that the defence must hold against."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from quizapp.blueprints import study as study_bp
 from quizapp.extensions import db
 from quizapp.models import CardState, Deck, ReviewLog, StudyQueueItem, User
 from quizapp.page_frames import CLOSE, OPEN, PageFrames
-from quizapp.services import rows, study_answer
+from quizapp.services import rows, shown_answer, study_answer
 
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
 
@@ -325,7 +325,9 @@ def test_a_crash_after_the_commit_keeps_the_whole_answer_and_a_retry_is_a_duplic
     def crash(*args, **kwargs):
         raise RuntimeError("after the commit")
 
+    # The step after the commit, on the general path and on the lean one (shown_answer).
     monkeypatch.setattr(study_answer, "_with_typein_match", crash)
+    monkeypatch.setattr(shown_answer, "Outcome", crash)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     assert _answer(client, deck.id, page).status_code == 500
     assert _counts() == (1, 1)  # written whole, not lost by the teardown's rollback
@@ -344,7 +346,8 @@ def test_a_crash_at_the_commit_writes_nothing_and_a_retry_records_it(
     def crash(connection):  # every write of the answer made, none committed
         raise RuntimeError("at the commit")
 
-    monkeypatch.setattr(study_answer, "commit_core", crash)
+    for path in (shown_answer, study_answer):  # the lean path's and the general path's
+        monkeypatch.setattr(path, "commit_core", crash)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     assert _answer(client, deck.id, page, grade="1").status_code == 500
     assert _counts() == (0, 0)  # no half-written answer: neither state nor log

@@ -110,13 +110,13 @@ def test_due_review_get_and_answer(client, auth, learner, deck):
     # with its card, in one statement; no BEGIN or COMMIT (it only reads: outside a
     # transaction on PostgreSQL, and pysqlite begins only before a write).
     assert dict(get) == {"checkout": 1, "SELECT": 1}
-    # POST: user with the deck, one joined read (card, state, own settings, session, queued
-    # again?), the guarded UPDATE of the state, the log INSERT; on PostgreSQL the two writes are
-    # one statement (WITH written AS (UPDATE ...) INSERT ...), run like the reads outside a
-    # transaction: no BEGIN or COMMIT.
+    # POST: user with the deck, then no read (a self-graded side's token carries what its
+    # answer needs: services.shown_answer), the guarded UPDATE of the state, the log INSERT;
+    # on PostgreSQL the two writes are one statement (WITH written AS (UPDATE ...) INSERT
+    # ...), run like the reads outside a transaction: no BEGIN or COMMIT.
     writes = ({"WITH": 1} if db.engine.dialect.name == "postgresql"
               else {"UPDATE": 1, "INSERT": 1, "COMMIT": 1})
-    assert dict(post) == {"checkout": 1, "SELECT": 2, **writes}
+    assert dict(post) == {"checkout": 1, "SELECT": 1, **writes}
 
 
 def test_new_card_get_and_answer(client, auth, learner, deck):
@@ -129,11 +129,11 @@ def test_new_card_get_and_answer(client, auth, learner, deck):
     # GET: user with the deck and the session read (queue, today's counts, own settings, no
     # due state), the first new card; no transaction.
     assert dict(get) == {"checkout": 1, "SELECT": 2}
-    # POST: user with the deck, the joined read, INSERT state, INSERT log (one statement on
+    # POST: user with the deck, no read (as above), INSERT state, INSERT log (one statement on
     # PostgreSQL: WITH written AS (INSERT ...) INSERT ..., outside a transaction).
     writes = ({"WITH": 1} if db.engine.dialect.name == "postgresql"
               else {"INSERT": 2, "COMMIT": 1})
-    assert dict(post) == {"checkout": 1, "SELECT": 2, **writes}
+    assert dict(post) == {"checkout": 1, "SELECT": 1, **writes}
 
 
 def test_cram_get(client, auth, learner, deck):

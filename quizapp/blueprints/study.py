@@ -121,9 +121,8 @@ def session_page(deck_id: int):
     card = presentation.card
     media_url = media_url_for(deck.id)
     side = card_side(card.kind, card.prompt, card.answer, presentation.ordinal, media_url)
-    token = study.encode_presentation(
-        presentation, user.id, current_app.config["SECRET_KEY"]
-    )
+    token, settings = study.shown_token(
+        user, deck, queue, presentation, current_app.config["SECRET_KEY"])
     # Sanitized by nh3 inside safe_html, so marking them safe is sound.
     choices = [Markup(safe_html(card.choices[original], media_url))
                for original in presentation.choice_order]
@@ -131,7 +130,7 @@ def session_page(deck_id: int):
     # A due side comes with its state; a new side has none; other answers schedule nothing.
     ratings = schedules.rating_buttons(
         user, deck, presentation.state if schedules_answer else None,
-        schedules_answer=schedules_answer, now=utcnow(), own=study.page_own_settings(queue),
+        schedules_answer=schedules_answer, now=utcnow(), settings=settings,
     )
     # The session may have moved its new-card start; reads end here too.
     db.session.commit()

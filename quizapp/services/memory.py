@@ -36,6 +36,8 @@ _WRITE_MEMORY = (
         memory_stability=bindparam("stability", type_=CardState.memory_stability.type),
         memory_difficulty=bindparam("difficulty", type_=CardState.memory_difficulty.type),
         memory_reviewed_at=bindparam("reviewed_at", type_=CardState.memory_reviewed_at.type),
+        # An answer shown before this write must not overwrite it (services.shown_answer).
+        version=CardState.version + 1,
     )
 )
 
@@ -53,8 +55,16 @@ def memory_columns(
 ) -> dict[str, Any]:
     """The card state's memory columns after one more answer (FSRS rating 1-4), for the
     answer path to write with the state itself."""
-    memory = next_memory(memory_of(row) if row is not None else None, fsrs_rating,
-                         reviewed_at, parameters)
+    return columns_after(memory_of(row) if row is not None else None, fsrs_rating, reviewed_at,
+                         parameters)
+
+
+def columns_after(
+    memory: Memory | None, fsrs_rating: int, reviewed_at: datetime,
+    parameters: Parameters = DEFAULT_PARAMETERS,
+) -> dict[str, Any]:
+    """``memory_columns`` from the side's memory as known (None: none yet)."""
+    memory = next_memory(memory, fsrs_rating, reviewed_at, parameters)
     return {"memory_stability": memory.stability, "memory_difficulty": memory.difficulty,
             "memory_reviewed_at": memory.reviewed_at}
 

@@ -232,11 +232,15 @@ class RatingButton(NamedTuple):
 def rating_buttons(
     user: User, deck: Deck, row: CardState | None, *, schedules_answer: bool, now: datetime,
     own: registry.SchedulerSettings | None = UNREAD,
+    settings: registry.SchedulerSettings | None = None,
 ) -> list[RatingButton]:
     """The learner's ratings for a side, each with the interval it leads to (``preview``);
-    ``own`` as for ``settings_for``. Ratings leading to the same ``Due`` object share its
-    text (SM-2's preview gives one for its three failing grades, one for its three passing)."""
-    scheduler, state = load_state(row, settings_for(user, deck, own), user)
+    ``own`` as for ``settings_for``, or the learner's ``settings`` for the deck already
+    known. Ratings leading to the same ``Due`` object share its text (SM-2's preview gives
+    one for its three failing grades, one for its three passing)."""
+    if settings is None:
+        settings = settings_for(user, deck, own)
+    scheduler, state = load_state(row, settings, user)
     if not schedules_answer:
         return [RatingButton(option, None) for option in scheduler.scale]
     moment = Moment(now, user.timezone)

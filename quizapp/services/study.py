@@ -38,6 +38,7 @@ from .study_page import UNREAD, page_due_side
 from .study_page import load_page_user as load_page_user
 from .study_page import open_page_session as open_page_session
 from .study_page import page_own_settings as page_own_settings
+from .study_page import shown_token as shown_token
 from .study_queue import SessionQueue, undo_answer_in_queue
 
 HARD_CARDS_LIMIT = 50
@@ -308,9 +309,11 @@ def undo_last(user: User, deck: Deck, now: datetime | None = None) -> ReviewLog 
     elif row is not None:
         if schedules_side:
             schedules.restore(row, log.state_before)
-            row.version += 1
         if log.tallied:
             tallies.subtract(row, log)
+        # Whatever changed (schedule, totals, the memory note_undo replays below): an answer
+        # shown before must not write over it (services.shown_answer).
+        row.version += 1
     undo_answer_in_queue(user.id, log.id)
     log.undone_at = now
     memory.note_undo(log)

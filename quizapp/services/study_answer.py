@@ -15,45 +15,28 @@ that writes more (the session's queue) begins a transaction first. The statement
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import kinds
 from ..extensions import db
 from ..models import Card, ReviewLog, User, utcnow
-from ..models.columns import sqlite_text
 from ..scheduling.base import Moment, Scheduler
 from ..scheduling.phase import Phase
 from ..stats.memory import MEMORY_PHASES
 from . import answer_rows, memory, personal_params, schedules, tallies
+from .answer_outcome import Outcome
 from .presentation import Presentation, StudyError, decode_presentation
 from .rows import begin_writes, commit_core, core_connection, outside_transaction
+from .shown_answer import answer_shown
 from .study_queue import answer_changes_queue, record_answer_in_queue
 
 
 class CardNotInDeck(StudyError):
     """The presentation names a card of another deck than the one answered in."""
-
-
-@dataclass
-class Outcome:
-    grade: int  # on the scale of the scheduler that recorded it
-    correct: bool | None
-    mode: str
-    due: date | None
-    again: bool = False  # asked again in this session (``Scheduler.drill_again``)
-    duplicate: bool = False
-    conflict: bool = False
-    response: str | None = None
-    # For type-in answers: the accepted answer matched, and whether it matched exactly.
-    matched: str | None = None
-    exact: bool = True
-    # The card answered, as read with the answer (the feedback page shows it).
-    card: Any = field(default=None, repr=False, compare=False)
 
 
 def grade_response(
@@ -94,7 +77,16 @@ def answer_presentation(
     choice: int | None = None, typed: str | None = None, now: datetime | None = None,
 ) -> Outcome:
     """``record_answer`` for a presentation already decoded; with ``deck_id``, the card must
-    be in that deck (``CardNotInDeck``)."""
+    be in that deck (``CardNotInDeck``). A token made for the lean path (``p.shown``,
+    ``shown_answer``) is answered there unless its write is refused; everything else, and
+    every refused lean answer, here, with the joined read."""
+    shown = p.shown
+    if shown is not None:
+        if deck_id is not None and shown.deck_id != deck_id:
+            raise CardNotInDeck("That card is not in this deck.")
+        outcome = answer_shown(user, p, shown, grade=grade, now=now)
+        if outcome is not None:
+            return outcome
     connection = core_connection()
     card, row, own, deck_own, fitted, session_id, queued = answer_rows.read_answer(
         connection, user, p)
@@ -153,11 +145,12 @@ def answer_presentation(
             outcome.due = new.due
             columns = {**schedules.state_columns(scheduler, new, now, record.due.at,
                                                  as_text=True),
-                       **remembered, **tallies.after(row, add)}
+                       **remembered,
+                       **(add if row is None else tallies.add_parameters(add))}
             # json.dumps({"state": ..., "last_review_at": ...}), the state encoded once.
             encoded = columns["state"]
-            log["state_after"] = (f'{{"state": {encoded}, '
-                                  f'"last_review_at": {_instant_json(now, connection)}}}')
+            answered = answer_rows.instant_json(now, connection)
+            log["state_after"] = f'{{"state": {encoded}, "last_review_at": {answered}}}'
             if row is None:
                 write, with_log = answer_rows.INSERT_STATE, answer_rows.INSERT_STATE_AND_LOG
                 values = {"user_id": user.id, "card_id": card.id, "deck_id": card.deck_id,
@@ -199,15 +192,6 @@ def _one_statement(schedules_answer: bool, row: answer_rows.Loaded | None) -> bo
     row. A same-session repeat's tally update and its log insert are two. The queue's writes come
     on top (``study_queue.answer_changes_queue``)."""
     return schedules_answer or row is None
-
-
-def _instant_json(now: datetime, connection: Connection) -> str:
-    """``now.isoformat()`` as a JSON string. On SQLite, for an instant in UTC, from the text
-    its bind stores: the formatter keeps its last text, and the answer binds ``now`` three
-    times, so ``now`` is formatted once per answer, not twice (~11,000 instructions each)."""
-    if now.tzinfo is UTC and connection.dialect.name == "sqlite":
-        return schedules.iso_json(sqlite_text(now))
-    return f'"{now.isoformat()}"'
 
 
 def _again(scheduler: Scheduler[Any], phase: Phase, rating: int) -> bool:

@@ -4,8 +4,9 @@ card. Run on its own (``study.next_due_review``) or read with the page's first s
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Text, bindparam, or_, select, type_coerce
 
+from .. import jsontext
 from ..models import Card, CardState
 from .prepared import Prepared
 from .presentation import ShownCard, ShownState
@@ -14,8 +15,14 @@ from .presentation import ShownCard, ShownState
 # and run as Prepared statements (as does the session read), skipping ``Connection.execute``.
 CARD_COLUMNS = (Card.id, Card.kind, Card.prompt, Card.answer, Card.choices, Card.ordinals,
                 Card.side_count, Card.position)
+# The state and its instants as stored text on SQLite (what the answer's token and the review
+# log's snapshot take: formatting them again costs json.dumps, a regular expression and
+# isoformat); the state is parsed here (PostgreSQL's driver parses it whatever is asked).
 STATE_COLUMNS = (CardState.user_id, CardState.card_id, CardState.ordinal, CardState.version,
-                 CardState.scheduler, CardState.state)
+                 CardState.scheduler, type_coerce(CardState.state, Text), CardState.id,
+                 type_coerce(CardState.last_review_at, Text), type_coerce(CardState.due_at, Text),
+                 CardState.memory_stability, CardState.memory_difficulty,
+                 type_coerce(CardState.memory_reviewed_at, Text))
 
 
 def due_query(ahead: bool):
@@ -48,4 +55,7 @@ def due_side(row) -> tuple[ShownState, ShownCard] | None:
     if row[0] is None:
         return None
     split = len(STATE_COLUMNS)
-    return ShownState(*row[:split]), ShownCard(*row[split:])
+    state = ShownState(*row[:split])
+    if isinstance(state.state, str):
+        state.state_text, state.state = state.state, jsontext.loads(state.state)
+    return state, ShownCard(*row[split:])

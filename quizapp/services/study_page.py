@@ -15,8 +15,9 @@ from ..scheduling import registry
 from ..scheduling.day import day_start, learner_day
 from ..scheduling.phase import Phase
 from . import schedules, study_due, study_queue
-from .presentation import ShownCard, ShownState
+from .presentation import Presentation, ShownCard, ShownState, encode_presentation
 from .rows import get_with, get_with_rows, loaded
+from .shown_answer import lean_context
 from .study_queue import SessionQueue
 
 # Today's answers of both counted phases in one walk of the learner's log since the day
@@ -156,3 +157,14 @@ def page_own_settings(queue: SessionQueue) -> registry.SchedulerSettings | None:
         return UNREAD
     own = read["own_settings"]
     return None if own is None else registry.SchedulerSettings.from_json(own)
+
+
+def shown_token(user: User, deck: Deck, queue: SessionQueue, p: Presentation, secret_key: str
+                ) -> tuple[str, registry.SchedulerSettings]:
+    """The token of the side a study page shows, and the scheduler settings the learner
+    studies the deck with (for its grade buttons): what showing a card does beyond reading
+    it. A self-graded side that schedules gets what its answer needs in the token
+    (``shown_answer.lean_context``), so that its answer reads nothing more."""
+    settings = schedules.settings_for(user, deck, page_own_settings(queue))
+    shown = lean_context(p, deck.id, queue, settings)
+    return encode_presentation(p, user.id, secret_key, shown), settings

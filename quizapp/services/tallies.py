@@ -12,8 +12,6 @@ few from the log (an index holds only them).
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import bindparam, case, func, select
 
 from ..extensions import db
@@ -35,17 +33,14 @@ def added(phase: str, stage_before: str | Stage, passed: bool) -> dict[str, int]
             "retention_answers": int(retention), "retention_passed": int(retention and passed)}
 
 
-def after(row: Any, add: dict[str, int]) -> dict[str, int]:
-    """The side's totals with ``add`` counted, from the state row as read (None: no row)."""
-    if row is None:
-        return dict(add)
-    return {name: getattr(row, name) + add[name] for name in TOTALS}
-
-
-# Adds an answer's totals to a state row without reading it again: the ``add_*`` parameters.
-# Extra parameters (the memory columns of a repeat) are written beside them.
+# What an answer's write sets of its side's totals: each adds its figures in SQL, so the sum
+# never depends on a value read before (the ``add_*`` parameters, ``add_parameters``).
+INCREMENTS = {name: _STATES.c[name] + bindparam(f"add_{name}") for name in TOTALS}
+# Adds an answer's totals to a state row without reading it again. Extra parameters (the
+# memory columns of a repeat) are written beside them, so it bumps the version: an answer
+# shown before must not write over that memory (services.shown_answer).
 ADD = _STATES.update().where(_STATES.c.id == bindparam("row_id")).values(
-    {name: _STATES.c[name] + bindparam(f"add_{name}") for name in TOTALS}
+    {**INCREMENTS, "version": _STATES.c.version + 1}
 )
 
 
@@ -78,10 +73,14 @@ def recount(user_id: int, deck_id: int) -> None:
     )
     connection = db.session.connection()
     mine = (_STATES.c.user_id == user_id, _STATES.c.deck_id == deck_id)
-    connection.execute(_STATES.update().where(*mine).values({name: 0 for name in TOTALS}))
+    # Both bump the version: an answer shown before adds to the new totals in SQL anyway,
+    # but every writer of a state row bumps it (services.shown_answer).
+    bumped = {"version": _STATES.c.version + 1}
+    connection.execute(_STATES.update().where(*mine).values(
+        {**{name: 0 for name in TOTALS}, **bumped}))
     connection.execute(
         _STATES.update()
         .where(*mine, _STATES.c.card_id == summed.c.card_id,
                _STATES.c.ordinal == summed.c.ordinal)
-        .values({name: summed.c[name] for name in TOTALS})
+        .values({**{name: summed.c[name] for name in TOTALS}, **bumped})
     )
