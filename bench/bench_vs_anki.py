@@ -35,6 +35,14 @@ of the wall time, and it grows with the CPU a side needs) and the rest, blocked 
 the commit's sync of the WAL, locks). Both sides sync once per commit; the blocked time shows
 whether one side waits on the disk longer.
 
+What the statements themselves cost. A third SQLite side, ``quizapp sqlite (split)``, runs
+the same code on a database of its own whose ``sqlite3`` connections time their own
+``execute`` and ``commit`` (a ``sqlite3.Connection`` subclass, ``TimedConnection``): the CPU
+spent inside SQLite and the system calls it makes (WAL writes, the sync), and the Python around
+it. Beside Anki's whole ``answer_card`` that is the floor any Python path over these statements
+starts from: what Anki takes minus what the statements take is the most Python an answer may
+cost to match it. The judged sides carry no such timer.
+
 The target (no slower than Anki per review, by median) is judged on SQLite, the storage Anki
 uses; the same code path on PostgreSQL is printed beside it.
 
@@ -44,6 +52,7 @@ uses; the same code path on PostgreSQL is printed beside it.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -54,6 +63,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as common
 from sqlalchemy import insert, text
 
+from quizapp.config import DEFAULTS
 from quizapp.deckfile import CardData, DeckData
 from quizapp.extensions import db
 from quizapp.models import CardState, Deck, User
@@ -62,6 +72,7 @@ from quizapp.services.decks import store_deck
 from quizapp.services.study_queue import save_new_start
 
 SECRET = "bench-secret-key"
+SPLIT = "quizapp sqlite (split)"
 WARM_MAX = 400  # throw-away answers per kind a side may need before its WAL file wraps
 WARM_MIN = 20
 
@@ -107,10 +118,53 @@ def wal_size(database: Path | None) -> int:
     return wal.stat().st_size if wal is not None and wal.exists() else 0
 
 
+class _Stopwatch:
+    """CPU seconds this thread spends inside ``sqlite3`` calls while ``running``."""
+
+    running = False
+    seconds = 0.0
+
+
+class _TimedCursor(sqlite3.Cursor):
+    def execute(self, *args):
+        if not _Stopwatch.running:
+            return super().execute(*args)
+        started = time.thread_time()
+        try:
+            return super().execute(*args)
+        finally:
+            _Stopwatch.seconds += time.thread_time() - started
+
+
+class TimedConnection(sqlite3.Connection):
+    """A ``sqlite3`` connection timing its statements and commits (``_Stopwatch``)."""
+
+    def cursor(self, factory=_TimedCursor):
+        return super().cursor(factory)
+
+    def commit(self):
+        if not _Stopwatch.running:
+            return super().commit()
+        started = time.thread_time()
+        try:
+            return super().commit()
+        finally:
+            _Stopwatch.seconds += time.thread_time() - started
+
+
 class AppSide(Timed):
-    def __init__(self, url: str, answers: int):
+    def __init__(self, url: str, answers: int, *, split: bool = False):
         super().__init__()
-        self.app = common.make_app(url, SECRET_KEY=SECRET)
+        # ``split``: connections of TimedConnection, whose time inside sqlite3 is kept apart.
+        self.split: dict[str, list[float]] | None = (
+            {"review": [], "first": []} if split else None)
+        config = {"SECRET_KEY": SECRET}
+        if split:
+            config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+                **DEFAULTS["SQLALCHEMY_ENGINE_OPTIONS"],
+                "connect_args": {"factory": TimedConnection},
+            }
+        self.app = common.make_app(url, **config)
         self.database = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite") else None
         with self.app.app_context():
             user = User(email="anki-rival@bench.example", display_name="Rival",
@@ -172,9 +226,13 @@ class AppSide(Timed):
             # read loaded after the commit, and Flask-Login loads the user.
             db.session().expire_on_commit = False
             user = db.session.get(User, self.user_id)
+            _Stopwatch.running, _Stopwatch.seconds = self.split is not None, 0.0
             started = self.start()
             outcome = study.record_answer(user, token, SECRET, grade=4)
             elapsed = self.stop(kind, started)
+            _Stopwatch.running = False
+            if self.split is not None:
+                self.split[kind].append(_Stopwatch.seconds)
             assert not outcome.duplicate and not outcome.conflict, outcome
             db.session.remove()
         return elapsed
@@ -273,6 +331,19 @@ def run(sides: dict, answers: int) -> dict[tuple[str, str], list[float]]:
     return times
 
 
+def _split_rows(kind: str, side: AppSide, n: int, anki_cpu: float) -> list[tuple]:
+    """The split side's CPU per answer inside sqlite3 and around it, against Anki's CPU."""
+    total, inside = side.cpu[kind][-n:], side.split[kind][-n:]
+    around = [whole - part for whole, part in zip(total, inside, strict=True)]
+    blank = ("", "", "")
+    return [
+        (kind, f"  {SPLIT}: inside sqlite3", n, "", "", common.median(inside) * 1000, *blank,
+         f"{common.median(inside) / anki_cpu:.2f}x CPU", ""),
+        (kind, f"  {SPLIT}: Python around it", n, "", "", common.median(around) * 1000,
+         *blank, f"{common.median(around) / anki_cpu:.2f}x CPU", ""),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--answers", type=int, default=400, help="per kind and side")
@@ -300,6 +371,10 @@ def main(argv: list[str] | None = None) -> int:
             manager = common.database(engine, "vs_anki", workdir)
             stack.append(manager)
             sides[f"quizapp {engine}"] = AppSide(manager.__enter__(), answers + spare)
+        if "sqlite" in engines:
+            manager = common.database("sqlite", "vs_anki_split", workdir)
+            stack.append(manager)
+            sides[SPLIT] = AppSide(manager.__enter__(), answers + spare, split=True)
         sides[f"anki {anki_version}"] = AnkiSide(workdir, answers + spare)
         warmed = {name: warm_up(side, answers) if args.warm_up else 0
                   for name, side in sides.items()}
@@ -332,6 +407,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"{med / anki_median:.2f}x",
                 "-" if met is None else common.verdict(met),
             ))
+        if SPLIT in sides:
+            rows.extend(_split_rows(kind, sides[SPLIT], len(times[(SPLIT, kind)]),
+                                    common.median(sides[anki_name].cpu[kind])))
         shown = [(f"  {name} shown_token (at show time)", side.show_seconds[kind])
                  for name, side in sides.items() if isinstance(side, AppSide)]
         shown.append(("  anki get_scheduling_states (at show time)",
@@ -347,6 +425,15 @@ def main(argv: list[str] | None = None) -> int:
         rows, "One committed review, the sides alternating answer by answer",
     ))
     print()
+    if SPLIT in sides:
+        for kind in ("review", "first"):
+            n = len(times[(SPLIT, kind)])
+            anki_cpu = common.median(sides[anki_name].cpu[kind])
+            inside = common.median(sides[SPLIT].split[kind][-n:])
+            print(f"{kind}: inside sqlite3 {inside * 1000:.3f} ms of CPU, Anki's whole answer "
+                  f"{anki_cpu * 1000:.3f} ms: to match Anki, the Python around these "
+                  f"statements may take {max(0.0, anki_cpu - inside) * 1000:.3f} ms")
+        print()
     for name, (logs, pragma) in checks.items():
         expected = 2 * (answers + warmed[name])
         print(f"{name}: {logs} review-log rows (expected {expected}; {warmed[name]} warm-up "
