@@ -29,11 +29,11 @@ PG_PORT = os.environ.get("BENCH_PG_PORT", "5432")
 PG_USER = os.environ.get("BENCH_PG_USER", "postgres")
 PG_ADMIN_DB = os.environ.get("BENCH_PG_ADMIN_DB", "test")
 
-# Set by ``run_all.py --quick``: a directory where the first benchmark that asks for a database
+# Set by ``run_all.py``: a directory where the first benchmark that asks for a database
 # migrates one SQLite file and one PostgreSQL database; every later database of that run is a
 # copy of them (a file copy, ``CREATE DATABASE ... TEMPLATE``) instead of running every
-# migration again. Same schema either way; without it (the full run, a script run on its own)
-# each database is migrated by ``make_app`` as before.
+# migration again. Same schema either way; without it (a script run on its own) each
+# database is migrated by ``make_app`` as before.
 SCHEMA_CACHE_ENV = "BENCH_SCHEMA_CACHE"
 _COPIED_SCHEMA: set[str] = set()  # database URLs made from the cache: make_app skips upgrade
 
@@ -111,7 +111,7 @@ def temp_dir(prefix: str) -> Iterator[Path]:
 @contextlib.contextmanager
 def database(engine: str, prefix: str, workdir: Path) -> Iterator[str]:
     """An empty database URL for ``engine`` ("sqlite" or "postgresql"), dropped afterwards
-    (in a quick run, one already migrated: see ``SCHEMA_CACHE_ENV``)."""
+    (under ``run_all.py``, one already migrated: see ``SCHEMA_CACHE_ENV``)."""
     cache = os.environ.get(SCHEMA_CACHE_ENV, "")
     if engine == "sqlite":
         path = workdir / f"{prefix}.sqlite"
@@ -181,7 +181,7 @@ def make_app(url: str, **extra):
     }
     config.update(extra)
     app = create_app(config)
-    if url in _COPIED_SCHEMA:  # a copy of a database migrated earlier in this quick run
+    if url in _COPIED_SCHEMA:  # a copy of a database migrated earlier in this run
         return app
     logging.disable(logging.INFO)  # Alembic's "Running upgrade" lines
     try:

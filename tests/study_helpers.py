@@ -62,6 +62,12 @@ def statement_verb(sql: str) -> str:
     return "SELECT" if verb == "WITH" and not _WRITES.search(sql) else verb
 
 
+def in_transaction_mode(dbapi_connection) -> bool:
+    """Whether a DBAPI connection runs its statements in a transaction (always on SQLite; on
+    PostgreSQL unless it was switched to autocommit to read outside one)."""
+    return isinstance(dbapi_connection, sqlite3.Connection) or not dbapi_connection.autocommit
+
+
 @contextmanager
 def recorded_writes():
     """(verb, in a transaction) of every statement but a read the engine sends meanwhile."""
@@ -70,9 +76,7 @@ def recorded_writes():
     def statement(conn, cursor, sql, parameters, context, executemany):
         verb = statement_verb(sql)
         if verb != "SELECT":
-            connection = conn.connection.dbapi_connection
-            writes.append((verb, isinstance(connection, sqlite3.Connection)
-                           or not connection.autocommit))
+            writes.append((verb, in_transaction_mode(conn.connection.dbapi_connection)))
 
     event.listen(db.engine, "before_cursor_execute", statement)
     try:

@@ -41,7 +41,7 @@ def test_a_crashing_benchmark_fails_the_quick_run_and_a_missed_target_does_not(
 
 
 
-def test_a_quick_run_migrates_once_and_copies_that_schema_for_every_database(
+def test_a_run_migrates_once_and_copies_that_schema_for_every_database(
     tmp_path, monkeypatch
 ):
     engine = ("postgresql" if os.environ.get("QUIZAPP_TEST_DATABASE_URL", "")
@@ -58,7 +58,7 @@ def test_a_quick_run_migrates_once_and_copies_that_schema_for_every_database(
 
     monkeypatch.setattr(flask_migrate, "upgrade", counted_upgrade)
     seen = []
-    with run_all._schema_cache(True):
+    with run_all._schema_cache():
         cache = Path(os.environ[common.SCHEMA_CACHE_ENV])
         for prefix in ("first", "second"):
             with common.database(engine, f"cache_{prefix}", tmp_path) as url:

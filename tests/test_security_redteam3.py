@@ -11,7 +11,6 @@ import dataclasses
 import hmac
 import json
 import re
-import sqlite3
 import threading
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -21,7 +20,7 @@ import pytest
 from conftest import CSRF_RE, AuthActions, make_user
 from sqlalchemy import event, func, select, update
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from study_helpers import basic, make_deck, statement_verb
+from study_helpers import basic, in_transaction_mode, make_deck, recorded_writes
 
 from quizapp.extensions import db
 from quizapp.models import ReviewLog, StudyQueueItem, StudySession
@@ -40,34 +39,10 @@ def _get(client, url) -> str:
     return response.get_data(as_text=True)
 
 
-def _in_transaction(conn) -> bool:
-    connection = conn.connection.dbapi_connection
-    return isinstance(connection, sqlite3.Connection) or not connection.autocommit
-
-
-class _Writes:
-    """Every statement but a SELECT the engine sends, with whether it ran in a transaction."""
-
-    def __init__(self):
-        self.seen: list[tuple[str, bool]] = []
-
-    def __call__(self, conn, cursor, sql, parameters, context, executemany):
-        verb = statement_verb(sql)
-        if verb != "SELECT":
-            self.seen.append((verb, _in_transaction(conn)))
-
-    def __enter__(self):
-        event.listen(db.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(db.engine, "before_cursor_execute", self)
-
-
 def _pooled_connection_in_transaction_mode() -> bool:
     db.session.remove()
     with db.engine.connect() as connection:
-        return _in_transaction(connection)
+        return in_transaction_mode(connection.connection.dbapi_connection)
 
 
 # --- 1. the study GET outside a transaction ----------------------------------------------
@@ -76,10 +51,10 @@ def _pooled_connection_in_transaction_mode() -> bool:
 def test_a_first_visit_creates_its_session_in_one_transaction(client, auth, learner):
     deck_id = make_deck([basic("a"), basic("b")]).id
     auth.login()
-    with _Writes() as writes:
+    with recorded_writes() as writes:
         _get(client, f"/study/{deck_id}")
-    assert ("INSERT", True) in writes.seen
-    assert all(in_transaction for _, in_transaction in writes.seen), writes.seen
+    assert ("INSERT", True) in writes
+    assert all(in_transaction for _, in_transaction in writes), writes
     assert _pooled_connection_in_transaction_mode()
 
 
@@ -102,10 +77,10 @@ def test_a_get_that_raises_after_resetting_a_stale_session_undoes_the_reset(
         raise RuntimeError("mid-way")
 
     monkeypatch.setattr(study, "choose_next", fail)
-    with _Writes() as writes:
+    with recorded_writes() as writes:
         assert client.get(f"/study/{deck_id}").status_code == 500
-    assert ("DELETE", True) in writes.seen
-    assert all(in_transaction for _, in_transaction in writes.seen), writes.seen
+    assert ("DELETE", True) in writes
+    assert all(in_transaction for _, in_transaction in writes), writes
     # What the request's teardown does: close the session, rolling back what it began.
     assert _pooled_connection_in_transaction_mode()
     assert db.session.scalars(select(StudyQueueItem.card_id)).all() == [card_id]
@@ -127,8 +102,7 @@ def test_reads_outside_a_transaction_never_reach_another_users_request(app, lear
     modes = []
 
     def checkout(dbapi_connection, record, proxy):
-        modes.append(isinstance(dbapi_connection, sqlite3.Connection)
-                     or not dbapi_connection.autocommit)
+        modes.append(in_transaction_mode(dbapi_connection))
 
     event.listen(db.engine, "checkout", checkout)
     try:

@@ -24,8 +24,6 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
 from ..models import Card, CardState, ClassMembership, ReviewLog
@@ -35,6 +33,7 @@ from ..stats.classroom import ClassTotals
 from ..stats.day_numbers import SECONDS_PER_DAY
 from ..stats.memory import WEEK, OutlookSum, Parameters, curve
 from . import tallies
+from .dialect_function import dialect_function
 from .history_totals import epoch_seconds, retention_review
 
 
@@ -46,22 +45,8 @@ def _number(value: float | int):
     return literal_column(repr(value), BigInteger)
 
 
-class _greatest(FunctionElement):
-    """The larger of two numbers: GREATEST on PostgreSQL, two-argument max() on SQLite."""
-
-    type = BigInteger()
-    inherit_cache = True
-    name = "greatest"
-
-
-@compiles(_greatest)
-def _greatest_call(element, compiler, **kw) -> str:
-    return f"greatest({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_greatest, "sqlite")
-def _sqlite_greatest(element, compiler, **kw) -> str:
-    return f"max({compiler.process(element.clauses, **kw)})"
+# The larger of two numbers: GREATEST on PostgreSQL, two-argument max() on SQLite.
+_greatest = dialect_function("greatest", BigInteger(), "greatest", sqlite="max")
 
 
 # A memory state, as services.memory.memory_of reads one.

@@ -26,13 +26,12 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import db
 from ..models import StudyQueueItem, StudySession, User, utcnow
 from ..scheduling.day import learner_day
 from ..scheduling.phase import Phase
+from .dialect_function import dialect_function
 from .prepared import Prepared
 from .rows import Loaded, begin_writes, core_connection, insert_once
 
@@ -86,27 +85,11 @@ _SESSION_COLUMNS = (
 )
 
 
-class _joined_text(FunctionElement):
-    """Its text argument's values joined by commas: string_agg on PostgreSQL, group_concat on
-    SQLite (SQLAlchemy's ``aggregate_strings`` sends the separator as a parameter rendered per
-    run, which a ``Prepared`` statement cannot have)."""
-
-    type = Text()
-    inherit_cache = True
-    name = "joined_text"
-
-
-@compiles(_joined_text)
-def _string_agg(element, compiler, **kw) -> str:
-    return f"string_agg({compiler.process(element.clauses, **kw)}, ',')"
-
-
-@compiles(_joined_text, "sqlite")
-def _group_concat(element, compiler, **kw) -> str:
-    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
-
-
-_COLON = literal_column("':'", String)
+# Its first argument's values joined by its second: string_agg on PostgreSQL, group_concat on
+# SQLite (SQLAlchemy's ``aggregate_strings`` sends the separator as a parameter rendered per
+# run, which a ``Prepared`` statement cannot have).
+_joined_text = dialect_function("joined_text", Text(), "string_agg", sqlite="group_concat")
+_COLON, _COMMA = literal_column("':'", String), literal_column("','", String)
 # The session's uncleared queue items as one text column, "id:kind:card id:ordinal" joined by
 # commas (NULL for none), put in order by id when read (``_queue_items``): a join gave one
 # row per item, each repeating the user, deck, session and today's counts, converted column by
@@ -117,7 +100,7 @@ _QUEUE = (
     select(_joined_text(
         cast(StudyQueueItem.id, String) + _COLON + StudyQueueItem.kind + _COLON
         + cast(StudyQueueItem.card_id, String) + _COLON
-        + cast(StudyQueueItem.ordinal, String)))
+        + cast(StudyQueueItem.ordinal, String), _COMMA))
     .where(StudyQueueItem.session_id == StudySession.id, StudyQueueItem.cleared_by.is_(None))
     .scalar_subquery()
     .label("queue")
