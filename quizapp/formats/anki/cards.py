@@ -36,7 +36,7 @@ from quizapp.formats.anki.media import (
     safe_media_name,
 )
 from quizapp.formats.anki.notetypes import shape_of
-from quizapp.formats.sanitize import sanitize_html, shows_nothing
+from quizapp.formats.sanitize import all_kept_as_written, sanitize_html, shows_nothing
 
 DEFAULT_DECK_TITLE = "Imported deck"
 # Each tag's inside stops at the next "<": on unclosed "<img<img..." no match rescans the rest.
@@ -174,11 +174,14 @@ class DeckBuilder:
             if position < len(fields) and fields[position].strip():
                 self.unused_fields[note_type.name][note_type.fields[position]] = None
         images: dict[str, bytes] = {}
+        # Most notes' fields are all plain text or simple markup that sanitizing hands back as
+        # it is, found for the whole note in one pass; otherwise each field used is sanitized.
+        kept = all_kept_as_written(fields)
 
         def field(position: int | None) -> str:
             if position is None or position >= len(fields):
                 return ""
-            markup = sanitize_html(fields[position])
+            markup = fields[position] if kept else sanitize_html(fields[position])
             # Sanitized markup spells its tags in lower case.
             return self._with_local_images(markup, images) if "<img" in markup else markup
 
@@ -208,10 +211,10 @@ class DeckBuilder:
         tags = note.tags
         if tags and max(map(len, tags)) > MAX_TAG:
             tags = tuple(tag for tag in tags if len(tag) <= MAX_TAG)
-        # A card with choices has its right choice as its answer, as a deck file is read.
+        if correct is not None:
+            answer = choices[correct]  # as reading a deck file fills it in (not the field's)
         card = new_card(
-            _stable_guid(note.guid), kind, prompt, choices[correct] if choices else answer,
-            choices, correct, explanation, tags,
+            _stable_guid(note.guid), kind, prompt, answer, choices, correct, explanation, tags
         )
         return card, cards[0][1], images
 
