@@ -32,9 +32,25 @@ TAGS_PROBLEM = "{where}: field 'tags' must be a list of words without spaces"
 
 @lru_cache(maxsize=4096)
 def _is_tag(tag: str) -> bool:
-    """Whether a tag (of at most MAX_TAG characters) is one word a database can hold: a
-    deck's cards share a few tags, so each is checked once."""
+    """Whether a tag (of at most MAX_TAG characters) is one word a database can hold."""
     return bool(TAG_RE.match(tag)) and not unstorable_text(tag)
+
+
+# Tags already found good (each at most MAX_TAG characters): a deck's cards share a few tags,
+# so most cards' tags are told good by one set lookup, without a call per tag.
+_GOOD_TAGS: set[str] = set()
+_MAX_GOOD_TAGS = 4096
+
+
+def _tags_are_good(tags: tuple[str, ...]) -> bool:
+    if _GOOD_TAGS.issuperset(tags):
+        return True
+    if max(map(len, tags)) > MAX_TAG or not all(map(_is_tag, tags)):
+        return False
+    if len(_GOOD_TAGS) > _MAX_GOOD_TAGS:
+        _GOOD_TAGS.clear()
+    _GOOD_TAGS.update(tags)
+    return True
 
 
 def card_place(index: int, guid: str) -> str:
@@ -72,29 +88,41 @@ def checked_card(
         problems.append(f"{where}: field 'prompt' must not be blank")
     if card_kind is not None:
         answer = card_kind.check_fields(card, where, problems, choices_given=choices_given)
-    if card.tags and not (
-        max(map(len, card.tags)) <= MAX_TAG and all(map(_is_tag, card.tags))
-    ):
+    tags = card.tags
+    if tags and not _tags_are_good(tags):
         problems.append(TAGS_PROBLEM.format(where=where))
     for ref in card.sources:
         if ref.source not in source_ids:
             problems.append(f"{where}: field 'sources' names unknown source {ref.source!r}")
     if len(problems) > start:
         return None
-    if answer is card.answer and len(set(card.tags)) == len(card.tags):
+    if answer is card.answer and (
+        len(tags) < 2 or (tags[0] != tags[1] if len(tags) == 2 else len(set(tags)) == len(tags))
+    ):
         return card
-    return replace(card, answer=answer, tags=tuple(dict.fromkeys(card.tags)))
+    return replace(card, answer=answer, tags=tuple(dict.fromkeys(tags)))
 
 
 def as_written(card: CardData) -> CardData:
     """The card as a deck file holds it: a kind with choices keeps its right choice, not an
-    answer of its own, and other kinds keep no choices."""
+    answer of its own, and other kinds keep no choices. A card with choices whose answer is
+    its right choice is returned as it is: reading the file back fills in just that answer
+    (:meth:`~quizapp.kinds.mcq.MultipleChoice.check_fields`), so no copy is made to blank it."""
     card_kind = kinds.find(card.kind)
     if card_kind is not None and card_kind.has_choices:
-        return replace(card, answer="") if card.answer else card
+        if not card.answer or _answers_its_right_choice(card):
+            return card
+        return replace(card, answer="")
     if card.choices or card.correct is not None:
         return replace(card, choices=(), correct=None)
     return card
+
+
+def _answers_its_right_choice(card: CardData) -> bool:
+    correct, choices = card.correct, card.choices
+    return (
+        type(correct) is int and 0 <= correct < len(choices) and card.answer == choices[correct]
+    )
 
 
 def unique_cards(cards: Iterable[CardData | None], problems: list[str]) -> list[CardData]:

@@ -222,3 +222,59 @@ def test_markup_that_skips_the_parser(markup, skips):
     assert sanitize._kept_as_written(markup) is skips
     if skips:
         assert sanitize._CLEANER.clean(markup) == markup
+
+
+# One note's fields: nested markup, pieces that need the parser, odd text (any character,
+# the field separator among them) and the hostile payloads.
+_NOTE_FIELD = st.one_of(
+    _NESTED_MARKUP,
+    st.lists(_MARKUP_PIECES, max_size=8).map("".join),
+    st.text(max_size=12),
+    st.text(alphabet=st.sampled_from("ab <>&;/\x1f\x00\r\xa0\n"), max_size=12),
+    st.sampled_from(XSS_PAYLOADS),
+)
+
+
+def _skips_the_parser(markup: str) -> bool:
+    """What sanitize_html decides for one field: returned as written, no parser."""
+    return not markup or not sanitize._PARSER_CHANGES_RE.search(markup) or (
+        sanitize._kept_as_written(markup)
+    )
+
+
+@given(st.lists(_NOTE_FIELD, max_size=6))
+@settings(max_examples=2000, deadline=None)
+def test_fields_judged_at_once_are_each_what_sanitizing_returns(fields):
+    together = sanitize.all_kept_as_written(fields)
+    if together:
+        # Every field comes out of the real parser exactly as it went in.
+        for markup in fields:
+            assert sanitize._CLEANER.clean(markup) == markup or not markup, markup
+            assert sanitize_html(markup) == markup
+    # And it never holds where a field alone would go to the parser; where it does not hold
+    # with every field skipping, a "&", a control character or the separator is the reason.
+    each = all(_skips_the_parser(markup) for markup in fields)
+    assert together <= each
+    if each and not together:
+        assert any(c in "".join(fields) for c in "&\x00\r\xa0\x1f"), fields
+
+
+@pytest.mark.parametrize(
+    ("fields", "together"),
+    [
+        ((), True),
+        (("What is <b>2 + 2</b>?", "4", "", "<ol><li>A</li><li>B</li></ol>"), True),
+        (("plain", "text only"), True),
+        (("<b>open", "close</b>"), False),  # each field's tags must nest on their own
+        (("<b>", "</b>"), False),
+        (("a < b", "<i>x</i>"), False),
+        (("x", '<span class="c">y</span>'), False),
+        (("A &amp; B", "x"), False),  # fine alone, judged field by field
+        (("a\x1fb", "c"), False),  # a field holding the separator
+        (("<b>" * 300 + "</b>" * 300, "<i></i>"), True),  # longer than is remembered
+    ],
+)
+def test_fields_judged_at_once(fields, together):
+    assert sanitize.all_kept_as_written(fields) is together
+    if together:
+        assert all(sanitize._CLEANER.clean(markup) == markup for markup in fields if markup)

@@ -24,6 +24,7 @@ from quizapp.deckfile import (
     CardData,
     DeckData,
     MediaFile,
+    new_card,
 )
 from quizapp.formats import ImportFailed, checked_deck, megabytes
 from quizapp.formats.anki.choices import choice_lines, choices_and_correct
@@ -35,11 +36,20 @@ from quizapp.formats.anki.media import (
     safe_media_name,
 )
 from quizapp.formats.anki.notetypes import shape_of
-from quizapp.formats.sanitize import sanitize_html, shows_nothing
+from quizapp.formats.sanitize import all_kept_as_written, sanitize_html, shows_nothing
 
 DEFAULT_DECK_TITLE = "Imported deck"
 # Each tag's inside stops at the next "<": on unclosed "<img<img..." no match rescans the rest.
 _IMG_SRC_RE = re.compile(r'(<img\b[^<>]*?\bsrc=")([^"]*)(")', re.IGNORECASE)
+
+
+class _Kinds(dict[str, kinds.CardKind]):
+    """Card kinds by name, each looked up in the registry once per package (a note asks up to
+    thrice)."""
+
+    def __missing__(self, name: str) -> kinds.CardKind:
+        found = self[name] = kinds.get(name)
+        return found
 
 
 def _stable_guid(guid: str) -> str:
@@ -65,6 +75,7 @@ class DeckBuilder:
         # Note type name -> names of its fields that held text no card keeps.
         self.unused_fields: defaultdict[str, dict[str, None]] = defaultdict(dict)
         self.shapes = {key: shape_of(nt) for key, nt in collection.note_types.items()}
+        self.kinds = _Kinds()
 
     def build(self) -> tuple[list[DeckData], list[str]]:
         cards_by_title: dict[str, list[CardData]] = defaultdict(list)
@@ -163,20 +174,23 @@ class DeckBuilder:
             if position < len(fields) and fields[position].strip():
                 self.unused_fields[note_type.name][note_type.fields[position]] = None
         images: dict[str, bytes] = {}
+        # Most notes' fields are all plain text or simple markup that sanitizing hands back as
+        # it is, found for the whole note in one pass; otherwise each field used is sanitized.
+        kept = all_kept_as_written(fields)
 
         def field(position: int | None) -> str:
             if position is None or position >= len(fields):
                 return ""
-            markup = sanitize_html(fields[position])
+            markup = fields[position] if kept else sanitize_html(fields[position])
             # Sanitized markup spells its tags in lower case.
             return self._with_local_images(markup, images) if "<img" in markup else markup
 
         prompt, answer = field(shape.front), field(shape.back)
         explanation = "<br>".join([part for part in map(field, shape.extras) if part])
-        kind = kinds.get(shape.kind).kind_for_anki_cards([ordinal for ordinal, _ in cards])
+        kind = self.kinds[shape.kind].kind_for_anki_cards([ordinal for ordinal, _ in cards])
         choices: tuple[str, ...] = ()
         correct = None
-        if kinds.get(kind).has_choices:
+        if self.kinds[kind].has_choices:
             if len(shape.choices) == 1:
                 listed = field(shape.choices[0])
                 offered = choice_lines(listed)
@@ -197,29 +211,21 @@ class DeckBuilder:
         tags = note.tags
         if tags and max(map(len, tags)) > MAX_TAG:
             tags = tuple(tag for tag in tags if len(tag) <= MAX_TAG)
-        card = CardData(
-            guid=_stable_guid(note.guid),
-            kind=kind,
-            prompt=prompt,
-            # As a deck file holds a card with choices: its answer is its right choice,
-            # which checking the deck fills in (no copy made to blank it there).
-            answer="" if choices else answer,
-            choices=choices,
-            correct=correct,
-            explanation=explanation,
-            tags=tags,
+        if correct is not None:
+            answer = choices[correct]  # as reading a deck file fills it in (not the field's)
+        card = new_card(
+            _stable_guid(note.guid), kind, prompt, answer, choices, correct, explanation, tags
         )
         return card, cards[0][1], images
 
-    @staticmethod
     def _problem(
-        kind: str, prompt: str, answer: str, explanation: str, choices: tuple[str, ...]
+        self, kind: str, prompt: str, answer: str, explanation: str, choices: tuple[str, ...]
     ) -> str | None:
         if max(len(prompt), len(answer), len(explanation), *map(len, choices)) > MAX_FIELD:
             return f"a field is longer than {MAX_FIELD} characters"
         if shows_nothing(prompt):
             return "their question side is empty"
-        card_kind = kinds.get(kind)
+        card_kind = self.kinds[kind]
         if problem := card_kind.anki_prompt_problem(prompt):
             return problem
         if card_kind.requires_answer and shows_nothing(answer):
