@@ -138,10 +138,7 @@ def _kept_as_written(markup: str) -> bool:
         not _SIMPLE_MARKUP_RE.fullmatch(markup)
     ):
         return False
-    tags = "".join(found)
-    if len(tags) > _MAX_REMEMBERED_TAGS:
-        return _nested_as_parsed.__wrapped__(tags)
-    return _nested_as_parsed(tags)
+    return _nests_as_parsed("".join(found))
 
 
 # All fields of one note are judged at once, joined by a separator no field holds (its
@@ -179,11 +176,14 @@ def all_kept_as_written(markups: Sequence[str]) -> bool:
 def _each_nested_as_parsed(skeleton: str) -> bool:
     """Whether each field's tags in ``skeleton`` (between separators) nest as parsed: a note
     type's fields share theirs, so most notes' are judged once."""
-    return all(
-        _nested_as_parsed.__wrapped__(tags) if len(tags) > _MAX_REMEMBERED_TAGS
-        else _nested_as_parsed(tags)
-        for tags in skeleton.split(_SEPARATOR)
-    )
+    return all(map(_nests_as_parsed, skeleton.split(_SEPARATOR)))
+
+
+def _nests_as_parsed(tags: str) -> bool:
+    """``_nested_as_parsed``, remembered only for sequences short enough to recur."""
+    if len(tags) > _MAX_REMEMBERED_TAGS:
+        return _nested_as_parsed.__wrapped__(tags)
+    return _nested_as_parsed(tags)
 
 
 @lru_cache(maxsize=1024)
